@@ -1,0 +1,44 @@
+#pragma once
+// RAII owners for the OpenSSL handles the rooms share, and a reader of the error queue.
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace signet::core::ossl {
+
+template <auto Fn>
+struct Deleter {
+  template <class T>
+  void operator()(T* p) const {
+    Fn(p);
+  }
+};
+
+using Pkey = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
+using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX_free>>;
+using MdCtx = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX_free>>;
+using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
+using X509Req = std::unique_ptr<X509_REQ, Deleter<X509_REQ_free>>;
+using Bio = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
+using Bignum = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
+using GeneralNames = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES_free>>;
+
+// Shared ownership of a key (EVP_PKEY is reference counted and immutable once built).
+using SharedPkey = std::shared_ptr<EVP_PKEY>;
+inline SharedPkey share(Pkey k) { return SharedPkey(k.release(), EVP_PKEY_free); }
+
+// Drains OpenSSL's thread-local error queue into one line (for logs, never for clients).
+std::string last_error();
+
+// DER encoding of a key's SubjectPublicKeyInfo; empty on failure.
+std::string spki_der(EVP_PKEY* key);
+// SHA-256 of data, raw bytes.
+std::string sha256(std::string_view data);
+
+}  // namespace signet::core::ossl

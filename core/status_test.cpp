@@ -1,0 +1,30 @@
+#include "core/error.hpp"
+#include "core/status.hpp"
+
+#include <gtest/gtest.h>
+
+namespace signet::core {
+namespace {
+
+TEST(Status, NamesRoundTrip) {
+  for (auto s : {OrderStatus::Pending, OrderStatus::Ready, OrderStatus::Processing,
+                 OrderStatus::Valid, OrderStatus::Invalid}) {
+    EXPECT_EQ(order_status_from_string(to_string(s)), s);
+  }
+  for (auto s : {AuthzStatus::Pending, AuthzStatus::Valid, AuthzStatus::Invalid,
+                 AuthzStatus::Deactivated, AuthzStatus::Expired, AuthzStatus::Revoked}) {
+    EXPECT_EQ(authz_status_from_string(to_string(s)), s);
+  }
+  EXPECT_EQ(to_string(ChallengeType::TlsAlpn01), "tls-alpn-01");
+  EXPECT_FALSE(challenge_type_from_string("http-02").has_value());
+}
+
+TEST(ProblemType, NamesMatchRfc8555) {
+  EXPECT_EQ(problem_type_name(ProblemType::BadCsr), "badCSR");
+  EXPECT_EQ(problem_type_name(ProblemType::NotFound), "malformed");
+  EXPECT_EQ(problem_type_from_name("rejectedIdentifier"), ProblemType::RejectedIdentifier);
+  EXPECT_FALSE(problem_type_from_name("nope").has_value());
+}
+
+}  // namespace
+}  // namespace signet::core

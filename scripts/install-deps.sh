@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what Signet needs on Debian 12, idempotently.
+#   scripts/install-deps.sh          build dependencies only
+#   scripts/install-deps.sh --test   also the ACME clients and DNS server the tests run
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake ninja-build ccache pkg-config
+  libboost1.81-dev libssl-dev libsqlite3-dev rapidjson-dev libc-ares-dev
+  libcli11-dev libtoml11-dev googletest libgtest-dev libgmock-dev
+  openssl ca-certificates
+)
+test_pkgs=(certbot lego pebble python3 python3-acme python3-josepy python3-cryptography python3-requests curl)
+
+want=("${build_pkgs[@]}")
+if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
