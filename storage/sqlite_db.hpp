@@ -1,0 +1,84 @@
+#pragma once
+// Thin RAII layer over the SQLite C API, private to storage/.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace signet::storage::detail {
+
+struct SqliteError {
+  int code;
+  std::string message;
+};
+
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  Statement& bind(int i, std::string_view v);
+  Statement& bind_blob(int i, std::string_view v);
+  Statement& bind(int i, int64_t v);
+  Statement& bind(int i, const std::optional<int64_t>& v);
+  Statement& bind_opt(int i, const std::optional<std::string>& v);
+  Statement& bind_null(int i);
+
+  // Steps once: true while a row is available, false when done. Throws SqliteError.
+  bool step();
+  // Runs to completion; returns the number of rows changed.
+  int exec();
+
+  std::string text(int col) const;
+  std::string blob(int col) const;
+  int64_t integer(int col) const;
+  std::optional<int64_t> opt_integer(int col) const;
+  std::optional<std::string> opt_text(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+// One connection with a cache of prepared statements keyed by their SQL text
+// pointer (the statements live in statements.hpp). Not thread-safe.
+class Connection {
+ public:
+  explicit Connection(const std::string& path);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Statement prepare(const char* sql);
+  void exec_script(const char* sql);
+  int user_version();
+  void set_user_version(int v);
+  sqlite3* handle() { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::map<const char*, sqlite3_stmt*> cache_;
+};
+
+// BEGIN IMMEDIATE on construction; ROLLBACK unless commit() was called.
+class Transaction {
+ public:
+  explicit Transaction(Connection& c);
+  ~Transaction();
+  void commit();
+
+ private:
+  Connection& c_;
+  bool done_ = false;
+};
+
+}  // namespace signet::storage::detail

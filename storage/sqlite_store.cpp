@@ -1,0 +1,506 @@
+#include "storage/sqlite_store.hpp"
+
+#include <openssl/rand.h>
+
+#include <sstream>
+
+#include "core/base64url.hpp"
+#include "storage/sqlite_db.hpp"
+#include "storage/statements.hpp"
+
+namespace signet::storage {
+namespace {
+
+using core::to_unix;
+using detail::Connection;
+using detail::SqliteError;
+using detail::Statement;
+
+constexpr int kSchemaVersion = static_cast<int>(std::size(sql::kMigrations));
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : "\n") + s;
+  return out;
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+std::string encode_identifiers(const std::vector<core::Identifier>& ids) {
+  std::vector<std::string> parts;
+  for (const auto& id : ids) parts.push_back(std::string(to_string(id.type)) + ":" + id.value);
+  return join(parts);
+}
+
+std::vector<core::Identifier> decode_identifiers(const std::string& s) {
+  std::vector<core::Identifier> out;
+  for (const auto& line : split(s)) {
+    const auto colon = line.find(':');
+    out.push_back({core::identifier_type_from_string(line.substr(0, colon))
+                       .value_or(core::IdentifierType::Dns),
+                   line.substr(colon + 1)});
+  }
+  return out;
+}
+
+std::optional<core::Error> read_error(const Statement& st, int type_col, int detail_col) {
+  auto type = st.opt_text(type_col);
+  if (!type) return std::nullopt;
+  return core::make_error(core::problem_type_from_name(*type).value_or(core::ProblemType::ServerInternal),
+                          st.text(detail_col));
+}
+
+std::optional<int64_t> opt_unix(const std::optional<core::TimePoint>& t) {
+  return t ? std::optional<int64_t>(to_unix(*t)) : std::nullopt;
+}
+std::optional<core::TimePoint> opt_time(const std::optional<int64_t>& s) {
+  return s ? std::optional<core::TimePoint>(core::from_unix(*s)) : std::nullopt;
+}
+
+Account read_account(const Statement& st) {
+  Account a;
+  a.id = {st.text(0)};
+  a.jwk = st.text(1);
+  a.jwk_thumbprint = st.text(2);
+  a.contact = split(st.text(3));
+  a.status = core::account_status_from_string(st.text(4)).value_or(core::AccountStatus::Revoked);
+  a.tos_agreed = st.integer(5) != 0;
+  a.created_at = core::from_unix(st.integer(6));
+  return a;
+}
+
+std::optional<Account> account_where(Connection& db, const char* sql, const std::string& key) {
+  auto st = db.prepare(sql);
+  st.bind(1, key);
+  if (!st.step()) return std::nullopt;
+  return read_account(st);
+}
+
+std::optional<Authorization> load_authz(Connection& db, const std::string& id) {
+  auto st = db.prepare(sql::kAuthzById);
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  Authorization a;
+  a.id = {st.text(0)};
+  a.account_id = {st.text(1)};
+  a.identifier = {core::identifier_type_from_string(st.text(2)).value_or(core::IdentifierType::Dns),
+                  st.text(3)};
+  a.wildcard = st.integer(4) != 0;
+  a.status = core::authz_status_from_string(st.text(5)).value_or(core::AuthzStatus::Invalid);
+  a.expires = core::from_unix(st.integer(6));
+
+  auto cs = db.prepare(sql::kChallengesByAuthz);
+  cs.bind(1, id);
+  while (cs.step()) {
+    Challenge c;
+    c.id = {cs.text(0)};
+    c.type = core::challenge_type_from_string(cs.text(1)).value_or(core::ChallengeType::Http01);
+    c.status = core::challenge_status_from_string(cs.text(2)).value_or(core::ChallengeStatus::Invalid);
+    c.token = cs.text(3);
+    c.validated_at = opt_time(cs.opt_integer(4));
+    c.error = read_error(cs, 5, 6);
+    a.challenges.push_back(std::move(c));
+  }
+  for (auto& c : a.challenges) {
+    auto rs = db.prepare(sql::kRecordsByChallenge);
+    rs.bind(1, c.id.value);
+    while (rs.step()) {
+      c.records.push_back({rs.text(0), rs.text(1), rs.text(2), rs.text(3), split(rs.text(4)),
+                           rs.text(5)});
+    }
+  }
+  return a;
+}
+
+std::optional<Order> load_order(Connection& db, const std::string& id) {
+  auto st = db.prepare(sql::kOrderById);
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  Order o;
+  o.id = {st.text(0)};
+  o.account_id = {st.text(1)};
+  o.status = core::order_status_from_string(st.text(2)).value_or(core::OrderStatus::Invalid);
+  o.expires = core::from_unix(st.integer(3));
+  o.not_before = opt_time(st.opt_integer(4));
+  o.not_after = opt_time(st.opt_integer(5));
+  o.error = read_error(st, 6, 7);
+  o.certificate_serial = st.opt_text(8);
+  o.created_at = core::from_unix(st.integer(9));
+
+  auto is = db.prepare(sql::kOrderIdentifiers);
+  is.bind(1, id);
+  while (is.step()) {
+    o.identifiers.push_back(
+        {core::identifier_type_from_string(is.text(0)).value_or(core::IdentifierType::Dns),
+         is.text(1)});
+  }
+  auto as = db.prepare(sql::kOrderAuthzs);
+  as.bind(1, id);
+  while (as.step()) {
+    o.authorizations.push_back(
+        {{as.text(0)},
+         core::authz_status_from_string(as.text(1)).value_or(core::AuthzStatus::Invalid),
+         core::from_unix(as.integer(2))});
+  }
+  return o;
+}
+
+bool is_unique_violation(const SqliteError& e) {
+  return e.code == SQLITE_CONSTRAINT_UNIQUE || e.code == SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+
+}  // namespace
+
+std::string random_id() {
+  unsigned char buf[16];
+  RAND_bytes(buf, sizeof buf);
+  return core::base64url_encode(std::string_view(reinterpret_cast<char*>(buf), sizeof buf));
+}
+
+core::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
+  try {
+    auto c = std::make_unique<Connection>(path);
+    c->exec_script("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+    const int have = c->user_version();
+    if (have > kSchemaVersion) {
+      return core::internal_error("database schema version " + std::to_string(have) +
+                                  " is newer than this build understands (" +
+                                  std::to_string(kSchemaVersion) + ")");
+    }
+    for (int v = have; v < kSchemaVersion; ++v) {
+      detail::Transaction tx(*c);
+      c->exec_script(sql::kMigrations[v]);
+      c->set_user_version(v + 1);
+      tx.commit();
+    }
+    return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(c)));
+  } catch (const SqliteError& e) {
+    return core::internal_error("opening database " + path + ": " + e.message);
+  }
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<Connection> c) : db_(std::move(c)) {}
+SqliteStore::~SqliteStore() = default;
+
+template <class F>
+auto SqliteStore::locked(F&& f) -> decltype(f()) {
+  std::lock_guard lock(mu_);
+  try {
+    return f();
+  } catch (const SqliteError& e) {
+    return core::internal_error("database: " + e.message);
+  }
+}
+
+core::Result<Account> SqliteStore::create_account(const NewAccount& a) {
+  return locked([&]() -> core::Result<Account> {
+    const std::string id = random_id();
+    try {
+      db_->prepare(sql::kInsertAccount)
+          .bind(1, id)
+          .bind(2, a.jwk)
+          .bind(3, a.jwk_thumbprint)
+          .bind_blob(4, a.key_spki_sha256)
+          .bind(5, join(a.contact))
+          .bind(6, int64_t{a.tos_agreed ? 1 : 0})
+          .bind(7, to_unix(a.created_at))
+          .exec();
+    } catch (const SqliteError& e) {
+      if (is_unique_violation(e)) {
+        return core::make_error(core::ProblemType::Conflict, "This key is already an account key");
+      }
+      throw;
+    }
+    return *account_where(*db_, sql::kAccountById, id);
+  });
+}
+
+Maybe<Account> SqliteStore::account_by_id(const core::AccountId& id) {
+  return locked([&]() -> Maybe<Account> { return account_where(*db_, sql::kAccountById, id.value); });
+}
+
+Maybe<Account> SqliteStore::account_by_thumbprint(const std::string& thumbprint) {
+  return locked(
+      [&]() -> Maybe<Account> { return account_where(*db_, sql::kAccountByThumbprint, thumbprint); });
+}
+
+Changed SqliteStore::update_account_contact(const core::AccountId& id,
+                                            const std::vector<std::string>& contact) {
+  return locked([&]() -> Changed {
+    return db_->prepare(sql::kUpdateAccountContact).bind(1, id.value).bind(2, join(contact)).exec() == 1;
+  });
+}
+
+Changed SqliteStore::deactivate_account(const core::AccountId& id) {
+  return locked(
+      [&]() -> Changed { return db_->prepare(sql::kDeactivateAccount).bind(1, id.value).exec() == 1; });
+}
+
+Changed SqliteStore::change_account_key(const core::AccountId& id, const std::string& old_thumbprint,
+                                        const AccountKey& key) {
+  return locked([&]() -> Changed {
+    try {
+      return db_->prepare(sql::kChangeAccountKey)
+                 .bind(1, id.value)
+                 .bind(2, old_thumbprint)
+                 .bind(3, key.jwk)
+                 .bind(4, key.jwk_thumbprint)
+                 .bind_blob(5, key.key_spki_sha256)
+                 .exec() == 1;
+    } catch (const SqliteError& e) {
+      if (is_unique_violation(e)) {
+        return core::make_error(core::ProblemType::Conflict, "The new key is already in use by an account");
+      }
+      throw;
+    }
+  });
+}
+
+core::Result<bool> SqliteStore::is_account_key(const std::string& spki_sha256) {
+  return locked([&]() -> core::Result<bool> {
+    return db_->prepare(sql::kIsAccountKey).bind_blob(1, spki_sha256).step();
+  });
+}
+
+core::Result<bool> SqliteStore::is_certificate_key(const std::string& spki_sha256) {
+  return locked([&]() -> core::Result<bool> {
+    return db_->prepare(sql::kIsCertificateKey).bind_blob(1, spki_sha256).step();
+  });
+}
+
+core::Result<Order> SqliteStore::create_order(const NewOrder& o) {
+  return locked([&]() -> core::Result<Order> {
+    detail::Transaction tx(*db_);
+    const std::string order_id = random_id();
+    db_->prepare(sql::kInsertOrder)
+        .bind(1, order_id)
+        .bind(2, o.account_id.value)
+        .bind(3, to_unix(o.expires))
+        .bind(4, opt_unix(o.not_before))
+        .bind(5, opt_unix(o.not_after))
+        .bind(6, to_unix(o.created_at))
+        .exec();
+    int64_t pos = 0;
+    for (const auto& id : o.identifiers) {
+      db_->prepare(sql::kInsertOrderIdentifier)
+          .bind(1, order_id)
+          .bind(2, pos++)
+          .bind(3, to_string(id.type))
+          .bind(4, id.value)
+          .exec();
+    }
+    pos = 0;
+    for (const auto& authz : o.reuse) {
+      db_->prepare(sql::kInsertOrderAuthz).bind(1, order_id).bind(2, authz.value).bind(3, pos++).exec();
+    }
+    for (const auto& na : o.create) {
+      const std::string authz_id = random_id();
+      db_->prepare(sql::kInsertAuthz)
+          .bind(1, authz_id)
+          .bind(2, o.account_id.value)
+          .bind(3, to_string(na.identifier.type))
+          .bind(4, na.identifier.value)
+          .bind(5, int64_t{na.wildcard ? 1 : 0})
+          .bind(6, to_unix(na.expires))
+          .bind(7, to_unix(o.created_at))
+          .exec();
+      int64_t cpos = 0;
+      for (auto type : na.challenge_types) {
+        db_->prepare(sql::kInsertChallenge)
+            .bind(1, random_id())
+            .bind(2, authz_id)
+            .bind(3, cpos++)
+            .bind(4, to_string(type))
+            .bind(5, random_id() + random_id())  // 256 bits of entropy (RFC 8555 §8.1: ≥128)
+            .exec();
+      }
+      db_->prepare(sql::kInsertOrderAuthz).bind(1, order_id).bind(2, authz_id).bind(3, pos++).exec();
+    }
+    tx.commit();
+    return *load_order(*db_, order_id);
+  });
+}
+
+Maybe<Order> SqliteStore::order_by_id(const core::OrderId& id) {
+  return locked([&]() -> Maybe<Order> { return load_order(*db_, id.value); });
+}
+
+core::Result<std::vector<core::OrderId>> SqliteStore::orders_by_account(const core::AccountId& id,
+                                                                        std::size_t offset,
+                                                                        std::size_t limit) {
+  return locked([&]() -> core::Result<std::vector<core::OrderId>> {
+    auto st = db_->prepare(sql::kOrdersByAccount);
+    st.bind(1, id.value).bind(2, static_cast<int64_t>(limit)).bind(3, static_cast<int64_t>(offset));
+    std::vector<core::OrderId> out;
+    while (st.step()) out.push_back({st.text(0)});
+    return out;
+  });
+}
+
+Changed SqliteStore::set_order_status(const core::OrderId& id, core::OrderStatus from,
+                                      core::OrderStatus to) {
+  return locked([&]() -> Changed {
+    return db_->prepare(sql::kSetOrderStatus)
+               .bind(1, id.value)
+               .bind(2, to_string(from))
+               .bind(3, to_string(to))
+               .exec() == 1;
+  });
+}
+
+Changed SqliteStore::fail_order(const core::OrderId& id, const core::Error& error) {
+  return locked([&]() -> Changed {
+    return db_->prepare(sql::kFailOrder)
+               .bind(1, id.value)
+               .bind(2, core::problem_type_name(error.type))
+               .bind(3, error.detail)
+               .exec() == 1;
+  });
+}
+
+Changed SqliteStore::complete_order(const core::OrderId& id, const Certificate& c) {
+  return locked([&]() -> Changed {
+    detail::Transaction tx(*db_);
+    if (db_->prepare(sql::kCompleteOrder).bind(1, id.value).bind(2, c.serial).exec() != 1) {
+      return false;
+    }
+    db_->prepare(sql::kInsertCertificate)
+        .bind(1, c.serial)
+        .bind(2, c.account_id.value)
+        .bind(3, c.order_id.value)
+        .bind_blob(4, c.der)
+        .bind(5, c.chain_pem)
+        .bind_blob(6, c.key_spki_sha256)
+        .bind(7, encode_identifiers(c.identifiers))
+        .bind(8, to_unix(c.not_before))
+        .bind(9, to_unix(c.not_after))
+        .bind(10, to_unix(c.issued_at))
+        .exec();
+    tx.commit();  // synchronous=FULL: durable before the order can be seen valid
+    return true;
+  });
+}
+
+Maybe<Authorization> SqliteStore::authz_by_id(const core::AuthzId& id) {
+  return locked([&]() -> Maybe<Authorization> { return load_authz(*db_, id.value); });
+}
+
+core::Result<std::vector<Authorization>> SqliteStore::valid_authzs(const core::AccountId& account,
+                                                                   const core::Identifier& id,
+                                                                   bool wildcard,
+                                                                   core::TimePoint now) {
+  return locked([&]() -> core::Result<std::vector<Authorization>> {
+    std::vector<std::string> ids;
+    {
+      auto st = db_->prepare(sql::kValidAuthzs);
+      st.bind(1, account.value)
+          .bind(2, to_string(id.type))
+          .bind(3, id.value)
+          .bind(4, int64_t{wildcard ? 1 : 0})
+          .bind(5, to_unix(now));
+      while (st.step()) ids.push_back(st.text(0));
+    }
+    std::vector<Authorization> out;
+    for (const auto& a : ids) {
+      if (auto authz = load_authz(*db_, a)) out.push_back(std::move(*authz));
+    }
+    return out;
+  });
+}
+
+Changed SqliteStore::deactivate_authz(const core::AuthzId& id) {
+  return locked(
+      [&]() -> Changed { return db_->prepare(sql::kDeactivateAuthz).bind(1, id.value).exec() == 1; });
+}
+
+Changed SqliteStore::start_challenge(const core::AuthzId& authz, const core::ChallengeId& id) {
+  return locked([&]() -> Changed {
+    return db_->prepare(sql::kStartChallenge).bind(1, authz.value).bind(2, id.value).exec() == 1;
+  });
+}
+
+Changed SqliteStore::complete_challenge(const ChallengeOutcome& o) {
+  return locked([&]() -> Changed {
+    detail::Transaction tx(*db_);
+    const auto status = o.valid ? core::ChallengeStatus::Valid : core::ChallengeStatus::Invalid;
+    auto st = db_->prepare(sql::kCompleteChallenge);
+    st.bind(1, o.authz_id.value)
+        .bind(2, o.challenge_id.value)
+        .bind(3, to_string(status))
+        .bind(4, o.valid ? std::optional<int64_t>(to_unix(o.at)) : std::nullopt);
+    if (o.error) {
+      st.bind(5, core::problem_type_name(o.error->type)).bind(6, o.error->detail);
+    } else {
+      st.bind_null(5).bind_null(6);
+    }
+    if (st.exec() != 1) return false;
+    db_->prepare(sql::kCompleteAuthz)
+        .bind(1, o.authz_id.value)
+        .bind(2, to_string(o.valid ? core::AuthzStatus::Valid : core::AuthzStatus::Invalid))
+        .exec();
+    int64_t seq = 0;
+    for (const auto& r : o.records) {
+      db_->prepare(sql::kInsertRecord)
+          .bind(1, o.challenge_id.value)
+          .bind(2, seq++)
+          .bind(3, r.perspective)
+          .bind(4, r.url)
+          .bind(5, r.hostname)
+          .bind(6, r.port)
+          .bind(7, join(r.addresses_resolved))
+          .bind(8, r.address_used)
+          .exec();
+    }
+    tx.commit();
+    return true;
+  });
+}
+
+Changed SqliteStore::reserve_serial(const std::string& serial, const core::OrderId& order,
+                                    core::TimePoint at) {
+  return locked([&]() -> Changed {
+    return db_->prepare(sql::kReserveSerial).bind(1, serial).bind(2, order.value).bind(3, to_unix(at)).exec() ==
+           1;
+  });
+}
+
+Maybe<Certificate> SqliteStore::certificate_by_serial(const std::string& serial) {
+  return locked([&]() -> Maybe<Certificate> {
+    auto st = db_->prepare(sql::kCertificateBySerial);
+    st.bind(1, serial);
+    if (!st.step()) return std::nullopt;
+    Certificate c;
+    c.serial = st.text(0);
+    c.account_id = {st.text(1)};
+    c.order_id = {st.text(2)};
+    c.der = st.blob(3);
+    c.chain_pem = st.text(4);
+    c.key_spki_sha256 = st.blob(5);
+    c.identifiers = decode_identifiers(st.text(6));
+    c.not_before = core::from_unix(st.integer(7));
+    c.not_after = core::from_unix(st.integer(8));
+    c.issued_at = core::from_unix(st.integer(9));
+    c.revoked_at = opt_time(st.opt_integer(10));
+    if (auto r = st.opt_integer(11)) c.revocation_reason = static_cast<int>(*r);
+    return c;
+  });
+}
+
+Changed SqliteStore::revoke_certificate(const std::string& serial, int reason, core::TimePoint at) {
+  return locked([&]() -> Changed {
+    return db_->prepare(sql::kRevokeCertificate)
+               .bind(1, serial)
+               .bind(2, int64_t{reason})
+               .bind(3, to_unix(at))
+               .exec() == 1;
+  });
+}
+
+}  // namespace signet::storage

@@ -1,0 +1,195 @@
+#include "storage/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace signet::storage {
+namespace {
+
+using core::AuthzStatus;
+using core::ChallengeStatus;
+using core::Identifier;
+using core::IdentifierType;
+using core::OrderStatus;
+
+const core::TimePoint kNow = core::from_unix(1'800'000'000);
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = SqliteStore::open(":memory:");
+    ASSERT_TRUE(s) << s.error().detail;
+    store = std::move(s).value();
+  }
+
+  Account account(const std::string& key = "k1") {
+    auto a = store->create_account({"{jwk}", "thumb-" + key, "spki-" + key, {"mailto:a@b.example"}, true, kNow});
+    EXPECT_TRUE(a);
+    return a.value();
+  }
+
+  Order order(const Account& a, std::vector<std::string> names) {
+    NewOrder o;
+    o.account_id = a.id;
+    o.expires = kNow + std::chrono::hours(24);
+    o.created_at = kNow;
+    for (auto& n : names) {
+      Identifier id{IdentifierType::Dns, n};
+      o.identifiers.push_back(id);
+      o.create.push_back({id, false, kNow + std::chrono::hours(24), {core::ChallengeType::Http01}});
+    }
+    auto r = store->create_order(o);
+    EXPECT_TRUE(r);
+    return r.value();
+  }
+
+  std::unique_ptr<SqliteStore> store;
+};
+
+TEST_F(StoreTest, AccountsAreUniqueByKey) {
+  auto a = account();
+  EXPECT_EQ(a.contact, std::vector<std::string>{"mailto:a@b.example"});
+  auto dup = store->create_account({"{jwk}", "thumb-k1", "spki-k1", {}, false, kNow});
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().type, core::ProblemType::Conflict);
+  auto found = store->account_by_thumbprint("thumb-k1");
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->id, a.id);
+  EXPECT_TRUE(*store->is_account_key("spki-k1"));
+  EXPECT_FALSE(*store->is_account_key("spki-other"));
+}
+
+TEST_F(StoreTest, KeyChangeAndDeactivationAreGuarded) {
+  auto a = account("k1");
+  account("k2");
+  auto clash = store->change_account_key(a.id, "thumb-k1", {"{jwk2}", "thumb-k2", "spki-k2"});
+  ASSERT_FALSE(clash);
+  EXPECT_EQ(clash.error().type, core::ProblemType::Conflict);
+  EXPECT_FALSE(*store->change_account_key(a.id, "thumb-wrong", {"{j}", "thumb-k3", "spki-k3"}));
+  EXPECT_TRUE(*store->change_account_key(a.id, "thumb-k1", {"{j}", "thumb-k3", "spki-k3"}));
+  EXPECT_TRUE(*store->deactivate_account(a.id));
+  EXPECT_FALSE(*store->deactivate_account(a.id));
+  EXPECT_FALSE(*store->update_account_contact(a.id, {}));
+  EXPECT_EQ((*store->account_by_id(a.id))->status, core::AccountStatus::Deactivated);
+}
+
+TEST_F(StoreTest, OrderWithAuthorizationsAndChallengeLifecycle) {
+  auto a = account();
+  auto o = order(a, {"a.example", "b.example"});
+  ASSERT_EQ(o.authorizations.size(), 2u);
+  EXPECT_EQ(o.status, OrderStatus::Pending);
+  auto authz = store->authz_by_id(o.authorizations[0].id).value().value();
+  ASSERT_EQ(authz.challenges.size(), 1u);
+  const auto& ch = authz.challenges[0];
+  EXPECT_GE(ch.token.size(), 43u);
+
+  EXPECT_TRUE(*store->start_challenge(authz.id, ch.id));
+  EXPECT_FALSE(*store->start_challenge(authz.id, ch.id));  // already processing
+
+  ValidationRecord rec{"primary", "http://a.example/.well-known/acme-challenge/x", "a.example", "80",
+                       {"192.0.2.1", "2001:db8::1"}, "192.0.2.1"};
+  EXPECT_TRUE(*store->complete_challenge({ch.id, authz.id, true, kNow, std::nullopt, {rec}}));
+  EXPECT_FALSE(*store->complete_challenge({ch.id, authz.id, true, kNow, std::nullopt, {}}));
+  authz = store->authz_by_id(authz.id).value().value();
+  EXPECT_EQ(authz.status, AuthzStatus::Valid);
+  EXPECT_EQ(authz.challenges[0].status, ChallengeStatus::Valid);
+  ASSERT_EQ(authz.challenges[0].records.size(), 1u);
+  EXPECT_EQ(authz.challenges[0].records[0], rec);
+
+  auto valid = store->valid_authzs(a.id, {IdentifierType::Dns, "a.example"}, false, kNow);
+  ASSERT_TRUE(valid);
+  EXPECT_EQ(valid->size(), 1u);
+  EXPECT_TRUE(store->valid_authzs(a.id, {IdentifierType::Dns, "a.example"}, false,
+                                  kNow + std::chrono::hours(25))->empty());
+}
+
+TEST_F(StoreTest, FailedChallengeStoresProblem) {
+  auto a = account();
+  auto o = order(a, {"a.example"});
+  auto authz = store->authz_by_id(o.authorizations[0].id).value().value();
+  const auto& ch = authz.challenges[0];
+  ASSERT_TRUE(*store->start_challenge(authz.id, ch.id));
+  auto err = core::make_error(core::ProblemType::Connection, "refused");
+  ASSERT_TRUE(*store->complete_challenge({ch.id, authz.id, false, kNow, err, {}}));
+  authz = store->authz_by_id(authz.id).value().value();
+  EXPECT_EQ(authz.status, AuthzStatus::Invalid);
+  EXPECT_EQ(authz.challenges[0].error, err);
+  EXPECT_FALSE(*store->deactivate_authz(authz.id));  // invalid cannot be deactivated
+}
+
+TEST_F(StoreTest, OrderFinalizationIsGuardedAndCertificateStored) {
+  auto a = account();
+  auto o = order(a, {"a.example"});
+  EXPECT_FALSE(*store->set_order_status(o.id, OrderStatus::Ready, OrderStatus::Processing));
+  ASSERT_TRUE(*store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Processing));
+  ASSERT_TRUE(*store->reserve_serial("0abc", o.id, kNow));
+  EXPECT_FALSE(*store->reserve_serial("0abc", o.id, kNow));  // never reused
+
+  Certificate c;
+  c.serial = "0abc";
+  c.account_id = a.id;
+  c.order_id = o.id;
+  c.der = std::string("\x30\x82\x00", 3);
+  c.chain_pem = "PEM";
+  c.key_spki_sha256 = "certkey";
+  c.identifiers = o.identifiers;
+  c.not_before = kNow;
+  c.not_after = kNow + std::chrono::hours(24 * 90);
+  c.issued_at = kNow;
+  ASSERT_TRUE(*store->complete_order(o.id, c));
+  EXPECT_FALSE(*store->complete_order(o.id, c));
+  auto stored = store->order_by_id(o.id).value().value();
+  EXPECT_EQ(stored.status, OrderStatus::Valid);
+  EXPECT_EQ(stored.certificate_serial, "0abc");
+  auto cert = store->certificate_by_serial("0abc").value().value();
+  EXPECT_EQ(cert.der, c.der);
+  EXPECT_EQ(cert.identifiers, c.identifiers);
+  EXPECT_TRUE(*store->is_certificate_key("certkey"));
+
+  EXPECT_TRUE(*store->revoke_certificate("0abc", 1, kNow));
+  EXPECT_FALSE(*store->revoke_certificate("0abc", 1, kNow));
+  EXPECT_EQ(store->certificate_by_serial("0abc").value()->revocation_reason, 1);
+}
+
+TEST_F(StoreTest, FailOrderOnlyFromProcessing) {
+  auto a = account();
+  auto o = order(a, {"a.example"});
+  auto err = core::make_error(core::ProblemType::BadCsr, "bad");
+  EXPECT_FALSE(*store->fail_order(o.id, err));
+  ASSERT_TRUE(*store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Processing));
+  EXPECT_TRUE(*store->fail_order(o.id, err));
+  auto stored = store->order_by_id(o.id).value().value();
+  EXPECT_EQ(stored.status, OrderStatus::Invalid);
+  EXPECT_EQ(stored.error, err);
+}
+
+TEST_F(StoreTest, OrdersListPages) {
+  auto a = account();
+  for (int i = 0; i < 5; ++i) order(a, {"n" + std::to_string(i) + ".example"});
+  auto p1 = store->orders_by_account(a.id, 0, 3).value();
+  auto p2 = store->orders_by_account(a.id, 3, 3).value();
+  EXPECT_EQ(p1.size(), 3u);
+  EXPECT_EQ(p2.size(), 2u);
+}
+
+TEST(SqliteStoreFile, SchemaPersistsAcrossReopen) {
+  const auto path = std::filesystem::temp_directory_path() / ("signet-store-" + random_id() + ".db");
+  {
+    auto s = SqliteStore::open(path.string());
+    ASSERT_TRUE(s);
+    ASSERT_TRUE((*s)->create_account({"{}", "t", "s", {}, false, kNow}));
+  }
+  {
+    auto s = SqliteStore::open(path.string());
+    ASSERT_TRUE(s);
+    auto a = (*s)->account_by_thumbprint("t");
+    ASSERT_TRUE(a && a->has_value());
+  }
+  std::filesystem::remove(path);
+  std::filesystem::remove(path.string() + "-wal");
+  std::filesystem::remove(path.string() + "-shm");
+}
+
+}  // namespace
+}  // namespace signet::storage

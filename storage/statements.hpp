@@ -1,0 +1,203 @@
+#pragma once
+// Every SQL statement Signet runs, in one place.
+namespace signet::storage::sql {
+
+// --- schema migrations; index i brings the schema from version i to i + 1 -------------
+inline constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE accounts (
+  id TEXT PRIMARY KEY,
+  jwk TEXT NOT NULL,
+  jwk_thumbprint TEXT NOT NULL UNIQUE,
+  key_spki_sha256 BLOB NOT NULL UNIQUE,
+  contact TEXT NOT NULL,
+  status TEXT NOT NULL,
+  tos_agreed INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE orders (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  status TEXT NOT NULL,
+  expires INTEGER NOT NULL,
+  not_before INTEGER,
+  not_after INTEGER,
+  error_type TEXT,
+  error_detail TEXT,
+  certificate_serial TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX orders_by_account ON orders(account_id, created_at, id);
+CREATE TABLE order_identifiers (
+  order_id TEXT NOT NULL REFERENCES orders(id),
+  position INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (order_id, position)
+);
+CREATE TABLE authorizations (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  identifier_type TEXT NOT NULL,
+  identifier_value TEXT NOT NULL,
+  wildcard INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  expires INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX authz_by_identifier
+  ON authorizations(account_id, identifier_type, identifier_value, status);
+CREATE TABLE order_authorizations (
+  order_id TEXT NOT NULL REFERENCES orders(id),
+  authz_id TEXT NOT NULL REFERENCES authorizations(id),
+  position INTEGER NOT NULL,
+  PRIMARY KEY (order_id, authz_id)
+);
+CREATE TABLE challenges (
+  id TEXT PRIMARY KEY,
+  authz_id TEXT NOT NULL REFERENCES authorizations(id),
+  position INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  token TEXT NOT NULL,
+  validated_at INTEGER,
+  error_type TEXT,
+  error_detail TEXT
+);
+CREATE INDEX challenges_by_authz ON challenges(authz_id, position);
+CREATE TABLE validation_records (
+  challenge_id TEXT NOT NULL REFERENCES challenges(id),
+  seq INTEGER NOT NULL,
+  perspective TEXT NOT NULL,
+  url TEXT NOT NULL,
+  hostname TEXT NOT NULL,
+  port TEXT NOT NULL,
+  addresses_resolved TEXT NOT NULL,
+  address_used TEXT NOT NULL,
+  PRIMARY KEY (challenge_id, seq)
+);
+CREATE TABLE serials (
+  serial TEXT PRIMARY KEY,
+  order_id TEXT NOT NULL,
+  reserved_at INTEGER NOT NULL
+);
+CREATE TABLE certificates (
+  serial TEXT PRIMARY KEY REFERENCES serials(serial),
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  order_id TEXT NOT NULL REFERENCES orders(id),
+  der BLOB NOT NULL,
+  chain_pem TEXT NOT NULL,
+  key_spki_sha256 BLOB NOT NULL,
+  identifiers TEXT NOT NULL,
+  not_before INTEGER NOT NULL,
+  not_after INTEGER NOT NULL,
+  issued_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  revocation_reason INTEGER
+);
+CREATE INDEX certificates_by_key ON certificates(key_spki_sha256);
+)sql",
+};
+
+// --- accounts --------------------------------------------------------------------------
+inline constexpr const char* kInsertAccount =
+    "INSERT INTO accounts (id, jwk, jwk_thumbprint, key_spki_sha256, contact, status, "
+    "tos_agreed, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'valid', ?6, ?7)";
+inline constexpr const char* kAccountById =
+    "SELECT id, jwk, jwk_thumbprint, contact, status, tos_agreed, created_at FROM accounts "
+    "WHERE id = ?1";
+inline constexpr const char* kAccountByThumbprint =
+    "SELECT id, jwk, jwk_thumbprint, contact, status, tos_agreed, created_at FROM accounts "
+    "WHERE jwk_thumbprint = ?1";
+inline constexpr const char* kUpdateAccountContact =
+    "UPDATE accounts SET contact = ?2 WHERE id = ?1 AND status = 'valid'";
+inline constexpr const char* kDeactivateAccount =
+    "UPDATE accounts SET status = 'deactivated' WHERE id = ?1 AND status = 'valid'";
+inline constexpr const char* kChangeAccountKey =
+    "UPDATE accounts SET jwk = ?3, jwk_thumbprint = ?4, key_spki_sha256 = ?5 "
+    "WHERE id = ?1 AND jwk_thumbprint = ?2 AND status = 'valid'";
+inline constexpr const char* kIsAccountKey =
+    "SELECT 1 FROM accounts WHERE key_spki_sha256 = ?1 LIMIT 1";
+
+// --- orders ------------------------------------------------------------------------------
+inline constexpr const char* kInsertOrder =
+    "INSERT INTO orders (id, account_id, status, expires, not_before, not_after, created_at) "
+    "VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6)";
+inline constexpr const char* kInsertOrderIdentifier =
+    "INSERT INTO order_identifiers (order_id, position, type, value) VALUES (?1, ?2, ?3, ?4)";
+inline constexpr const char* kInsertOrderAuthz =
+    "INSERT INTO order_authorizations (order_id, authz_id, position) VALUES (?1, ?2, ?3)";
+inline constexpr const char* kOrderById =
+    "SELECT id, account_id, status, expires, not_before, not_after, error_type, error_detail, "
+    "certificate_serial, created_at FROM orders WHERE id = ?1";
+inline constexpr const char* kOrderIdentifiers =
+    "SELECT type, value FROM order_identifiers WHERE order_id = ?1 ORDER BY position";
+inline constexpr const char* kOrderAuthzs =
+    "SELECT a.id, a.status, a.expires FROM order_authorizations oa "
+    "JOIN authorizations a ON a.id = oa.authz_id WHERE oa.order_id = ?1 ORDER BY oa.position";
+inline constexpr const char* kOrdersByAccount =
+    "SELECT id FROM orders WHERE account_id = ?1 ORDER BY created_at, id LIMIT ?2 OFFSET ?3";
+inline constexpr const char* kSetOrderStatus =
+    "UPDATE orders SET status = ?3 WHERE id = ?1 AND status = ?2";
+inline constexpr const char* kFailOrder =
+    "UPDATE orders SET status = 'invalid', error_type = ?2, error_detail = ?3 "
+    "WHERE id = ?1 AND status = 'processing'";
+inline constexpr const char* kCompleteOrder =
+    "UPDATE orders SET status = 'valid', certificate_serial = ?2 "
+    "WHERE id = ?1 AND status = 'processing'";
+
+// --- authorizations and challenges ---------------------------------------------------------
+inline constexpr const char* kInsertAuthz =
+    "INSERT INTO authorizations (id, account_id, identifier_type, identifier_value, wildcard, "
+    "status, expires, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7)";
+inline constexpr const char* kInsertChallenge =
+    "INSERT INTO challenges (id, authz_id, position, type, status, token) "
+    "VALUES (?1, ?2, ?3, ?4, 'pending', ?5)";
+inline constexpr const char* kAuthzById =
+    "SELECT id, account_id, identifier_type, identifier_value, wildcard, status, expires "
+    "FROM authorizations WHERE id = ?1";
+inline constexpr const char* kValidAuthzs =
+    "SELECT id FROM authorizations WHERE account_id = ?1 AND identifier_type = ?2 "
+    "AND identifier_value = ?3 AND wildcard = ?4 AND status = 'valid' AND expires > ?5 "
+    "ORDER BY expires DESC";
+inline constexpr const char* kChallengesByAuthz =
+    "SELECT id, type, status, token, validated_at, error_type, error_detail FROM challenges "
+    "WHERE authz_id = ?1 ORDER BY position";
+inline constexpr const char* kRecordsByChallenge =
+    "SELECT perspective, url, hostname, port, addresses_resolved, address_used "
+    "FROM validation_records WHERE challenge_id = ?1 ORDER BY seq";
+inline constexpr const char* kDeactivateAuthz =
+    "UPDATE authorizations SET status = 'deactivated' "
+    "WHERE id = ?1 AND status IN ('pending', 'valid')";
+inline constexpr const char* kStartChallenge =
+    "UPDATE challenges SET status = 'processing' WHERE id = ?2 AND authz_id = ?1 "
+    "AND status = 'pending' "
+    "AND EXISTS (SELECT 1 FROM authorizations WHERE id = ?1 AND status = 'pending') "
+    "AND NOT EXISTS (SELECT 1 FROM challenges WHERE authz_id = ?1 AND status = 'processing')";
+inline constexpr const char* kCompleteChallenge =
+    "UPDATE challenges SET status = ?3, validated_at = ?4, error_type = ?5, error_detail = ?6 "
+    "WHERE id = ?2 AND authz_id = ?1 AND status = 'processing'";
+inline constexpr const char* kCompleteAuthz =
+    "UPDATE authorizations SET status = ?2 WHERE id = ?1 AND status = 'pending'";
+inline constexpr const char* kInsertRecord =
+    "INSERT INTO validation_records (challenge_id, seq, perspective, url, hostname, port, "
+    "addresses_resolved, address_used) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+// --- certificates ---------------------------------------------------------------------------
+inline constexpr const char* kReserveSerial =
+    "INSERT OR IGNORE INTO serials (serial, order_id, reserved_at) VALUES (?1, ?2, ?3)";
+inline constexpr const char* kInsertCertificate =
+    "INSERT INTO certificates (serial, account_id, order_id, der, chain_pem, key_spki_sha256, "
+    "identifiers, not_before, not_after, issued_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+inline constexpr const char* kCertificateBySerial =
+    "SELECT serial, account_id, order_id, der, chain_pem, key_spki_sha256, identifiers, "
+    "not_before, not_after, issued_at, revoked_at, revocation_reason FROM certificates "
+    "WHERE serial = ?1";
+inline constexpr const char* kIsCertificateKey =
+    "SELECT 1 FROM certificates WHERE key_spki_sha256 = ?1 LIMIT 1";
+inline constexpr const char* kRevokeCertificate =
+    "UPDATE certificates SET revoked_at = ?3, revocation_reason = ?2 "
+    "WHERE serial = ?1 AND revoked_at IS NULL";
+
+}  // namespace signet::storage::sql

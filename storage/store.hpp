@@ -1,0 +1,77 @@
+#pragma once
+// The storage interface: verbs of the ACME state machine, not tables. Every state
+// change is a guarded update that reports whether it happened (false: the row was
+// not in the expected state). Implementations are thread-safe and blocking: callers
+// run them off the I/O threads.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "storage/records.hpp"
+
+namespace signet::storage {
+
+template <class T>
+using Maybe = core::Result<std::optional<T>>;
+using Changed = core::Result<bool>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Accounts. create_account fails with `Conflict` if the key is already an account's.
+  virtual core::Result<Account> create_account(const NewAccount& a) = 0;
+  virtual Maybe<Account> account_by_id(const core::AccountId& id) = 0;
+  virtual Maybe<Account> account_by_thumbprint(const std::string& thumbprint) = 0;
+  virtual Changed update_account_contact(const core::AccountId& id,
+                                         const std::vector<std::string>& contact) = 0;
+  virtual Changed deactivate_account(const core::AccountId& id) = 0;
+  // Replaces the key of a valid account whose key is still old_thumbprint. `Conflict`
+  // if the new key belongs to another account.
+  virtual Changed change_account_key(const core::AccountId& id, const std::string& old_thumbprint,
+                                     const AccountKey& key) = 0;
+  // Whether a key (SPKI SHA-256) is an account key / a certified key.
+  virtual core::Result<bool> is_account_key(const std::string& spki_sha256) = 0;
+  virtual core::Result<bool> is_certificate_key(const std::string& spki_sha256) = 0;
+
+  // Orders and their authorizations, created in one transaction.
+  virtual core::Result<Order> create_order(const NewOrder& o) = 0;
+  virtual Maybe<Order> order_by_id(const core::OrderId& id) = 0;
+  // One page of an account's orders, oldest first; ids only.
+  virtual core::Result<std::vector<core::OrderId>> orders_by_account(const core::AccountId& id,
+                                                                     std::size_t offset,
+                                                                     std::size_t limit) = 0;
+  virtual Changed set_order_status(const core::OrderId& id, core::OrderStatus from,
+                                   core::OrderStatus to) = 0;
+  // processing → invalid with the problem that ended it.
+  virtual Changed fail_order(const core::OrderId& id, const core::Error& error) = 0;
+  // processing → valid, storing the certificate in the same transaction.
+  virtual Changed complete_order(const core::OrderId& id, const Certificate& cert) = 0;
+
+  // Authorizations and challenges.
+  virtual Maybe<Authorization> authz_by_id(const core::AuthzId& id) = 0;
+  // An account's authorizations for an identifier that are valid until after `now`.
+  virtual core::Result<std::vector<Authorization>> valid_authzs(const core::AccountId& account,
+                                                                const core::Identifier& id,
+                                                                bool wildcard,
+                                                                core::TimePoint now) = 0;
+  // pending|valid → deactivated.
+  virtual Changed deactivate_authz(const core::AuthzId& id) = 0;
+  // challenge pending → processing, only while its authorization is pending and no
+  // other challenge of it is processing.
+  virtual Changed start_challenge(const core::AuthzId& authz, const core::ChallengeId& id) = 0;
+  // challenge processing → valid|invalid, its authorization pending → valid|invalid,
+  // with the validation records and problem.
+  virtual Changed complete_challenge(const ChallengeOutcome& outcome) = 0;
+
+  // Certificates. reserve_serial fails (false) if the serial was ever used.
+  virtual Changed reserve_serial(const std::string& serial, const core::OrderId& order,
+                                 core::TimePoint at) = 0;
+  virtual Maybe<Certificate> certificate_by_serial(const std::string& serial) = 0;
+  // not revoked → revoked.
+  virtual Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at) = 0;
+};
+
+}  // namespace signet::storage
