@@ -1,0 +1,115 @@
+#include "ca/certificate_authority.hpp"
+
+#include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <sys/stat.h>
+
+#include "tests/support/crypto.hpp"
+
+namespace signet::ca {
+namespace {
+
+namespace fs = std::filesystem;
+using core::Identifier;
+using core::IdentifierType;
+
+class CaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() / ("signet-ca-" + std::to_string(::getpid()) + "-" +
+                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir);
+    auto r = CertificateAuthority::open(dir, clock);
+    ASSERT_TRUE(r) << r.error().detail;
+    ca = std::move(r).value();
+  }
+  void TearDown() override { fs::remove_all(dir); }
+
+  core::ossl::X509Ptr parse(const std::string& der) {
+    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    return core::ossl::X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  }
+
+  core::SystemClock clock;
+  fs::path dir;
+  std::unique_ptr<CertificateAuthority> ca;
+};
+
+TEST_F(CaTest, HierarchyIsKeptAcrossRestartsWithPrivateKeys) {
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "ca" / "root-key.pem").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat((dir / "ca" / "intermediate-key.pem").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  const std::string root = ca->root_pem();
+  auto again = CertificateAuthority::open(dir, clock);
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)->root_pem(), root);
+}
+
+TEST_F(CaTest, IssuesLeafWithProfileExtensionsOnly) {
+  auto key = testing::make_key("p256");
+  const auto now = clock.now();
+  LeafRequest req{core::ossl::share(std::move(key)),
+                  {{IdentifierType::Dns, "a.example"}, {IdentifierType::Ip, "192.0.2.1"}},
+                  {now, now + std::chrono::hours(24)},
+                  CertificateAuthority::random_serial()};
+  auto issued = ca->issue_leaf(req);
+  ASSERT_TRUE(issued) << issued.error().detail;
+  auto cert = parse(issued->der);
+  ASSERT_TRUE(cert);
+  EXPECT_EQ(X509_check_ca(cert.get()), 0);
+  EXPECT_EQ(X509_check_host(cert.get(), "a.example", 0, 0, nullptr), 1);
+  EXPECT_EQ(X509_check_ip_asc(cert.get(), "192.0.2.1", 0), 1);
+  EXPECT_EQ(X509_check_host(cert.get(), "b.example", 0, 0, nullptr), 0);
+  EXPECT_EQ(*certificate_serial(issued->der), req.serial);
+  EXPECT_NE(X509_get_ext_by_NID(cert.get(), NID_authority_key_identifier, -1), -1);
+  EXPECT_NE(X509_get_ext_by_NID(cert.get(), NID_subject_key_identifier, -1), -1);
+  EXPECT_NE(issued->chain_pem.find(ca->intermediate_pem()), std::string::npos);
+
+  // The chain verifies against the root.
+  core::ossl::Bio bio(BIO_new_mem_buf(ca->root_pem().data(), -1));
+  core::ossl::X509Ptr root(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  core::ossl::Bio ibio(BIO_new_mem_buf(ca->intermediate_pem().data(), -1));
+  core::ossl::X509Ptr inter(PEM_read_bio_X509(ibio.get(), nullptr, nullptr, nullptr));
+  X509_STORE* store = X509_STORE_new();
+  X509_STORE_add_cert(store, root.get());
+  STACK_OF(X509)* untrusted = sk_X509_new_null();
+  sk_X509_push(untrusted, inter.get());
+  X509_STORE_CTX* ctx = X509_STORE_CTX_new();
+  X509_STORE_CTX_init(ctx, store, cert.get(), untrusted);
+  EXPECT_EQ(X509_verify_cert(ctx), 1) << X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
+  X509_STORE_CTX_free(ctx);
+  sk_X509_free(untrusted);
+  X509_STORE_free(store);
+}
+
+TEST_F(CaTest, RefusesWeakKeysAtTheLastCheck) {
+  const auto now = clock.now();
+  LeafRequest req{core::ossl::share(testing::make_key("rsa1024")),
+                  {{IdentifierType::Dns, "a.example"}},
+                  {now, now + std::chrono::hours(24)},
+                  CertificateAuthority::random_serial()};
+  EXPECT_FALSE(ca->issue_leaf(req));
+}
+
+TEST_F(CaTest, ServerCredentialsAreReusedWhileValid) {
+  std::vector<Identifier> names{{IdentifierType::Dns, "localhost"}, {IdentifierType::Ip, "127.0.0.1"}};
+  auto a = ca->server_credentials(names);
+  ASSERT_TRUE(a) << a.error().detail;
+  auto b = ca->server_credentials(names);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(a->chain_pem, b->chain_pem);
+  auto c = ca->server_credentials({{IdentifierType::Dns, "other.example"}});
+  ASSERT_TRUE(c);
+  EXPECT_NE(a->chain_pem, c->chain_pem);
+}
+
+TEST(Serial, RandomSerialsAre128Bits) {
+  auto a = CertificateAuthority::random_serial();
+  EXPECT_EQ(a.size(), 32u);
+  EXPECT_NE(a, CertificateAuthority::random_serial());
+}
+
+}  // namespace
+}  // namespace signet::ca

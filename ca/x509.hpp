@@ -1,0 +1,25 @@
+#pragma once
+// X.509 building blocks shared by the CA's certificate builders. Private to ca/.
+#include <string>
+#include <vector>
+
+#include "core/identifier.hpp"
+#include "core/openssl.hpp"
+#include "core/result.hpp"
+
+namespace signet::ca::detail {
+
+std::string to_pem(X509* cert);
+std::string key_to_pem(EVP_PKEY* key);
+core::Result<core::ossl::X509Ptr> x509_from_pem(const std::string& pem);
+core::Result<core::ossl::Pkey> key_from_pem(const std::string& pem);
+
+// Adds an extension from its OpenSSL configuration text ("critical,CA:FALSE").
+bool add_ext(X509* cert, X509* issuer, int nid, const char* value);
+// subjectAltName with DNS and IP entries.
+bool add_san(X509* cert, const std::vector<core::Identifier>& names);
+bool set_serial(X509* cert, const std::string& serial_bytes);
+void set_validity(X509* cert, int64_t not_before_unix, int64_t not_after_unix);
+bool sign(X509* cert, EVP_PKEY* key);
+
+}  // namespace signet::ca::detail
