@@ -9,6 +9,7 @@
 #include "core/identifier.hpp"
 #include "core/ids.hpp"
 #include "core/status.hpp"
+#include "core/validation_record.hpp"
 
 namespace signet::storage {
 
@@ -37,17 +38,7 @@ struct AccountKey {
   std::string key_spki_sha256;
 };
 
-// One attempt to reach the target from one vantage point (RFC 8555 §8: what the
-// validation saw). Perspective "primary" is the server itself.
-struct ValidationRecord {
-  std::string perspective = "primary";
-  std::string url;
-  std::string hostname;
-  std::string port;
-  std::vector<std::string> addresses_resolved;
-  std::string address_used;
-  bool operator==(const ValidationRecord&) const = default;
-};
+using core::ValidationRecord;
 
 struct Challenge {
   core::ChallengeId id;

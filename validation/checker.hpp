@@ -1,0 +1,43 @@
+#pragma once
+// The interface every challenge checker implements (http-01 now; dns-01 and
+// tls-alpn-01 plug in the same way), and the values that cross it.
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/identifier.hpp"
+#include "core/status.hpp"
+#include "core/validation_record.hpp"
+
+namespace signet::validation {
+
+struct ValidationRequest {
+  core::Identifier identifier;  // without "*." for wildcards
+  core::ChallengeType type = core::ChallengeType::Http01;
+  std::string token;
+  std::string key_authorization;  // token "." base64url(JWK thumbprint), RFC 8555 §8.1
+};
+
+// What a check saw (one record per connection attempt or redirect hop) and, when it
+// failed, why. Checkers report; they never write storage.
+struct ValidationOutcome {
+  std::vector<core::ValidationRecord> records;
+  std::optional<core::Error> problem;
+  bool ok() const { return !problem.has_value(); }
+};
+
+class Checker {
+ public:
+  virtual ~Checker() = default;
+  // Runs one check from this vantage point. Must finish by itself (own deadlines) and
+  // never block the calling executor.
+  virtual boost::asio::awaitable<ValidationOutcome> check(const ValidationRequest& req) = 0;
+};
+
+// A short, printable excerpt of what a target sent, safe to show in a problem detail.
+std::string sanitize_excerpt(std::string_view raw, std::size_t max = 64);
+
+}  // namespace signet::validation

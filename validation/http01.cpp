@@ -1,0 +1,312 @@
+#include "validation/http01.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+namespace signet::validation {
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ip = asio::ip;
+using core::ProblemType;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Url {
+  std::string scheme = "http";
+  std::string host;  // without brackets
+  uint16_t port = 80;
+  std::string target = "/";
+
+  std::string host_for_url() const { return host.find(':') != std::string::npos ? "[" + host + "]" : host; }
+  bool default_port() const {
+    return (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
+  }
+  std::string host_header() const {
+    return default_port() ? host_for_url() : host_for_url() + ":" + std::to_string(port);
+  }
+  std::string str() const { return scheme + "://" + host_header() + target; }
+};
+
+// Resolves a Location header against the current URL. Absolute http(s) URLs and
+// absolute paths only; no userinfo.
+std::optional<Url> resolve_location(const Url& base, std::string_view loc, std::string& why) {
+  Url u;
+  if (loc.starts_with("/") && !loc.starts_with("//")) {
+    u = base;
+    u.target = std::string(loc);
+    return u;
+  }
+  const auto sep = loc.find("://");
+  if (sep == std::string_view::npos) {
+    why = "redirect to an unsupported location \"" + sanitize_excerpt(loc) + "\"";
+    return std::nullopt;
+  }
+  std::string scheme(loc.substr(0, sep));
+  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https") {
+    why = "redirect to a non-HTTP scheme \"" + sanitize_excerpt(scheme) + "\"";
+    return std::nullopt;
+  }
+  u.scheme = scheme;
+  std::string_view rest = loc.substr(sep + 3);
+  const auto slash = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, slash);
+  u.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (u.target.front() != '/') u.target = "/" + u.target;
+  if (const auto hash = u.target.find('#'); hash != std::string::npos) u.target.resize(hash);
+  if (authority.find('@') != std::string_view::npos) {
+    why = "redirect URL with user information";
+    return std::nullopt;
+  }
+  std::string_view port_text;
+  if (authority.starts_with("[")) {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) {
+      why = "malformed redirect host";
+      return std::nullopt;
+    }
+    u.host = std::string(authority.substr(1, close - 1));
+    if (close + 1 < authority.size() && authority[close + 1] == ':') port_text = authority.substr(close + 2);
+  } else {
+    const auto colon = authority.rfind(':');
+    u.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+  }
+  for (auto& c : u.host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (u.host.empty() || u.host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-.:") != std::string::npos) {
+    why = "redirect to an invalid host name";
+    return std::nullopt;
+  }
+  u.port = scheme == "https" ? 443 : 80;
+  if (!port_text.empty()) {
+    if (port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string_view::npos) {
+      why = "redirect with an invalid port";
+      return std::nullopt;
+    }
+    const auto p = std::stoul(std::string(port_text));
+    if (p == 0 || p > 65535) {
+      why = "redirect with an invalid port";
+      return std::nullopt;
+    }
+    u.port = static_cast<uint16_t>(p);
+  }
+  return u;
+}
+
+core::Error problem(ProblemType t, const std::string& detail) { return core::make_error(t, detail); }
+
+core::Error connection_problem(const Url& url, const ip::address& addr, const boost::system::error_code& ec) {
+  std::string what;
+  if (ec == beast::error::timeout || ec == asio::error::timed_out) {
+    what = "Timeout during connect or read (likely firewall problem)";
+  } else if (ec == asio::error::connection_refused) {
+    what = "Connection refused";
+  } else if (ec == asio::error::connection_reset) {
+    what = "Connection reset by peer";
+  } else if (ec == asio::error::network_unreachable || ec == asio::error::host_unreachable) {
+    what = "Network unreachable";
+  } else {
+    what = ec.message();
+  }
+  return problem(ProblemType::Connection,
+                 addr.to_string() + ": fetching " + url.str() + ": " + what);
+}
+
+struct Fetched {
+  unsigned status = 0;
+  std::string body;
+  std::string location;
+  bool body_too_large = false;
+};
+
+template <class Stream>
+asio::awaitable<boost::system::error_code> exchange(Stream& stream, const Url& url,
+                                                    const Http01Config& cfg, Fetched& out) {
+  boost::system::error_code ec;
+  http::request<http::empty_body> req{http::verb::get, url.target, 11};
+  req.set(http::field::host, url.host_header());
+  req.set(http::field::user_agent, cfg.user_agent);
+  req.set(http::field::accept, "*/*");
+  req.set(http::field::connection, "close");
+  co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return ec;
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.header_limit(8192);
+  parser.body_limit(cfg.max_body);
+  co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec == http::error::body_limit) {
+    out.body_too_large = true;
+    ec = {};
+  }
+  if (ec) co_return ec;
+  const auto& res = parser.get();
+  out.status = res.result_int();
+  out.body = res.body();
+  if (auto it = res.find(http::field::location); it != res.end()) out.location = std::string(it->value());
+  co_return ec;
+}
+
+}  // namespace
+
+std::string sanitize_excerpt(std::string_view raw, std::size_t max) {
+  std::string out;
+  for (char c : raw) {
+    if (out.size() >= max) {
+      out += "...";
+      break;
+    }
+    const auto u = static_cast<unsigned char>(c);
+    out += (u >= 0x20 && u < 0x7f && c != '"' && c != '\\') ? c : '?';
+  }
+  return out;
+}
+
+Http01Checker::Http01Checker(Http01Config config, std::shared_ptr<Resolver> resolver, AddressPolicy policy)
+    : config_(std::move(config)),
+      resolver_(std::move(resolver)),
+      policy_(std::move(policy)),
+      tls_(std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client)) {
+  // RFC 8555 §8.3: the certificate of an HTTPS redirect target is not checked.
+  tls_->set_verify_mode(asio::ssl::verify_none);
+}
+
+asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest& req) {
+  ValidationOutcome out;
+  const auto deadline = Clock::now() + config_.timeout;
+  auto ex = co_await asio::this_coro::executor;
+
+  Url url;
+  url.host = req.identifier.value;
+  url.port = config_.port;
+  url.target = "/.well-known/acme-challenge/" + req.token;
+
+  for (int hop = 0;; ++hop) {
+    core::ValidationRecord rec;
+    rec.url = url.str();
+    rec.hostname = url.host;
+    rec.port = std::to_string(url.port);
+
+    std::vector<ip::address> addrs;
+    boost::system::error_code lit_ec;
+    const auto literal = ip::make_address(url.host, lit_ec);
+    if (!lit_ec) {
+      addrs.push_back(literal);
+    } else {
+      auto r = co_await resolver_->lookup_ip(url.host);
+      if (!r) {
+        out.records.push_back(std::move(rec));
+        out.problem = r.error();
+        co_return out;
+      }
+      addrs = std::move(r).value();
+    }
+    for (const auto& a : addrs) rec.addresses_resolved.push_back(a.to_string());
+
+    // Try at most one address of each family, IPv6 first (as resolved).
+    std::vector<ip::address> tries;
+    std::string denied;
+    for (const auto& a : addrs) {
+      if (auto why = policy_.check(a)) {
+        if (denied.empty()) denied = *why;
+        continue;
+      }
+      const bool have_family = std::any_of(tries.begin(), tries.end(), [&](const ip::address& t) {
+        return t.is_v6() == a.is_v6();
+      });
+      if (!have_family) tries.push_back(a);
+    }
+    if (tries.empty()) {
+      out.records.push_back(std::move(rec));
+      out.problem = problem(ProblemType::Connection, url.host + ": " + denied);
+      co_return out;
+    }
+
+    Fetched f;
+    std::optional<core::Error> failure;
+    for (const auto& addr : tries) {
+      rec.address_used = addr.to_string();
+      beast::tcp_stream tcp(ex);
+      tcp.expires_at(deadline);
+      boost::system::error_code ec;
+      co_await tcp.async_connect(ip::tcp::endpoint(addr, url.port),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) {
+        if (url.scheme == "https") {
+          beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp), *tls_);
+          if (lit_ec) SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str());
+          co_await tls.async_handshake(asio::ssl::stream_base::client,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+          if (!ec) ec = co_await exchange(tls, url, config_, f);
+        } else {
+          ec = co_await exchange(tcp, url, config_, f);
+        }
+      }
+      if (!ec) {
+        failure.reset();
+        break;
+      }
+      failure = connection_problem(url, addr, ec);
+    }
+    out.records.push_back(rec);
+    if (failure) {
+      out.problem = std::move(failure);
+      co_return out;
+    }
+
+    if (f.status >= 300 && f.status < 400 && !f.location.empty()) {
+      if (hop >= config_.max_redirects) {
+        out.problem = problem(ProblemType::Unauthorized,
+                              "Too many redirects (more than " + std::to_string(config_.max_redirects) +
+                                  ") fetching " + rec.url);
+        co_return out;
+      }
+      std::string why;
+      auto next = resolve_location(url, f.location, why);
+      if (next) {
+        const bool port_ok = next->scheme == "http" ? (next->port == 80 || next->port == config_.port)
+                                                    : (next->port == 443 || next->port == config_.https_port);
+        if (!port_ok) {
+          why = "redirect to port " + std::to_string(next->port) +
+                ", which is not a standard or configured validation port";
+          next.reset();
+        }
+      }
+      if (!next) {
+        out.problem = problem(ProblemType::Connection, rec.url + ": " + why);
+        co_return out;
+      }
+      url = std::move(*next);
+      continue;
+    }
+    if (f.status != 200) {
+      out.problem = problem(ProblemType::Unauthorized,
+                            rec.address_used + ": Invalid response from " + rec.url + ": HTTP " +
+                                std::to_string(f.status) + " \"" + sanitize_excerpt(f.body) + "\"");
+      co_return out;
+    }
+    if (f.body_too_large) {
+      out.problem = problem(ProblemType::Unauthorized,
+                            "The response from " + rec.url + " is larger than " +
+                                std::to_string(config_.max_body) + " bytes");
+      co_return out;
+    }
+    // RFC 8555 §8.3: whitespace at the end of the body is ignored.
+    std::string body = f.body;
+    while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back()))) body.pop_back();
+    if (body != req.key_authorization) {
+      out.problem = problem(ProblemType::Unauthorized,
+                            "The key authorization file from " + rec.url +
+                                " does not match this challenge: expected \"" + req.key_authorization +
+                                "\", got \"" + sanitize_excerpt(body) + "\"");
+    }
+    co_return out;
+  }
+}
+
+}  // namespace signet::validation

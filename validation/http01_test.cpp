@@ -1,0 +1,187 @@
+#include "validation/http01.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <thread>
+
+namespace signet::validation {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using core::ProblemType;
+
+class FakeResolver : public Resolver {
+ public:
+  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(std::string name) override {
+    if (name == "nx.test") co_return core::make_error(ProblemType::Dns, "NXDOMAIN looking up nx.test");
+    co_return std::vector<asio::ip::address>{asio::ip::make_address("127.0.0.1")};
+  }
+  asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(std::string) override {
+    co_return std::vector<std::string>{};
+  }
+};
+
+// A small HTTP server on loopback whose answers depend on the path.
+class TestServer {
+ public:
+  TestServer() : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    asio::co_spawn(io_, accept(), asio::detached);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~TestServer() {
+    io_.stop();
+    thread_.join();
+  }
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  asio::awaitable<void> accept() {
+    for (;;) {
+      auto sock = co_await acceptor_.async_accept(asio::use_awaitable);
+      asio::co_spawn(io_, serve(std::move(sock)), asio::detached);
+    }
+  }
+  asio::awaitable<void> serve(tcp::socket sock) {
+    beast::flat_buffer buf;
+    http::request<http::string_body> req;
+    boost::system::error_code ec;
+    co_await http::async_read(sock, buf, req, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    http::response<http::string_body> res{http::status::ok, 11};
+    const std::string target(req.target());
+    const std::string p = std::to_string(port());
+    if (target == "/.well-known/acme-challenge/good") {
+      res.body() = "good.thumb\r\n";
+    } else if (target == "/.well-known/acme-challenge/wrong") {
+      res.body() = "something\x01" "else";
+    } else if (target == "/.well-known/acme-challenge/redirect") {
+      res.result(http::status::found);
+      res.set(http::field::location, "http://other.test:" + p + "/.well-known/acme-challenge/good");
+    } else if (target == "/.well-known/acme-challenge/loop") {
+      res.result(http::status::found);
+      res.set(http::field::location, "/.well-known/acme-challenge/loop");
+    } else if (target == "/.well-known/acme-challenge/badport") {
+      res.result(http::status::found);
+      res.set(http::field::location, "http://other.test:1/x");
+    } else if (target == "/.well-known/acme-challenge/big") {
+      res.body() = std::string(100000, 'x');
+    } else {
+      res.result(http::status::not_found);
+      res.body() = "no such file";
+    }
+    res.prepare_payload();
+    co_await http::async_write(sock, res, asio::redirect_error(asio::use_awaitable, ec));
+  }
+
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+};
+
+class Http01Test : public ::testing::Test {
+ protected:
+  ValidationOutcome run(const std::string& token, const std::string& keyauth, bool allow_loopback = true,
+                        std::string host = "a.test", uint16_t port = 0) {
+    Http01Config cfg;
+    cfg.port = port ? port : server.port();
+    cfg.timeout = std::chrono::seconds(5);
+    std::vector<Cidr> allow;
+    if (allow_loopback) allow.push_back(*Cidr::parse("127.0.0.0/8"));
+    auto checker = std::make_shared<Http01Checker>(cfg, std::make_shared<FakeResolver>(),
+                                                   AddressPolicy(allow));
+    ValidationRequest req{{core::IdentifierType::Dns, host}, core::ChallengeType::Http01, token, keyauth};
+    asio::io_context io;
+    auto fut = asio::co_spawn(io, checker->check(req), asio::use_future);
+    io.run();
+    return fut.get();
+  }
+  TestServer server;
+};
+
+TEST_F(Http01Test, MatchingKeyAuthorizationPassesAndIsRecorded) {
+  auto out = run("good", "good.thumb");
+  EXPECT_TRUE(out.ok()) << out.problem->detail;
+  ASSERT_EQ(out.records.size(), 1u);
+  EXPECT_EQ(out.records[0].hostname, "a.test");
+  EXPECT_EQ(out.records[0].address_used, "127.0.0.1");
+  EXPECT_EQ(out.records[0].addresses_resolved, std::vector<std::string>{"127.0.0.1"});
+}
+
+TEST_F(Http01Test, MismatchIsUnauthorizedWithSanitizedExcerpt) {
+  auto out = run("wrong", "wrong.thumb");
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.problem->type, ProblemType::Unauthorized);
+  EXPECT_NE(out.problem->detail.find("something?else"), std::string::npos) << out.problem->detail;
+}
+
+TEST_F(Http01Test, NotFoundIsUnauthorized) {
+  auto out = run("missing", "x");
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.problem->type, ProblemType::Unauthorized);
+  EXPECT_NE(out.problem->detail.find("404"), std::string::npos);
+}
+
+TEST_F(Http01Test, FollowsRedirectsWithinLimits) {
+  auto out = run("redirect", "good.thumb");
+  EXPECT_TRUE(out.ok()) << out.problem->detail;
+  ASSERT_EQ(out.records.size(), 2u);
+  EXPECT_EQ(out.records[1].hostname, "other.test");
+
+  auto loop = run("loop", "x");
+  ASSERT_FALSE(loop.ok());
+  EXPECT_EQ(loop.problem->type, ProblemType::Unauthorized);
+  EXPECT_EQ(loop.records.size(), 11u);
+
+  auto port = run("badport", "x");
+  ASSERT_FALSE(port.ok());
+  EXPECT_NE(port.problem->detail.find("port 1"), std::string::npos);
+}
+
+TEST_F(Http01Test, OversizedBodyIsRefused) {
+  auto out = run("big", "x");
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.problem->type, ProblemType::Unauthorized);
+}
+
+TEST_F(Http01Test, DeniedAddressesAreNotContacted) {
+  auto out = run("good", "good.thumb", /*allow_loopback=*/false);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.problem->type, ProblemType::Connection);
+  EXPECT_NE(out.problem->detail.find("loopback"), std::string::npos);
+}
+
+TEST_F(Http01Test, DnsAndConnectionFailures) {
+  auto nx = run("good", "x", true, "nx.test");
+  ASSERT_FALSE(nx.ok());
+  EXPECT_EQ(nx.problem->type, ProblemType::Dns);
+
+  // A port nobody listens on: bind and close to find one.
+  uint16_t closed_port;
+  {
+    asio::io_context io;
+    tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    closed_port = a.local_endpoint().port();
+  }
+  auto refused = run("good", "x", true, "a.test", closed_port);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.problem->type, ProblemType::Connection);
+  EXPECT_NE(refused.problem->detail.find("refused"), std::string::npos) << refused.problem->detail;
+}
+
+TEST(SanitizeExcerpt, KeepsPrintableAndTruncates) {
+  EXPECT_EQ(sanitize_excerpt("ab\ncd\"e", 64), "ab?cd?e");
+  EXPECT_EQ(sanitize_excerpt(std::string(100, 'x'), 4), "xxxx...");
+}
+
+}  // namespace
+}  // namespace signet::validation

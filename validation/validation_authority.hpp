@@ -1,0 +1,66 @@
+#pragma once
+// The validation authority: runs challenge checks on its own executor with a bounded
+// queue and a cap on checks in flight. It reports outcomes; it never writes storage.
+// Multi-perspective corroboration (remote vantage agents) plugs in here later.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "validation/checker.hpp"
+
+namespace signet::validation {
+
+struct ValidationConfig {
+  std::size_t max_in_flight = 64;  // checks running at once
+  std::size_t max_pending = 4096;  // admitted (queued + running) before overload is reported
+};
+
+class ValidationAuthority;
+
+// A place in the queue; releasing it (destruction) lets another validation in.
+class Ticket {
+ public:
+  Ticket() = default;
+  explicit Ticket(std::shared_ptr<std::atomic<std::size_t>> pending) : pending_(std::move(pending)) {}
+  Ticket(Ticket&&) = default;
+  Ticket& operator=(Ticket&&) = default;
+  ~Ticket() {
+    if (pending_) --*pending_;
+  }
+
+ private:
+  std::shared_ptr<std::atomic<std::size_t>> pending_;
+};
+
+class ValidationAuthority {
+ public:
+  // executor: where every check runs (a strand or a single-threaded context: the
+  // in-flight accounting relies on it being serial).
+  ValidationAuthority(boost::asio::any_io_executor executor, ValidationConfig config,
+                      std::map<core::ChallengeType, std::shared_ptr<Checker>> checkers);
+
+  boost::asio::any_io_executor executor() const { return executor_; }
+  bool supports(core::ChallengeType t) const { return checkers_.contains(t); }
+
+  // Reserves a place in the queue; nullopt when it is full (the caller answers with a
+  // clear overload error and stores nothing). Thread-safe.
+  std::optional<Ticket> admit();
+
+  // Runs the check for req once a slot is free. Must be awaited on executor().
+  boost::asio::awaitable<ValidationOutcome> validate(Ticket ticket, ValidationRequest req);
+
+ private:
+  boost::asio::any_io_executor executor_;
+  ValidationConfig config_;
+  std::map<core::ChallengeType, std::shared_ptr<Checker>> checkers_;
+  std::shared_ptr<std::atomic<std::size_t>> pending_;
+  std::size_t running_ = 0;
+  std::deque<std::shared_ptr<boost::asio::steady_timer>> waiting_;
+};
+
+}  // namespace signet::validation
