@@ -1,0 +1,216 @@
+#include "config/config.hpp"
+
+#include <arpa/inet.h>
+
+#include <map>
+#include <set>
+#include <toml.hpp>
+
+namespace signet::config {
+namespace {
+
+core::Error bad(std::string d) { return core::make_error(core::ProblemType::Malformed, std::move(d)); }
+
+using Table = toml::value;
+
+// Reads every known key of one table; anything else in it is an error.
+class Section {
+ public:
+  Section(const Table& root, const std::string& name, std::vector<std::string>& errors)
+      : name_(name), errors_(errors) {
+    if (!root.contains(name)) return;
+    const auto& v = root.at(name);
+    if (!v.is_table()) {
+      errors_.push_back("[" + name + "] must be a table");
+      return;
+    }
+    table_ = &v;
+  }
+  ~Section() {
+    if (!table_) return;
+    for (const auto& [k, v] : table_->as_table()) {
+      if (!seen_.contains(k)) errors_.push_back("unknown key \"" + k + "\" in [" + name_ + "]");
+    }
+  }
+
+  template <class T>
+  void get(const std::string& key, T& out) {
+    seen_.insert(key);
+    if (!table_ || !table_->contains(key)) return;
+    try {
+      out = toml::get<T>(table_->at(key));
+    } catch (const std::exception&) {
+      errors_.push_back("[" + name_ + "] " + key + " has the wrong type");
+    }
+  }
+  template <class T>
+  void get_opt(const std::string& key, std::optional<T>& out) {
+    T tmp{};
+    seen_.insert(key);
+    if (!table_ || !table_->contains(key)) return;
+    get(key, tmp);
+    out = tmp;
+  }
+  template <class Rep, class Period>
+  void get_duration(const std::string& key, std::chrono::duration<Rep, Period>& out, int64_t unit_seconds) {
+    int64_t n = -1;
+    seen_.insert(key);
+    if (!table_ || !table_->contains(key)) return;
+    get(key, n);
+    if (n <= 0) {
+      errors_.push_back("[" + name_ + "] " + key + " must be a positive number");
+      return;
+    }
+    out = std::chrono::duration_cast<std::chrono::duration<Rep, Period>>(std::chrono::seconds(n * unit_seconds));
+  }
+  template <class T>
+  void get_count(const std::string& key, T& out) {
+    int64_t n = -1;
+    seen_.insert(key);
+    if (!table_ || !table_->contains(key)) return;
+    get(key, n);
+    if (n <= 0 || n > 65535 * 1024LL * 1024) {
+      errors_.push_back("[" + name_ + "] " + key + " is out of range");
+      return;
+    }
+    out = static_cast<T>(n);
+  }
+
+ private:
+  std::string name_;
+  std::vector<std::string>& errors_;
+  const Table* table_ = nullptr;
+  std::set<std::string> seen_;
+};
+
+bool valid_ip(const std::string& s) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+bool valid_cidr(const std::string& s) {
+  const auto slash = s.find('/');
+  const std::string addr = s.substr(0, slash);
+  if (!valid_ip(addr)) return false;
+  if (slash == std::string::npos) return true;
+  const std::string p = s.substr(slash + 1);
+  if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+  return std::stoi(p) <= (addr.find(':') != std::string::npos ? 128 : 32);
+}
+
+}  // namespace
+
+core::Result<std::pair<std::string, uint16_t>> split_host_port(const std::string& s) {
+  std::string host, port;
+  if (s.starts_with("[")) {
+    const auto close = s.find("]:");
+    if (close == std::string::npos) return bad("\"" + s + "\" is not [IPv6]:PORT");
+    host = s.substr(1, close - 1);
+    port = s.substr(close + 2);
+  } else {
+    const auto colon = s.rfind(':');
+    if (colon == std::string::npos) return bad("\"" + s + "\" has no :PORT");
+    host = s.substr(0, colon);
+    port = s.substr(colon + 1);
+  }
+  if (host.empty() || port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535) {
+    return bad("\"" + s + "\" is not HOST:PORT");
+  }
+  return std::pair{host, static_cast<uint16_t>(std::stoul(port))};
+}
+
+core::Result<Config> load_file(const std::filesystem::path& path) {
+  Config c;
+  toml::value root;
+  try {
+    root = toml::parse(path.string());
+  } catch (const std::exception& e) {
+    return bad("config file " + path.string() + ": " + e.what());
+  }
+  std::vector<std::string> errors;
+  for (const auto& [k, v] : root.as_table()) {
+    static const std::set<std::string> sections{"server", "directory", "validation", "orders",
+                                                "certificates", "limits"};
+    if (!sections.contains(k)) errors.push_back("unknown section or key \"" + k + "\"");
+  }
+  {
+    Section s(root, "server", errors);
+    s.get("listen", c.listen);
+    s.get("data_dir", c.data_dir);
+    s.get_opt("external_url", c.external_url);
+    s.get("threads", c.threads);
+  }
+  {
+    Section s(root, "directory", errors);
+    s.get("terms_of_service", c.terms_of_service);
+    s.get("website", c.website);
+    s.get("caa_identities", c.caa_identities);
+  }
+  {
+    Section s(root, "validation", errors);
+    int http01 = c.http01_port, alpn = c.tlsalpn01_port;
+    s.get("http01_port", http01);
+    s.get("tlsalpn01_port", alpn);
+    if (http01 < 1 || http01 > 65535 || alpn < 1 || alpn > 65535) errors.push_back("[validation] ports must be 1-65535");
+    c.http01_port = static_cast<uint16_t>(http01);
+    c.tlsalpn01_port = static_cast<uint16_t>(alpn);
+    s.get("dns_resolvers", c.dns_resolvers);
+    s.get("allow", c.validation_allow);
+    s.get("deny", c.validation_deny);
+    s.get_duration("timeout_seconds", c.validation_timeout, 1);
+    s.get_count("max_in_flight", c.validation_max_in_flight);
+    s.get_count("max_pending", c.validation_max_pending);
+  }
+  {
+    Section s(root, "orders", errors);
+    s.get_duration("lifetime_hours", c.order_lifetime, 3600);
+    s.get_duration("pending_authz_lifetime_hours", c.pending_authz_lifetime, 3600);
+    s.get_duration("valid_authz_lifetime_hours", c.valid_authz_lifetime, 3600);
+    s.get_count("max_identifiers", c.max_identifiers);
+    s.get("reuse_valid_authorizations", c.reuse_valid_authorizations);
+    s.get_count("page_size", c.orders_page_size);
+  }
+  {
+    Section s(root, "certificates", errors);
+    s.get_duration("validity_days", c.default_validity, 86400);
+    s.get_duration("max_validity_days", c.max_validity, 86400);
+  }
+  {
+    Section s(root, "limits", errors);
+    s.get_count("max_body_bytes", c.max_body_bytes);
+    s.get_count("max_header_bytes", c.max_header_bytes);
+    s.get_duration("read_timeout_seconds", c.read_timeout, 1);
+    s.get_duration("idle_timeout_seconds", c.idle_timeout, 1);
+    s.get_count("max_connections", c.max_connections);
+  }
+  if (!errors.empty()) {
+    std::string all;
+    for (const auto& e : errors) all += (all.empty() ? "" : "; ") + e;
+    return bad("config file " + path.string() + ": " + all);
+  }
+  return c;
+}
+
+core::Status validate(const Config& c) {
+  auto hp = split_host_port(c.listen);
+  if (!hp) return bad("listen: " + hp.error().detail);
+  if (!valid_ip(hp->first) && hp->first != "localhost") return bad("listen: host must be an IP address");
+  for (const auto& r : c.dns_resolvers) {
+    auto rp = split_host_port(r);
+    if (!rp || !valid_ip(rp->first)) return bad("dns resolver \"" + r + "\" is not IP:PORT");
+  }
+  for (const auto& list : {c.validation_allow, c.validation_deny}) {
+    for (const auto& cidr : list) {
+      if (!valid_cidr(cidr)) return bad("\"" + cidr + "\" is not a CIDR range");
+    }
+  }
+  if (c.external_url && !c.external_url->starts_with("https://")) {
+    return bad("external_url must start with https://");
+  }
+  if (c.default_validity > c.max_validity) return bad("validity_days exceeds max_validity_days");
+  if (c.threads < 0 || c.threads > 256) return bad("threads must be 0-256");
+  return {};
+}
+
+}  // namespace signet::config

@@ -1,0 +1,72 @@
+#include "config/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace signet::config {
+namespace {
+
+std::filesystem::path write(const std::string& text) {
+  auto p = std::filesystem::temp_directory_path() /
+           ("signet-config-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml");
+  std::ofstream(p) << text;
+  return p;
+}
+
+TEST(Config, DefaultsAreValid) { EXPECT_TRUE(validate(Config{})); }
+
+TEST(Config, LoadsKnownKeys) {
+  auto p = write(R"(
+[server]
+listen = "127.0.0.1:0"
+data_dir = "/tmp/x"
+[validation]
+http01_port = 5002
+dns_resolvers = ["127.0.0.1:8053"]
+allow = ["127.0.0.0/8"]
+[orders]
+lifetime_hours = 2
+[certificates]
+validity_days = 30
+)");
+  auto c = load_file(p);
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->listen, "127.0.0.1:0");
+  EXPECT_EQ(c->http01_port, 5002);
+  EXPECT_EQ(c->dns_resolvers, std::vector<std::string>{"127.0.0.1:8053"});
+  EXPECT_EQ(c->order_lifetime, std::chrono::hours(2));
+  EXPECT_EQ(c->default_validity, std::chrono::hours(24 * 30));
+  EXPECT_TRUE(validate(*c));
+  std::filesystem::remove(p);
+}
+
+TEST(Config, RefusesUnknownKeysAndBadValues) {
+  auto p = write("[server]\nlisten = \"x\"\nlistne = 1\n[bogus]\n");
+  auto c = load_file(p);
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().detail.find("listne"), std::string::npos);
+  EXPECT_NE(c.error().detail.find("bogus"), std::string::npos);
+  std::filesystem::remove(p);
+
+  Config bad;
+  bad.validation_allow = {"10.0.0.0/40"};
+  EXPECT_FALSE(validate(bad));
+  bad = Config{};
+  bad.listen = "nohost";
+  EXPECT_FALSE(validate(bad));
+  bad = Config{};
+  bad.dns_resolvers = {"resolver:53"};
+  EXPECT_FALSE(validate(bad));
+}
+
+TEST(Config, SplitsHostAndPort) {
+  EXPECT_EQ(split_host_port("[::1]:53")->first, "::1");
+  EXPECT_EQ(split_host_port("127.0.0.1:8053")->second, 8053);
+  EXPECT_FALSE(split_host_port("127.0.0.1"));
+  EXPECT_FALSE(split_host_port("127.0.0.1:99999"));
+}
+
+}  // namespace
+}  // namespace signet::config
