@@ -122,6 +122,9 @@ struct ChallengeOutcome {
   core::TimePoint at;
   std::optional<core::Error> error;
   std::vector<ValidationRecord> records;
+  // A valid authorization's new expiry (RFC 8555 §7.1.4: valid authorizations live
+  // longer than pending ones); unset keeps the current one.
+  std::optional<core::TimePoint> authz_expires;
 };
 
 }  // namespace signet::storage

@@ -444,6 +444,7 @@ Changed SqliteStore::complete_challenge(const ChallengeOutcome& o) {
     db_->prepare(sql::kCompleteAuthz)
         .bind(1, o.authz_id.value)
         .bind(2, to_string(o.valid ? core::AuthzStatus::Valid : core::AuthzStatus::Invalid))
+        .bind(3, opt_unix(o.authz_expires))
         .exec();
     int64_t seq = 0;
     for (const auto& r : o.records) {
@@ -500,6 +501,21 @@ Changed SqliteStore::revoke_certificate(const std::string& serial, int reason, c
                .bind(2, int64_t{reason})
                .bind(3, to_unix(at))
                .exec() == 1;
+  });
+}
+
+core::Result<int> SqliteStore::recover_interrupted() {
+  return locked([&]() -> core::Result<int> {
+    detail::Transaction tx(*db_);
+    int n = db_->prepare(sql::kFailInterruptedAuthzs).exec();
+    n += db_->prepare(sql::kFailInterruptedChallenges)
+             .bind(1, "The validation was interrupted by a server restart; please retry")
+             .exec();
+    n += db_->prepare(sql::kFailInterruptedOrders)
+             .bind(1, "Issuance was interrupted by a server restart; please retry")
+             .exec();
+    tx.commit();
+    return n;
   });
 }
 

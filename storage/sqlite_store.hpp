@@ -53,6 +53,7 @@ class SqliteStore final : public Store {
                          core::TimePoint at) override;
   Maybe<Certificate> certificate_by_serial(const std::string& serial) override;
   Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at) override;
+  core::Result<int> recover_interrupted() override;
 
  private:
   explicit SqliteStore(std::unique_ptr<detail::Connection> c);

@@ -89,10 +89,12 @@ TEST_F(StoreTest, OrderWithAuthorizationsAndChallengeLifecycle) {
 
   ValidationRecord rec{"primary", "http://a.example/.well-known/acme-challenge/x", "a.example", "80",
                        {"192.0.2.1", "2001:db8::1"}, "192.0.2.1"};
-  EXPECT_TRUE(*store->complete_challenge({ch.id, authz.id, true, kNow, std::nullopt, {rec}}));
-  EXPECT_FALSE(*store->complete_challenge({ch.id, authz.id, true, kNow, std::nullopt, {}}));
+  const auto valid_until = kNow + std::chrono::hours(24 * 30);
+  EXPECT_TRUE(*store->complete_challenge({ch.id, authz.id, true, kNow, std::nullopt, {rec}, valid_until}));
+  EXPECT_FALSE(*store->complete_challenge({ch.id, authz.id, true, kNow, std::nullopt, {}, std::nullopt}));
   authz = store->authz_by_id(authz.id).value().value();
   EXPECT_EQ(authz.status, AuthzStatus::Valid);
+  EXPECT_EQ(authz.expires, valid_until);
   EXPECT_EQ(authz.challenges[0].status, ChallengeStatus::Valid);
   ASSERT_EQ(authz.challenges[0].records.size(), 1u);
   EXPECT_EQ(authz.challenges[0].records[0], rec);
@@ -101,7 +103,7 @@ TEST_F(StoreTest, OrderWithAuthorizationsAndChallengeLifecycle) {
   ASSERT_TRUE(valid);
   EXPECT_EQ(valid->size(), 1u);
   EXPECT_TRUE(store->valid_authzs(a.id, {IdentifierType::Dns, "a.example"}, false,
-                                  kNow + std::chrono::hours(25))->empty());
+                                  valid_until + std::chrono::hours(1))->empty());
 }
 
 TEST_F(StoreTest, FailedChallengeStoresProblem) {
@@ -111,7 +113,7 @@ TEST_F(StoreTest, FailedChallengeStoresProblem) {
   const auto& ch = authz.challenges[0];
   ASSERT_TRUE(*store->start_challenge(authz.id, ch.id));
   auto err = core::make_error(core::ProblemType::Connection, "refused");
-  ASSERT_TRUE(*store->complete_challenge({ch.id, authz.id, false, kNow, err, {}}));
+  ASSERT_TRUE(*store->complete_challenge({ch.id, authz.id, false, kNow, err, {}, std::nullopt}));
   authz = store->authz_by_id(authz.id).value().value();
   EXPECT_EQ(authz.status, AuthzStatus::Invalid);
   EXPECT_EQ(authz.challenges[0].error, err);
@@ -162,6 +164,23 @@ TEST_F(StoreTest, FailOrderOnlyFromProcessing) {
   auto stored = store->order_by_id(o.id).value().value();
   EXPECT_EQ(stored.status, OrderStatus::Invalid);
   EXPECT_EQ(stored.error, err);
+}
+
+TEST_F(StoreTest, RecoveryEndsInterruptedWork) {
+  auto a = account();
+  auto o = order(a, {"a.example"});
+  auto authz = store->authz_by_id(o.authorizations[0].id).value().value();
+  ASSERT_TRUE(*store->start_challenge(authz.id, authz.challenges[0].id));
+  auto o2 = order(a, {"b.example"});
+  ASSERT_TRUE(*store->set_order_status(o2.id, OrderStatus::Pending, OrderStatus::Processing));
+  EXPECT_EQ(*store->recover_interrupted(), 3);
+  authz = store->authz_by_id(authz.id).value().value();
+  EXPECT_EQ(authz.status, AuthzStatus::Invalid);
+  EXPECT_EQ(authz.challenges[0].status, ChallengeStatus::Invalid);
+  ASSERT_TRUE(authz.challenges[0].error);
+  EXPECT_EQ(authz.challenges[0].error->type, core::ProblemType::ServerInternal);
+  EXPECT_EQ(store->order_by_id(o2.id).value()->status, OrderStatus::Invalid);
+  EXPECT_EQ(*store->recover_interrupted(), 0);
 }
 
 TEST_F(StoreTest, OrdersListPages) {

@@ -178,7 +178,8 @@ inline constexpr const char* kCompleteChallenge =
     "UPDATE challenges SET status = ?3, validated_at = ?4, error_type = ?5, error_detail = ?6 "
     "WHERE id = ?2 AND authz_id = ?1 AND status = 'processing'";
 inline constexpr const char* kCompleteAuthz =
-    "UPDATE authorizations SET status = ?2 WHERE id = ?1 AND status = 'pending'";
+    "UPDATE authorizations SET status = ?2, expires = COALESCE(?3, expires) "
+    "WHERE id = ?1 AND status = 'pending'";
 inline constexpr const char* kInsertRecord =
     "INSERT INTO validation_records (challenge_id, seq, perspective, url, hostname, port, "
     "addresses_resolved, address_used) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -199,5 +200,16 @@ inline constexpr const char* kIsCertificateKey =
 inline constexpr const char* kRevokeCertificate =
     "UPDATE certificates SET revoked_at = ?3, revocation_reason = ?2 "
     "WHERE serial = ?1 AND revoked_at IS NULL";
+
+// --- recovery after a restart ----------------------------------------------------------------
+inline constexpr const char* kFailInterruptedAuthzs =
+    "UPDATE authorizations SET status = 'invalid' WHERE status = 'pending' AND EXISTS "
+    "(SELECT 1 FROM challenges c WHERE c.authz_id = authorizations.id AND c.status = 'processing')";
+inline constexpr const char* kFailInterruptedChallenges =
+    "UPDATE challenges SET status = 'invalid', error_type = 'serverInternal', "
+    "error_detail = ?1 WHERE status = 'processing'";
+inline constexpr const char* kFailInterruptedOrders =
+    "UPDATE orders SET status = 'invalid', error_type = 'serverInternal', error_detail = ?1 "
+    "WHERE status = 'processing'";
 
 }  // namespace signet::storage::sql

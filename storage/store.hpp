@@ -72,6 +72,11 @@ class Store {
   virtual Maybe<Certificate> certificate_by_serial(const std::string& serial) = 0;
   // not revoked → revoked.
   virtual Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at) = 0;
+
+  // After a restart: challenges and orders left "processing" by the previous run
+  // end invalid with a serverInternal problem, so nothing stays stuck. Returns how
+  // many objects were ended.
+  virtual core::Result<int> recover_interrupted() = 0;
 };
 
 }  // namespace signet::storage

@@ -1,0 +1,96 @@
+// newAccount, account update/deactivation, the orders list, keyChange (RFC 8555 §7.3).
+#include "server/handlers/handlers.hpp"
+#include "server/problem.hpp"
+
+namespace signet::server::handlers {
+
+using core::ProblemType;
+
+HandlerResult new_account(Context& ctx) {
+  auto req = co_await authenticate(ctx, KeyMode::Jwk);
+  if (!req) co_return std::move(req).error();
+  auto payload = json::decode_new_account(req->jws.payload);
+  if (!payload) co_return std::move(payload).error();
+  auto result = co_await ctx.authority.new_account(*req->jws.header.jwk, *payload);
+  if (!result) co_return std::move(result).error();
+  Reply r;
+  r.status = result->created ? 201 : 200;
+  r.header("Location", ctx.urls.account(result->account.id));
+  r.body = json::encode_account(ctx.urls, result->account);
+  co_return r;
+}
+
+HandlerResult account(Context& ctx) {
+  auto req = co_await authenticate(ctx, KeyMode::Kid);
+  if (!req) co_return std::move(req).error();
+  if (req->account->id.value != ctx.route.id) {
+    co_return core::make_error(ProblemType::Unauthorized, "The JWS \"kid\" is not this account");
+  }
+  storage::Account a = *req->account;
+  if (!req->jws.empty_payload) {
+    auto payload = json::decode_account_update(req->jws.payload);
+    if (!payload) co_return std::move(payload).error();
+    auto updated = co_await ctx.authority.update_account(a, *payload);
+    if (!updated) co_return std::move(updated).error();
+    a = std::move(updated).value();
+  }
+  Reply r;
+  r.body = json::encode_account(ctx.urls, a);
+  co_return r;
+}
+
+HandlerResult account_orders(Context& ctx) {
+  auto req = co_await authenticate(ctx, KeyMode::Kid);
+  if (!req) co_return std::move(req).error();
+  if (auto st = require_post_as_get(*req); !st) co_return std::move(st).error();
+  if (req->account->id.value != ctx.route.id) {
+    co_return core::make_error(ProblemType::Unauthorized, "The JWS \"kid\" is not this account");
+  }
+  auto page = co_await ctx.authority.orders(*req->account, ctx.route.page);
+  if (!page) co_return std::move(page).error();
+  Reply r;
+  r.body = json::encode_orders_list(ctx.urls, page->orders);
+  // RFC 8555 §7.1.2.1: further pages are linked with rel="next".
+  if (page->more) r.link(ctx.urls.account_orders(req->account->id, ctx.route.page + 1), "next");
+  co_return r;
+}
+
+HandlerResult key_change(Context& ctx) {
+  auto outer = co_await authenticate(ctx, KeyMode::Kid);
+  if (!outer) co_return std::move(outer).error();
+  // RFC 8555 §7.3.5: the payload is a JWS signed by the new key.
+  auto inner = jose::parse_jws(outer->jws.payload);
+  if (!inner) co_return core::make_error(ProblemType::Malformed, "keyChange inner JWS: " + inner.error().detail);
+  if (!inner->header.jwk) co_return core::make_error(ProblemType::Malformed, "keyChange inner JWS must carry \"jwk\"");
+  if (inner->header.nonce) co_return core::make_error(ProblemType::Malformed, "keyChange inner JWS must not carry a nonce");
+  if (inner->header.url != outer->jws.header.url) {
+    co_return core::make_error(ProblemType::Malformed, "keyChange inner and outer JWS \"url\" differ");
+  }
+  if (auto st = jose::verify_jws(*inner, inner->header.jwk->key.get()); !st) {
+    co_return core::make_error(st.error().type, "keyChange inner JWS: " + st.error().detail);
+  }
+  auto payload = json::decode_key_change(inner->payload);
+  if (!payload) co_return std::move(payload).error();
+  if (payload->account != *outer->jws.header.kid) {
+    co_return core::make_error(ProblemType::Unauthorized, "keyChange \"account\" is not the signing account");
+  }
+  auto changed = co_await ctx.authority.change_key(*outer->account, payload->old_key, *inner->header.jwk);
+  if (!changed) {
+    if (changed.error().type == ProblemType::Conflict) {
+      // RFC 8555 §7.3.5: 409 with the Location of the account that holds the key.
+      auto holder = co_await ctx.authority.account_by_key(inner->header.jwk->thumbprint);
+      if (holder && holder->has_value()) {
+        const auto problem = render_problem(changed.error());
+        Reply r{problem.status, "application/problem+json", problem.body, {}};
+        r.header("Location", ctx.urls.account((*holder)->id));
+        co_return r;
+      }
+    }
+    co_return std::move(changed).error();
+  }
+  Reply r;
+  r.body = json::encode_account(ctx.urls, *changed);
+  co_return r;
+}
+
+}  // namespace signet::server::handlers

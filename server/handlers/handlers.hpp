@@ -1,0 +1,23 @@
+#pragma once
+// One handler per ACME resource: parse, authenticate, call one authority method,
+// encode. Each lives in the file named for its resource.
+#include "server/handlers/context.hpp"
+
+namespace signet::server::handlers {
+
+HandlerResult directory(Context& ctx);
+HandlerResult new_nonce(Context& ctx);
+HandlerResult issuer(Context& ctx);
+HandlerResult new_account(Context& ctx);
+HandlerResult account(Context& ctx);
+HandlerResult account_orders(Context& ctx);
+HandlerResult key_change(Context& ctx);
+HandlerResult new_order(Context& ctx);
+HandlerResult order(Context& ctx);
+HandlerResult finalize(Context& ctx);
+HandlerResult authorization(Context& ctx);
+HandlerResult challenge(Context& ctx);
+HandlerResult certificate(Context& ctx);
+HandlerResult revoke(Context& ctx);
+
+}  // namespace signet::server::handlers

@@ -1,0 +1,47 @@
+// newOrder, order polling and finalize (RFC 8555 §7.4).
+#include "server/handlers/handlers.hpp"
+
+namespace signet::server::handlers {
+
+namespace {
+Reply order_reply(const Context& ctx, const storage::Order& o, int status = 200) {
+  Reply r;
+  r.status = status;
+  r.body = json::encode_order(ctx.urls, o);
+  r.header("Location", ctx.urls.order(o.id));
+  // RFC 8555 §7.4: a client polls a processing order after Retry-After.
+  if (o.status == core::OrderStatus::Processing) r.header("Retry-After", "1");
+  return r;
+}
+}  // namespace
+
+HandlerResult new_order(Context& ctx) {
+  auto req = co_await authenticate(ctx, KeyMode::Kid);
+  if (!req) co_return std::move(req).error();
+  auto payload = json::decode_new_order(req->jws.payload);
+  if (!payload) co_return std::move(payload).error();
+  auto o = co_await ctx.authority.new_order(*req->account, *payload);
+  if (!o) co_return std::move(o).error();
+  co_return order_reply(ctx, *o, 201);
+}
+
+HandlerResult order(Context& ctx) {
+  auto req = co_await authenticate(ctx, KeyMode::Kid);
+  if (!req) co_return std::move(req).error();
+  if (auto st = require_post_as_get(*req); !st) co_return std::move(st).error();
+  auto o = co_await ctx.authority.order(*req->account, core::OrderId{ctx.route.id});
+  if (!o) co_return std::move(o).error();
+  co_return order_reply(ctx, *o);
+}
+
+HandlerResult finalize(Context& ctx) {
+  auto req = co_await authenticate(ctx, KeyMode::Kid);
+  if (!req) co_return std::move(req).error();
+  auto payload = json::decode_finalize(req->jws.payload);
+  if (!payload) co_return std::move(payload).error();
+  auto o = co_await ctx.authority.finalize(*req->account, core::OrderId{ctx.route.id}, payload->csr_der);
+  if (!o) co_return std::move(o).error();
+  co_return order_reply(ctx, *o);
+}
+
+}  // namespace signet::server::handlers

@@ -1,0 +1,166 @@
+#include "server/http/listener.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+
+namespace signet::server::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+struct Listener::State {
+  asio::io_context& io;
+  asio::ssl::context& tls;
+  Limits limits;
+  Handler handler;
+  ErrorResponder on_error;
+  tcp::acceptor acceptor;
+  std::atomic<bool> stopping{false};
+  std::shared_ptr<std::atomic<std::size_t>> in_flight;
+  std::shared_ptr<std::atomic<std::size_t>> connections;
+};
+
+namespace {
+
+struct Counter {
+  std::shared_ptr<std::atomic<std::size_t>> c;
+  explicit Counter(std::shared_ptr<std::atomic<std::size_t>> p) : c(std::move(p)) { ++*c; }
+  ~Counter() { --*c; }
+};
+
+using Stream = beast::ssl_stream<beast::tcp_stream>;
+
+asio::awaitable<void> write_and_close(Stream& stream, Response res, std::chrono::seconds timeout) {
+  res.keep_alive(false);
+  res.prepare_payload();
+  boost::system::error_code ec;
+  beast::get_lowest_layer(stream).expires_after(timeout);
+  co_await beast::http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket socket) {
+  Counter conn(s->connections);
+  Stream stream(std::move(socket), s->tls);
+  auto& tcp_layer = beast::get_lowest_layer(stream);
+  boost::system::error_code ec;
+
+  tcp_layer.expires_after(s->limits.read_timeout);
+  co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return;
+
+  beast::flat_buffer buffer;
+  for (;;) {
+    beast::http::request_parser<beast::http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(s->limits.max_header_bytes));
+    parser.body_limit(s->limits.max_body_bytes);
+
+    // Idle until the next request starts; then the header must arrive in time.
+    tcp_layer.expires_after(buffer.size() > 0 ? s->limits.read_timeout : s->limits.idle_timeout);
+    co_await beast::http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == beast::http::error::header_limit) {
+      core::Error e = core::make_error(core::ProblemType::Malformed, "Request header too large");
+      co_await write_and_close(stream, s->on_error(e), s->limits.read_timeout);
+      break;
+    }
+    if (ec) break;  // closed, timed out, or not HTTP
+    Counter busy(s->in_flight);
+    // Refuse an announced body over the limit before reading any of it.
+    if (auto len = parser.content_length(); len && *len > s->limits.max_body_bytes) {
+      core::Error e = core::make_error(core::ProblemType::PayloadTooLarge,
+                                       "Request body larger than " + std::to_string(s->limits.max_body_bytes) + " bytes");
+      co_await write_and_close(stream, s->on_error(e), s->limits.read_timeout);
+      break;
+    }
+    tcp_layer.expires_after(s->limits.read_timeout);
+    co_await beast::http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == beast::http::error::body_limit) {
+      core::Error e = core::make_error(core::ProblemType::PayloadTooLarge,
+                                       "Request body larger than " + std::to_string(s->limits.max_body_bytes) + " bytes");
+      co_await write_and_close(stream, s->on_error(e), s->limits.read_timeout);
+      break;
+    }
+    if (ec) break;
+
+    auto msg = parser.release();
+    Request req;
+    req.method = msg.method();
+    req.target = std::string(msg.target());
+    if (auto it = msg.find(beast::http::field::content_type); it != msg.end()) {
+      req.content_type = std::string(it->value());
+    }
+    req.body = std::move(msg.body());
+    const bool keep_alive = msg.keep_alive() && !s->stopping;
+
+    Response res = co_await s->handler(std::move(req));
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    tcp_layer.expires_after(s->limits.read_timeout);
+    co_await beast::http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !keep_alive) break;
+  }
+  // Best-effort TLS close_notify; a peer that vanished is a normal end.
+  tcp_layer.expires_after(std::chrono::seconds(2));
+  co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> accept_loop(std::shared_ptr<Listener::State> s) {
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await s->acceptor.async_accept(asio::make_strand(s->io),
+                                                           asio::redirect_error(asio::use_awaitable, ec));
+    if (s->stopping || ec == asio::error::operation_aborted) co_return;
+    if (ec) continue;  // e.g. EMFILE: try the next one
+    if (*s->connections >= s->limits.max_connections) {
+      socket.close(ec);  // over the cap: refuse at once rather than queue
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    asio::co_spawn(socket.get_executor(), serve(s, std::move(socket)), asio::detached);
+  }
+}
+
+}  // namespace
+
+Listener::Listener(asio::io_context& io, asio::ssl::context& tls, Limits limits, Handler handler,
+                   ErrorResponder on_error)
+    : in_flight_(std::make_shared<std::atomic<std::size_t>>(0)),
+      connections_(std::make_shared<std::atomic<std::size_t>>(0)) {
+  s_ = std::shared_ptr<State>(new State{io, tls, limits, std::move(handler), std::move(on_error),
+                                        tcp::acceptor(io), {}, in_flight_, connections_});
+}
+
+Listener::~Listener() { stop(); }
+
+core::Status Listener::bind(const tcp::endpoint& ep) {
+  boost::system::error_code ec;
+  s_->acceptor.open(ep.protocol(), ec);
+  if (!ec) s_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s_->acceptor.bind(ep, ec);
+  if (!ec) s_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return core::make_error(core::ProblemType::ServerInternal,
+                            "cannot listen on " + ep.address().to_string() + ":" + std::to_string(ep.port()) +
+                                ": " + ec.message());
+  }
+  return {};
+}
+
+tcp::endpoint Listener::local_endpoint() const { return s_->acceptor.local_endpoint(); }
+
+void Listener::start() { asio::co_spawn(s_->acceptor.get_executor(), accept_loop(s_), asio::detached); }
+
+void Listener::stop() {
+  if (s_->stopping.exchange(true)) return;
+  asio::post(s_->acceptor.get_executor(), [s = s_] {
+    boost::system::error_code ec;
+    s->acceptor.close(ec);
+  });
+}
+
+}  // namespace signet::server::http

@@ -1,0 +1,48 @@
+#pragma once
+// The HTTPS listener: one coroutine per connection that owns its stream, a deadline
+// before every handshake, read and write, header and body limits, and a cap on
+// connections. Thread-safe; runs on the io_context it is given.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include "core/result.hpp"
+#include "server/http/types.hpp"
+
+namespace signet::server::http {
+
+struct Limits {
+  std::size_t max_body_bytes = 64 * 1024;
+  std::size_t max_header_bytes = 8 * 1024;
+  std::chrono::seconds read_timeout{10};   // handshake, one request's body, one write
+  std::chrono::seconds idle_timeout{60};   // waiting for the next request
+  std::size_t max_connections = 1024;
+};
+
+class Listener {
+ public:
+  Listener(boost::asio::io_context& io, boost::asio::ssl::context& tls, Limits limits, Handler handler,
+           ErrorResponder on_error);
+  ~Listener();
+
+  core::Status bind(const boost::asio::ip::tcp::endpoint& ep);
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+  void start();
+  // Stops accepting; connections finish the request in hand and close.
+  void stop();
+  std::size_t requests_in_flight() const { return *in_flight_; }
+  std::size_t connections() const { return *connections_; }
+
+  struct State;  // shared with the connection coroutines
+
+ private:
+  std::shared_ptr<State> s_;
+  std::shared_ptr<std::atomic<std::size_t>> in_flight_;
+  std::shared_ptr<std::atomic<std::size_t>> connections_;
+};
+
+}  // namespace signet::server::http

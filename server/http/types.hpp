@@ -1,0 +1,29 @@
+#pragma once
+// The request and response values that cross from the HTTP layer to the ACME layer.
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http.hpp>
+
+#include <functional>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace signet::server::http {
+
+namespace beast_http = boost::beast::http;
+
+struct Request {
+  beast_http::verb method = beast_http::verb::get;
+  std::string target;
+  std::string content_type;
+  std::string body;
+};
+
+using Response = beast_http::response<beast_http::string_body>;
+
+// Answers a complete request. Runs on an I/O thread: it must only await, never block.
+using Handler = std::function<boost::asio::awaitable<Response>(Request)>;
+// Answers a request the HTTP layer refused before it was complete (too large, ...).
+using ErrorResponder = std::function<Response(const core::Error&)>;
+
+}  // namespace signet::server::http

@@ -1,0 +1,254 @@
+#include "server/json/decode.hpp"
+
+#include "core/base64url.hpp"
+#include "server/json/strict.hpp"
+
+namespace signet::server::json {
+namespace {
+
+using core::ProblemType;
+using rapidjson::Value;
+
+core::Error malformed(std::string d) { return core::make_error(ProblemType::Malformed, std::move(d)); }
+
+core::Result<rapidjson::Document> object(std::string_view payload, const char* what) {
+  auto doc = parse_strict(payload);
+  if (!doc) return std::move(doc).error();
+  if (!doc->IsObject()) return malformed(std::string(what) + " payload must be a JSON object");
+  return doc;
+}
+
+// Reads optional typed members; records the first type error.
+struct Reader {
+  const Value& v;
+  std::optional<core::Error> error;
+
+  const Value* find(const char* name) {
+    auto it = v.FindMember(name);
+    return it == v.MemberEnd() ? nullptr : &it->value;
+  }
+  std::optional<std::string> string(const char* name) {
+    const Value* m = find(name);
+    if (!m) return std::nullopt;
+    if (!m->IsString()) {
+      fail(std::string("\"") + name + "\" must be a string");
+      return std::nullopt;
+    }
+    return std::string(m->GetString(), m->GetStringLength());
+  }
+  bool boolean(const char* name) {
+    const Value* m = find(name);
+    if (!m) return false;
+    if (!m->IsBool()) {
+      fail(std::string("\"") + name + "\" must be true or false");
+      return false;
+    }
+    return m->GetBool();
+  }
+  std::optional<std::vector<std::string>> strings(const char* name) {
+    const Value* m = find(name);
+    if (!m) return std::nullopt;
+    if (!m->IsArray()) {
+      fail(std::string("\"") + name + "\" must be an array of strings");
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    for (const auto& e : m->GetArray()) {
+      if (!e.IsString()) {
+        fail(std::string("\"") + name + "\" must be an array of strings");
+        return std::nullopt;
+      }
+      out.emplace_back(e.GetString(), e.GetStringLength());
+    }
+    return out;
+  }
+  std::optional<core::TimePoint> time(const char* name) {
+    auto s = string(name);
+    if (!s) return std::nullopt;
+    auto t = parse_rfc3339(*s);
+    if (!t) fail(std::string("\"") + name + "\" is not an RFC 3339 date-time");
+    return t;
+  }
+  std::optional<std::string> base64url(const char* name) {
+    auto s = string(name);
+    if (!s) return std::nullopt;
+    auto d = core::base64url_decode(*s);
+    if (!d) fail(std::string("\"") + name + "\" is not base64url without padding");
+    return d;
+  }
+  void fail(std::string d) {
+    if (!error) error = malformed(std::move(d));
+  }
+};
+
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+}  // namespace
+
+std::optional<core::TimePoint> parse_rfc3339(std::string_view s) {
+  auto digits = [&](std::size_t pos, std::size_t n) -> std::optional<int> {
+    if (pos + n > s.size()) return std::nullopt;
+    int v = 0;
+    for (std::size_t i = pos; i < pos + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
+      s[16] != ':') {
+    return std::nullopt;
+  }
+  auto Y = digits(0, 4), M = digits(5, 2), D = digits(8, 2), h = digits(11, 2), m = digits(14, 2),
+       sec = digits(17, 2);
+  if (!Y || !M || !D || !h || !m || !sec || *M < 1 || *M > 12 || *D < 1 || *D > 31 || *h > 23 ||
+      *m > 59 || *sec > 60) {
+    return std::nullopt;
+  }
+  std::size_t pos = 19;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    const std::size_t start = pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
+    if (pos == start) return std::nullopt;
+  }
+  int64_t offset = 0;
+  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+    ++pos;
+  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    auto oh = digits(pos + 1, 2), om = digits(pos + 4, 2);
+    if (!oh || !om || pos + 3 >= s.size() || s[pos + 3] != ':' || *oh > 23 || *om > 59) return std::nullopt;
+    offset = (*oh * 3600 + *om * 60) * (s[pos] == '+' ? 1 : -1);
+    pos += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (pos != s.size()) return std::nullopt;
+  const int64_t days = days_from_civil(*Y, static_cast<unsigned>(*M), static_cast<unsigned>(*D));
+  const int64_t secs = days * 86400 + *h * 3600 + *m * 60 + std::min(*sec, 59) - offset;
+  return core::from_unix(secs);
+}
+
+core::Result<NewAccountPayload> decode_new_account(std::string_view payload) {
+  auto doc = object(payload, "newAccount");
+  if (!doc) return std::move(doc).error();
+  Reader r{*doc, {}};
+  NewAccountPayload out;
+  out.contact = r.strings("contact");
+  out.terms_of_service_agreed = r.boolean("termsOfServiceAgreed");
+  out.only_return_existing = r.boolean("onlyReturnExisting");
+  if (r.error) return *r.error;
+  return out;
+}
+
+core::Result<AccountUpdatePayload> decode_account_update(std::string_view payload) {
+  auto doc = object(payload, "account update");
+  if (!doc) return std::move(doc).error();
+  Reader r{*doc, {}};
+  AccountUpdatePayload out;
+  out.contact = r.strings("contact");
+  if (auto status = r.string("status")) {
+    if (*status != "deactivated") {
+      return malformed("the only status a client may set on an account is \"deactivated\"");
+    }
+    out.deactivate = true;
+  }
+  if (r.error) return *r.error;
+  return out;
+}
+
+core::Result<NewOrderPayload> decode_new_order(std::string_view payload) {
+  auto doc = object(payload, "newOrder");
+  if (!doc) return std::move(doc).error();
+  Reader r{*doc, {}};
+  NewOrderPayload out;
+  const Value* ids = r.find("identifiers");
+  if (!ids || !ids->IsArray()) return malformed("newOrder needs an \"identifiers\" array");
+  for (const auto& e : ids->GetArray()) {
+    if (!e.IsObject() || !e.HasMember("type") || !e.HasMember("value") || !e["type"].IsString() ||
+        !e["value"].IsString()) {
+      return malformed("each identifier needs string \"type\" and \"value\"");
+    }
+    const std::string type(e["type"].GetString(), e["type"].GetStringLength());
+    const std::string value(e["value"].GetString(), e["value"].GetStringLength());
+    auto t = core::identifier_type_from_string(type);
+    if (!t) {
+      core::Error err = core::make_error(ProblemType::UnsupportedIdentifier,
+                                         "identifier type \"" + type + "\" is not supported");
+      err.subproblems.push_back({ProblemType::UnsupportedIdentifier, err.detail, std::nullopt});
+      return err;
+    }
+    out.identifiers.push_back({*t, value});
+  }
+  out.not_before = r.time("notBefore");
+  out.not_after = r.time("notAfter");
+  if (r.error) return *r.error;
+  return out;
+}
+
+core::Result<FinalizePayload> decode_finalize(std::string_view payload) {
+  auto doc = object(payload, "finalize");
+  if (!doc) return std::move(doc).error();
+  Reader r{*doc, {}};
+  auto csr = r.base64url("csr");
+  if (r.error) return core::make_error(ProblemType::BadCsr, r.error->detail);
+  if (!csr || csr->empty()) return core::make_error(ProblemType::BadCsr, "finalize needs a \"csr\"");
+  return FinalizePayload{std::move(*csr)};
+}
+
+core::Result<RevokePayload> decode_revoke(std::string_view payload) {
+  auto doc = object(payload, "revokeCert");
+  if (!doc) return std::move(doc).error();
+  Reader r{*doc, {}};
+  RevokePayload out;
+  auto cert = r.base64url("certificate");
+  if (r.error) return *r.error;
+  if (!cert || cert->empty()) return malformed("revokeCert needs a \"certificate\"");
+  out.certificate_der = std::move(*cert);
+  if (const Value* reason = r.find("reason")) {
+    if (!reason->IsInt()) return core::make_error(ProblemType::BadRevocationReason, "\"reason\" must be an integer");
+    out.reason = reason->GetInt();
+  }
+  return out;
+}
+
+core::Result<KeyChangePayload> decode_key_change(std::string_view payload) {
+  auto doc = object(payload, "keyChange");
+  if (!doc) return std::move(doc).error();
+  Reader r{*doc, {}};
+  auto account = r.string("account");
+  if (r.error) return *r.error;
+  if (!account) return malformed("keyChange needs \"account\"");
+  const Value* old_key = r.find("oldKey");
+  if (!old_key) return malformed("keyChange needs \"oldKey\"");
+  auto jwk = jose::parse_jwk(*old_key);
+  if (!jwk) return malformed("keyChange \"oldKey\": " + jwk.error().detail);
+  return KeyChangePayload{std::move(*account), std::move(jwk).value()};
+}
+
+core::Result<AuthzUpdatePayload> decode_authz_update(std::string_view payload) {
+  auto doc = object(payload, "authorization update");
+  if (!doc) return std::move(doc).error();
+  Reader r{*doc, {}};
+  auto status = r.string("status");
+  if (r.error) return *r.error;
+  if (!status || *status != "deactivated") {
+    return malformed("the only update to an authorization is {\"status\": \"deactivated\"}");
+  }
+  return AuthzUpdatePayload{true};
+}
+
+core::Status decode_challenge_response(std::string_view payload) {
+  auto doc = object(payload, "challenge response");
+  if (!doc) return std::move(doc).error();
+  return {};
+}
+
+}  // namespace signet::server::json

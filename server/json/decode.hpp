@@ -1,0 +1,64 @@
+#pragma once
+// Request payloads of the ACME resources (RFC 8555 §7), decoded strictly: wrong
+// types and malformed values are `malformed` problems naming the field.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/identifier.hpp"
+#include "core/result.hpp"
+#include "server/jose/jwk.hpp"
+
+namespace signet::server::json {
+
+struct NewAccountPayload {
+  std::optional<std::vector<std::string>> contact;
+  bool terms_of_service_agreed = false;
+  bool only_return_existing = false;
+};
+
+struct AccountUpdatePayload {
+  std::optional<std::vector<std::string>> contact;
+  bool deactivate = false;
+};
+
+struct NewOrderPayload {
+  std::vector<core::Identifier> identifiers;
+  std::optional<core::TimePoint> not_before;
+  std::optional<core::TimePoint> not_after;
+};
+
+struct FinalizePayload {
+  std::string csr_der;
+};
+
+struct RevokePayload {
+  std::string certificate_der;
+  std::optional<int> reason;
+};
+
+struct KeyChangePayload {
+  std::string account;
+  jose::Jwk old_key;
+};
+
+struct AuthzUpdatePayload {
+  bool deactivate = false;
+};
+
+core::Result<NewAccountPayload> decode_new_account(std::string_view payload);
+core::Result<AccountUpdatePayload> decode_account_update(std::string_view payload);
+core::Result<NewOrderPayload> decode_new_order(std::string_view payload);
+core::Result<FinalizePayload> decode_finalize(std::string_view payload);
+core::Result<RevokePayload> decode_revoke(std::string_view payload);
+core::Result<KeyChangePayload> decode_key_change(std::string_view payload);
+core::Result<AuthzUpdatePayload> decode_authz_update(std::string_view payload);
+// A challenge response must be an empty JSON object (RFC 8555 §7.5.1).
+core::Status decode_challenge_response(std::string_view payload);
+
+// RFC 3339 date-time, with "Z" or a numeric offset; seconds resolution.
+std::optional<core::TimePoint> parse_rfc3339(std::string_view s);
+
+}  // namespace signet::server::json

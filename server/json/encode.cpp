@@ -1,0 +1,225 @@
+#include "server/json/encode.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <ctime>
+
+namespace signet::server::json {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+void key(Writer& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+void kv(Writer& w, std::string_view k, std::string_view v) {
+  key(w, k);
+  str(w, v);
+}
+
+void identifier(Writer& w, const core::Identifier& id) {
+  w.StartObject();
+  kv(w, "type", to_string(id.type));
+  kv(w, "value", id.value);
+  w.EndObject();
+}
+
+void problem_body(Writer& w, const core::Error& e, int status) {
+  kv(w, "type", "urn:ietf:params:acme:error:" + std::string(core::problem_type_name(e.type)));
+  kv(w, "detail", e.detail);
+  if (status != 0) {
+    key(w, "status");
+    w.Int(status);
+  }
+  if (!e.subproblems.empty()) {
+    key(w, "subproblems");
+    w.StartArray();
+    for (const auto& s : e.subproblems) {
+      w.StartObject();
+      kv(w, "type", "urn:ietf:params:acme:error:" + std::string(core::problem_type_name(s.type)));
+      kv(w, "detail", s.detail);
+      if (s.identifier) {
+        key(w, "identifier");
+        identifier(w, *s.identifier);
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+}
+
+std::string done(const rapidjson::StringBuffer& b) { return std::string(b.GetString(), b.GetSize()); }
+
+void challenge_body(Writer& w, const Urls& urls, const core::AuthzId& authz, const storage::Challenge& c) {
+  w.StartObject();
+  kv(w, "type", to_string(c.type));
+  kv(w, "url", urls.challenge(authz, c.id));
+  kv(w, "status", to_string(c.status));
+  kv(w, "token", c.token);
+  if (c.validated_at) kv(w, "validated", format_rfc3339(*c.validated_at));
+  if (c.error) {
+    key(w, "error");
+    w.StartObject();
+    problem_body(w, *c.error, 0);
+    w.EndObject();
+  }
+  if (!c.records.empty()) {
+    key(w, "validationRecord");
+    w.StartArray();
+    for (const auto& r : c.records) {
+      w.StartObject();
+      kv(w, "url", r.url);
+      kv(w, "hostname", r.hostname);
+      kv(w, "port", r.port);
+      key(w, "addressesResolved");
+      w.StartArray();
+      for (const auto& a : r.addresses_resolved) str(w, a);
+      w.EndArray();
+      if (!r.address_used.empty()) kv(w, "addressUsed", r.address_used);
+      if (r.perspective != "primary") kv(w, "perspective", r.perspective);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string format_rfc3339(core::TimePoint t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string encode_directory(const Urls& urls, const DirectoryMeta& meta) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  kv(w, "newNonce", urls.new_nonce());
+  kv(w, "newAccount", urls.new_account());
+  kv(w, "newOrder", urls.new_order());
+  kv(w, "revokeCert", urls.revoke());
+  kv(w, "keyChange", urls.key_change());
+  key(w, "meta");
+  w.StartObject();
+  if (!meta.terms_of_service.empty()) kv(w, "termsOfService", meta.terms_of_service);
+  if (!meta.website.empty()) kv(w, "website", meta.website);
+  if (!meta.caa_identities.empty()) {
+    key(w, "caaIdentities");
+    w.StartArray();
+    for (const auto& c : meta.caa_identities) str(w, c);
+    w.EndArray();
+  }
+  key(w, "externalAccountRequired");
+  w.Bool(meta.external_account_required);
+  w.EndObject();
+  w.EndObject();
+  return done(b);
+}
+
+std::string encode_account(const Urls& urls, const storage::Account& a) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  kv(w, "status", to_string(a.status));
+  key(w, "contact");
+  w.StartArray();
+  for (const auto& c : a.contact) str(w, c);
+  w.EndArray();
+  key(w, "termsOfServiceAgreed");
+  w.Bool(a.tos_agreed);
+  kv(w, "orders", urls.account_orders(a.id));
+  kv(w, "createdAt", format_rfc3339(a.created_at));
+  w.EndObject();
+  return done(b);
+}
+
+std::string encode_order(const Urls& urls, const storage::Order& o) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  kv(w, "status", to_string(o.status));
+  kv(w, "expires", format_rfc3339(o.expires));
+  key(w, "identifiers");
+  w.StartArray();
+  for (const auto& id : o.identifiers) identifier(w, id);
+  w.EndArray();
+  if (o.not_before) kv(w, "notBefore", format_rfc3339(*o.not_before));
+  if (o.not_after) kv(w, "notAfter", format_rfc3339(*o.not_after));
+  key(w, "authorizations");
+  w.StartArray();
+  for (const auto& a : o.authorizations) str(w, urls.authz(a.id));
+  w.EndArray();
+  kv(w, "finalize", urls.finalize(o.id));
+  if (o.certificate_serial && o.status == core::OrderStatus::Valid) {
+    kv(w, "certificate", urls.certificate(*o.certificate_serial));
+  }
+  if (o.error) {
+    key(w, "error");
+    w.StartObject();
+    problem_body(w, *o.error, 0);
+    w.EndObject();
+  }
+  w.EndObject();
+  return done(b);
+}
+
+std::string encode_authorization(const Urls& urls, const storage::Authorization& a) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  key(w, "identifier");
+  identifier(w, a.identifier);
+  kv(w, "status", to_string(a.status));
+  kv(w, "expires", format_rfc3339(a.expires));
+  key(w, "challenges");
+  w.StartArray();
+  for (const auto& c : a.challenges) challenge_body(w, urls, a.id, c);
+  w.EndArray();
+  if (a.wildcard) {
+    key(w, "wildcard");
+    w.Bool(true);
+  }
+  w.EndObject();
+  return done(b);
+}
+
+std::string encode_challenge(const Urls& urls, const core::AuthzId& authz, const storage::Challenge& c) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  challenge_body(w, urls, authz, c);
+  return done(b);
+}
+
+std::string encode_orders_list(const Urls& urls, const std::vector<core::OrderId>& orders) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  key(w, "orders");
+  w.StartArray();
+  for (const auto& o : orders) str(w, urls.order(o));
+  w.EndArray();
+  w.EndObject();
+  return done(b);
+}
+
+std::string encode_problem(const core::Error& e, int status, const std::vector<std::string>& algorithms) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  problem_body(w, e, status);
+  if (e.type == core::ProblemType::BadSignatureAlgorithm) {
+    key(w, "algorithms");
+    w.StartArray();
+    for (const auto& a : algorithms) str(w, a);
+    w.EndArray();
+  }
+  w.EndObject();
+  return done(b);
+}
+
+}  // namespace signet::server::json

@@ -1,0 +1,20 @@
+#pragma once
+// The one place that turns a core::Error into an HTTP status and an
+// application/problem+json body (RFC 8555 §6.7, RFC 7807).
+#include <string>
+
+#include "core/error.hpp"
+
+namespace signet::server {
+
+int http_status(core::ProblemType type);
+
+struct ProblemResponse {
+  int status;
+  std::string body;
+};
+
+// Internal errors are logged with their detail and shown as a generic text.
+ProblemResponse render_problem(const core::Error& e);
+
+}  // namespace signet::server
