@@ -123,7 +123,8 @@ Authority::Async<storage::Account> Authority::change_key(const storage::Account&
   co_return std::move(**fresh);
 }
 
-asio::awaitable<storage::Order> Authority::settle(storage::Order o) {
+asio::awaitable<storage::Order> Authority::settle(const storage::Order& stored) {
+  storage::Order o = stored;
   const auto now = s_.clock.now();
   const auto status = effective_order_status(o, now);
   if (status != o.status) {
@@ -256,13 +257,15 @@ Authority::Async<storage::Challenge> Authority::respond_to_challenge(const stora
   co_return ch;
 }
 
-asio::awaitable<void> Authority::validate_and_record(validation::Ticket ticket, storage::Authorization authz,
+asio::awaitable<void> Authority::validate_and_record([[maybe_unused]] validation::Ticket ticket,
+                                                     storage::Authorization authz,
                                                      storage::Challenge challenge,
                                                      std::string key_authorization) {
   try {
-    validation::ValidationRequest req{authz.identifier, challenge.type, challenge.token,
-                                      std::move(key_authorization)};
-    auto outcome = co_await s_.va.validate(std::move(ticket), std::move(req));
+    const validation::ValidationRequest req{authz.identifier, challenge.type, challenge.token,
+                                            std::move(key_authorization)};
+    // The ticket stays held in this frame until the outcome is recorded.
+    auto outcome = co_await s_.va.validate(req);
     const auto now = s_.clock.now();
     storage::ChallengeOutcome result{challenge.id, authz.id, outcome.ok(), now, outcome.problem,
                                      outcome.records, std::nullopt};
@@ -279,16 +282,15 @@ asio::awaitable<void> Authority::validate_and_record(validation::Ticket ticket, 
   }
 }
 
-asio::awaitable<core::Error> Authority::fail_order(const core::OrderId& id, core::Error e) {
+asio::awaitable<core::Error> Authority::fail_order(const core::OrderId& id, const core::Error& e) {
   core::Error stored = e;
   if (stored.type == ProblemType::ServerInternal) {
     log_error("order " + id.value + " failed: " + e.detail);
     stored.detail = "An internal error occurred while issuing the certificate";
-    e = stored;
   }
   auto r = co_await s_.db.run([&] { return s_.store.fail_order(id, stored); });
   if (!r) log_error("recording failed order " + id.value + ": " + r.error().detail);
-  co_return e;
+  co_return stored;
 }
 
 Authority::Async<storage::Order> Authority::finalize(const storage::Account& a, const core::OrderId& id,
@@ -326,7 +328,10 @@ Authority::Async<storage::Order> Authority::finalize(const storage::Account& a, 
     if (!reserved) co_return co_await fail_order(id, std::move(reserved).error());
     if (*reserved) serial = std::move(candidate);
   }
-  if (serial.empty()) co_return co_await fail_order(id, core::internal_error("no unused serial number found"));
+  if (serial.empty()) {
+    const auto e = core::internal_error("no unused serial number found");
+    co_return co_await fail_order(id, e);
+  }
 
   ca::LeafRequest req{csr->public_key, o->identifiers, *validity, serial};
   auto issued = co_await s_.cpu.run([&] { return s_.ca.issue_leaf(req); });
@@ -345,7 +350,10 @@ Authority::Async<storage::Order> Authority::finalize(const storage::Account& a, 
   cert.issued_at = now;
   auto done = co_await s_.db.run([&] { return s_.store.complete_order(id, cert); });
   if (!done) co_return co_await fail_order(id, std::move(done).error());
-  if (!*done) co_return co_await fail_order(id, core::internal_error("order left processing during issuance"));
+  if (!*done) {
+    const auto e = core::internal_error("order left processing during issuance");
+    co_return co_await fail_order(id, e);
+  }
   log_info("certificate issued: serial " + serial + " for order " + id.value);
   co_return co_await order(a, id);
 }

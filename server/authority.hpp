@@ -98,9 +98,9 @@ class Authority {
   asio::awaitable<void> validate_and_record(validation::Ticket ticket, storage::Authorization authz,
                                             storage::Challenge challenge, std::string key_authorization);
   // Ends a processing order invalid with the problem that ended it (the one place).
-  asio::awaitable<core::Error> fail_order(const core::OrderId& id, core::Error e);
+  asio::awaitable<core::Error> fail_order(const core::OrderId& id, const core::Error& e);
   // The order as it is now (status per server/state), with changes persisted.
-  asio::awaitable<storage::Order> settle(storage::Order o);
+  asio::awaitable<storage::Order> settle(const storage::Order& stored);
 
   Services s_;
   AuthorityConfig config_;

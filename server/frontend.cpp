@@ -52,7 +52,7 @@ Reply problem_reply(const core::Error& e) {
 Frontend::Frontend(Authority& authority, NonceService& nonces, Urls urls, json::DirectoryMeta meta)
     : authority_(authority), nonces_(nonces), urls_(std::move(urls)), meta_(std::move(meta)) {}
 
-boost::asio::awaitable<http::Response> Frontend::handle(http::Request req) {
+boost::asio::awaitable<http::Response> Frontend::handle(const http::Request& req) {
   const RouteMatch match = Urls::match(req.target);
   const RouteSpec* spec = nullptr;
   for (const auto& s : kRoutes) {

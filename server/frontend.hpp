@@ -16,7 +16,7 @@ class Frontend {
  public:
   Frontend(Authority& authority, NonceService& nonces, Urls urls, json::DirectoryMeta meta);
 
-  boost::asio::awaitable<http::Response> handle(http::Request req);
+  boost::asio::awaitable<http::Response> handle(const http::Request& req);
   // For requests the HTTP layer refused before they were complete.
   http::Response error_response(const core::Error& e);
 

@@ -89,8 +89,9 @@ int serve(const Overrides& o) {
   asio::io_context va_io(1);
 
   // Validation: its own thread and strand; c-ares through the configured resolvers.
-  auto resolver = validation::CaresResolver::create(va_io.get_executor(),
-                                                    validation::ResolverConfig{cfg.dns_resolvers, {}, 3});
+  validation::ResolverConfig resolver_cfg;
+  resolver_cfg.servers = cfg.dns_resolvers;
+  auto resolver = validation::CaresResolver::create(va_io.get_executor(), resolver_cfg);
   if (!resolver) return fail(resolver.error().detail);
   validation::Http01Config http01;
   http01.port = cfg.http01_port;
@@ -131,7 +132,7 @@ int serve(const Overrides& o) {
   server::http::Limits limits{cfg.max_body_bytes, cfg.max_header_bytes, cfg.read_timeout, cfg.idle_timeout,
                               cfg.max_connections};
   server::http::Listener listener(
-      io, tls, limits, [&frontend](server::http::Request r) { return frontend->handle(std::move(r)); },
+      io, tls, limits, [&frontend](const server::http::Request& r) { return frontend->handle(r); },
       [&frontend](const core::Error& e) { return frontend->error_response(e); });
   if (auto st = listener.bind(endpoint); !st) return fail(st.error().detail);
   const uint16_t port = listener.local_endpoint().port();

@@ -22,11 +22,11 @@ using core::ProblemType;
 
 class FakeResolver : public Resolver {
  public:
-  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(std::string name) override {
+  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(const std::string& name) override {
     if (name == "nx.test") co_return core::make_error(ProblemType::Dns, "NXDOMAIN looking up nx.test");
     co_return std::vector<asio::ip::address>{asio::ip::make_address("127.0.0.1")};
   }
-  asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(std::string) override {
+  asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(const std::string&) override {
     co_return std::vector<std::string>{};
   }
 };

@@ -189,9 +189,9 @@ struct CaresResolver::Impl : std::enable_shared_from_this<Impl> {
     p->complete(std::move(a));
   }
 
-  asio::awaitable<Answer> query(std::string name, int type) {
+  asio::awaitable<Answer> query(const std::string& name, int type) {
     return asio::async_initiate<decltype(asio::use_awaitable), void(Answer)>(
-        [self = shared_from_this(), name = std::move(name), type](auto handler) {
+        [self = shared_from_this(), name, type](auto handler) {
           auto* p = new PendingHandler<decltype(handler)>(std::move(handler));
           p->type = type;
           asio::post(self->strand, [self, name, type, p] {
@@ -247,7 +247,7 @@ CaresResolver::~CaresResolver() {
   });
 }
 
-asio::awaitable<core::Result<std::vector<asio::ip::address>>> CaresResolver::lookup_ip(std::string name) {
+asio::awaitable<core::Result<std::vector<asio::ip::address>>> CaresResolver::lookup_ip(const std::string& name) {
   auto v6 = co_await impl_->query(name, ns_t_aaaa);
   auto v4 = co_await impl_->query(name, ns_t_a);
   std::vector<asio::ip::address> out = std::move(v6.addresses);
@@ -261,7 +261,7 @@ asio::awaitable<core::Result<std::vector<asio::ip::address>>> CaresResolver::loo
   co_return core::make_error(core::ProblemType::Dns, detail);
 }
 
-asio::awaitable<core::Result<std::vector<std::string>>> CaresResolver::lookup_txt(std::string name) {
+asio::awaitable<core::Result<std::vector<std::string>>> CaresResolver::lookup_txt(const std::string& name) {
   auto a = co_await impl_->query(name, ns_t_txt);
   if (a.status == ARES_SUCCESS || a.status == ARES_ENODATA) co_return std::move(a.texts);
   co_return core::make_error(core::ProblemType::Dns,

@@ -21,9 +21,9 @@ class Resolver {
   virtual ~Resolver() = default;
   // A and AAAA records of name (IPv6 first). An empty answer is a `dns` error.
   virtual asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(
-      std::string name) = 0;
+      const std::string& name) = 0;
   // TXT records of name, each record's strings concatenated (RFC 8555 §8.4).
-  virtual asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(std::string name) = 0;
+  virtual asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(const std::string& name) = 0;
 };
 
 struct ResolverConfig {
@@ -43,8 +43,8 @@ class CaresResolver final : public Resolver {
                                                              const ResolverConfig& config);
   ~CaresResolver() override;
 
-  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(std::string name) override;
-  asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(std::string name) override;
+  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(const std::string& name) override;
+  asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(const std::string& name) override;
 
   struct Impl;
 

@@ -21,8 +21,7 @@ std::optional<Ticket> ValidationAuthority::admit() {
   return Ticket(pending_);
 }
 
-asio::awaitable<ValidationOutcome> ValidationAuthority::validate(Ticket ticket, ValidationRequest req) {
-  const Ticket held = std::move(ticket);  // keeps the queue place until this returns
+asio::awaitable<ValidationOutcome> ValidationAuthority::validate(const ValidationRequest& req) {
   auto it = checkers_.find(req.type);
   if (it == checkers_.end()) {
     ValidationOutcome out;

@@ -51,8 +51,9 @@ class ValidationAuthority {
   // clear overload error and stores nothing). Thread-safe.
   std::optional<Ticket> admit();
 
-  // Runs the check for req once a slot is free. Must be awaited on executor().
-  boost::asio::awaitable<ValidationOutcome> validate(Ticket ticket, ValidationRequest req);
+  // Runs the check for req once a slot is free. Must be awaited on executor(), by a
+  // caller that holds the request's Ticket until this returns.
+  boost::asio::awaitable<ValidationOutcome> validate(const ValidationRequest& req);
 
  private:
   boost::asio::any_io_executor executor_;

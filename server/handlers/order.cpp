@@ -29,7 +29,8 @@ HandlerResult order(Context& ctx) {
   auto req = co_await authenticate(ctx, KeyMode::Kid);
   if (!req) co_return std::move(req).error();
   if (auto st = require_post_as_get(*req); !st) co_return std::move(st).error();
-  auto o = co_await ctx.authority.order(*req->account, core::OrderId{ctx.route.id});
+  const core::OrderId id{ctx.route.id};
+  auto o = co_await ctx.authority.order(*req->account, id);
   if (!o) co_return std::move(o).error();
   co_return order_reply(ctx, *o);
 }
@@ -39,7 +40,8 @@ HandlerResult finalize(Context& ctx) {
   if (!req) co_return std::move(req).error();
   auto payload = json::decode_finalize(req->jws.payload);
   if (!payload) co_return std::move(payload).error();
-  auto o = co_await ctx.authority.finalize(*req->account, core::OrderId{ctx.route.id}, payload->csr_der);
+  const core::OrderId id{ctx.route.id};
+  auto o = co_await ctx.authority.finalize(*req->account, id, payload->csr_der);
   if (!o) co_return std::move(o).error();
   co_return order_reply(ctx, *o);
 }

@@ -36,7 +36,7 @@ struct Counter {
 
 using Stream = beast::ssl_stream<beast::tcp_stream>;
 
-asio::awaitable<void> write_and_close(Stream& stream, Response res, std::chrono::seconds timeout) {
+asio::awaitable<void> write_and_close(Stream& stream, Response& res, std::chrono::seconds timeout) {
   res.keep_alive(false);
   res.prepare_payload();
   boost::system::error_code ec;
@@ -65,7 +65,8 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
     co_await beast::http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == beast::http::error::header_limit) {
       core::Error e = core::make_error(core::ProblemType::Malformed, "Request header too large");
-      co_await write_and_close(stream, s->on_error(e), s->limits.read_timeout);
+      Response res = s->on_error(e);
+      co_await write_and_close(stream, res, s->limits.read_timeout);
       break;
     }
     if (ec) break;  // closed, timed out, or not HTTP
@@ -74,7 +75,8 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
     if (auto len = parser.content_length(); len && *len > s->limits.max_body_bytes) {
       core::Error e = core::make_error(core::ProblemType::PayloadTooLarge,
                                        "Request body larger than " + std::to_string(s->limits.max_body_bytes) + " bytes");
-      co_await write_and_close(stream, s->on_error(e), s->limits.read_timeout);
+      Response res = s->on_error(e);
+      co_await write_and_close(stream, res, s->limits.read_timeout);
       break;
     }
     tcp_layer.expires_after(s->limits.read_timeout);
@@ -82,7 +84,8 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
     if (ec == beast::http::error::body_limit) {
       core::Error e = core::make_error(core::ProblemType::PayloadTooLarge,
                                        "Request body larger than " + std::to_string(s->limits.max_body_bytes) + " bytes");
-      co_await write_and_close(stream, s->on_error(e), s->limits.read_timeout);
+      Response res = s->on_error(e);
+      co_await write_and_close(stream, res, s->limits.read_timeout);
       break;
     }
     if (ec) break;
@@ -97,7 +100,7 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
     req.body = std::move(msg.body());
     const bool keep_alive = msg.keep_alive() && !s->stopping;
 
-    Response res = co_await s->handler(std::move(req));
+    Response res = co_await s->handler(req);
     res.keep_alive(keep_alive);
     res.prepare_payload();
     tcp_layer.expires_after(s->limits.read_timeout);
@@ -112,8 +115,8 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
 asio::awaitable<void> accept_loop(std::shared_ptr<Listener::State> s) {
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await s->acceptor.async_accept(asio::make_strand(s->io),
-                                                           asio::redirect_error(asio::use_awaitable, ec));
+    auto strand = asio::make_strand(s->io);
+    tcp::socket socket = co_await s->acceptor.async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
     if (s->stopping || ec == asio::error::operation_aborted) co_return;
     if (ec) continue;  // e.g. EMFILE: try the next one
     if (*s->connections >= s->limits.max_connections) {

@@ -22,7 +22,8 @@ struct Request {
 using Response = beast_http::response<beast_http::string_body>;
 
 // Answers a complete request. Runs on an I/O thread: it must only await, never block.
-using Handler = std::function<boost::asio::awaitable<Response>(Request)>;
+// The request outlives the returned awaitable (the caller holds it).
+using Handler = std::function<boost::asio::awaitable<Response>(const Request&)>;
 // Answers a request the HTTP layer refused before it was complete (too large, ...).
 using ErrorResponder = std::function<Response(const core::Error&)>;
 
