@@ -70,3 +70,20 @@ TEST(Config, SplitsHostAndPort) {
 
 }  // namespace
 }  // namespace signet::config
+
+namespace signet::config {
+namespace {
+
+TEST(Config, ShippedExampleLoadsAndEqualsDefaults) {
+  auto c = load_file(std::filesystem::path(SIGNET_SOURCE_DIR) / "config" / "signet.example.toml");
+  ASSERT_TRUE(c) << c.error().detail;
+  const Config d;
+  EXPECT_EQ(c->listen, d.listen);
+  EXPECT_EQ(c->order_lifetime, d.order_lifetime);
+  EXPECT_EQ(c->max_validity, d.max_validity);
+  EXPECT_EQ(c->validation_max_pending, d.validation_max_pending);
+  EXPECT_TRUE(validate(*c));
+}
+
+}  // namespace
+}  // namespace signet::config

@@ -8,6 +8,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <array>
+
 namespace signet::server::http {
 
 namespace asio = boost::asio;
@@ -36,12 +38,22 @@ struct Counter {
 
 using Stream = beast::ssl_stream<beast::tcp_stream>;
 
+// Answers a request refused before it was read whole, then reads and discards a
+// bounded amount of what the client is still sending: closing with unread data
+// would reset the connection and the client could lose the answer.
 asio::awaitable<void> write_and_close(Stream& stream, Response& res, std::chrono::seconds timeout) {
   res.keep_alive(false);
   res.prepare_payload();
   boost::system::error_code ec;
   beast::get_lowest_layer(stream).expires_after(timeout);
   co_await beast::http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return;
+  constexpr std::size_t kMaxDrain = 1 << 20;
+  std::array<char, 16384> scratch;
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+  for (std::size_t drained = 0; drained < kMaxDrain && !ec;) {
+    drained += co_await stream.async_read_some(asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
+  }
 }
 
 asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket socket) {
@@ -69,16 +81,17 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
       co_await write_and_close(stream, res, s->limits.read_timeout);
       break;
     }
-    if (ec) break;  // closed, timed out, or not HTTP
-    Counter busy(s->in_flight);
-    // Refuse an announced body over the limit before reading any of it.
-    if (auto len = parser.content_length(); len && *len > s->limits.max_body_bytes) {
+    // An announced body over the limit is refused with the header (Beast checks the
+    // Content-Length against body_limit there), before any of it is read.
+    if (ec == beast::http::error::body_limit) {
       core::Error e = core::make_error(core::ProblemType::PayloadTooLarge,
                                        "Request body larger than " + std::to_string(s->limits.max_body_bytes) + " bytes");
       Response res = s->on_error(e);
       co_await write_and_close(stream, res, s->limits.read_timeout);
       break;
     }
+    if (ec) break;  // closed, timed out, or not HTTP
+    Counter busy(s->in_flight);
     tcp_layer.expires_after(s->limits.read_timeout);
     co_await beast::http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == beast::http::error::body_limit) {

@@ -1,0 +1,183 @@
+"""Runs a real `signet serve` and a real DNS server on loopback for integration tests.
+
+Ports are chosen at run time. Readiness is checked by polling, never by sleeping a
+fixed time. Everything started is stopped at exit.
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    """A port that is free now on 127.0.0.1 (for tools that cannot take port 0)."""
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_port_tcp_udp():
+    for _ in range(50):
+        port = free_port()
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                u.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free TCP+UDP port")
+
+
+def wait_until(what, check, timeout=30.0, interval=0.05):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except Exception as e:  # not ready yet
+            last = e
+        time.sleep(interval)
+    raise RuntimeError(f"timed out waiting for {what}: {last}")
+
+
+class Env:
+    """A DNS server answering every A query with 127.0.0.1, and a Signet server that
+    resolves through it and may validate on loopback."""
+
+    def __init__(self, signet, extra_args=(), config_text=None):
+        self.signet = signet
+        self.tmp = tempfile.mkdtemp(prefix="signet-it-")
+        self.procs = []
+        self.dns_port = free_port_tcp_udp()
+        self.http01_port = free_port()
+        mgmt = free_port()
+        self._start("dns", ["pebble-challtestsrv", "-dns01", f"127.0.0.1:{self.dns_port}",
+                            "-http01", "", "-https01", "", "-tlsalpn01", "",
+                            "-management", f"127.0.0.1:{mgmt}", "-defaultIPv6", ""])
+        wait_until("DNS server", lambda: socket.create_connection(("127.0.0.1", mgmt), 0.2).close() or True)
+        self.data_dir = os.path.join(self.tmp, "data")
+        args = [signet, "serve", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0",
+                "--http01-port", str(self.http01_port),
+                "--dns-resolver", f"127.0.0.1:{self.dns_port}",
+                "--validation-allow", "127.0.0.0/8"]
+        if config_text is not None:
+            path = os.path.join(self.tmp, "signet.toml")
+            with open(path, "w") as f:
+                f.write(config_text)
+            args += ["--config", path]
+        args += list(extra_args)
+        self.server = self._start("signet", args)
+        self.directory = self._read_directory_url()
+        self.root = os.path.join(self.data_dir, "root.pem")
+        self.base = self.directory.rsplit("/directory", 1)[0]
+        ctx = ssl.create_default_context(cafile=self.root)
+        wait_until("Signet directory",
+                   lambda: urllib.request.urlopen(self.directory, context=ctx, timeout=2).status == 200)
+
+    def _start(self, name, args):
+        log = open(os.path.join(self.tmp, f"{name}.log"), "w")
+        p = subprocess.Popen(args, stdout=subprocess.PIPE if name == "signet" else log,
+                             stderr=log, text=True)
+        self.procs.append((name, p, log))
+        return p
+
+    def _read_directory_url(self):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.server.stdout.readline()
+            if not line:
+                break
+            m = re.match(r"Directory URL:\s+(\S+)", line)
+            if m:
+                return m.group(1)
+        raise RuntimeError("signet did not print its directory URL; see " + self.tmp)
+
+    def log(self, name="signet"):
+        with open(os.path.join(self.tmp, f"{name}.log")) as f:
+            return f.read()
+
+    def stop_server(self, sig=signal.SIGTERM, timeout=30):
+        self.server.send_signal(sig)
+        return self.server.wait(timeout)
+
+    def close(self, keep=False):
+        for name, p, log in reversed(self.procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+            log.close()
+        if not keep:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            sys.stderr.write(f"--- signet log ({self.tmp}) ---\n{self.log()}\n")
+        self.close(keep=exc_type is not None)
+
+
+def run(args, env=None, timeout=180, check=True):
+    """Runs a client; on failure prints what it said and raises."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    p = subprocess.run(args, env=full_env, capture_output=True, text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise RuntimeError(f"{args[0]} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def openssl_verify(root, cert_file, chain_file=None):
+    args = ["openssl", "verify", "-CAfile", root]
+    if chain_file:
+        args += ["-untrusted", chain_file]
+    args.append(cert_file)
+    out = run(args).stdout
+    assert out.strip().endswith("OK"), out
+
+
+def cert_names(cert_file):
+    out = run(["openssl", "x509", "-in", cert_file, "-noout", "-ext", "subjectAltName"]).stdout
+    return sorted(re.findall(r"(?:DNS|IP Address):([^,\s]+)", out))
+
+
+def main_args():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--signet", required=True, help="path to the signet binary")
+    return ap.parse_args()
+
+
+class Checks:
+    """Counts named checks and prints the closing 'N passed, N failed' line."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def run(self, name, fn, *args):
+        t0 = time.monotonic()
+        try:
+            fn(*args)
+            self.passed += 1
+            print(f"PASS {name} ({time.monotonic() - t0:.2f}s)", flush=True)
+        except Exception as e:  # report and go on to the next check
+            self.failed += 1
+            print(f"FAIL {name}: {e}", flush=True)
+
+    def finish(self):
+        print(f"{self.passed} passed, {self.failed} failed", flush=True)
+        sys.exit(1 if self.failed else 0)

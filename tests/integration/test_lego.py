@@ -1,0 +1,42 @@
+"""lego (Debian) against a real Signet: EC and RSA certificate keys over http-01,
+revocation; every chain verified against root.pem."""
+import os
+
+from harness import Checks, Env, cert_names, main_args, openssl_verify, run
+
+
+def main():
+    args = main_args()
+    checks = Checks()
+    with Env(args.signet) as env:
+        print("client: " + run(["lego", "--version"]).stdout.strip())
+        path = os.path.join(env.tmp, "lego")
+        client_env = {"LEGO_CA_CERTIFICATES": env.root}
+
+        def lego(domain, key_type, *cmd):
+            return run(["lego", "--server", env.directory, "--email", "ops@example.test", "--accept-tos",
+                        "--path", path, "--key-type", key_type, "--http", "--http.port",
+                        f":{env.http01_port}", "--domains", domain] + list(cmd), client_env)
+
+        def issue(domain, key_type, expect_algo):
+            lego(domain, key_type, "run")
+            crt = f"{path}/certificates/{domain}.crt"
+            issuer = f"{path}/certificates/{domain}.issuer.crt"
+            openssl_verify(env.root, crt, issuer)
+            assert cert_names(crt) == [domain]
+            text = run(["openssl", "x509", "-in", crt, "-noout", "-text"]).stdout
+            assert expect_algo in text, f"expected {expect_algo} key"
+
+        def revoke(domain):
+            lego(domain, "ec256", "revoke", "--keep")
+            out = run(["openssl", "x509", "-in", f"{path}/certificates/{domain}.crt", "-noout", "-serial"]).stdout
+            assert "serial=" in out
+
+        checks.run("lego issues with an EC P-256 key", issue, "ec.example.test", "ec256", "id-ecPublicKey")
+        checks.run("lego issues with an RSA 2048 key", issue, "rsa.example.test", "rsa2048", "rsaEncryption")
+        checks.run("lego revokes a certificate", revoke, "ec.example.test")
+    checks.finish()
+
+
+if __name__ == "__main__":
+    main()
