@@ -83,8 +83,10 @@ core::Result<X509Ptr> make_ca_cert(EVP_PKEY* subject_key, const std::string& cn,
   serial_bytes[0] = static_cast<char>(serial_bytes[0] & 0x7f);
   detail::set_serial(cert.get(), serial_bytes);
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("Signet"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>("Signet"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
   X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : name);
   detail::set_validity(cert.get(), core::to_unix(now - std::chrono::hours(1)),
                        core::to_unix(now + validity));
@@ -93,7 +95,8 @@ core::Result<X509Ptr> make_ca_cert(EVP_PKEY* subject_key, const std::string& cn,
   const bool ok =
       detail::add_ext(cert.get(), iss, NID_basic_constraints,
                       is_root ? "critical,CA:TRUE" : "critical,CA:TRUE,pathlen:0") &&
-      detail::add_ext(cert.get(), iss, NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature") &&
+      detail::add_ext(cert.get(), iss, NID_key_usage,
+                      "critical,keyCertSign,cRLSign,digitalSignature") &&
       detail::add_ext(cert.get(), iss, NID_subject_key_identifier, "hash") &&
       (is_root || detail::add_ext(cert.get(), iss, NID_authority_key_identifier, "keyid:always")) &&
       detail::sign(cert.get(), issuer_key);
@@ -120,7 +123,8 @@ core::Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::open(
     const fs::path& dir, const core::Clock& clock) {
   std::error_code ec;
   fs::create_directories(dir / "ca", ec);
-  if (ec) return core::internal_error("cannot create " + (dir / "ca").string() + ": " + ec.message());
+  if (ec)
+    return core::internal_error("cannot create " + (dir / "ca").string() + ": " + ec.message());
   fs::permissions(dir / "ca", fs::perms::owner_all, ec);
 
   const fs::path root_cert = dir / "root.pem", root_key = dir / "ca" / "root-key.pem",
@@ -204,15 +208,15 @@ core::Result<IssuedCertificate> CertificateAuthority::issue_leaf(const LeafReque
   X509_set_pubkey(cert.get(), req.public_key.get());
   X509* iss = s_->intermediate.get();
   const bool rsa = EVP_PKEY_get_base_id(req.public_key.get()) == EVP_PKEY_RSA;
-  const bool ok =
-      detail::add_ext(cert.get(), iss, NID_basic_constraints, "critical,CA:FALSE") &&
-      detail::add_ext(cert.get(), iss, NID_key_usage,
-                      rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature") &&
-      detail::add_ext(cert.get(), iss, NID_ext_key_usage, "serverAuth") &&
-      detail::add_ext(cert.get(), iss, NID_subject_key_identifier, "hash") &&
-      detail::add_ext(cert.get(), iss, NID_authority_key_identifier, "keyid:always") &&
-      detail::add_san(cert.get(), req.identifiers) &&
-      detail::sign(cert.get(), s_->intermediate_key.get());
+  const bool ok = detail::add_ext(cert.get(), iss, NID_basic_constraints, "critical,CA:FALSE") &&
+                  detail::add_ext(cert.get(), iss, NID_key_usage,
+                                  rsa ? "critical,digitalSignature,keyEncipherment"
+                                      : "critical,digitalSignature") &&
+                  detail::add_ext(cert.get(), iss, NID_ext_key_usage, "serverAuth") &&
+                  detail::add_ext(cert.get(), iss, NID_subject_key_identifier, "hash") &&
+                  detail::add_ext(cert.get(), iss, NID_authority_key_identifier, "keyid:always") &&
+                  detail::add_san(cert.get(), req.identifiers) &&
+                  detail::sign(cert.get(), s_->intermediate_key.get());
   if (!ok) return core::internal_error("building leaf certificate: " + core::ossl::last_error());
 
   unsigned char* der = nullptr;
@@ -244,9 +248,10 @@ core::Result<TlsCredentials> CertificateAuthority::server_credentials(
       const time_t t = std::chrono::system_clock::to_time_t(renew_at);
       bool names_ok = true;
       for (const auto& n : names) {
-        const int r = n.type == core::IdentifierType::Dns
-                          ? X509_check_host(cert->get(), n.value.c_str(), n.value.size(), 0, nullptr)
-                          : X509_check_ip_asc(cert->get(), n.value.c_str(), 0);
+        const int r =
+            n.type == core::IdentifierType::Dns
+                ? X509_check_host(cert->get(), n.value.c_str(), n.value.size(), 0, nullptr)
+                : X509_check_ip_asc(cert->get(), n.value.c_str(), 0);
         names_ok = names_ok && r == 1;
       }
       if (names_ok && X509_cmp_time(X509_get0_notAfter(cert->get()), const_cast<time_t*>(&t)) > 0 &&
@@ -258,8 +263,10 @@ core::Result<TlsCredentials> CertificateAuthority::server_credentials(
   Pkey k(EVP_EC_gen("P-256"));
   if (!k) return core::internal_error("server key generation failed");
   const auto now = s_->clock.now();
-  LeafRequest req{core::ossl::SharedPkey(EVP_PKEY_dup(k.get()), EVP_PKEY_free), names,
-                  {now - std::chrono::hours(1), now + kServerCertValidity}, random_serial()};
+  LeafRequest req{core::ossl::SharedPkey(EVP_PKEY_dup(k.get()), EVP_PKEY_free),
+                  names,
+                  {now - std::chrono::hours(1), now + kServerCertValidity},
+                  random_serial()};
   auto issued = issue_leaf(req);
   if (!issued) return std::move(issued).error();
   TlsCredentials creds{issued->chain_pem, detail::key_to_pem(k.get())};
@@ -268,9 +275,15 @@ core::Result<TlsCredentials> CertificateAuthority::server_credentials(
   return creds;
 }
 
-const std::string& CertificateAuthority::root_pem() const { return s_->root_pem; }
-const std::string& CertificateAuthority::intermediate_pem() const { return s_->intermediate_pem; }
-fs::path CertificateAuthority::root_path() const { return s_->dir / "root.pem"; }
+const std::string& CertificateAuthority::root_pem() const {
+  return s_->root_pem;
+}
+const std::string& CertificateAuthority::intermediate_pem() const {
+  return s_->intermediate_pem;
+}
+fs::path CertificateAuthority::root_path() const {
+  return s_->dir / "root.pem";
+}
 
 core::Result<std::string> certificate_serial(const std::string& der) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
@@ -290,7 +303,8 @@ core::Result<core::ossl::SharedPkey> certificate_public_key(const std::string& d
   X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!cert) return core::make_error(core::ProblemType::Malformed, "Unparseable certificate");
   EVP_PKEY* key = X509_get_pubkey(cert.get());
-  if (key == nullptr) return core::make_error(core::ProblemType::Malformed, "Certificate without key");
+  if (key == nullptr)
+    return core::make_error(core::ProblemType::Malformed, "Certificate without key");
   return core::ossl::share(Pkey(key));
 }
 

@@ -16,8 +16,9 @@ using core::IdentifierType;
 class CaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir = fs::temp_directory_path() / ("signet-ca-" + std::to_string(::getpid()) + "-" +
-                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir = fs::temp_directory_path() /
+          ("signet-ca-" + std::to_string(::getpid()) + "-" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir);
     auto r = CertificateAuthority::open(dir, clock);
     ASSERT_TRUE(r) << r.error().detail;
@@ -78,7 +79,8 @@ TEST_F(CaTest, IssuesLeafWithProfileExtensionsOnly) {
   sk_X509_push(untrusted, inter.get());
   X509_STORE_CTX* ctx = X509_STORE_CTX_new();
   X509_STORE_CTX_init(ctx, store, cert.get(), untrusted);
-  EXPECT_EQ(X509_verify_cert(ctx), 1) << X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
+  EXPECT_EQ(X509_verify_cert(ctx), 1)
+      << X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
   X509_STORE_CTX_free(ctx);
   sk_X509_free(untrusted);
   X509_STORE_free(store);
@@ -94,7 +96,8 @@ TEST_F(CaTest, RefusesWeakKeysAtTheLastCheck) {
 }
 
 TEST_F(CaTest, ServerCredentialsAreReusedWhileValid) {
-  std::vector<Identifier> names{{IdentifierType::Dns, "localhost"}, {IdentifierType::Ip, "127.0.0.1"}};
+  std::vector<Identifier> names{{IdentifierType::Dns, "localhost"},
+                                {IdentifierType::Ip, "127.0.0.1"}};
   auto a = ca->server_credentials(names);
   ASSERT_TRUE(a) << a.error().detail;
   auto b = ca->server_credentials(names);

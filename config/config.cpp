@@ -9,7 +9,9 @@
 namespace signet::config {
 namespace {
 
-core::Error bad(std::string d) { return core::make_error(core::ProblemType::Malformed, std::move(d)); }
+core::Error bad(std::string d) {
+  return core::make_error(core::ProblemType::Malformed, std::move(d));
+}
 
 using Table = toml::value;
 
@@ -52,7 +54,8 @@ class Section {
     out = tmp;
   }
   template <class Rep, class Period>
-  void get_duration(const std::string& key, std::chrono::duration<Rep, Period>& out, int64_t unit_seconds) {
+  void get_duration(const std::string& key, std::chrono::duration<Rep, Period>& out,
+                    int64_t unit_seconds) {
     int64_t n = -1;
     seen_.insert(key);
     if (!table_ || !table_->contains(key)) return;
@@ -61,7 +64,8 @@ class Section {
       errors_.push_back("[" + name_ + "] " + key + " must be a positive number");
       return;
     }
-    out = std::chrono::duration_cast<std::chrono::duration<Rep, Period>>(std::chrono::seconds(n * unit_seconds));
+    out = std::chrono::duration_cast<std::chrono::duration<Rep, Period>>(
+        std::chrono::seconds(n * unit_seconds));
   }
   template <class T>
   void get_count(const std::string& key, T& out) {
@@ -94,7 +98,8 @@ bool valid_cidr(const std::string& s) {
   if (!valid_ip(addr)) return false;
   if (slash == std::string::npos) return true;
   const std::string p = s.substr(slash + 1);
-  if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+  if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos)
+    return false;
   return std::stoi(p) <= (addr.find(':') != std::string::npos ? 128 : 32);
 }
 
@@ -130,8 +135,8 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
   }
   std::vector<std::string> errors;
   for (const auto& [k, v] : root.as_table()) {
-    static const std::set<std::string> sections{"server", "directory", "validation", "orders",
-                                                "certificates", "limits"};
+    static const std::set<std::string> sections{"server", "directory",    "validation",
+                                                "orders", "certificates", "limits"};
     if (!sections.contains(k)) errors.push_back("unknown section or key \"" + k + "\"");
   }
   {
@@ -152,7 +157,8 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     int http01 = c.http01_port, alpn = c.tlsalpn01_port;
     s.get("http01_port", http01);
     s.get("tlsalpn01_port", alpn);
-    if (http01 < 1 || http01 > 65535 || alpn < 1 || alpn > 65535) errors.push_back("[validation] ports must be 1-65535");
+    if (http01 < 1 || http01 > 65535 || alpn < 1 || alpn > 65535)
+      errors.push_back("[validation] ports must be 1-65535");
     c.http01_port = static_cast<uint16_t>(http01);
     c.tlsalpn01_port = static_cast<uint16_t>(alpn);
     s.get("dns_resolvers", c.dns_resolvers);
@@ -195,7 +201,8 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
 core::Status validate(const Config& c) {
   auto hp = split_host_port(c.listen);
   if (!hp) return bad("listen: " + hp.error().detail);
-  if (!valid_ip(hp->first) && hp->first != "localhost") return bad("listen: host must be an IP address");
+  if (!valid_ip(hp->first) && hp->first != "localhost")
+    return bad("listen: host must be an IP address");
   for (const auto& r : c.dns_resolvers) {
     auto rp = split_host_port(r);
     if (!rp || !valid_ip(rp->first)) return bad("dns resolver \"" + r + "\" is not IP:PORT");

@@ -15,7 +15,9 @@ std::filesystem::path write(const std::string& text) {
   return p;
 }
 
-TEST(Config, DefaultsAreValid) { EXPECT_TRUE(validate(Config{})); }
+TEST(Config, DefaultsAreValid) {
+  EXPECT_TRUE(validate(Config{}));
+}
 
 TEST(Config, LoadsKnownKeys) {
   auto p = write(R"(

@@ -24,11 +24,11 @@ TEST(Base64Url, KnownVectors) {
 }
 
 TEST(Base64Url, RejectsNonCanonicalInput) {
-  EXPECT_FALSE(base64url_decode("Zm8=").has_value());   // padding
-  EXPECT_FALSE(base64url_decode("Zm+v").has_value());   // standard alphabet
-  EXPECT_FALSE(base64url_decode("Zm 8").has_value());   // whitespace
-  EXPECT_FALSE(base64url_decode("Z").has_value());      // impossible length
-  EXPECT_FALSE(base64url_decode("Zm9").has_value());    // non-zero trailing bits
+  EXPECT_FALSE(base64url_decode("Zm8=").has_value());  // padding
+  EXPECT_FALSE(base64url_decode("Zm+v").has_value());  // standard alphabet
+  EXPECT_FALSE(base64url_decode("Zm 8").has_value());  // whitespace
+  EXPECT_FALSE(base64url_decode("Z").has_value());     // impossible length
+  EXPECT_FALSE(base64url_decode("Zm9").has_value());   // non-zero trailing bits
   EXPECT_TRUE(base64url_decode("").has_value());
 }
 

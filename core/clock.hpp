@@ -35,6 +35,8 @@ class FixedClock final : public Clock {
 inline int64_t to_unix(TimePoint t) {
   return std::chrono::duration_cast<Seconds>(t.time_since_epoch()).count();
 }
-inline TimePoint from_unix(int64_t s) { return TimePoint(Seconds(s)); }
+inline TimePoint from_unix(int64_t s) {
+  return TimePoint(Seconds(s));
+}
 
 }  // namespace signet::core

@@ -31,7 +31,9 @@ using GeneralNames = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES_free>>
 
 // Shared ownership of a key (EVP_PKEY is reference counted and immutable once built).
 using SharedPkey = std::shared_ptr<EVP_PKEY>;
-inline SharedPkey share(Pkey k) { return SharedPkey(k.release(), EVP_PKEY_free); }
+inline SharedPkey share(Pkey k) {
+  return SharedPkey(k.release(), EVP_PKEY_free);
+}
 
 // Drains OpenSSL's thread-local error queue into one line (for logs, never for clients).
 std::string last_error();

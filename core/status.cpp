@@ -51,11 +51,21 @@ constexpr std::array<std::pair<CT, std::string_view>, 3> kChallengeType{
 
 }  // namespace
 
-std::string_view to_string(AccountStatus s) { return name_of(kAccount, s); }
-std::string_view to_string(OrderStatus s) { return name_of(kOrder, s); }
-std::string_view to_string(AuthzStatus s) { return name_of(kAuthz, s); }
-std::string_view to_string(ChallengeStatus s) { return name_of(kChallenge, s); }
-std::string_view to_string(ChallengeType t) { return name_of(kChallengeType, t); }
+std::string_view to_string(AccountStatus s) {
+  return name_of(kAccount, s);
+}
+std::string_view to_string(OrderStatus s) {
+  return name_of(kOrder, s);
+}
+std::string_view to_string(AuthzStatus s) {
+  return name_of(kAuthz, s);
+}
+std::string_view to_string(ChallengeStatus s) {
+  return name_of(kChallenge, s);
+}
+std::string_view to_string(ChallengeType t) {
+  return name_of(kChallengeType, t);
+}
 
 std::optional<AccountStatus> account_status_from_string(std::string_view s) {
   return value_of(kAccount, s);

@@ -1,5 +1,5 @@
-#include "core/error.hpp"
 #include "core/status.hpp"
+#include "core/error.hpp"
 
 #include <gtest/gtest.h>
 

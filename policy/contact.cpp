@@ -10,7 +10,8 @@ core::Error invalid(const std::string& c, const std::string& why) {
 }
 
 bool atext(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-/=^_`{|}~.").find(c) != std::string_view::npos;
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("!#$%&'*+-/=^_`{|}~.").find(c) != std::string_view::npos;
 }
 
 }  // namespace
@@ -35,7 +36,8 @@ core::Status check_contacts(const std::vector<std::string>& contacts) {
       return invalid(c, "not an email address");
     }
     const std::string local = addr.substr(0, at), domain = addr.substr(at + 1);
-    if (!std::all_of(local.begin(), local.end(), atext) || local.front() == '.' || local.back() == '.') {
+    if (!std::all_of(local.begin(), local.end(), atext) || local.front() == '.' ||
+        local.back() == '.') {
       return invalid(c, "unsupported characters in the local part");
     }
     if (domain.size() < 3 || domain.find('.') == std::string::npos || domain.front() == '.' ||

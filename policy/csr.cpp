@@ -73,8 +73,8 @@ core::Result<ParsedCsr> parse_csr(std::string_view der) {
   // Subject alternative names from the extension request.
   STACK_OF(X509_EXTENSION)* exts = X509_REQ_get_extensions(req.get());
   if (exts != nullptr) {
-    core::ossl::GeneralNames sans(static_cast<GENERAL_NAMES*>(
-        X509V3_get_d2i(exts, NID_subject_alt_name, nullptr, nullptr)));
+    core::ossl::GeneralNames sans(
+        static_cast<GENERAL_NAMES*>(X509V3_get_d2i(exts, NID_subject_alt_name, nullptr, nullptr)));
     sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
     if (sans) {
       for (int i = 0; i < sk_GENERAL_NAME_num(sans.get()); ++i) {

@@ -22,8 +22,8 @@ bool is_ldh(char c) {
 }
 
 // RFC 3492 parameters.
-constexpr uint32_t kBase = 36, kTmin = 1, kTmax = 26, kSkew = 38, kDamp = 700,
-                   kInitialBias = 72, kInitialN = 128;
+constexpr uint32_t kBase = 36, kTmin = 1, kTmax = 26, kSkew = 38, kDamp = 700, kInitialBias = 72,
+                   kInitialN = 128;
 
 uint32_t adapt(uint32_t delta, uint32_t numpoints, bool first) {
   delta = first ? delta / kDamp : delta / 2;

@@ -10,8 +10,12 @@ using core::Identifier;
 using core::IdentifierType;
 using core::ProblemType;
 
-Identifier dns(std::string v) { return {IdentifierType::Dns, std::move(v)}; }
-Identifier ip(std::string v) { return {IdentifierType::Ip, std::move(v)}; }
+Identifier dns(std::string v) {
+  return {IdentifierType::Dns, std::move(v)};
+}
+Identifier ip(std::string v) {
+  return {IdentifierType::Ip, std::move(v)};
+}
 
 IdentifierPolicy policy_with_dns01() {
   IdentifierPolicyConfig c;
@@ -32,10 +36,22 @@ TEST(IdentifierPolicy, LowerCasesAndAcceptsValidNames) {
 
 TEST(IdentifierPolicy, RejectsBadSyntax) {
   auto p = policy_with_dns01();
-  const char* bad[] = {"example.com.", "exa mple.com", "-a.example.com", "a-.example.com",
-                       "a..example.com", "*.*.example.com", "www.*.example.com", "f*o.example.com",
-                       "ab--c.example.com", "xn--.example.com", "xn--abc-.example",
-                       "ex_ample.com", "b\xc3\xbc" "cher.example", "1.2.3.4", ""};
+  const char* bad[] = {"example.com.",
+                       "exa mple.com",
+                       "-a.example.com",
+                       "a-.example.com",
+                       "a..example.com",
+                       "*.*.example.com",
+                       "www.*.example.com",
+                       "f*o.example.com",
+                       "ab--c.example.com",
+                       "xn--.example.com",
+                       "xn--abc-.example",
+                       "ex_ample.com",
+                       "b\xc3\xbc"
+                       "cher.example",
+                       "1.2.3.4",
+                       ""};
   for (const char* name : bad) {
     auto r = p.normalize(dns(name));
     ASSERT_FALSE(r) << name;
@@ -94,7 +110,8 @@ TEST(IdentifierPolicy, OrderDeduplicatesAndCaps) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->size(), 1u);
   EXPECT_FALSE(p.check_order({}));
-  auto big = p.check_order({dns("a.example"), dns("b.example"), dns("c.example"), dns("d.example")});
+  auto big =
+      p.check_order({dns("a.example"), dns("b.example"), dns("c.example"), dns("d.example")});
   ASSERT_FALSE(big);
   EXPECT_EQ(big.error().type, ProblemType::RejectedIdentifier);
 }

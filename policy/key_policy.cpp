@@ -11,10 +11,9 @@ namespace signet::policy {
 namespace {
 
 core::Error refuse(KeyUse use, std::string why) {
-  return core::make_error(use == KeyUse::Account ? core::ProblemType::BadPublicKey
-                                                 : core::ProblemType::BadCsr,
-                          (use == KeyUse::Account ? "Account key refused: " : "CSR key refused: ") +
-                              std::move(why));
+  return core::make_error(
+      use == KeyUse::Account ? core::ProblemType::BadPublicKey : core::ProblemType::BadCsr,
+      (use == KeyUse::Account ? "Account key refused: " : "CSR key refused: ") + std::move(why));
 }
 
 }  // namespace
@@ -50,7 +49,8 @@ core::Status check_key(EVP_PKEY* key, KeyUse use) {
                              : "EC keys must use P-256 or P-384; this one uses " + curve);
     }
   } else if (id == EVP_PKEY_ED25519) {
-    if (use != KeyUse::Account) return refuse(use, "Ed25519 keys are not accepted for certificates");
+    if (use != KeyUse::Account)
+      return refuse(use, "Ed25519 keys are not accepted for certificates");
   } else {
     return refuse(use, "unsupported key type");
   }

@@ -6,7 +6,9 @@ core::Result<Validity> resolve_validity(const Profile& p, std::optional<core::Ti
                                         std::optional<core::TimePoint> not_after,
                                         core::TimePoint now) {
   using core::ProblemType;
-  auto malformed = [](std::string d) { return core::make_error(ProblemType::Malformed, std::move(d)); };
+  auto malformed = [](std::string d) {
+    return core::make_error(ProblemType::Malformed, std::move(d));
+  };
   Validity v;
   v.not_before = not_before ? *not_before : now - p.backdate;
   if (not_before && *not_before > now + p.max_not_before_ahead) {

@@ -42,19 +42,22 @@ Authority::Async<storage::Account> Authority::account_for_kid(const core::Accoun
   co_return std::move(**a);
 }
 
-Authority::Async<std::optional<storage::Account>> Authority::account_by_key(const std::string& thumbprint) {
+Authority::Async<std::optional<storage::Account>> Authority::account_by_key(
+    const std::string& thumbprint) {
   co_return co_await s_.db.run([&] { return s_.store.account_by_thumbprint(thumbprint); });
 }
 
 Authority::Async<AccountResult> Authority::new_account(const jose::Jwk& key,
                                                        const json::NewAccountPayload& p) {
-  if (auto st = policy::check_key(key.key.get(), policy::KeyUse::Account); !st) co_return std::move(st).error();
+  if (auto st = policy::check_key(key.key.get(), policy::KeyUse::Account); !st)
+    co_return std::move(st).error();
   auto existing = co_await account_by_key(key.thumbprint);
   if (!existing) co_return std::move(existing).error();
   if (existing->has_value()) {
     // RFC 8555 §7.3.1: the existing account, whatever else was asked.
     if ((*existing)->status != core::AccountStatus::Valid) {
-      co_return core::make_error(ProblemType::Unauthorized, "The account for this key is deactivated");
+      co_return core::make_error(ProblemType::Unauthorized,
+                                 "The account for this key is deactivated");
     }
     co_return AccountResult{std::move(**existing), false};
   }
@@ -62,17 +65,21 @@ Authority::Async<AccountResult> Authority::new_account(const jose::Jwk& key,
     co_return core::make_error(ProblemType::AccountDoesNotExist, "No account exists with this key");
   }
   if (config_.terms_of_service_required && !p.terms_of_service_agreed) {
-    co_return core::make_error(ProblemType::Malformed,
-                               "You must agree to the terms of service (termsOfServiceAgreed: true)");
+    co_return core::make_error(
+        ProblemType::Malformed,
+        "You must agree to the terms of service (termsOfServiceAgreed: true)");
   }
   const auto contact = p.contact.value_or(std::vector<std::string>{});
   if (auto st = policy::check_contacts(contact); !st) co_return std::move(st).error();
-  auto is_cert_key = co_await s_.db.run([&] { return s_.store.is_certificate_key(key.spki_sha256); });
+  auto is_cert_key =
+      co_await s_.db.run([&] { return s_.store.is_certificate_key(key.spki_sha256); });
   if (!is_cert_key) co_return std::move(is_cert_key).error();
   if (*is_cert_key) {
-    co_return core::make_error(ProblemType::BadPublicKey, "This key is certified in a certificate; use another key for the account");
+    co_return core::make_error(
+        ProblemType::BadPublicKey,
+        "This key is certified in a certificate; use another key for the account");
   }
-  storage::NewAccount na{key.canonical_json, key.thumbprint, key.spki_sha256, contact,
+  storage::NewAccount na{key.canonical_json,        key.thumbprint, key.spki_sha256, contact,
                          p.terms_of_service_agreed, s_.clock.now()};
   auto created = co_await s_.db.run([&] { return s_.store.create_account(na); });
   if (!created && created.error().type == ProblemType::Conflict) {
@@ -103,20 +110,29 @@ Authority::Async<storage::Account> Authority::update_account(const storage::Acco
   co_return std::move(**fresh);
 }
 
-Authority::Async<storage::Account> Authority::change_key(const storage::Account& a, const jose::Jwk& old_key,
+Authority::Async<storage::Account> Authority::change_key(const storage::Account& a,
+                                                         const jose::Jwk& old_key,
                                                          const jose::Jwk& new_key) {
   // RFC 8555 §7.3.5 step 6: oldKey is the account's current key.
   if (old_key.thumbprint != a.jwk_thumbprint) {
-    co_return core::make_error(ProblemType::Unauthorized, "keyChange \"oldKey\" is not the account's current key");
+    co_return core::make_error(ProblemType::Unauthorized,
+                               "keyChange \"oldKey\" is not the account's current key");
   }
-  if (auto st = policy::check_key(new_key.key.get(), policy::KeyUse::Account); !st) co_return std::move(st).error();
-  auto is_cert_key = co_await s_.db.run([&] { return s_.store.is_certificate_key(new_key.spki_sha256); });
+  if (auto st = policy::check_key(new_key.key.get(), policy::KeyUse::Account); !st)
+    co_return std::move(st).error();
+  auto is_cert_key =
+      co_await s_.db.run([&] { return s_.store.is_certificate_key(new_key.spki_sha256); });
   if (!is_cert_key) co_return std::move(is_cert_key).error();
-  if (*is_cert_key) co_return core::make_error(ProblemType::BadPublicKey, "The new key is certified in a certificate");
+  if (*is_cert_key)
+    co_return core::make_error(ProblemType::BadPublicKey,
+                               "The new key is certified in a certificate");
   storage::AccountKey k{new_key.canonical_json, new_key.thumbprint, new_key.spki_sha256};
-  auto changed = co_await s_.db.run([&] { return s_.store.change_account_key(a.id, a.jwk_thumbprint, k); });
+  auto changed =
+      co_await s_.db.run([&] { return s_.store.change_account_key(a.id, a.jwk_thumbprint, k); });
   if (!changed) co_return std::move(changed).error();
-  if (!*changed) co_return core::make_error(ProblemType::Unauthorized, "The account changed while its key was being rolled over");
+  if (!*changed)
+    co_return core::make_error(ProblemType::Unauthorized,
+                               "The account changed while its key was being rolled over");
   log_info("account key changed: " + a.id.value);
   auto fresh = co_await s_.db.run([&] { return s_.store.account_by_id(a.id); });
   if (!fresh) co_return std::move(fresh).error();
@@ -157,15 +173,17 @@ Authority::Async<storage::Order> Authority::new_order(const storage::Account& a,
     const bool wildcard = id.is_wildcard();
     if (config_.reuse_valid_authorizations) {
       // Reuse one that stays valid for at least as long as a new order lives.
-      auto valid = co_await s_.db.run(
-          [&] { return s_.store.valid_authzs(a.id, base, wildcard, now + config_.order_lifetime); });
+      auto valid = co_await s_.db.run([&] {
+        return s_.store.valid_authzs(a.id, base, wildcard, now + config_.order_lifetime);
+      });
       if (!valid) co_return std::move(valid).error();
       if (!valid->empty()) {
         no.reuse.push_back(valid->front().id);
         continue;
       }
     }
-    no.create.push_back({base, wildcard, now + config_.pending_authz_lifetime, s_.identifiers.challenge_types(id)});
+    no.create.push_back(
+        {base, wildcard, now + config_.pending_authz_lifetime, s_.identifiers.challenge_types(id)});
     no.expires = std::min(no.expires, now + config_.pending_authz_lifetime);
   }
   auto o = co_await s_.db.run([&] { return s_.store.create_order(no); });
@@ -173,7 +191,8 @@ Authority::Async<storage::Order> Authority::new_order(const storage::Account& a,
   co_return co_await settle(std::move(o).value());
 }
 
-Authority::Async<storage::Order> Authority::order(const storage::Account& a, const core::OrderId& id) {
+Authority::Async<storage::Order> Authority::order(const storage::Account& a,
+                                                  const core::OrderId& id) {
   auto o = co_await s_.db.run([&] { return s_.store.order_by_id(id); });
   if (!o) co_return std::move(o).error();
   if (!o->has_value() || (*o)->account_id != a.id) co_return not_found("Order");
@@ -182,7 +201,8 @@ Authority::Async<storage::Order> Authority::order(const storage::Account& a, con
 
 Authority::Async<OrdersPage> Authority::orders(const storage::Account& a, std::size_t page) {
   const std::size_t size = config_.orders_page_size;
-  auto ids = co_await s_.db.run([&] { return s_.store.orders_by_account(a.id, page * size, size + 1); });
+  auto ids =
+      co_await s_.db.run([&] { return s_.store.orders_by_account(a.id, page * size, size + 1); });
   if (!ids) co_return std::move(ids).error();
   OrdersPage out;
   out.more = ids->size() > size;
@@ -201,14 +221,14 @@ Authority::Async<storage::Authorization> Authority::authorization(const storage:
   co_return authz;
 }
 
-Authority::Async<storage::Authorization> Authority::deactivate_authorization(const storage::Account& a,
-                                                                             const core::AuthzId& id) {
+Authority::Async<storage::Authorization> Authority::deactivate_authorization(
+    const storage::Account& a, const core::AuthzId& id) {
   auto z = co_await authorization(a, id);
   if (!z) co_return z;
   if (z->status != core::AuthzStatus::Pending && z->status != core::AuthzStatus::Valid) {
-    co_return core::make_error(ProblemType::Malformed, "An authorization that is " +
-                                                           std::string(to_string(z->status)) +
-                                                           " cannot be deactivated");
+    co_return core::make_error(
+        ProblemType::Malformed,
+        "An authorization that is " + std::string(to_string(z->status)) + " cannot be deactivated");
   }
   auto r = co_await s_.db.run([&] { return s_.store.deactivate_authz(id); });
   if (!r) co_return std::move(r).error();
@@ -248,8 +268,7 @@ Authority::Async<storage::Challenge> Authority::respond_to_challenge(const stora
     }
     co_return not_found("Challenge");
   }
-  // RFC 8555 §8.1: keyAuthorization = token || '.' || base64url(Thumbprint(accountKey)).
-  std::string key_authorization = ch.token + "." + a.jwk_thumbprint;
+  std::string key_authorization = jose::key_authorization(ch.token, a.jwk_thumbprint);
   asio::co_spawn(s_.va.executor(),
                  validate_and_record(std::move(*ticket), *z, ch, std::move(key_authorization)),
                  asio::detached);
@@ -267,14 +286,15 @@ asio::awaitable<void> Authority::validate_and_record([[maybe_unused]] validation
     // The ticket stays held in this frame until the outcome is recorded.
     auto outcome = co_await s_.va.validate(req);
     const auto now = s_.clock.now();
-    storage::ChallengeOutcome result{challenge.id, authz.id, outcome.ok(), now, outcome.problem,
-                                     outcome.records, std::nullopt};
+    storage::ChallengeOutcome result{challenge.id,    authz.id,        outcome.ok(), now,
+                                     outcome.problem, outcome.records, std::nullopt};
     if (outcome.ok()) result.authz_expires = now + config_.valid_authz_lifetime;
     auto r = co_await s_.db.run([&] { return s_.store.complete_challenge(result); });
     if (!r) {
       log_error("recording validation of " + authz.id.value + ": " + r.error().detail);
     } else {
-      log_info("validation " + std::string(to_string(challenge.type)) + " " + authz.identifier.value + ": " +
+      log_info("validation " + std::string(to_string(challenge.type)) + " " +
+               authz.identifier.value + ": " +
                (outcome.ok() ? "valid" : "invalid (" + outcome.problem->detail + ")"));
     }
   } catch (const std::exception& e) {
@@ -293,7 +313,8 @@ asio::awaitable<core::Error> Authority::fail_order(const core::OrderId& id, cons
   co_return stored;
 }
 
-Authority::Async<storage::Order> Authority::finalize(const storage::Account& a, const core::OrderId& id,
+Authority::Async<storage::Order> Authority::finalize(const storage::Account& a,
+                                                     const core::OrderId& id,
                                                      const std::string& csr_der) {
   auto o = co_await order(a, id);
   if (!o) co_return o;
@@ -304,21 +325,26 @@ Authority::Async<storage::Order> Authority::finalize(const storage::Account& a, 
   // Checks that leave the order as it is when they fail.
   auto csr = co_await s_.cpu.run([&] { return policy::parse_csr(csr_der); });
   if (!csr) co_return std::move(csr).error();
-  if (auto st = policy::check_csr_against_order(*csr, o->identifiers); !st) co_return std::move(st).error();
+  if (auto st = policy::check_csr_against_order(*csr, o->identifiers); !st)
+    co_return std::move(st).error();
   const std::string spki = core::ossl::sha256(core::ossl::spki_der(csr->public_key.get()));
   auto is_account_key = co_await s_.db.run([&] { return s_.store.is_account_key(spki); });
   if (!is_account_key) co_return std::move(is_account_key).error();
   if (*is_account_key) {
-    co_return core::make_error(ProblemType::BadCsr, "The CSR's key is an account key; use a separate key for the certificate");
+    co_return core::make_error(
+        ProblemType::BadCsr,
+        "The CSR's key is an account key; use a separate key for the certificate");
   }
   const auto now = s_.clock.now();
   auto validity = policy::resolve_validity(config_.profile, o->not_before, o->not_after, now);
   if (!validity) co_return std::move(validity).error();
 
-  auto moved = co_await s_.db.run(
-      [&] { return s_.store.set_order_status(id, core::OrderStatus::Ready, core::OrderStatus::Processing); });
+  auto moved = co_await s_.db.run([&] {
+    return s_.store.set_order_status(id, core::OrderStatus::Ready, core::OrderStatus::Processing);
+  });
   if (!moved) co_return std::move(moved).error();
-  if (!*moved) co_return core::make_error(ProblemType::OrderNotReady, "The order is already being finalized");
+  if (!*moved)
+    co_return core::make_error(ProblemType::OrderNotReady, "The order is already being finalized");
 
   // From here on every failure ends the order invalid, through fail_order.
   std::string serial;
@@ -365,13 +391,15 @@ Authority::Async<storage::Certificate> Authority::certificate(const std::string&
   co_return std::move(**c);
 }
 
-asio::awaitable<core::Status> Authority::revoke(const RevocationRequester& who, const json::RevokePayload& p) {
+asio::awaitable<core::Status> Authority::revoke(const RevocationRequester& who,
+                                                const json::RevokePayload& p) {
   auto serial = ca::certificate_serial(p.certificate_der);
   if (!serial) co_return std::move(serial).error();
   auto cert = co_await certificate(*serial);
   if (!cert || cert->der != p.certificate_der) co_return not_found("Certificate");
   const int reason = p.reason.value_or(0);
-  if (std::find(std::begin(kAllowedReasons), std::end(kAllowedReasons), reason) == std::end(kAllowedReasons)) {
+  if (std::find(std::begin(kAllowedReasons), std::end(kAllowedReasons), reason) ==
+      std::end(kAllowedReasons)) {
     co_return core::make_error(ProblemType::BadRevocationReason,
                                "Revocation reason " + std::to_string(reason) +
                                    " is not allowed; use 0, 1, 3, 4 or 5 (RFC 5280 §5.3.1)");
@@ -399,12 +427,16 @@ asio::awaitable<core::Status> Authority::revoke(const RevocationRequester& who, 
     }
   }
   if (!allowed) {
-    co_return core::make_error(ProblemType::Unauthorized, "The requester is not authorized to revoke this certificate");
+    co_return core::make_error(ProblemType::Unauthorized,
+                               "The requester is not authorized to revoke this certificate");
   }
-  if (cert->revoked_at) co_return core::make_error(ProblemType::AlreadyRevoked, "The certificate is already revoked");
-  auto r = co_await s_.db.run([&] { return s_.store.revoke_certificate(*serial, reason, s_.clock.now()); });
+  if (cert->revoked_at)
+    co_return core::make_error(ProblemType::AlreadyRevoked, "The certificate is already revoked");
+  auto r = co_await s_.db.run(
+      [&] { return s_.store.revoke_certificate(*serial, reason, s_.clock.now()); });
   if (!r) co_return std::move(r).error();
-  if (!*r) co_return core::make_error(ProblemType::AlreadyRevoked, "The certificate is already revoked");
+  if (!*r)
+    co_return core::make_error(ProblemType::AlreadyRevoked, "The certificate is already revoked");
   log_info("certificate revoked: serial " + *serial + " reason " + std::to_string(reason));
   co_return core::Status{};
 }

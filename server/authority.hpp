@@ -72,7 +72,8 @@ class Authority {
   Async<std::optional<storage::Account>> account_by_key(const std::string& thumbprint);
 
   Async<AccountResult> new_account(const jose::Jwk& key, const json::NewAccountPayload& p);
-  Async<storage::Account> update_account(const storage::Account& a, const json::AccountUpdatePayload& p);
+  Async<storage::Account> update_account(const storage::Account& a,
+                                         const json::AccountUpdatePayload& p);
   // RFC 8555 §7.3.5 checks that need state; `Conflict` if the new key is taken.
   Async<storage::Account> change_key(const storage::Account& a, const jose::Jwk& old_key,
                                      const jose::Jwk& new_key);
@@ -85,18 +86,21 @@ class Authority {
                                                          const core::AuthzId& id);
   // Starts validation and answers at once with the challenge (processing), or with
   // its current state if it was already started or finished.
-  Async<storage::Challenge> respond_to_challenge(const storage::Account& a, const core::AuthzId& authz,
+  Async<storage::Challenge> respond_to_challenge(const storage::Account& a,
+                                                 const core::AuthzId& authz,
                                                  const core::ChallengeId& id);
   Async<storage::Order> finalize(const storage::Account& a, const core::OrderId& id,
                                  const std::string& csr_der);
   Async<storage::Certificate> certificate(const std::string& serial);
-  asio::awaitable<core::Status> revoke(const RevocationRequester& who, const json::RevokePayload& p);
+  asio::awaitable<core::Status> revoke(const RevocationRequester& who,
+                                       const json::RevokePayload& p);
 
   const std::string& issuer_pem() const { return s_.ca.intermediate_pem(); }
 
  private:
   asio::awaitable<void> validate_and_record(validation::Ticket ticket, storage::Authorization authz,
-                                            storage::Challenge challenge, std::string key_authorization);
+                                            storage::Challenge challenge,
+                                            std::string key_authorization);
   // Ends a processing order invalid with the problem that ended it (the one place).
   asio::awaitable<core::Error> fail_order(const core::OrderId& id, const core::Error& e);
   // The order as it is now (status per server/state), with changes persisted.

@@ -61,13 +61,14 @@ boost::asio::awaitable<http::Response> Frontend::handle(const http::Request& req
   Reply reply;
   const bool is_get = req.method == bh::verb::get || req.method == bh::verb::head;
   if (spec == nullptr) {
-    reply = problem_reply(core::make_error(core::ProblemType::NotFound, "No ACME resource at " + req.target));
+    reply = problem_reply(
+        core::make_error(core::ProblemType::NotFound, "No ACME resource at " + req.target));
   } else if ((is_get && !spec->get) || (req.method == bh::verb::post && !spec->post) ||
              (!is_get && req.method != bh::verb::post)) {
-    reply = problem_reply(core::make_error(core::ProblemType::MethodNotAllowed,
-                                           std::string("Method ") + std::string(bh::to_string(req.method)) +
-                                               " is not allowed here" +
-                                               (spec->post ? "; use POST (POST-as-GET to read)" : "")));
+    reply = problem_reply(core::make_error(
+        core::ProblemType::MethodNotAllowed,
+        std::string("Method ") + std::string(bh::to_string(req.method)) + " is not allowed here" +
+            (spec->post ? "; use POST (POST-as-GET to read)" : "")));
     reply.header("Allow", spec->post ? "POST" : "GET, HEAD");
   } else {
     Context ctx{authority_, nonces_, urls_, meta_, req, match};

@@ -46,7 +46,8 @@ int fail(const std::string& what) {
 
 std::vector<validation::Cidr> cidrs(const std::vector<std::string>& v) {
   std::vector<validation::Cidr> out;
-  for (const auto& s : v) out.push_back(*validation::Cidr::parse(s));  // checked by config::validate
+  for (const auto& s : v)
+    out.push_back(*validation::Cidr::parse(s));  // checked by config::validate
   return out;
 }
 
@@ -78,7 +79,8 @@ int serve(const Overrides& o) {
   if (auto n = (*store)->recover_interrupted(); !n) {
     return fail(n.error().detail);
   } else if (*n > 0) {
-    server::log_warn("ended " + std::to_string(*n) + " challenges/orders interrupted by the previous run");
+    server::log_warn("ended " + std::to_string(*n) +
+                     " challenges/orders interrupted by the previous run");
   }
   auto ca = ca::CertificateAuthority::open(data_dir, clock);
   if (!ca) return fail(ca.error().detail);
@@ -98,8 +100,10 @@ int serve(const Overrides& o) {
   http01.timeout = cfg.validation_timeout;
   validation::AddressPolicy address_policy(cidrs(cfg.validation_allow), cidrs(cfg.validation_deny));
   std::map<core::ChallengeType, std::shared_ptr<validation::Checker>> checkers{
-      {core::ChallengeType::Http01, std::make_shared<validation::Http01Checker>(http01, *resolver, address_policy)}};
-  validation::ValidationAuthority va(asio::make_strand(va_io), {cfg.validation_max_in_flight, cfg.validation_max_pending},
+      {core::ChallengeType::Http01,
+       std::make_shared<validation::Http01Checker>(http01, *resolver, address_policy)}};
+  validation::ValidationAuthority va(asio::make_strand(va_io),
+                                     {cfg.validation_max_in_flight, cfg.validation_max_pending},
                                      checkers);
 
   policy::IdentifierPolicyConfig id_cfg;
@@ -129,27 +133,30 @@ int serve(const Overrides& o) {
 
   std::optional<server::Frontend> frontend;
   asio::ssl::context tls(asio::ssl::context::tls_server);
-  server::http::Limits limits{cfg.max_body_bytes, cfg.max_header_bytes, cfg.read_timeout, cfg.idle_timeout,
-                              cfg.max_connections};
+  server::http::Limits limits{cfg.max_body_bytes, cfg.max_header_bytes, cfg.read_timeout,
+                              cfg.idle_timeout, cfg.max_connections};
   server::http::Listener listener(
       io, tls, limits, [&frontend](const server::http::Request& r) { return frontend->handle(r); },
       [&frontend](const core::Error& e) { return frontend->error_response(e); });
   if (auto st = listener.bind(endpoint); !st) return fail(st.error().detail);
   const uint16_t port = listener.local_endpoint().port();
-  const std::string base = cfg.external_url ? *cfg.external_url : "https://localhost:" + std::to_string(port);
+  const std::string base =
+      cfg.external_url ? *cfg.external_url : "https://localhost:" + std::to_string(port);
 
   std::vector<core::Identifier> names{{core::IdentifierType::Dns, "localhost"},
                                       {core::IdentifierType::Ip, "127.0.0.1"},
                                       {core::IdentifierType::Ip, "::1"}};
   const std::string ext_host = base.substr(8, base.find_first_of(":/", 8) - 8);
   if (ext_host != "localhost") names.push_back({core::IdentifierType::Dns, ext_host});
-  if (listen_host != "127.0.0.1" && listen_host != "::1" && listen_host != "0.0.0.0" && listen_host != "::") {
+  if (listen_host != "127.0.0.1" && listen_host != "::1" && listen_host != "0.0.0.0" &&
+      listen_host != "::") {
     names.push_back({core::IdentifierType::Ip, listen_host});
   }
   auto creds = (*ca)->server_credentials(names);
   if (!creds) return fail(creds.error().detail);
   tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                  asio::ssl::context::no_tlsv1_1);
   tls.use_certificate_chain(asio::buffer(creds->chain_pem));
   tls.use_private_key(asio::buffer(creds->key_pem), asio::ssl::context::pem);
 
@@ -163,17 +170,21 @@ int serve(const Overrides& o) {
     if (e) return;
     server::log_info("signal " + std::to_string(sig) + ": shutting down");
     listener.stop();
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-      asio::steady_timer t(io);
-      for (int i = 0; i < 200 && listener.requests_in_flight() > 0; ++i) {
-        t.expires_after(std::chrono::milliseconds(50));
-        co_await t.async_wait(asio::use_awaitable);
-      }
-      io.stop();
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          asio::steady_timer t(io);
+          for (int i = 0; i < 200 && listener.requests_in_flight() > 0; ++i) {
+            t.expires_after(std::chrono::milliseconds(50));
+            co_await t.async_wait(asio::use_awaitable);
+          }
+          io.stop();
+        },
+        asio::detached);
   });
 
-  std::cout << "Signet ACME server listening on " << endpoint.address().to_string() << ":" << port << "\n"
+  std::cout << "Signet ACME server listening on " << endpoint.address().to_string() << ":" << port
+            << "\n"
             << "Directory URL:    " << base << "/directory\n"
             << "Root certificate: " << (*ca)->root_path().string() << "\n"
             << std::flush;
@@ -200,19 +211,30 @@ int main(int argc, char** argv) {
   CLI::App app{"Signet: an ACME (RFC 8555) server and private certificate authority"};
   app.require_subcommand(1);
   Overrides o;
-  auto* serve_cmd = app.add_subcommand("serve", "Run the ACME server (with no options: the embedded default)");
-  serve_cmd->add_option("--config", o.config_file, "TOML configuration file")->check(CLI::ExistingFile);
-  serve_cmd->add_option("--listen", o.listen, "HTTPS listen address IP:PORT (default 127.0.0.1:14000; port 0 picks one)");
+  auto* serve_cmd =
+      app.add_subcommand("serve", "Run the ACME server (with no options: the embedded default)");
+  serve_cmd->add_option("--config", o.config_file, "TOML configuration file")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--listen", o.listen,
+                        "HTTPS listen address IP:PORT (default 127.0.0.1:14000; port 0 picks one)");
   serve_cmd->add_option("--data-dir", o.data_dir, "Data directory (default ./signet-data)");
-  serve_cmd->add_option("--external-url", o.external_url, "Base URL clients use (default https://localhost:<port>)");
-  serve_cmd->add_option("--http01-port", o.http01_port, "Port http-01 validation connects to (default 80)")
+  serve_cmd->add_option("--external-url", o.external_url,
+                        "Base URL clients use (default https://localhost:<port>)");
+  serve_cmd
+      ->add_option("--http01-port", o.http01_port,
+                   "Port http-01 validation connects to (default 80)")
       ->check(CLI::Range(1, 65535));
-  serve_cmd->add_option("--tlsalpn01-port", o.tlsalpn01_port, "Port tls-alpn-01 validation connects to (default 443)")
+  serve_cmd
+      ->add_option("--tlsalpn01-port", o.tlsalpn01_port,
+                   "Port tls-alpn-01 validation connects to (default 443)")
       ->check(CLI::Range(1, 65535));
-  serve_cmd->add_option("--dns-resolver", o.dns_resolvers, "DNS resolver IP:PORT for validation (repeatable)");
-  serve_cmd->add_option("--validation-allow", o.validation_allow,
-                        "CIDR validation may reach even if the default policy refuses it (repeatable)");
-  serve_cmd->add_option("--threads", o.threads, "Network threads (default: one per core)")->check(CLI::Range(1, 256));
+  serve_cmd->add_option("--dns-resolver", o.dns_resolvers,
+                        "DNS resolver IP:PORT for validation (repeatable)");
+  serve_cmd->add_option(
+      "--validation-allow", o.validation_allow,
+      "CIDR validation may reach even if the default policy refuses it (repeatable)");
+  serve_cmd->add_option("--threads", o.threads, "Network threads (default: one per core)")
+      ->check(CLI::Range(1, 256));
   app.add_subcommand("version", "Print the version");
   CLI11_PARSE(app, argc, argv);
   if (app.got_subcommand("version")) {

@@ -9,7 +9,8 @@ namespace signet::server {
 std::string NonceService::issue() {
   unsigned char buf[16];
   RAND_bytes(buf, sizeof buf);
-  std::string n = core::base64url_encode(std::string_view(reinterpret_cast<char*>(buf), sizeof buf));
+  std::string n =
+      core::base64url_encode(std::string_view(reinterpret_cast<char*>(buf), sizeof buf));
   std::lock_guard lock(mu_);
   live_.insert(n);
   order_.push_back(n);

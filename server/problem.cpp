@@ -36,7 +36,8 @@ ProblemResponse render_problem(const core::Error& e) {
   const int status = http_status(e.type);
   if (e.type == core::ProblemType::ServerInternal) {
     log_error("internal error: " + e.detail);
-    core::Error shown = core::make_error(e.type, "An internal error occurred; the server log has details");
+    core::Error shown =
+        core::make_error(e.type, "An internal error occurred; the server log has details");
     return {status, json::encode_problem(shown, status, {})};
   }
   return {status, json::encode_problem(e, status, jose::supported_algorithms())};

@@ -5,7 +5,8 @@ namespace signet::server {
 using core::AuthzStatus;
 using core::OrderStatus;
 
-AuthzStatus effective_authz_status(AuthzStatus stored, core::TimePoint expires, core::TimePoint now) {
+AuthzStatus effective_authz_status(AuthzStatus stored, core::TimePoint expires,
+                                   core::TimePoint now) {
   if ((stored == AuthzStatus::Pending || stored == AuthzStatus::Valid) && expires <= now) {
     return AuthzStatus::Expired;
   }

@@ -10,7 +10,8 @@ using core::OrderStatus;
 using namespace std::chrono_literals;
 const core::TimePoint kNow = core::from_unix(1'800'000'000);
 
-storage::Order order_with(std::vector<AuthzStatus> statuses, OrderStatus stored = OrderStatus::Pending) {
+storage::Order order_with(std::vector<AuthzStatus> statuses,
+                          OrderStatus stored = OrderStatus::Pending) {
   storage::Order o;
   o.status = stored;
   o.expires = kNow + 1h;
@@ -28,10 +29,12 @@ TEST(State, AuthorizationsExpire) {
 TEST(State, OrderFollowsItsAuthorizations) {
   EXPECT_EQ(effective_order_status(order_with({AuthzStatus::Pending, AuthzStatus::Valid}), kNow),
             OrderStatus::Pending);
-  EXPECT_EQ(effective_order_status(order_with({AuthzStatus::Valid, AuthzStatus::Valid}), kNow), OrderStatus::Ready);
+  EXPECT_EQ(effective_order_status(order_with({AuthzStatus::Valid, AuthzStatus::Valid}), kNow),
+            OrderStatus::Ready);
   EXPECT_EQ(effective_order_status(order_with({AuthzStatus::Valid, AuthzStatus::Invalid}), kNow),
             OrderStatus::Invalid);
-  EXPECT_EQ(effective_order_status(order_with({AuthzStatus::Deactivated}), kNow), OrderStatus::Invalid);
+  EXPECT_EQ(effective_order_status(order_with({AuthzStatus::Deactivated}), kNow),
+            OrderStatus::Invalid);
   auto expired_authz = order_with({AuthzStatus::Valid});
   expired_authz.authorizations[0].expires = kNow - 1s;
   EXPECT_EQ(effective_order_status(expired_authz, kNow), OrderStatus::Invalid);

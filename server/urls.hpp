@@ -10,8 +10,21 @@
 namespace signet::server {
 
 enum class Route {
-  Directory, NewNonce, NewAccount, Account, AccountOrders, NewOrder, Order, Finalize,
-  Authz, Challenge, Certificate, Issuer, Revoke, KeyChange, NotFound,
+  Directory,
+  NewNonce,
+  NewAccount,
+  Account,
+  AccountOrders,
+  NewOrder,
+  Order,
+  Finalize,
+  Authz,
+  Challenge,
+  Certificate,
+  Issuer,
+  Revoke,
+  KeyChange,
+  NotFound,
 };
 
 struct RouteMatch {
@@ -40,7 +53,9 @@ class Urls {
   std::string challenge(const core::AuthzId& a, const core::ChallengeId& c) const {
     return base_ + "/acme/chall/" + a.value + "/" + c.value;
   }
-  std::string certificate(const std::string& serial) const { return base_ + "/acme/cert/" + serial; }
+  std::string certificate(const std::string& serial) const {
+    return base_ + "/acme/cert/" + serial;
+  }
   std::string issuer() const { return base_ + "/acme/issuer"; }
 
   // The account id in an account URL (a JWS "kid"), if it is one of ours.

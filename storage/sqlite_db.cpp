@@ -57,7 +57,9 @@ std::string Statement::blob(int col) const {
                          static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
            : std::string();
 }
-int64_t Statement::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+int64_t Statement::integer(int col) const {
+  return sqlite3_column_int64(stmt_, col);
+}
 std::optional<int64_t> Statement::opt_integer(int col) const {
   if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
   return integer(col);
@@ -68,9 +70,9 @@ std::optional<std::string> Statement::opt_text(int col) const {
 }
 
 Connection::Connection(const std::string& path) {
-  const int rc = sqlite3_open_v2(path.c_str(), &db_,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     SqliteError e{rc, db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)};
     sqlite3_close(db_);
@@ -119,7 +121,9 @@ void Connection::set_user_version(int v) {
   exec_script(("PRAGMA user_version = " + std::to_string(v)).c_str());
 }
 
-Transaction::Transaction(Connection& c) : c_(c) { c_.exec_script("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Connection& c) : c_(c) {
+  c_.exec_script("BEGIN IMMEDIATE");
+}
 Transaction::~Transaction() {
   if (!done_) {
     try {

@@ -53,8 +53,9 @@ std::vector<core::Identifier> decode_identifiers(const std::string& s) {
 std::optional<core::Error> read_error(const Statement& st, int type_col, int detail_col) {
   auto type = st.opt_text(type_col);
   if (!type) return std::nullopt;
-  return core::make_error(core::problem_type_from_name(*type).value_or(core::ProblemType::ServerInternal),
-                          st.text(detail_col));
+  return core::make_error(
+      core::problem_type_from_name(*type).value_or(core::ProblemType::ServerInternal),
+      st.text(detail_col));
 }
 
 std::optional<int64_t> opt_unix(const std::optional<core::TimePoint>& t) {
@@ -102,7 +103,8 @@ std::optional<Authorization> load_authz(Connection& db, const std::string& id) {
     Challenge c;
     c.id = {cs.text(0)};
     c.type = core::challenge_type_from_string(cs.text(1)).value_or(core::ChallengeType::Http01);
-    c.status = core::challenge_status_from_string(cs.text(2)).value_or(core::ChallengeStatus::Invalid);
+    c.status =
+        core::challenge_status_from_string(cs.text(2)).value_or(core::ChallengeStatus::Invalid);
     c.token = cs.text(3);
     c.validated_at = opt_time(cs.opt_integer(4));
     c.error = read_error(cs, 5, 6);
@@ -112,8 +114,8 @@ std::optional<Authorization> load_authz(Connection& db, const std::string& id) {
     auto rs = db.prepare(sql::kRecordsByChallenge);
     rs.bind(1, c.id.value);
     while (rs.step()) {
-      c.records.push_back({rs.text(0), rs.text(1), rs.text(2), rs.text(3), split(rs.text(4)),
-                           rs.text(5)});
+      c.records.push_back(
+          {rs.text(0), rs.text(1), rs.text(2), rs.text(3), split(rs.text(4)), rs.text(5)});
     }
   }
   return a;
@@ -167,7 +169,8 @@ std::string random_id() {
 core::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
   try {
     auto c = std::make_unique<Connection>(path);
-    c->exec_script("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+    c->exec_script(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
     const int have = c->user_version();
     if (have > kSchemaVersion) {
       return core::internal_error("database schema version " + std::to_string(have) +
@@ -223,28 +226,34 @@ core::Result<Account> SqliteStore::create_account(const NewAccount& a) {
 }
 
 Maybe<Account> SqliteStore::account_by_id(const core::AccountId& id) {
-  return locked([&]() -> Maybe<Account> { return account_where(*db_, sql::kAccountById, id.value); });
+  return locked(
+      [&]() -> Maybe<Account> { return account_where(*db_, sql::kAccountById, id.value); });
 }
 
 Maybe<Account> SqliteStore::account_by_thumbprint(const std::string& thumbprint) {
-  return locked(
-      [&]() -> Maybe<Account> { return account_where(*db_, sql::kAccountByThumbprint, thumbprint); });
+  return locked([&]() -> Maybe<Account> {
+    return account_where(*db_, sql::kAccountByThumbprint, thumbprint);
+  });
 }
 
 Changed SqliteStore::update_account_contact(const core::AccountId& id,
                                             const std::vector<std::string>& contact) {
   return locked([&]() -> Changed {
-    return db_->prepare(sql::kUpdateAccountContact).bind(1, id.value).bind(2, join(contact)).exec() == 1;
+    return db_->prepare(sql::kUpdateAccountContact)
+               .bind(1, id.value)
+               .bind(2, join(contact))
+               .exec() == 1;
   });
 }
 
 Changed SqliteStore::deactivate_account(const core::AccountId& id) {
-  return locked(
-      [&]() -> Changed { return db_->prepare(sql::kDeactivateAccount).bind(1, id.value).exec() == 1; });
+  return locked([&]() -> Changed {
+    return db_->prepare(sql::kDeactivateAccount).bind(1, id.value).exec() == 1;
+  });
 }
 
-Changed SqliteStore::change_account_key(const core::AccountId& id, const std::string& old_thumbprint,
-                                        const AccountKey& key) {
+Changed SqliteStore::change_account_key(const core::AccountId& id,
+                                        const std::string& old_thumbprint, const AccountKey& key) {
   return locked([&]() -> Changed {
     try {
       return db_->prepare(sql::kChangeAccountKey)
@@ -256,7 +265,8 @@ Changed SqliteStore::change_account_key(const core::AccountId& id, const std::st
                  .exec() == 1;
     } catch (const SqliteError& e) {
       if (is_unique_violation(e)) {
-        return core::make_error(core::ProblemType::Conflict, "The new key is already in use by an account");
+        return core::make_error(core::ProblemType::Conflict,
+                                "The new key is already in use by an account");
       }
       throw;
     }
@@ -298,7 +308,11 @@ core::Result<Order> SqliteStore::create_order(const NewOrder& o) {
     }
     pos = 0;
     for (const auto& authz : o.reuse) {
-      db_->prepare(sql::kInsertOrderAuthz).bind(1, order_id).bind(2, authz.value).bind(3, pos++).exec();
+      db_->prepare(sql::kInsertOrderAuthz)
+          .bind(1, order_id)
+          .bind(2, authz.value)
+          .bind(3, pos++)
+          .exec();
     }
     for (const auto& na : o.create) {
       const std::string authz_id = random_id();
@@ -321,7 +335,11 @@ core::Result<Order> SqliteStore::create_order(const NewOrder& o) {
             .bind(5, random_id() + random_id())  // 256 bits of entropy (RFC 8555 §8.1: ≥128)
             .exec();
       }
-      db_->prepare(sql::kInsertOrderAuthz).bind(1, order_id).bind(2, authz_id).bind(3, pos++).exec();
+      db_->prepare(sql::kInsertOrderAuthz)
+          .bind(1, order_id)
+          .bind(2, authz_id)
+          .bind(3, pos++)
+          .exec();
     }
     tx.commit();
     return *load_order(*db_, order_id);
@@ -416,8 +434,9 @@ core::Result<std::vector<Authorization>> SqliteStore::valid_authzs(const core::A
 }
 
 Changed SqliteStore::deactivate_authz(const core::AuthzId& id) {
-  return locked(
-      [&]() -> Changed { return db_->prepare(sql::kDeactivateAuthz).bind(1, id.value).exec() == 1; });
+  return locked([&]() -> Changed {
+    return db_->prepare(sql::kDeactivateAuthz).bind(1, id.value).exec() == 1;
+  });
 }
 
 Changed SqliteStore::start_challenge(const core::AuthzId& authz, const core::ChallengeId& id) {
@@ -467,8 +486,11 @@ Changed SqliteStore::complete_challenge(const ChallengeOutcome& o) {
 Changed SqliteStore::reserve_serial(const std::string& serial, const core::OrderId& order,
                                     core::TimePoint at) {
   return locked([&]() -> Changed {
-    return db_->prepare(sql::kReserveSerial).bind(1, serial).bind(2, order.value).bind(3, to_unix(at)).exec() ==
-           1;
+    return db_->prepare(sql::kReserveSerial)
+               .bind(1, serial)
+               .bind(2, order.value)
+               .bind(3, to_unix(at))
+               .exec() == 1;
   });
 }
 

@@ -24,7 +24,8 @@ class StoreTest : public ::testing::Test {
   }
 
   Account account(const std::string& key = "k1") {
-    auto a = store->create_account({"{jwk}", "thumb-" + key, "spki-" + key, {"mailto:a@b.example"}, true, kNow});
+    auto a = store->create_account(
+        {"{jwk}", "thumb-" + key, "spki-" + key, {"mailto:a@b.example"}, true, kNow});
     EXPECT_TRUE(a);
     return a.value();
   }
@@ -87,11 +88,17 @@ TEST_F(StoreTest, OrderWithAuthorizationsAndChallengeLifecycle) {
   EXPECT_TRUE(*store->start_challenge(authz.id, ch.id));
   EXPECT_FALSE(*store->start_challenge(authz.id, ch.id));  // already processing
 
-  ValidationRecord rec{"primary", "http://a.example/.well-known/acme-challenge/x", "a.example", "80",
-                       {"192.0.2.1", "2001:db8::1"}, "192.0.2.1"};
+  ValidationRecord rec{"primary",
+                       "http://a.example/.well-known/acme-challenge/x",
+                       "a.example",
+                       "80",
+                       {"192.0.2.1", "2001:db8::1"},
+                       "192.0.2.1"};
   const auto valid_until = kNow + std::chrono::hours(24 * 30);
-  EXPECT_TRUE(*store->complete_challenge({ch.id, authz.id, true, kNow, std::nullopt, {rec}, valid_until}));
-  EXPECT_FALSE(*store->complete_challenge({ch.id, authz.id, true, kNow, std::nullopt, {}, std::nullopt}));
+  EXPECT_TRUE(
+      *store->complete_challenge({ch.id, authz.id, true, kNow, std::nullopt, {rec}, valid_until}));
+  EXPECT_FALSE(
+      *store->complete_challenge({ch.id, authz.id, true, kNow, std::nullopt, {}, std::nullopt}));
   authz = store->authz_by_id(authz.id).value().value();
   EXPECT_EQ(authz.status, AuthzStatus::Valid);
   EXPECT_EQ(authz.expires, valid_until);
@@ -102,8 +109,10 @@ TEST_F(StoreTest, OrderWithAuthorizationsAndChallengeLifecycle) {
   auto valid = store->valid_authzs(a.id, {IdentifierType::Dns, "a.example"}, false, kNow);
   ASSERT_TRUE(valid);
   EXPECT_EQ(valid->size(), 1u);
-  EXPECT_TRUE(store->valid_authzs(a.id, {IdentifierType::Dns, "a.example"}, false,
-                                  valid_until + std::chrono::hours(1))->empty());
+  EXPECT_TRUE(store
+                  ->valid_authzs(a.id, {IdentifierType::Dns, "a.example"}, false,
+                                 valid_until + std::chrono::hours(1))
+                  ->empty());
 }
 
 TEST_F(StoreTest, FailedChallengeStoresProblem) {
@@ -193,7 +202,8 @@ TEST_F(StoreTest, OrdersListPages) {
 }
 
 TEST(SqliteStoreFile, SchemaPersistsAcrossReopen) {
-  const auto path = std::filesystem::temp_directory_path() / ("signet-store-" + random_id() + ".db");
+  const auto path =
+      std::filesystem::temp_directory_path() / ("signet-store-" + random_id() + ".db");
   {
     auto s = SqliteStore::open(path.string());
     ASSERT_TRUE(s);

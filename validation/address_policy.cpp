@@ -45,15 +45,23 @@ bool Cidr::contains(const ip::address& in) const {
   return match(a.to_v6().to_bytes(), network.to_v6().to_bytes());
 }
 
-std::string Cidr::to_string() const { return network.to_string() + "/" + std::to_string(prefix); }
+std::string Cidr::to_string() const {
+  return network.to_string() + "/" + std::to_string(prefix);
+}
 
-AddressPolicy::AddressPolicy(std::vector<Cidr> allow, std::vector<Cidr> deny) : allow_(std::move(allow)) {
+AddressPolicy::AddressPolicy(std::vector<Cidr> allow, std::vector<Cidr> deny)
+    : allow_(std::move(allow)) {
   const std::pair<const char*, const char*> defaults[] = {
-      {"127.0.0.0/8", "loopback"},         {"::1/128", "loopback"},
-      {"0.0.0.0/8", "unspecified"},        {"::/128", "unspecified"},
-      {"169.254.0.0/16", "link-local"},    {"fe80::/10", "link-local"},
-      {"fd00:ec2::254/128", "cloud metadata"}, {"100.100.100.200/32", "cloud metadata"},
-      {"224.0.0.0/4", "multicast"},        {"ff00::/8", "multicast"},
+      {"127.0.0.0/8", "loopback"},
+      {"::1/128", "loopback"},
+      {"0.0.0.0/8", "unspecified"},
+      {"::/128", "unspecified"},
+      {"169.254.0.0/16", "link-local"},
+      {"fe80::/10", "link-local"},
+      {"fd00:ec2::254/128", "cloud metadata"},
+      {"100.100.100.200/32", "cloud metadata"},
+      {"224.0.0.0/4", "multicast"},
+      {"ff00::/8", "multicast"},
       {"255.255.255.255/32", "broadcast"},
   };
   for (const auto& [cidr, why] : defaults) deny_.emplace_back(*Cidr::parse(cidr), why);
@@ -65,7 +73,8 @@ std::optional<std::string> AddressPolicy::check(const ip::address& a) const {
     if (c.contains(a)) return std::nullopt;
   }
   for (const auto& [c, why] : deny_) {
-    if (c.contains(a)) return why + " address " + unmap(a).to_string() + " is not allowed for validation";
+    if (c.contains(a))
+      return why + " address " + unmap(a).to_string() + " is not allowed for validation";
   }
   return std::nullopt;
 }

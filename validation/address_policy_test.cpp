@@ -5,7 +5,9 @@
 namespace signet::validation {
 namespace {
 
-boost::asio::ip::address A(const char* s) { return boost::asio::ip::make_address(s); }
+boost::asio::ip::address A(const char* s) {
+  return boost::asio::ip::make_address(s);
+}
 
 TEST(Cidr, ParsesAndMatches) {
   auto c = Cidr::parse("10.0.0.0/8");

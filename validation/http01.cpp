@@ -22,7 +22,9 @@ struct Url {
   uint16_t port = 80;
   std::string target = "/";
 
-  std::string host_for_url() const { return host.find(':') != std::string::npos ? "[" + host + "]" : host; }
+  std::string host_for_url() const {
+    return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  }
   bool default_port() const {
     return (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
   }
@@ -71,20 +73,23 @@ std::optional<Url> resolve_location(const Url& base, std::string_view loc, std::
       return std::nullopt;
     }
     u.host = std::string(authority.substr(1, close - 1));
-    if (close + 1 < authority.size() && authority[close + 1] == ':') port_text = authority.substr(close + 2);
+    if (close + 1 < authority.size() && authority[close + 1] == ':')
+      port_text = authority.substr(close + 2);
   } else {
     const auto colon = authority.rfind(':');
     u.host = std::string(authority.substr(0, colon));
     if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
   }
   for (auto& c : u.host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (u.host.empty() || u.host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-.:") != std::string::npos) {
+  if (u.host.empty() ||
+      u.host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-.:") != std::string::npos) {
     why = "redirect to an invalid host name";
     return std::nullopt;
   }
   u.port = scheme == "https" ? 443 : 80;
   if (!port_text.empty()) {
-    if (port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string_view::npos) {
+    if (port_text.size() > 5 ||
+        port_text.find_first_not_of("0123456789") != std::string_view::npos) {
       why = "redirect with an invalid port";
       return std::nullopt;
     }
@@ -98,9 +103,12 @@ std::optional<Url> resolve_location(const Url& base, std::string_view loc, std::
   return u;
 }
 
-core::Error problem(ProblemType t, const std::string& detail) { return core::make_error(t, detail); }
+core::Error problem(ProblemType t, const std::string& detail) {
+  return core::make_error(t, detail);
+}
 
-core::Error connection_problem(const Url& url, const ip::address& addr, const boost::system::error_code& ec) {
+core::Error connection_problem(const Url& url, const ip::address& addr,
+                               const boost::system::error_code& ec) {
   std::string what;
   if (ec == beast::error::timeout || ec == asio::error::timed_out) {
     what = "Timeout during connect or read (likely firewall problem)";
@@ -148,7 +156,8 @@ asio::awaitable<boost::system::error_code> exchange(Stream& stream, const Url& u
   const auto& res = parser.get();
   out.status = res.result_int();
   out.body = res.body();
-  if (auto it = res.find(http::field::location); it != res.end()) out.location = std::string(it->value());
+  if (auto it = res.find(http::field::location); it != res.end())
+    out.location = std::string(it->value());
   co_return ec;
 }
 
@@ -167,7 +176,8 @@ std::string sanitize_excerpt(std::string_view raw, std::size_t max) {
   return out;
 }
 
-Http01Checker::Http01Checker(Http01Config config, std::shared_ptr<Resolver> resolver, AddressPolicy policy)
+Http01Checker::Http01Checker(Http01Config config, std::shared_ptr<Resolver> resolver,
+                             AddressPolicy policy)
     : config_(std::move(config)),
       resolver_(std::move(resolver)),
       policy_(std::move(policy)),
@@ -216,9 +226,8 @@ asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest&
         if (denied.empty()) denied = *why;
         continue;
       }
-      const bool have_family = std::any_of(tries.begin(), tries.end(), [&](const ip::address& t) {
-        return t.is_v6() == a.is_v6();
-      });
+      const bool have_family = std::any_of(
+          tries.begin(), tries.end(), [&](const ip::address& t) { return t.is_v6() == a.is_v6(); });
       if (!have_family) tries.push_back(a);
     }
     if (tries.empty()) {
@@ -261,16 +270,17 @@ asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest&
 
     if (f.status >= 300 && f.status < 400 && !f.location.empty()) {
       if (hop >= config_.max_redirects) {
-        out.problem = problem(ProblemType::Unauthorized,
-                              "Too many redirects (more than " + std::to_string(config_.max_redirects) +
-                                  ") fetching " + rec.url);
+        out.problem = problem(ProblemType::Unauthorized, "Too many redirects (more than " +
+                                                             std::to_string(config_.max_redirects) +
+                                                             ") fetching " + rec.url);
         co_return out;
       }
       std::string why;
       auto next = resolve_location(url, f.location, why);
       if (next) {
-        const bool port_ok = next->scheme == "http" ? (next->port == 80 || next->port == config_.port)
-                                                    : (next->port == 443 || next->port == config_.https_port);
+        const bool port_ok = next->scheme == "http"
+                                 ? (next->port == 80 || next->port == config_.port)
+                                 : (next->port == 443 || next->port == config_.https_port);
         if (!port_ok) {
           why = "redirect to port " + std::to_string(next->port) +
                 ", which is not a standard or configured validation port";
@@ -291,19 +301,20 @@ asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest&
       co_return out;
     }
     if (f.body_too_large) {
-      out.problem = problem(ProblemType::Unauthorized,
-                            "The response from " + rec.url + " is larger than " +
-                                std::to_string(config_.max_body) + " bytes");
+      out.problem =
+          problem(ProblemType::Unauthorized, "The response from " + rec.url + " is larger than " +
+                                                 std::to_string(config_.max_body) + " bytes");
       co_return out;
     }
     // RFC 8555 §8.3: whitespace at the end of the body is ignored.
     std::string body = f.body;
     while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back()))) body.pop_back();
     if (body != req.key_authorization) {
-      out.problem = problem(ProblemType::Unauthorized,
-                            "The key authorization file from " + rec.url +
-                                " does not match this challenge: expected \"" + req.key_authorization +
-                                "\", got \"" + sanitize_excerpt(body) + "\"");
+      out.problem =
+          problem(ProblemType::Unauthorized, "The key authorization file from " + rec.url +
+                                                 " does not match this challenge: expected \"" +
+                                                 req.key_authorization + "\", got \"" +
+                                                 sanitize_excerpt(body) + "\"");
     }
     co_return out;
   }

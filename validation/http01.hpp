@@ -14,8 +14,8 @@
 namespace signet::validation {
 
 struct Http01Config {
-  uint16_t port = 80;         // where the first request goes
-  uint16_t https_port = 443;  // redirects may go to https on this port (or 443)
+  uint16_t port = 80;                        // where the first request goes
+  uint16_t https_port = 443;                 // redirects may go to https on this port (or 443)
   std::chrono::milliseconds timeout{10000};  // the whole check, redirects included
   std::size_t max_body = 8192;
   int max_redirects = 10;

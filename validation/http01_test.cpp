@@ -22,8 +22,10 @@ using core::ProblemType;
 
 class FakeResolver : public Resolver {
  public:
-  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(const std::string& name) override {
-    if (name == "nx.test") co_return core::make_error(ProblemType::Dns, "NXDOMAIN looking up nx.test");
+  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(
+      const std::string& name) override {
+    if (name == "nx.test")
+      co_return core::make_error(ProblemType::Dns, "NXDOMAIN looking up nx.test");
     co_return std::vector<asio::ip::address>{asio::ip::make_address("127.0.0.1")};
   }
   asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(const std::string&) override {
@@ -63,7 +65,9 @@ class TestServer {
     if (target == "/.well-known/acme-challenge/good") {
       res.body() = "good.thumb\r\n";
     } else if (target == "/.well-known/acme-challenge/wrong") {
-      res.body() = "something\x01" "else";
+      res.body() =
+          "something\x01"
+          "else";
     } else if (target == "/.well-known/acme-challenge/redirect") {
       res.result(http::status::found);
       res.set(http::field::location, "http://other.test:" + p + "/.well-known/acme-challenge/good");
@@ -90,8 +94,9 @@ class TestServer {
 
 class Http01Test : public ::testing::Test {
  protected:
-  ValidationOutcome run(const std::string& token, const std::string& keyauth, bool allow_loopback = true,
-                        std::string host = "a.test", uint16_t port = 0) {
+  ValidationOutcome run(const std::string& token, const std::string& keyauth,
+                        bool allow_loopback = true, std::string host = "a.test",
+                        uint16_t port = 0) {
     Http01Config cfg;
     cfg.port = port ? port : server.port();
     cfg.timeout = std::chrono::seconds(5);
@@ -99,7 +104,8 @@ class Http01Test : public ::testing::Test {
     if (allow_loopback) allow.push_back(*Cidr::parse("127.0.0.0/8"));
     auto checker = std::make_shared<Http01Checker>(cfg, std::make_shared<FakeResolver>(),
                                                    AddressPolicy(allow));
-    ValidationRequest req{{core::IdentifierType::Dns, host}, core::ChallengeType::Http01, token, keyauth};
+    ValidationRequest req{
+        {core::IdentifierType::Dns, host}, core::ChallengeType::Http01, token, keyauth};
     asio::io_context io;
     auto fut = asio::co_spawn(io, checker->check(req), asio::use_future);
     io.run();

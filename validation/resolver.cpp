@@ -2,13 +2,13 @@
 
 #include <ares.h>
 #include <arpa/nameser.h>
+#include <netinet/in.h>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <netinet/in.h>
 
 #include <map>
 #include <mutex>
@@ -132,7 +132,10 @@ struct CaresResolver::Impl : std::enable_shared_from_this<Impl> {
       return;
     }
     if (it == watchers.end()) {
-      it = watchers.emplace(fd, std::make_shared<Watcher>(Watcher{asio::posix::stream_descriptor(strand, fd)})).first;
+      it = watchers
+               .emplace(fd, std::make_shared<Watcher>(
+                                Watcher{asio::posix::stream_descriptor(strand, fd)}))
+               .first;
     }
     it->second->want_read = readable;
     it->second->want_write = writable;
@@ -247,7 +250,8 @@ CaresResolver::~CaresResolver() {
   });
 }
 
-asio::awaitable<core::Result<std::vector<asio::ip::address>>> CaresResolver::lookup_ip(const std::string& name) {
+asio::awaitable<core::Result<std::vector<asio::ip::address>>> CaresResolver::lookup_ip(
+    const std::string& name) {
   auto v6 = co_await impl_->query(name, ns_t_aaaa);
   auto v4 = co_await impl_->query(name, ns_t_a);
   std::vector<asio::ip::address> out = std::move(v6.addresses);
@@ -255,17 +259,19 @@ asio::awaitable<core::Result<std::vector<asio::ip::address>>> CaresResolver::loo
   if (!out.empty()) co_return out;
   const bool nodata = (v4.status == ARES_ENODATA || v4.status == ARES_SUCCESS) &&
                       (v6.status == ARES_ENODATA || v6.status == ARES_SUCCESS);
-  std::string detail = nodata ? "No A or AAAA records found for " + name
-                              : "DNS problem: " + status_text(v4.status == ARES_ENODATA ? v6.status : v4.status) +
-                                    " looking up A/AAAA for " + name;
+  std::string detail =
+      nodata ? "No A or AAAA records found for " + name
+             : "DNS problem: " + status_text(v4.status == ARES_ENODATA ? v6.status : v4.status) +
+                   " looking up A/AAAA for " + name;
   co_return core::make_error(core::ProblemType::Dns, detail);
 }
 
-asio::awaitable<core::Result<std::vector<std::string>>> CaresResolver::lookup_txt(const std::string& name) {
+asio::awaitable<core::Result<std::vector<std::string>>> CaresResolver::lookup_txt(
+    const std::string& name) {
   auto a = co_await impl_->query(name, ns_t_txt);
   if (a.status == ARES_SUCCESS || a.status == ARES_ENODATA) co_return std::move(a.texts);
-  co_return core::make_error(core::ProblemType::Dns,
-                             "DNS problem: " + status_text(a.status) + " looking up TXT for " + name);
+  co_return core::make_error(core::ProblemType::Dns, "DNS problem: " + status_text(a.status) +
+                                                         " looking up TXT for " + name);
 }
 
 }  // namespace signet::validation

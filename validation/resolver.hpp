@@ -23,7 +23,8 @@ class Resolver {
   virtual asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(
       const std::string& name) = 0;
   // TXT records of name, each record's strings concatenated (RFC 8555 §8.4).
-  virtual asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(const std::string& name) = 0;
+  virtual asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(
+      const std::string& name) = 0;
 };
 
 struct ResolverConfig {
@@ -43,8 +44,10 @@ class CaresResolver final : public Resolver {
                                                              const ResolverConfig& config);
   ~CaresResolver() override;
 
-  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(const std::string& name) override;
-  asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(const std::string& name) override;
+  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(
+      const std::string& name) override;
+  asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(
+      const std::string& name) override;
 
   struct Impl;
 

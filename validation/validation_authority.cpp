@@ -6,8 +6,9 @@
 namespace signet::validation {
 namespace asio = boost::asio;
 
-ValidationAuthority::ValidationAuthority(asio::any_io_executor executor, ValidationConfig config,
-                                         std::map<core::ChallengeType, std::shared_ptr<Checker>> checkers)
+ValidationAuthority::ValidationAuthority(
+    asio::any_io_executor executor, ValidationConfig config,
+    std::map<core::ChallengeType, std::shared_ptr<Checker>> checkers)
     : executor_(std::move(executor)),
       config_(config),
       checkers_(std::move(checkers)),
@@ -25,15 +26,17 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::validate(const Validatio
   auto it = checkers_.find(req.type);
   if (it == checkers_.end()) {
     ValidationOutcome out;
-    out.problem = core::make_error(core::ProblemType::Malformed,
-                                   std::string("challenge type ") + std::string(to_string(req.type)) +
-                                       " is not offered by this server");
+    out.problem =
+        core::make_error(core::ProblemType::Malformed, std::string("challenge type ") +
+                                                           std::string(to_string(req.type)) +
+                                                           " is not offered by this server");
     co_return out;
   }
   // Wait for a slot: at most max_in_flight checks run at once. A waiter is woken by
   // moving its timer's expiry to the past, which also works before it starts waiting.
   if (running_ >= config_.max_in_flight) {
-    auto timer = std::make_shared<asio::steady_timer>(executor_, asio::steady_timer::time_point::max());
+    auto timer =
+        std::make_shared<asio::steady_timer>(executor_, asio::steady_timer::time_point::max());
     waiting_.push_back(timer);
     boost::system::error_code ec;
     co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));

@@ -26,7 +26,8 @@ class ValidationAuthority;
 class Ticket {
  public:
   Ticket() = default;
-  explicit Ticket(std::shared_ptr<std::atomic<std::size_t>> pending) : pending_(std::move(pending)) {}
+  explicit Ticket(std::shared_ptr<std::atomic<std::size_t>> pending)
+      : pending_(std::move(pending)) {}
   Ticket(Ticket&&) = default;
   Ticket& operator=(Ticket&&) = default;
   ~Ticket() {

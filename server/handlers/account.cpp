@@ -60,11 +60,17 @@ HandlerResult key_change(Context& ctx) {
   if (!outer) co_return std::move(outer).error();
   // RFC 8555 §7.3.5: the payload is a JWS signed by the new key.
   auto inner = jose::parse_jws(outer->jws.payload);
-  if (!inner) co_return core::make_error(ProblemType::Malformed, "keyChange inner JWS: " + inner.error().detail);
-  if (!inner->header.jwk) co_return core::make_error(ProblemType::Malformed, "keyChange inner JWS must carry \"jwk\"");
-  if (inner->header.nonce) co_return core::make_error(ProblemType::Malformed, "keyChange inner JWS must not carry a nonce");
+  if (!inner)
+    co_return core::make_error(ProblemType::Malformed,
+                               "keyChange inner JWS: " + inner.error().detail);
+  if (!inner->header.jwk)
+    co_return core::make_error(ProblemType::Malformed, "keyChange inner JWS must carry \"jwk\"");
+  if (inner->header.nonce)
+    co_return core::make_error(ProblemType::Malformed,
+                               "keyChange inner JWS must not carry a nonce");
   if (inner->header.url != outer->jws.header.url) {
-    co_return core::make_error(ProblemType::Malformed, "keyChange inner and outer JWS \"url\" differ");
+    co_return core::make_error(ProblemType::Malformed,
+                               "keyChange inner and outer JWS \"url\" differ");
   }
   if (auto st = jose::verify_jws(*inner, inner->header.jwk->key.get()); !st) {
     co_return core::make_error(st.error().type, "keyChange inner JWS: " + st.error().detail);
@@ -72,9 +78,11 @@ HandlerResult key_change(Context& ctx) {
   auto payload = json::decode_key_change(inner->payload);
   if (!payload) co_return std::move(payload).error();
   if (payload->account != *outer->jws.header.kid) {
-    co_return core::make_error(ProblemType::Unauthorized, "keyChange \"account\" is not the signing account");
+    co_return core::make_error(ProblemType::Unauthorized,
+                               "keyChange \"account\" is not the signing account");
   }
-  auto changed = co_await ctx.authority.change_key(*outer->account, payload->old_key, *inner->header.jwk);
+  auto changed =
+      co_await ctx.authority.change_key(*outer->account, payload->old_key, *inner->header.jwk);
   if (!changed) {
     if (changed.error().type == ProblemType::Conflict) {
       // RFC 8555 §7.3.5: 409 with the Location of the account that holds the key.

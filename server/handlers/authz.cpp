@@ -7,7 +7,8 @@ HandlerResult authorization(Context& ctx) {
   auto req = co_await authenticate(ctx, KeyMode::Kid);
   if (!req) co_return std::move(req).error();
   const core::AuthzId id{ctx.route.id};
-  core::Result<storage::Authorization> z = core::make_error(core::ProblemType::ServerInternal, "unset");
+  core::Result<storage::Authorization> z =
+      core::make_error(core::ProblemType::ServerInternal, "unset");
   if (req->jws.empty_payload) {
     z = co_await ctx.authority.authorization(*req->account, id);
   } else {
@@ -33,7 +34,8 @@ HandlerResult challenge(Context& ctx) {
   if (!req) co_return std::move(req).error();
   const core::AuthzId authz{ctx.route.id};
   const core::ChallengeId id{ctx.route.sub_id};
-  core::Result<storage::Challenge> ch = core::make_error(core::ProblemType::ServerInternal, "unset");
+  core::Result<storage::Challenge> ch =
+      core::make_error(core::ProblemType::ServerInternal, "unset");
   if (req->jws.empty_payload) {
     // POST-as-GET: the challenge as it is.
     auto z = co_await ctx.authority.authorization(*req->account, authz);
@@ -43,7 +45,8 @@ HandlerResult challenge(Context& ctx) {
       if (c.id == id) ch = c;
     }
   } else {
-    if (auto st = json::decode_challenge_response(req->jws.payload); !st) co_return std::move(st).error();
+    if (auto st = json::decode_challenge_response(req->jws.payload); !st)
+      co_return std::move(st).error();
     ch = co_await ctx.authority.respond_to_challenge(*req->account, authz, id);
   }
   if (!ch) co_return std::move(ch).error();

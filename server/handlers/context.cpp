@@ -16,22 +16,27 @@ asio::awaitable<core::Result<SignedRequest>> authenticate(const Context& ctx, Ke
   if (!jws) co_return std::move(jws).error();
 
   // RFC 8555 §6.4: the url header is the request URL.
-  if (!jws->header.url) co_return core::make_error(ProblemType::Malformed, "JWS protected header has no \"url\"");
+  if (!jws->header.url)
+    co_return core::make_error(ProblemType::Malformed, "JWS protected header has no \"url\"");
   if (*jws->header.url != ctx.request_url()) {
-    co_return core::make_error(ProblemType::Unauthorized, "JWS \"url\" \"" + *jws->header.url +
-                                                              "\" does not match the request URL \"" +
-                                                              ctx.request_url() + "\"");
+    co_return core::make_error(ProblemType::Unauthorized,
+                               "JWS \"url\" \"" + *jws->header.url +
+                                   "\" does not match the request URL \"" + ctx.request_url() +
+                                   "\"");
   }
   // RFC 8555 §6.5: each nonce once.
-  if (!jws->header.nonce) co_return core::make_error(ProblemType::BadNonce, "JWS has no anti-replay nonce");
+  if (!jws->header.nonce)
+    co_return core::make_error(ProblemType::BadNonce, "JWS has no anti-replay nonce");
   if (!ctx.nonces.redeem(*jws->header.nonce)) {
-    co_return core::make_error(ProblemType::BadNonce, "JWS has an invalid or already used anti-replay nonce");
+    co_return core::make_error(ProblemType::BadNonce,
+                               "JWS has an invalid or already used anti-replay nonce");
   }
 
   SignedRequest out{std::move(jws).value(), std::nullopt};
   if (out.jws.header.kid) {
     if (mode == KeyMode::Jwk) {
-      co_return core::make_error(ProblemType::Malformed, "This request must carry \"jwk\", not \"kid\"");
+      co_return core::make_error(ProblemType::Malformed,
+                                 "This request must carry \"jwk\", not \"kid\"");
     }
     auto id = ctx.urls.account_id_from_url(*out.jws.header.kid);
     if (!id) {
@@ -41,21 +46,25 @@ asio::awaitable<core::Result<SignedRequest>> authenticate(const Context& ctx, Ke
     auto account = co_await ctx.authority.account_for_kid(*id);
     if (!account) co_return std::move(account).error();
     auto key = jose::parse_jwk_json(account->jwk);
-    if (!key) co_return core::internal_error("stored account key unreadable: " + key.error().detail);
+    if (!key)
+      co_return core::internal_error("stored account key unreadable: " + key.error().detail);
     if (auto st = jose::verify_jws(out.jws, key->key.get()); !st) co_return std::move(st).error();
     out.account = std::move(account).value();
   } else {
     if (mode == KeyMode::Kid) {
-      co_return core::make_error(ProblemType::Malformed, "This request must carry \"kid\", not \"jwk\"");
+      co_return core::make_error(ProblemType::Malformed,
+                                 "This request must carry \"kid\", not \"jwk\"");
     }
-    if (auto st = jose::verify_jws(out.jws, out.jws.header.jwk->key.get()); !st) co_return std::move(st).error();
+    if (auto st = jose::verify_jws(out.jws, out.jws.header.jwk->key.get()); !st)
+      co_return std::move(st).error();
   }
   co_return out;
 }
 
 core::Status require_post_as_get(const SignedRequest& r) {
   if (!r.jws.empty_payload) {
-    return core::make_error(ProblemType::Malformed, "POST-as-GET requests must have an empty payload");
+    return core::make_error(ProblemType::Malformed,
+                            "POST-as-GET requests must have an empty payload");
   }
   return {};
 }

@@ -26,8 +26,12 @@ struct Reply {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // Location, Link, Retry-After
 
-  void header(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
-  void link(const std::string& url, const std::string& rel) { header("Link", "<" + url + ">;rel=\"" + rel + "\""); }
+  void header(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+  }
+  void link(const std::string& url, const std::string& rel) {
+    header("Link", "<" + url + ">;rel=\"" + rel + "\"");
+  }
 };
 
 using HandlerResult = asio::awaitable<core::Result<Reply>>;

@@ -52,7 +52,8 @@ asio::awaitable<void> write_and_close(Stream& stream, Response& res, std::chrono
   std::array<char, 16384> scratch;
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
   for (std::size_t drained = 0; drained < kMaxDrain && !ec;) {
-    drained += co_await stream.async_read_some(asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
+    drained += co_await stream.async_read_some(asio::buffer(scratch),
+                                               asio::redirect_error(asio::use_awaitable, ec));
   }
 }
 
@@ -63,7 +64,8 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
   boost::system::error_code ec;
 
   tcp_layer.expires_after(s->limits.read_timeout);
-  co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+  co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                  asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return;
 
   beast::flat_buffer buffer;
@@ -74,7 +76,8 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
 
     // Idle until the next request starts; then the header must arrive in time.
     tcp_layer.expires_after(buffer.size() > 0 ? s->limits.read_timeout : s->limits.idle_timeout);
-    co_await beast::http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await beast::http::async_read_header(stream, buffer, parser,
+                                            asio::redirect_error(asio::use_awaitable, ec));
     if (ec == beast::http::error::header_limit) {
       core::Error e = core::make_error(core::ProblemType::Malformed, "Request header too large");
       Response res = s->on_error(e);
@@ -84,8 +87,9 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
     // An announced body over the limit is refused with the header (Beast checks the
     // Content-Length against body_limit there), before any of it is read.
     if (ec == beast::http::error::body_limit) {
-      core::Error e = core::make_error(core::ProblemType::PayloadTooLarge,
-                                       "Request body larger than " + std::to_string(s->limits.max_body_bytes) + " bytes");
+      core::Error e = core::make_error(
+          core::ProblemType::PayloadTooLarge,
+          "Request body larger than " + std::to_string(s->limits.max_body_bytes) + " bytes");
       Response res = s->on_error(e);
       co_await write_and_close(stream, res, s->limits.read_timeout);
       break;
@@ -93,10 +97,12 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
     if (ec) break;  // closed, timed out, or not HTTP
     Counter busy(s->in_flight);
     tcp_layer.expires_after(s->limits.read_timeout);
-    co_await beast::http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await beast::http::async_read(stream, buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
     if (ec == beast::http::error::body_limit) {
-      core::Error e = core::make_error(core::ProblemType::PayloadTooLarge,
-                                       "Request body larger than " + std::to_string(s->limits.max_body_bytes) + " bytes");
+      core::Error e = core::make_error(
+          core::ProblemType::PayloadTooLarge,
+          "Request body larger than " + std::to_string(s->limits.max_body_bytes) + " bytes");
       Response res = s->on_error(e);
       co_await write_and_close(stream, res, s->limits.read_timeout);
       break;
@@ -129,7 +135,8 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Listener::State> s) {
   for (;;) {
     boost::system::error_code ec;
     auto strand = asio::make_strand(s->io);
-    tcp::socket socket = co_await s->acceptor.async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket socket =
+        co_await s->acceptor.async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
     if (s->stopping || ec == asio::error::operation_aborted) co_return;
     if (ec) continue;  // e.g. EMFILE: try the next one
     if (*s->connections >= s->limits.max_connections) {
@@ -147,11 +154,20 @@ Listener::Listener(asio::io_context& io, asio::ssl::context& tls, Limits limits,
                    ErrorResponder on_error)
     : in_flight_(std::make_shared<std::atomic<std::size_t>>(0)),
       connections_(std::make_shared<std::atomic<std::size_t>>(0)) {
-  s_ = std::shared_ptr<State>(new State{io, tls, limits, std::move(handler), std::move(on_error),
-                                        tcp::acceptor(io), {}, in_flight_, connections_});
+  s_ = std::shared_ptr<State>(new State{io,
+                                        tls,
+                                        limits,
+                                        std::move(handler),
+                                        std::move(on_error),
+                                        tcp::acceptor(io),
+                                        {},
+                                        in_flight_,
+                                        connections_});
 }
 
-Listener::~Listener() { stop(); }
+Listener::~Listener() {
+  stop();
+}
 
 core::Status Listener::bind(const tcp::endpoint& ep) {
   boost::system::error_code ec;
@@ -161,15 +177,19 @@ core::Status Listener::bind(const tcp::endpoint& ep) {
   if (!ec) s_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return core::make_error(core::ProblemType::ServerInternal,
-                            "cannot listen on " + ep.address().to_string() + ":" + std::to_string(ep.port()) +
-                                ": " + ec.message());
+                            "cannot listen on " + ep.address().to_string() + ":" +
+                                std::to_string(ep.port()) + ": " + ec.message());
   }
   return {};
 }
 
-tcp::endpoint Listener::local_endpoint() const { return s_->acceptor.local_endpoint(); }
+tcp::endpoint Listener::local_endpoint() const {
+  return s_->acceptor.local_endpoint();
+}
 
-void Listener::start() { asio::co_spawn(s_->acceptor.get_executor(), accept_loop(s_), asio::detached); }
+void Listener::start() {
+  asio::co_spawn(s_->acceptor.get_executor(), accept_loop(s_), asio::detached);
+}
 
 void Listener::stop() {
   if (s_->stopping.exchange(true)) return;

@@ -18,15 +18,15 @@ namespace signet::server::http {
 struct Limits {
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_header_bytes = 8 * 1024;
-  std::chrono::seconds read_timeout{10};   // handshake, one request's body, one write
-  std::chrono::seconds idle_timeout{60};   // waiting for the next request
+  std::chrono::seconds read_timeout{10};  // handshake, one request's body, one write
+  std::chrono::seconds idle_timeout{60};  // waiting for the next request
   std::size_t max_connections = 1024;
 };
 
 class Listener {
  public:
-  Listener(boost::asio::io_context& io, boost::asio::ssl::context& tls, Limits limits, Handler handler,
-           ErrorResponder on_error);
+  Listener(boost::asio::io_context& io, boost::asio::ssl::context& tls, Limits limits,
+           Handler handler, ErrorResponder on_error);
   ~Listener();
 
   core::Status bind(const boost::asio::ip::tcp::endpoint& ep);

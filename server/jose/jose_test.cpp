@@ -29,13 +29,27 @@ TEST(Jwk, Rfc7638ThumbprintVector) {
   EXPECT_EQ(r->thumbprint, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
 }
 
+TEST(Jwk, KeyAuthorizationJoinsTokenAndThumbprint) {
+  auto jwk = parse_jwk_json(
+      R"({"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"})");
+  ASSERT_TRUE(jwk) << jwk.error().detail;
+  const std::string token = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
+  EXPECT_EQ(key_authorization(token, jwk->thumbprint), token + "." + jwk->thumbprint);
+  // RFC 7638 §3.2: the thumbprint hashes only the required members, in order.
+  EXPECT_EQ(
+      jwk->canonical_json,
+      R"({"crv":"P-256","kty":"EC","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"})");
+  EXPECT_EQ(jwk->thumbprint.size(), 43u);
+}
+
 TEST(Jwk, RefusesPrivateMaterialBadCurvesAndOffCurvePoints) {
   EXPECT_EQ(parse_jwk_json(R"({"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"})").error().type,
             ProblemType::BadPublicKey);
   EXPECT_EQ(parse_jwk_json(R"({"kty":"EC","crv":"secp256k1","x":"AA","y":"AA"})").error().type,
             ProblemType::BadPublicKey);
   const std::string zero32 = base64url_encode(std::string(32, '\1'));
-  auto off = parse_jwk_json(R"({"kty":"EC","crv":"P-256","x":")" + zero32 + R"(","y":")" + zero32 + R"("})");
+  auto off = parse_jwk_json(R"({"kty":"EC","crv":"P-256","x":")" + zero32 + R"(","y":")" + zero32 +
+                            R"("})");
   ASSERT_FALSE(off);
   EXPECT_EQ(off.error().type, ProblemType::BadPublicKey);
   EXPECT_EQ(parse_jwk_json(R"({"kty":"oct","k":"AA"})").error().type, ProblemType::BadPublicKey);
@@ -59,8 +73,9 @@ TEST_P(JwsAlg, VerifiesAndDetectsTampering) {
 }
 
 INSTANTIATE_TEST_SUITE_P(All, JwsAlg,
-                         ::testing::Values(std::pair{"rsa2048", "RS256"}, std::pair{"p256", "ES256"},
-                                           std::pair{"p384", "ES384"}, std::pair{"p521", "ES512"},
+                         ::testing::Values(std::pair{"rsa2048", "RS256"},
+                                           std::pair{"p256", "ES256"}, std::pair{"p384", "ES384"},
+                                           std::pair{"p521", "ES512"},
                                            std::pair{"ed25519", "EdDSA"}));
 
 TEST(Jws, AlgorithmMustFitKey) {
@@ -81,8 +96,9 @@ TEST(Jws, RefusesUnsupportedAlgorithms) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().type, ProblemType::BadSignatureAlgorithm);
   const std::string none = base64url_encode(R"({"alg":"none","nonce":"n","url":"u","kid":"k"})");
-  EXPECT_EQ(parse_jws(R"({"protected":")" + none + R"(","payload":"","signature":"AAAA"})").error().type,
-            ProblemType::BadSignatureAlgorithm);
+  EXPECT_EQ(
+      parse_jws(R"({"protected":")" + none + R"(","payload":"","signature":"AAAA"})").error().type,
+      ProblemType::BadSignatureAlgorithm);
 }
 
 TEST(Jws, RefusesMalformedStructures) {
@@ -90,8 +106,11 @@ TEST(Jws, RefusesMalformedStructures) {
   const auto good = make_jws(key.get(), "ES256", "", "{}");
   EXPECT_TRUE(parse_jws(good));
   const char* bad[] = {
-      "[]", "{}", R"({"protected":"e30","payload":"","signature":"AAAA","header":{}})",
-      R"({"signatures":[]})", R"({"protected":"e30","payload":"","signature":"AAAA"})",
+      "[]",
+      "{}",
+      R"({"protected":"e30","payload":"","signature":"AAAA","header":{}})",
+      R"({"signatures":[]})",
+      R"({"protected":"e30","payload":"","signature":"AAAA"})",
       R"({"protected":"!!","payload":"","signature":"AAAA"})",
       R"({"protected":"e30","payload":"","signature":"AAAA","protected":"e30"})",
   };

@@ -13,8 +13,12 @@ namespace {
 
 using core::ProblemType;
 
-core::Error bad_key(std::string d) { return core::make_error(ProblemType::BadPublicKey, std::move(d)); }
-core::Error malformed(std::string d) { return core::make_error(ProblemType::Malformed, std::move(d)); }
+core::Error bad_key(std::string d) {
+  return core::make_error(ProblemType::BadPublicKey, std::move(d));
+}
+core::Error malformed(std::string d) {
+  return core::make_error(ProblemType::Malformed, std::move(d));
+}
 
 std::optional<std::string> member(const rapidjson::Value& v, const char* name) {
   auto it = v.FindMember(name);
@@ -26,7 +30,8 @@ core::Result<std::string> b64_member(const rapidjson::Value& v, const char* name
   auto s = member(v, name);
   if (!s) return malformed(std::string("JWK is missing \"") + name + "\"");
   auto d = core::base64url_decode(*s);
-  if (!d || d->empty()) return malformed(std::string("JWK member \"") + name + "\" is not base64url");
+  if (!d || d->empty())
+    return malformed(std::string("JWK member \"") + name + "\" is not base64url");
   return *d;
 }
 
@@ -46,7 +51,8 @@ core::Result<core::ossl::Pkey> rsa_key(const std::string& n, const std::string& 
                                     static_cast<int>(n.size()), nullptr));
   core::ossl::Bignum bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()),
                                     static_cast<int>(e.size()), nullptr));
-  std::unique_ptr<OSSL_PARAM_BLD, core::ossl::Deleter<OSSL_PARAM_BLD_free>> bld(OSSL_PARAM_BLD_new());
+  std::unique_ptr<OSSL_PARAM_BLD, core::ossl::Deleter<OSSL_PARAM_BLD_free>> bld(
+      OSSL_PARAM_BLD_new());
   OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get());
   OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get());
   auto key = from_params("RSA", bld.get());
@@ -68,7 +74,8 @@ core::Result<core::ossl::Pkey> ec_key(const Curve& c, const std::string& x, cons
                    std::string(c.jwk_name));
   }
   std::string point = "\x04" + x + y;
-  std::unique_ptr<OSSL_PARAM_BLD, core::ossl::Deleter<OSSL_PARAM_BLD_free>> bld(OSSL_PARAM_BLD_new());
+  std::unique_ptr<OSSL_PARAM_BLD, core::ossl::Deleter<OSSL_PARAM_BLD_free>> bld(
+      OSSL_PARAM_BLD_new());
   OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, c.group, 0);
   OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
   auto key = from_params("EC", bld.get());
@@ -98,7 +105,8 @@ core::Result<Jwk> parse_jwk(const rapidjson::Value& v) {
     auto key = rsa_key(*n, *e);
     if (!key) return std::move(key).error();
     out.key = core::ossl::share(std::move(key).value());
-    out.canonical_json = R"({"e":")" + *member(v, "e") + R"(","kty":"RSA","n":")" + *member(v, "n") + R"("})";
+    out.canonical_json =
+        R"({"e":")" + *member(v, "e") + R"(","kty":"RSA","n":")" + *member(v, "n") + R"("})";
   } else if (*kty == "EC") {
     auto crv = member(v, "crv");
     if (!crv) return malformed("EC JWK is missing \"crv\"");
@@ -122,8 +130,8 @@ core::Result<Jwk> parse_jwk(const rapidjson::Value& v) {
     auto x = b64_member(v, "x");
     if (!x) return std::move(x).error();
     if (x->size() != 32) return bad_key("Ed25519 JWK \"x\" must be 32 octets");
-    EVP_PKEY* k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                              reinterpret_cast<const unsigned char*>(x->data()), 32);
+    EVP_PKEY* k = EVP_PKEY_new_raw_public_key(
+        EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(x->data()), 32);
     if (k == nullptr) return bad_key("unusable Ed25519 key");
     out.key = core::ossl::share(core::ossl::Pkey(k));
     out.canonical_json = R"({"crv":"Ed25519","kty":"OKP","x":")" + *member(v, "x") + R"("})";
@@ -139,6 +147,13 @@ core::Result<Jwk> parse_jwk_json(std::string_view text) {
   auto doc = json::parse_strict(text);
   if (!doc) return std::move(doc).error();
   return parse_jwk(*doc);
+}
+
+std::string key_authorization(std::string_view token, std::string_view thumbprint) {
+  std::string out;
+  out.reserve(token.size() + 1 + thumbprint.size());
+  out.append(token).append(".").append(thumbprint);
+  return out;
 }
 
 }  // namespace signet::server::jose

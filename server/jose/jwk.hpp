@@ -21,4 +21,7 @@ struct Jwk {
 core::Result<Jwk> parse_jwk(const rapidjson::Value& v);
 core::Result<Jwk> parse_jwk_json(std::string_view json);
 
+// RFC 8555 §8.1: keyAuthorization = token || '.' || base64url(Thumbprint(accountKey)).
+std::string key_authorization(std::string_view token, std::string_view thumbprint);
+
 }  // namespace signet::server::jose

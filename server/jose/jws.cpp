@@ -11,7 +11,9 @@ namespace {
 
 using core::ProblemType;
 
-core::Error malformed(std::string d) { return core::make_error(ProblemType::Malformed, std::move(d)); }
+core::Error malformed(std::string d) {
+  return core::make_error(ProblemType::Malformed, std::move(d));
+}
 
 struct AlgInfo {
   const char* alg;
@@ -21,7 +23,9 @@ struct AlgInfo {
   std::size_t ec_size;
 };
 
-const EVP_MD* no_md() { return nullptr; }
+const EVP_MD* no_md() {
+  return nullptr;
+}
 
 const AlgInfo kAlgs[] = {
     {"RS256", EVP_PKEY_RSA, nullptr, EVP_sha256, 0},
@@ -42,7 +46,8 @@ core::Error bad_alg(const std::string& detail) {
   return core::make_error(ProblemType::BadSignatureAlgorithm, detail);
 }
 
-std::optional<std::string> string_member(const rapidjson::Value& v, const char* name, bool& wrong_type) {
+std::optional<std::string> string_member(const rapidjson::Value& v, const char* name,
+                                         bool& wrong_type) {
   auto it = v.FindMember(name);
   if (it == v.MemberEnd()) return std::nullopt;
   if (!it->value.IsString()) {
@@ -56,8 +61,10 @@ std::optional<std::string> string_member(const rapidjson::Value& v, const char* 
 std::optional<std::string> ecdsa_to_der(const std::string& sig, std::size_t size) {
   if (sig.size() != 2 * size) return std::nullopt;
   ECDSA_SIG* es = ECDSA_SIG_new();
-  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(sig.data()), static_cast<int>(size), nullptr);
-  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(sig.data() + size), static_cast<int>(size), nullptr);
+  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(sig.data()), static_cast<int>(size),
+                        nullptr);
+  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(sig.data() + size),
+                        static_cast<int>(size), nullptr);
   ECDSA_SIG_set0(es, r, s);
   unsigned char* der = nullptr;
   const int len = i2d_ECDSA_SIG(es, &der);
@@ -86,13 +93,15 @@ core::Result<Jws> parse_jws(std::string_view body) {
   if (doc->HasMember("signatures")) {
     return malformed("JWS general serialization is not supported; use the flattened form");
   }
-  if (doc->HasMember("header")) return malformed("JWS unprotected headers are not allowed (RFC 8555 §6.2)");
+  if (doc->HasMember("header"))
+    return malformed("JWS unprotected headers are not allowed (RFC 8555 §6.2)");
   for (auto it = doc->MemberBegin(); it != doc->MemberEnd(); ++it) {
     const std::string_view name(it->name.GetString(), it->name.GetStringLength());
     if (name != "protected" && name != "payload" && name != "signature") {
       return malformed("unexpected JWS member \"" + std::string(name) + "\"");
     }
-    if (!it->value.IsString()) return malformed("JWS member \"" + std::string(name) + "\" must be a string");
+    if (!it->value.IsString())
+      return malformed("JWS member \"" + std::string(name) + "\" must be a string");
   }
   for (const char* m : {"protected", "payload", "signature"}) {
     if (!doc->HasMember(m)) return malformed(std::string("JWS is missing \"") + m + "\"");
@@ -102,7 +111,8 @@ core::Result<Jws> parse_jws(std::string_view body) {
   auto protected_json = core::base64url_decode(protected_b64);
   auto payload = core::base64url_decode(payload_b64);
   auto signature = core::base64url_decode((*doc)["signature"].GetString());
-  if (!protected_json || protected_json->empty()) return malformed("JWS protected header is not base64url");
+  if (!protected_json || protected_json->empty())
+    return malformed("JWS protected header is not base64url");
   if (!payload) return malformed("JWS payload is not base64url");
   if (!signature || signature->empty()) return malformed("JWS signature is not base64url");
 
@@ -117,7 +127,8 @@ core::Result<Jws> parse_jws(std::string_view body) {
   jws.header.url = string_member(*header, "url", wrong_type);
   jws.header.kid = string_member(*header, "kid", wrong_type);
   if (wrong_type) return malformed("JWS header members alg, nonce, url and kid must be strings");
-  if (header->HasMember("crit")) return malformed("JWS \"crit\" header parameters are not supported");
+  if (header->HasMember("crit"))
+    return malformed("JWS \"crit\" header parameters are not supported");
   if (header->HasMember("b64")) return malformed("JWS \"b64\" header parameter is not supported");
   if (!alg) return malformed("JWS protected header has no \"alg\"");
   if (find_alg(*alg) == nullptr) {

@@ -20,10 +20,10 @@ struct ProtectedHeader {
 
 struct Jws {
   ProtectedHeader header;
-  std::string signing_input;  // ASCII(BASE64URL(protected) || '.' || BASE64URL(payload))
-  std::string payload;        // decoded; empty for POST-as-GET
+  std::string signing_input;   // ASCII(BASE64URL(protected) || '.' || BASE64URL(payload))
+  std::string payload;         // decoded; empty for POST-as-GET
   bool empty_payload = false;  // the payload was the empty string (POST-as-GET, §6.3)
-  std::string signature;      // decoded
+  std::string signature;       // decoded
 };
 
 // The algorithms Signet verifies, in the order it reports them (badSignatureAlgorithm).

@@ -9,7 +9,9 @@ namespace {
 using core::ProblemType;
 using rapidjson::Value;
 
-core::Error malformed(std::string d) { return core::make_error(ProblemType::Malformed, std::move(d)); }
+core::Error malformed(std::string d) {
+  return core::make_error(ProblemType::Malformed, std::move(d));
+}
 
 core::Result<rapidjson::Document> object(std::string_view payload, const char* what) {
   auto doc = parse_strict(payload);
@@ -102,8 +104,8 @@ std::optional<core::TimePoint> parse_rfc3339(std::string_view s) {
     }
     return v;
   };
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
-      s[16] != ':') {
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+      s[13] != ':' || s[16] != ':') {
     return std::nullopt;
   }
   auto Y = digits(0, 4), M = digits(5, 2), D = digits(8, 2), h = digits(11, 2), m = digits(14, 2),
@@ -124,7 +126,8 @@ std::optional<core::TimePoint> parse_rfc3339(std::string_view s) {
     ++pos;
   } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
     auto oh = digits(pos + 1, 2), om = digits(pos + 4, 2);
-    if (!oh || !om || pos + 3 >= s.size() || s[pos + 3] != ':' || *oh > 23 || *om > 59) return std::nullopt;
+    if (!oh || !om || pos + 3 >= s.size() || s[pos + 3] != ':' || *oh > 23 || *om > 59)
+      return std::nullopt;
     offset = (*oh * 3600 + *om * 60) * (s[pos] == '+' ? 1 : -1);
     pos += 6;
   } else {
@@ -199,7 +202,8 @@ core::Result<FinalizePayload> decode_finalize(std::string_view payload) {
   Reader r{*doc, {}};
   auto csr = r.base64url("csr");
   if (r.error) return core::make_error(ProblemType::BadCsr, r.error->detail);
-  if (!csr || csr->empty()) return core::make_error(ProblemType::BadCsr, "finalize needs a \"csr\"");
+  if (!csr || csr->empty())
+    return core::make_error(ProblemType::BadCsr, "finalize needs a \"csr\"");
   return FinalizePayload{std::move(*csr)};
 }
 
@@ -213,7 +217,8 @@ core::Result<RevokePayload> decode_revoke(std::string_view payload) {
   if (!cert || cert->empty()) return malformed("revokeCert needs a \"certificate\"");
   out.certificate_der = std::move(*cert);
   if (const Value* reason = r.find("reason")) {
-    if (!reason->IsInt()) return core::make_error(ProblemType::BadRevocationReason, "\"reason\" must be an integer");
+    if (!reason->IsInt())
+      return core::make_error(ProblemType::BadRevocationReason, "\"reason\" must be an integer");
     out.reason = reason->GetInt();
   }
   return out;

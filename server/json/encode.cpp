@@ -10,8 +10,12 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
-void key(Writer& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+void str(Writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+void key(Writer& w, std::string_view k) {
+  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+}
 void kv(Writer& w, std::string_view k, std::string_view v) {
   key(w, k);
   str(w, v);
@@ -48,9 +52,12 @@ void problem_body(Writer& w, const core::Error& e, int status) {
   }
 }
 
-std::string done(const rapidjson::StringBuffer& b) { return std::string(b.GetString(), b.GetSize()); }
+std::string done(const rapidjson::StringBuffer& b) {
+  return std::string(b.GetString(), b.GetSize());
+}
 
-void challenge_body(Writer& w, const Urls& urls, const core::AuthzId& authz, const storage::Challenge& c) {
+void challenge_body(Writer& w, const Urls& urls, const core::AuthzId& authz,
+                    const storage::Challenge& c) {
   w.StartObject();
   kv(w, "type", to_string(c.type));
   kv(w, "url", urls.challenge(authz, c.id));
@@ -188,7 +195,8 @@ std::string encode_authorization(const Urls& urls, const storage::Authorization&
   return done(b);
 }
 
-std::string encode_challenge(const Urls& urls, const core::AuthzId& authz, const storage::Challenge& c) {
+std::string encode_challenge(const Urls& urls, const core::AuthzId& authz,
+                             const storage::Challenge& c) {
   rapidjson::StringBuffer b;
   Writer w(b);
   challenge_body(w, urls, authz, c);
@@ -207,7 +215,8 @@ std::string encode_orders_list(const Urls& urls, const std::vector<core::OrderId
   return done(b);
 }
 
-std::string encode_problem(const core::Error& e, int status, const std::vector<std::string>& algorithms) {
+std::string encode_problem(const core::Error& e, int status,
+                           const std::vector<std::string>& algorithms) {
   rapidjson::StringBuffer b;
   Writer w(b);
   w.StartObject();

@@ -20,7 +20,8 @@ TEST(Rfc3339, ParsesAndFormats) {
 }
 
 TEST(Decode, NewOrder) {
-  auto o = decode_new_order(R"({"identifiers":[{"type":"dns","value":"a.example"}],"notAfter":"2030-01-01T00:00:00Z"})");
+  auto o = decode_new_order(
+      R"({"identifiers":[{"type":"dns","value":"a.example"}],"notAfter":"2030-01-01T00:00:00Z"})");
   ASSERT_TRUE(o) << o.error().detail;
   EXPECT_EQ(o->identifiers.size(), 1u);
   EXPECT_TRUE(o->not_after.has_value());
@@ -28,7 +29,8 @@ TEST(Decode, NewOrder) {
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().type, ProblemType::UnsupportedIdentifier);
   EXPECT_EQ(decode_new_order(R"({"identifiers":"x"})").error().type, ProblemType::Malformed);
-  EXPECT_EQ(decode_new_order(R"({"identifiers":[],"notBefore":5})").error().type, ProblemType::Malformed);
+  EXPECT_EQ(decode_new_order(R"({"identifiers":[],"notBefore":5})").error().type,
+            ProblemType::Malformed);
   EXPECT_FALSE(decode_new_order(R"({"identifiers":[],"identifiers":[]})"));
 }
 
@@ -40,7 +42,8 @@ TEST(Decode, AccountsAndRevocation) {
   EXPECT_FALSE(decode_new_account(R"({"onlyReturnExisting":"yes"})"));
   EXPECT_TRUE(decode_account_update(R"({"status":"deactivated"})")->deactivate);
   EXPECT_FALSE(decode_account_update(R"({"status":"valid"})"));
-  EXPECT_EQ(decode_revoke(R"({"certificate":"AAAA","reason":"1"})").error().type, ProblemType::BadRevocationReason);
+  EXPECT_EQ(decode_revoke(R"({"certificate":"AAAA","reason":"1"})").error().type,
+            ProblemType::BadRevocationReason);
   EXPECT_EQ(decode_finalize(R"({"csr":"not base64!"})").error().type, ProblemType::BadCsr);
 }
 
@@ -50,14 +53,17 @@ TEST(Problem, StatusesAndSubproblems) {
   EXPECT_EQ(http_status(ProblemType::NotFound), 404);
   EXPECT_EQ(http_status(ProblemType::RateLimited), 429);
   core::Error e = core::make_error(ProblemType::RejectedIdentifier, "two refused");
-  e.subproblems.push_back({ProblemType::Malformed, "bad", core::Identifier{core::IdentifierType::Dns, "x_y.example"}});
+  e.subproblems.push_back(
+      {ProblemType::Malformed, "bad", core::Identifier{core::IdentifierType::Dns, "x_y.example"}});
   auto p = render_problem(e);
   EXPECT_EQ(p.status, 400);
   EXPECT_NE(p.body.find("\"urn:ietf:params:acme:error:rejectedIdentifier\""), std::string::npos);
-  EXPECT_NE(p.body.find("\"subproblems\":[{\"type\":\"urn:ietf:params:acme:error:malformed\""), std::string::npos);
+  EXPECT_NE(p.body.find("\"subproblems\":[{\"type\":\"urn:ietf:params:acme:error:malformed\""),
+            std::string::npos);
   EXPECT_NE(p.body.find("x_y.example"), std::string::npos);
   auto alg = render_problem(core::make_error(ProblemType::BadSignatureAlgorithm, "no"));
-  EXPECT_NE(alg.body.find("\"algorithms\":[\"RS256\",\"ES256\",\"ES384\",\"ES512\",\"EdDSA\"]"), std::string::npos);
+  EXPECT_NE(alg.body.find("\"algorithms\":[\"RS256\",\"ES256\",\"ES384\",\"ES512\",\"EdDSA\"]"),
+            std::string::npos);
   auto internal = render_problem(core::internal_error("secret detail"));
   EXPECT_EQ(internal.body.find("secret"), std::string::npos);
 }

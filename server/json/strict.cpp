@@ -14,7 +14,8 @@ namespace {
 // nesting deeper than the cap (RapidJSON itself accepts both).
 class StrictHandler {
  public:
-  StrictHandler(rapidjson::Document& doc, std::size_t max_depth) : doc_(doc), max_depth_(max_depth) {}
+  StrictHandler(rapidjson::Document& doc, std::size_t max_depth)
+      : doc_(doc), max_depth_(max_depth) {}
 
   bool Null() { return doc_.Null(); }
   bool Bool(bool b) { return doc_.Bool(b); }
@@ -23,7 +24,9 @@ class StrictHandler {
   bool Int64(int64_t i) { return doc_.Int64(i); }
   bool Uint64(uint64_t u) { return doc_.Uint64(u); }
   bool Double(double d) { return doc_.Double(d); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return doc_.RawNumber(s, n, copy); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+    return doc_.RawNumber(s, n, copy);
+  }
   bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
   bool StartObject() {
     if (!enter()) return false;
@@ -75,8 +78,7 @@ core::Result<rapidjson::Document> parse_strict(std::string_view text, std::size_
   rapidjson::Reader reader;
   StrictHandler handler(doc, max_depth);
   auto generate = [&](rapidjson::Document&) {
-    return static_cast<bool>(
-        reader.Parse<rapidjson::kParseValidateEncodingFlag>(ms, handler));
+    return static_cast<bool>(reader.Parse<rapidjson::kParseValidateEncodingFlag>(ms, handler));
   };
   doc.Populate(generate);
   if (!reader.HasParseError()) return doc;

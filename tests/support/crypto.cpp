@@ -55,8 +55,8 @@ std::string make_csr(EVP_PKEY* key, const std::vector<core::Identifier>& sans,
   X509_REQ_set_version(req.get(), 0);
   if (!common_name.empty()) {
     X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req.get()), "CN", MBSTRING_UTF8,
-                               reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
-                               -1, 0);
+                               reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
+                               0);
   }
   X509_REQ_set_pubkey(req.get(), key);
   if (!sans.empty()) {
@@ -135,12 +135,16 @@ std::string public_jwk_json(EVP_PKEY* key) {
     size_t glen = 0;
     EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &glen);
     const std::string g(group, glen);
-    std::string crv = g == "prime256v1" ? "P-256" : g == "secp384r1" ? "P-384" : g == "secp521r1" ? "P-521" : g;
+    std::string crv = g == "prime256v1"  ? "P-256"
+                      : g == "secp384r1" ? "P-384"
+                      : g == "secp521r1" ? "P-521"
+                                         : g;
     const int width = crv == "P-256" ? 32 : crv == "P-384" ? 48 : 66;
     core::ossl::Bignum x(get_bn(key, OSSL_PKEY_PARAM_EC_PUB_X));
     core::ossl::Bignum y(get_bn(key, OSSL_PKEY_PARAM_EC_PUB_Y));
-    return R"({"crv":")" + crv + R"(","kty":"EC","x":")" + base64url_encode(bn_bytes(x.get(), width)) +
-           R"(","y":")" + base64url_encode(bn_bytes(y.get(), width)) + R"("})";
+    return R"({"crv":")" + crv + R"(","kty":"EC","x":")" +
+           base64url_encode(bn_bytes(x.get(), width)) + R"(","y":")" +
+           base64url_encode(bn_bytes(y.get(), width)) + R"("})";
   }
   unsigned char raw[32];
   size_t len = sizeof raw;
