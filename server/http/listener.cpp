@@ -9,6 +9,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include <array>
+#include <optional>
 
 namespace signet::server::http {
 
@@ -57,6 +58,19 @@ asio::awaitable<void> write_and_close(Stream& stream, Response& res, std::chrono
   }
 }
 
+// The problem for a request the HTTP layer refuses, if ec is such a refusal.
+std::optional<core::Error> refusal_for(const boost::system::error_code& ec, const Limits& limits) {
+  if (ec == beast::http::error::header_limit) {
+    return core::make_error(core::ProblemType::Malformed, "Request header too large");
+  }
+  if (ec == beast::http::error::body_limit) {
+    return core::make_error(
+        core::ProblemType::PayloadTooLarge,
+        "Request body larger than " + std::to_string(limits.max_body_bytes) + " bytes");
+  }
+  return std::nullopt;
+}
+
 asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket socket) {
   Counter conn(s->connections);
   Stream stream(std::move(socket), s->tls);
@@ -78,36 +92,22 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
     tcp_layer.expires_after(buffer.size() > 0 ? s->limits.read_timeout : s->limits.idle_timeout);
     co_await beast::http::async_read_header(stream, buffer, parser,
                                             asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == beast::http::error::header_limit) {
-      core::Error e = core::make_error(core::ProblemType::Malformed, "Request header too large");
-      Response res = s->on_error(e);
-      co_await write_and_close(stream, res, s->limits.read_timeout);
+    if (!ec) {
+      tcp_layer.expires_after(s->limits.read_timeout);
+      co_await beast::http::async_read(stream, buffer, parser,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (ec) {
+      // A header over its limit, or a body over its limit (an announced Content-Length
+      // is checked with the header, before any of the body is read; a chunked body as
+      // it grows) is answered; anything else is a closed, timed-out or non-HTTP peer.
+      if (auto refusal = refusal_for(ec, s->limits)) {
+        Response res = s->on_error(*refusal);
+        co_await write_and_close(stream, res, s->limits.read_timeout);
+      }
       break;
     }
-    // An announced body over the limit is refused with the header (Beast checks the
-    // Content-Length against body_limit there), before any of it is read.
-    if (ec == beast::http::error::body_limit) {
-      core::Error e = core::make_error(
-          core::ProblemType::PayloadTooLarge,
-          "Request body larger than " + std::to_string(s->limits.max_body_bytes) + " bytes");
-      Response res = s->on_error(e);
-      co_await write_and_close(stream, res, s->limits.read_timeout);
-      break;
-    }
-    if (ec) break;  // closed, timed out, or not HTTP
     Counter busy(s->in_flight);
-    tcp_layer.expires_after(s->limits.read_timeout);
-    co_await beast::http::async_read(stream, buffer, parser,
-                                     asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == beast::http::error::body_limit) {
-      core::Error e = core::make_error(
-          core::ProblemType::PayloadTooLarge,
-          "Request body larger than " + std::to_string(s->limits.max_body_bytes) + " bytes");
-      Response res = s->on_error(e);
-      co_await write_and_close(stream, res, s->limits.read_timeout);
-      break;
-    }
-    if (ec) break;
 
     auto msg = parser.release();
     Request req;

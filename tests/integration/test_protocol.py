@@ -75,7 +75,8 @@ def issue(c, responder, names):
 def main():
     args = main_args()
     checks = Checks()
-    config = "[orders]\npage_size = 2\n[limits]\nmax_body_bytes = 4096\n"
+    config = ("[orders]\npage_size = 2\n[limits]\nmax_body_bytes = 4096\nmax_header_bytes = 2048\n"
+              "idle_timeout_seconds = 2\n")
     with Env(args.signet, config_text=config) as env:
         responder = ChallengeResponder(env.http01_port)
         c = Client(env.directory, env.root)
@@ -235,6 +236,26 @@ def main():
             problem(d.post(d.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "d.example.test"}]}),
                     403, "unauthorized")
 
+        def connection_limits():
+            # A header over the limit is answered with a problem, not a dropped connection.
+            r = c.s.get(env.directory, headers={"X-Padding": "x" * 4000})
+            problem(r, 400, "malformed")
+            # A client that starts a request and goes quiet is cut off by its deadline
+            # (idle_timeout_seconds = 2 here); the 20 s bound only keeps a failure finite.
+            import socket, ssl, time
+            ctx = ssl.create_default_context(cafile=env.root)
+            host, port = env.base.split("//")[1].split(":")
+            with socket.create_connection(("127.0.0.1", int(port)), timeout=20) as raw:
+                with ctx.wrap_socket(raw, server_hostname=host) as tls:
+                    tls.sendall(b"POST /acme/new-order HTTP/1.1\r\nHost: localhost\r\n")
+                    t0 = time.monotonic()
+                    try:
+                        data = tls.recv(1024)
+                    except (ConnectionResetError, ssl.SSLError):
+                        data = b""
+                    assert data == b"", data
+                    print(f"  slow client closed after {time.monotonic() - t0:.1f}s")
+
         def graceful_shutdown():
             assert env.stop_server() == 0, "signet did not exit cleanly on SIGTERM"
             assert "stopped" in env.log()
@@ -248,6 +269,7 @@ def main():
         checks.run("keyChange", key_change)
         checks.run("revocation rules", revocation)
         checks.run("account deactivation", deactivation)
+        checks.run("header limit and slow-client deadline", connection_limits)
         checks.run("SIGTERM stops cleanly", graceful_shutdown)
         responder.close()
     checks.finish()
