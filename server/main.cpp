@@ -23,6 +23,7 @@
 #include "server/http/listener.hpp"
 #include "server/log.hpp"
 #include "storage/sqlite_store.hpp"
+#include "validation/dns01.hpp"
 #include "validation/http01.hpp"
 #include "validation/resolver.hpp"
 #include "validation/validation_authority.hpp"
@@ -101,7 +102,8 @@ int serve(const Overrides& o) {
   validation::AddressPolicy address_policy(cidrs(cfg.validation_allow), cidrs(cfg.validation_deny));
   std::map<core::ChallengeType, std::shared_ptr<validation::Checker>> checkers{
       {core::ChallengeType::Http01,
-       std::make_shared<validation::Http01Checker>(http01, *resolver, address_policy)}};
+       std::make_shared<validation::Http01Checker>(http01, *resolver, address_policy)},
+      {core::ChallengeType::Dns01, std::make_shared<validation::Dns01Checker>(*resolver)}};
   validation::ValidationAuthority va(asio::make_strand(va_io),
                                      {cfg.validation_max_in_flight, cfg.validation_max_pending},
                                      checkers);

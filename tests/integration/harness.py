@@ -59,7 +59,7 @@ class Env:
         self.procs = []
         self.dns_port = free_port_tcp_udp()
         self.http01_port = free_port()
-        mgmt = free_port()
+        mgmt = self.dns_management_port = free_port()
         self._start("dns", ["pebble-challtestsrv", "-dns01", f"127.0.0.1:{self.dns_port}",
                             "-http01", "", "-https01", "", "-tlsalpn01", "",
                             "-management", f"127.0.0.1:{mgmt}", "-defaultIPv6", ""])

@@ -1,5 +1,5 @@
 """certbot (Debian) against a real Signet: http-01 with --standalone, 1 and 3 names,
-forced renewal, revocation; every chain verified against root.pem."""
+forced renewal, a wildcard via dns-01, revocation; every chain verified against root.pem."""
 import os
 
 from harness import Checks, Env, cert_names, main_args, openssl_verify, run
@@ -49,10 +49,26 @@ def main():
             assert again.returncode != 0
             assert "urn:ietf:params:acme:error:alreadyRevoked" in log, "no alreadyRevoked problem in certbot log"
 
+        def wildcard_dns01():
+            # --manual hooks publish the TXT record through the DNS server's management API.
+            hook = os.path.join(env.tmp, "dns-hook.sh")
+            with open(hook, "w") as f:
+                f.write("#!/bin/sh\n"
+                        f"curl -sf -X POST http://127.0.0.1:{env.dns_management_port}/set-txt "
+                        "-d \"{\\\"host\\\":\\\"_acme-challenge.$CERTBOT_DOMAIN.\\\",\\\"value\\\":\\\"$CERTBOT_VALIDATION\\\"}\"\n")
+            os.chmod(hook, 0o755)
+            names = ["*.wild.example.test", "wild.example.test"]
+            run(["certbot", "certonly", "--manual", "--preferred-challenges", "dns",
+                 "--manual-auth-hook", hook, "--agree-tos", "--email", "ops@example.test",
+                 "--cert-name", "wild", "-d", names[0], "-d", names[1]] + common, client_env)
+            openssl_verify(env.root, f"{live}/wild/cert.pem", f"{live}/wild/chain.pem")
+            assert cert_names(f"{live}/wild/cert.pem") == sorted(names), cert_names(f"{live}/wild/cert.pem")
+
         checks.run("certbot issues a 1-name certificate", issue, ["single.example.test"])
         checks.run("certbot issues a 3-name certificate", issue,
                    ["multi-a.example.test", "multi-b.example.test", "multi-c.example.test"])
         checks.run("certbot renews with --force-renewal", renew)
+        checks.run("certbot issues a wildcard certificate via dns-01 (--manual hooks)", wildcard_dns01)
         checks.run("certbot revokes; a second revocation is alreadyRevoked", revoke)
     checks.finish()
 
