@@ -31,6 +31,8 @@ constexpr std::array kNames{
     Name{ProblemType::ServerInternal, "serverInternal"},
     Name{ProblemType::Tls, "tls"},
     Name{ProblemType::Unauthorized, "unauthorized"},
+    Name{ProblemType::DeactivatedAccount,
+         "unauthorized"},  // after Unauthorized: names map back to it
     Name{ProblemType::UnsupportedContact, "unsupportedContact"},
     Name{ProblemType::UnsupportedIdentifier, "unsupportedIdentifier"},
     Name{ProblemType::UserActionRequired, "userActionRequired"},

@@ -44,6 +44,8 @@ enum class ProblemType {
   PayloadTooLarge,
   UnsupportedMediaType,
   Conflict,
+  // "unauthorized" with status 401: a request from a deactivated account (RFC 8555 §7.3.6).
+  DeactivatedAccount,
 };
 
 // The "urn:ietf:params:acme:error:<name>" suffix for a problem type.

@@ -22,6 +22,8 @@ TEST(Status, NamesRoundTrip) {
 TEST(ProblemType, NamesMatchRfc8555) {
   EXPECT_EQ(problem_type_name(ProblemType::BadCsr), "badCSR");
   EXPECT_EQ(problem_type_name(ProblemType::NotFound), "malformed");
+  EXPECT_EQ(problem_type_name(ProblemType::DeactivatedAccount), "unauthorized");
+  EXPECT_EQ(problem_type_from_name("unauthorized"), ProblemType::Unauthorized);
   EXPECT_EQ(problem_type_from_name("rejectedIdentifier"), ProblemType::RejectedIdentifier);
   EXPECT_FALSE(problem_type_from_name("nope").has_value());
 }

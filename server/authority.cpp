@@ -36,7 +36,7 @@ Authority::Async<storage::Account> Authority::account_for_kid(const core::Accoun
     co_return core::make_error(ProblemType::AccountDoesNotExist, "No account exists at that URL");
   }
   if ((*a)->status != core::AccountStatus::Valid) {
-    co_return core::make_error(ProblemType::Unauthorized,
+    co_return core::make_error(ProblemType::DeactivatedAccount,
                                "The account is " + std::string(to_string((*a)->status)));
   }
   co_return std::move(**a);
@@ -56,7 +56,7 @@ Authority::Async<AccountResult> Authority::new_account(const jose::Jwk& key,
   if (existing->has_value()) {
     // RFC 8555 §7.3.1: the existing account, whatever else was asked.
     if ((*existing)->status != core::AccountStatus::Valid) {
-      co_return core::make_error(ProblemType::Unauthorized,
+      co_return core::make_error(ProblemType::DeactivatedAccount,
                                  "The account for this key is deactivated");
     }
     co_return AccountResult{std::move(**existing), false};

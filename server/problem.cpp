@@ -9,6 +9,8 @@ namespace signet::server {
 int http_status(core::ProblemType type) {
   using core::ProblemType;
   switch (type) {
+    case ProblemType::DeactivatedAccount:
+      return 401;
     case ProblemType::Unauthorized:
     case ProblemType::OrderNotReady:
     case ProblemType::UserActionRequired:

@@ -50,6 +50,7 @@ TEST(Decode, AccountsAndRevocation) {
 TEST(Problem, StatusesAndSubproblems) {
   EXPECT_EQ(http_status(ProblemType::BadNonce), 400);
   EXPECT_EQ(http_status(ProblemType::Unauthorized), 403);
+  EXPECT_EQ(http_status(ProblemType::DeactivatedAccount), 401);
   EXPECT_EQ(http_status(ProblemType::NotFound), 404);
   EXPECT_EQ(http_status(ProblemType::RateLimited), 429);
   core::Error e = core::make_error(ProblemType::RejectedIdentifier, "two refused");

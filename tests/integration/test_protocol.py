@@ -232,9 +232,11 @@ def main():
             problem(d.post(d.kid, {"status": "valid"}), 400, "malformed")
             r = d.post(d.kid, {"status": "deactivated"})
             assert r.status_code == 200 and r.json()["status"] == "deactivated", r.text
-            problem(d.post(d.kid, None), 403, "unauthorized")
+            # RFC 8555 §7.3.6: 401 for anything from a deactivated account.
+            problem(d.post(d.kid, None), 401, "unauthorized")
             problem(d.post(d.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "d.example.test"}]}),
-                    403, "unauthorized")
+                    401, "unauthorized")
+            problem(d.post(d.dir["newAccount"], {"termsOfServiceAgreed": True}, use_jwk=True), 401, "unauthorized")
 
         def connection_limits():
             # A header over the limit is answered with a problem, not a dropped connection.
