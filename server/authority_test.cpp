@@ -1,0 +1,202 @@
+#include "server/authority.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <filesystem>
+
+#include "storage/sqlite_store.hpp"
+#include "tests/support/crypto.hpp"
+
+namespace signet::server {
+namespace {
+
+using core::IdentifierType;
+using core::OrderStatus;
+using core::ProblemType;
+using namespace std::chrono_literals;
+
+// Passes http-01 for names starting with "good", fails the rest.
+class FakeChecker : public validation::Checker {
+ public:
+  asio::awaitable<validation::ValidationOutcome> check(
+      const validation::ValidationRequest& req) override {
+    validation::ValidationOutcome out;
+    out.records.push_back(
+        {"primary", "http://" + req.identifier.value + "/", req.identifier.value, "80", {}, ""});
+    if (!req.identifier.value.starts_with("good")) {
+      out.problem = core::make_error(ProblemType::Unauthorized, "fake: wrong key authorization");
+    }
+    co_return out;
+  }
+};
+
+class AuthorityTest : public ::testing::Test {
+ protected:
+  AuthorityTest()
+      : clock(core::from_unix(1'900'000'000)),
+        dir(std::filesystem::temp_directory_path() /
+            ("signet-authority-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name())),
+        store(std::move(storage::SqliteStore::open(":memory:")).value()),
+        ca(std::move(ca::CertificateAuthority::open(dir, clock)).value()),
+        va(io.get_executor(), {}, {{core::ChallengeType::Http01, std::make_shared<FakeChecker>()}}),
+        identifiers(policy::IdentifierPolicyConfig{}),
+        db(1),
+        cpu(1),
+        authority({*store, *ca, va, identifiers, clock, db, cpu}, AuthorityConfig{}) {}
+  ~AuthorityTest() override { std::filesystem::remove_all(dir); }
+
+  template <class T>
+  T run(asio::awaitable<T> a) {
+    std::optional<T> out;
+    auto body = [&]() -> asio::awaitable<void> {
+      auto v = co_await std::move(a);
+      out.emplace(std::move(v));
+    };
+    auto fut = asio::co_spawn(io, body(), asio::use_future);
+    io.restart();
+    io.run();
+    fut.get();
+    return std::move(*out);
+  }
+
+  storage::Account account() {
+    auto key = testing::make_key("p256");
+    auto jwk = jose::parse_jwk_json(testing::public_jwk_json(key.get()));
+    json::NewAccountPayload p;
+    p.terms_of_service_agreed = true;
+    auto r = run(authority.new_account(*jwk, p));
+    EXPECT_TRUE(r) << r.error().detail;
+    return r->account;
+  }
+
+  storage::Order order(const storage::Account& a, std::vector<std::string> names) {
+    json::NewOrderPayload p;
+    for (auto& n : names) p.identifiers.push_back({IdentifierType::Dns, n});
+    auto r = run(authority.new_order(a, p));
+    EXPECT_TRUE(r) << r.error().detail;
+    return r.value();
+  }
+
+  // Responds to every pending challenge of the order and lets validation finish.
+  void validate_all(const storage::Account& a, const storage::Order& o) {
+    for (const auto& ref : o.authorizations) {
+      auto z = run(authority.authorization(a, ref.id));
+      ASSERT_TRUE(z);
+      if (z->status != core::AuthzStatus::Pending) continue;
+      auto ch = run(authority.respond_to_challenge(a, ref.id, z->challenges.at(0).id));
+      ASSERT_TRUE(ch) << ch.error().detail;
+      EXPECT_EQ(ch->status, core::ChallengeStatus::Processing);
+    }
+    io.restart();
+    io.run();  // the validations spawned above, including their writes on the pool
+  }
+
+  core::FixedClock clock;
+  std::filesystem::path dir;
+  asio::io_context io;
+  std::unique_ptr<storage::SqliteStore> store;
+  std::unique_ptr<ca::CertificateAuthority> ca;
+  validation::ValidationAuthority va;
+  policy::IdentifierPolicy identifiers;
+  BlockingPool db;
+  BlockingPool cpu;
+  Authority authority;
+};
+
+TEST_F(AuthorityTest, OrderBecomesReadyThenValidAndReusesAuthorizations) {
+  auto a = account();
+  auto o = order(a, {"good.example", "good2.example"});
+  EXPECT_EQ(o.status, OrderStatus::Pending);
+  validate_all(a, o);
+  auto ready = run(authority.order(a, o.id));
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, OrderStatus::Ready);
+
+  auto key = testing::make_key("p256");
+  const std::string csr = testing::make_csr(
+      key.get(), {{IdentifierType::Dns, "good.example"}, {IdentifierType::Dns, "good2.example"}});
+  auto done = run(authority.finalize(a, o.id, csr));
+  ASSERT_TRUE(done) << done.error().detail;
+  EXPECT_EQ(done->status, OrderStatus::Valid);
+  ASSERT_TRUE(done->certificate_serial);
+  auto cert = run(authority.certificate(*done->certificate_serial));
+  ASSERT_TRUE(cert);
+  EXPECT_EQ(cert->not_after - cert->not_before, std::chrono::hours(24 * 90));
+
+  // A second order for the same name reuses the valid authorization: ready at once.
+  auto again = order(a, {"good.example"});
+  EXPECT_EQ(again.status, OrderStatus::Ready);
+}
+
+TEST_F(AuthorityTest, FailedValidationMakesTheOrderInvalid) {
+  auto a = account();
+  auto o = order(a, {"good.example", "bad.example"});
+  validate_all(a, o);
+  auto now = run(authority.order(a, o.id));
+  ASSERT_TRUE(now);
+  EXPECT_EQ(now->status, OrderStatus::Invalid);
+  auto key = testing::make_key("p256");
+  auto fin = run(authority.finalize(
+      a, o.id, testing::make_csr(key.get(), {{IdentifierType::Dns, "good.example"}})));
+  ASSERT_FALSE(fin);
+  EXPECT_EQ(fin.error().type, ProblemType::OrderNotReady);
+}
+
+TEST_F(AuthorityTest, OrdersExpireWithTheClock) {
+  auto a = account();
+  auto o = order(a, {"good.example"});
+  clock.advance(std::chrono::hours(24 * 8));
+  auto later = run(authority.order(a, o.id));
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->status, OrderStatus::Invalid);
+  auto z = run(authority.authorization(a, o.authorizations[0].id));
+  EXPECT_EQ(z->status, core::AuthzStatus::Expired);
+  auto ch = run(authority.respond_to_challenge(a, z->id, z->challenges[0].id));
+  ASSERT_FALSE(ch);
+}
+
+TEST_F(AuthorityTest, BadCsrLeavesTheOrderReady) {
+  auto a = account();
+  auto o = order(a, {"good.example"});
+  validate_all(a, o);
+  auto key = testing::make_key("p256");
+  auto fin = run(authority.finalize(
+      a, o.id, testing::make_csr(key.get(), {{IdentifierType::Dns, "other.example"}})));
+  ASSERT_FALSE(fin);
+  EXPECT_EQ(fin.error().type, ProblemType::BadCsr);
+  EXPECT_EQ(run(authority.order(a, o.id))->status, OrderStatus::Ready);
+}
+
+TEST_F(AuthorityTest, OthersCannotSeeOrRevoke) {
+  auto a = account();
+  auto b = account();
+  auto o = order(a, {"good.example"});
+  auto seen = run(authority.order(b, o.id));
+  ASSERT_FALSE(seen);
+  EXPECT_EQ(seen.error().type, ProblemType::NotFound);
+  validate_all(a, o);
+  auto key = testing::make_key("p256");
+  auto done = run(authority.finalize(
+      a, o.id, testing::make_csr(key.get(), {{IdentifierType::Dns, "good.example"}})));
+  ASSERT_TRUE(done);
+  auto cert = run(authority.certificate(*done->certificate_serial));
+  RevocationRequester other{b, std::nullopt};
+  json::RevokePayload p{cert->der, 4};
+  auto r = run(authority.revoke(other, p));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().type, ProblemType::Unauthorized);
+  // b proves control of the name: now it may revoke.
+  auto ob = order(b, {"good.example"});
+  validate_all(b, ob);
+  EXPECT_TRUE(run(authority.revoke(other, p)));
+  auto twice = run(authority.revoke(other, p));
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().type, ProblemType::AlreadyRevoked);
+}
+
+}  // namespace
+}  // namespace signet::server
