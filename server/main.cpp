@@ -26,6 +26,7 @@
 #include "validation/dns01.hpp"
 #include "validation/http01.hpp"
 #include "validation/resolver.hpp"
+#include "validation/tls_alpn01.hpp"
 #include "validation/validation_authority.hpp"
 
 namespace {
@@ -99,11 +100,16 @@ int serve(const Overrides& o) {
   validation::Http01Config http01;
   http01.port = cfg.http01_port;
   http01.timeout = cfg.validation_timeout;
+  validation::TlsAlpn01Config tls_alpn;
+  tls_alpn.port = cfg.tlsalpn01_port;
+  tls_alpn.timeout = cfg.validation_timeout;
   validation::AddressPolicy address_policy(cidrs(cfg.validation_allow), cidrs(cfg.validation_deny));
   std::map<core::ChallengeType, std::shared_ptr<validation::Checker>> checkers{
       {core::ChallengeType::Http01,
        std::make_shared<validation::Http01Checker>(http01, *resolver, address_policy)},
-      {core::ChallengeType::Dns01, std::make_shared<validation::Dns01Checker>(*resolver)}};
+      {core::ChallengeType::Dns01, std::make_shared<validation::Dns01Checker>(*resolver)},
+      {core::ChallengeType::TlsAlpn01,
+       std::make_shared<validation::TlsAlpn01Checker>(tls_alpn, *resolver, address_policy)}};
   validation::ValidationAuthority va(asio::make_strand(va_io),
                                      {cfg.validation_max_in_flight, cfg.validation_max_pending},
                                      checkers);

@@ -7,6 +7,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "validation/targets.hpp"
+
 namespace signet::validation {
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -202,43 +204,18 @@ asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest&
     rec.hostname = url.host;
     rec.port = std::to_string(url.port);
 
-    std::vector<ip::address> addrs;
-    boost::system::error_code lit_ec;
-    const auto literal = ip::make_address(url.host, lit_ec);
-    if (!lit_ec) {
-      addrs.push_back(literal);
-    } else {
-      auto r = co_await resolver_->lookup_ip(url.host);
-      if (!r) {
-        out.records.push_back(std::move(rec));
-        out.problem = r.error();
-        co_return out;
-      }
-      addrs = std::move(r).value();
-    }
-    for (const auto& a : addrs) rec.addresses_resolved.push_back(a.to_string());
-
-    // Try at most one address of each family, IPv6 first (as resolved).
-    std::vector<ip::address> tries;
-    std::string denied;
-    for (const auto& a : addrs) {
-      if (auto why = policy_.check(a)) {
-        if (denied.empty()) denied = *why;
-        continue;
-      }
-      const bool have_family = std::any_of(
-          tries.begin(), tries.end(), [&](const ip::address& t) { return t.is_v6() == a.is_v6(); });
-      if (!have_family) tries.push_back(a);
-    }
-    if (tries.empty()) {
+    auto targets = co_await resolve_targets(*resolver_, policy_, url.host, rec.addresses_resolved);
+    if (!targets) {
       out.records.push_back(std::move(rec));
-      out.problem = problem(ProblemType::Connection, url.host + ": " + denied);
+      out.problem = std::move(targets).error();
       co_return out;
     }
+    boost::system::error_code lit_ec;
+    ip::make_address(url.host, lit_ec);  // SNI only for names, not for IP literals
 
     Fetched f;
     std::optional<core::Error> failure;
-    for (const auto& addr : tries) {
+    for (const auto& addr : *targets) {
       rec.address_used = addr.to_string();
       beast::tcp_stream tcp(ex);
       tcp.expires_at(deadline);

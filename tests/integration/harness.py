@@ -59,6 +59,7 @@ class Env:
         self.procs = []
         self.dns_port = free_port_tcp_udp()
         self.http01_port = free_port()
+        self.tlsalpn01_port = free_port()
         mgmt = self.dns_management_port = free_port()
         self._start("dns", ["pebble-challtestsrv", "-dns01", f"127.0.0.1:{self.dns_port}",
                             "-http01", "", "-https01", "", "-tlsalpn01", "",
@@ -67,6 +68,7 @@ class Env:
         self.data_dir = os.path.join(self.tmp, "data")
         args = [signet, "serve", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0",
                 "--http01-port", str(self.http01_port),
+                "--tlsalpn01-port", str(self.tlsalpn01_port),
                 "--dns-resolver", f"127.0.0.1:{self.dns_port}",
                 "--validation-allow", "127.0.0.0/8"]
         if config_text is not None:
