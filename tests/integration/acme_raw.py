@@ -59,7 +59,15 @@ def jws(key, url, payload, nonce=None, kid=None, extra_header=None, alg=None):
 
 
 def csr_der(key_priv, names):
-    sans = [x509.DNSName(n) for n in names]
+    import ipaddress
+
+    def san(n):
+        try:
+            return x509.IPAddress(ipaddress.ip_address(n))
+        except ValueError:
+            return x509.DNSName(n)
+
+    sans = [san(n) for n in names]
     b = x509.CertificateSigningRequestBuilder().subject_name(x509.Name([]))
     b = b.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     return b.sign(key_priv, hashes.SHA256()).public_bytes(serialization.Encoding.DER)

@@ -47,9 +47,13 @@ class ChallengeResponder:
         self.httpd.shutdown()
 
 
+def ident(n):
+    return {"type": "ip" if n[0].isdigit() or ":" in n else "dns", "value": n}
+
+
 def issue(c, responder, names):
     """A full order on client c; returns (order_url, certificate PEM, cert key)."""
-    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": n} for n in names]})
+    r = c.post(c.dir["newOrder"], {"identifiers": [ident(n) for n in names]})
     assert r.status_code == 201, r.text
     order_url, order = r.headers["Location"], r.json()
     for az in order["authorizations"]:
@@ -172,6 +176,22 @@ def main():
             problem(c.post(o2["finalize"], {"csr": "not-a-csr"}), 400, "badCSR")
             assert c.post(o2_url, None).json()["status"] == "ready"
 
+        def ip_identifier():
+            # RFC 8738: an IP identifier, validated by http-01 at the address itself,
+            # certified as an IP SAN; dns-01 is never offered for it.
+            r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "ip", "value": "127.0.0.1"}]})
+            assert r.status_code == 201, r.text
+            az = c.post(r.json()["authorizations"][0], None).json()
+            assert az["identifier"] == {"type": "ip", "value": "127.0.0.1"}, az
+            assert "dns-01" not in {ch["type"] for ch in az["challenges"]}, az
+            _, pem, _ = issue(c, responder, ["127.0.0.1"])
+            from cryptography import x509
+            cert = x509.load_pem_x509_certificate(pem.encode())
+            sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            assert [str(a) for a in sans.get_values_for_type(x509.IPAddress)] == ["127.0.0.1"], sans
+            problem(c.post(c.dir["newOrder"], {"identifiers": [{"type": "ip", "value": "127.000.0.1"}]}),
+                    400, "malformed")
+
         def orders_list():
             acct = c.post(c.kid, None).json()
             first = c.post(acct["orders"], None)
@@ -267,6 +287,7 @@ def main():
         checks.run("replayed nonce and malformed JWS", bad_jws)
         checks.run("identifier checks with subproblems", identifiers)
         checks.run("issuance, orderNotReady and badCSR", issuance_and_finalize_errors)
+        checks.run("IP identifier issuance (RFC 8738)", ip_identifier)
         checks.run("orders list paging", orders_list)
         checks.run("keyChange", key_change)
         checks.run("revocation rules", revocation)
