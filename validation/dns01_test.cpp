@@ -27,6 +27,9 @@ class TxtResolver : public Resolver {
     auto it = txt.find(name);
     co_return it == txt.end() ? std::vector<std::string>{} : it->second;
   }
+  asio::awaitable<core::Result<std::vector<CaaRecord>>> lookup_caa(const std::string&) override {
+    co_return std::vector<CaaRecord>{};
+  }
 };
 
 ValidationOutcome run(std::shared_ptr<TxtResolver> r, const std::string& host,

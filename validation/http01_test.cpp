@@ -31,6 +31,9 @@ class FakeResolver : public Resolver {
   asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(const std::string&) override {
     co_return std::vector<std::string>{};
   }
+  asio::awaitable<core::Result<std::vector<CaaRecord>>> lookup_caa(const std::string&) override {
+    co_return std::vector<CaaRecord>{};
+  }
 };
 
 // A small HTTP server on loopback whose answers depend on the path.

@@ -16,10 +16,13 @@
 namespace signet::validation {
 namespace {
 
+constexpr int kTypeCaa = 257;  // RFC 8659
+
 struct Answer {
   int status = ARES_SUCCESS;
   std::vector<asio::ip::address> addresses;
   std::vector<std::string> texts;
+  std::vector<CaaRecord> caa;
 };
 
 // A type-erased, move-only completion for one query.
@@ -93,6 +96,17 @@ void parse(Answer& out, int type, const unsigned char* abuf, int alen) {
       }
     }
     if (txt) ares_free_data(txt);
+  } else if (type == kTypeCaa) {
+    ares_caa_reply* caa = nullptr;
+    out.status = ares_parse_caa_reply(abuf, alen, &caa);
+    for (ares_caa_reply* c = caa; c != nullptr; c = c->next) {
+      std::string tag(reinterpret_cast<char*>(c->property), c->plength);
+      for (auto& ch : tag) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      // c-ares reports the whole flags octet; issuer-critical is its top bit.
+      out.caa.push_back({(c->critical & 0x80) != 0, std::move(tag),
+                         std::string(reinterpret_cast<char*>(c->value), c->length)});
+    }
+    if (caa) ares_free_data(caa);
   }
 }
 
@@ -272,6 +286,16 @@ asio::awaitable<core::Result<std::vector<std::string>>> CaresResolver::lookup_tx
   if (a.status == ARES_SUCCESS || a.status == ARES_ENODATA) co_return std::move(a.texts);
   co_return core::make_error(core::ProblemType::Dns, "DNS problem: " + status_text(a.status) +
                                                          " looking up TXT for " + name);
+}
+
+asio::awaitable<core::Result<std::vector<CaaRecord>>> CaresResolver::lookup_caa(
+    const std::string& name) {
+  auto a = co_await impl_->query(name, kTypeCaa);
+  if (a.status == ARES_SUCCESS || a.status == ARES_ENODATA || a.status == ARES_ENOTFOUND) {
+    co_return std::move(a.caa);
+  }
+  co_return core::make_error(core::ProblemType::Dns, "DNS problem: " + status_text(a.status) +
+                                                         " looking up CAA for " + name);
 }
 
 }  // namespace signet::validation

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "validation/caa.hpp"
 
 namespace signet::validation {
 
@@ -24,6 +25,9 @@ class Resolver {
       const std::string& name) = 0;
   // TXT records of name, each record's strings concatenated (RFC 8555 §8.4).
   virtual asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(
+      const std::string& name) = 0;
+  // The CAA RRset at exactly name (empty when there is none: NODATA or NXDOMAIN).
+  virtual asio::awaitable<core::Result<std::vector<CaaRecord>>> lookup_caa(
       const std::string& name) = 0;
 };
 
@@ -47,6 +51,8 @@ class CaresResolver final : public Resolver {
   asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(
       const std::string& name) override;
   asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(
+      const std::string& name) override;
+  asio::awaitable<core::Result<std::vector<CaaRecord>>> lookup_caa(
       const std::string& name) override;
 
   struct Impl;

@@ -29,6 +29,9 @@ class LoopbackResolver : public Resolver {
   asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(const std::string&) override {
     co_return std::vector<std::string>{};
   }
+  asio::awaitable<core::Result<std::vector<CaaRecord>>> lookup_caa(const std::string&) override {
+    co_return std::vector<CaaRecord>{};
+  }
 };
 
 struct CertSpec {

@@ -1,0 +1,109 @@
+#include "validation/caa.hpp"
+
+#include <algorithm>
+
+#include "validation/resolver.hpp"
+
+namespace signet::validation {
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+std::string describe(const CaaRecord& r) {
+  return std::string(r.critical ? "128 " : "0 ") + r.tag + " \"" + r.value + "\"";
+}
+
+// RFC 8659 §4.2: issuer-domain-name [";" parameters]. Does this record let the
+// request through?
+bool permits(const CaaRecord& r, const CaaRequest& req) {
+  const auto semi = r.value.find(';');
+  const std::string domain = lower(trim(std::string_view(r.value).substr(0, semi)));
+  if (domain.empty()) return false;  // "no CA may issue"
+  if (std::find(req.issuer_domains.begin(), req.issuer_domains.end(), domain) ==
+      req.issuer_domains.end()) {
+    return false;
+  }
+  std::string_view params =
+      semi == std::string::npos ? std::string_view() : std::string_view(r.value).substr(semi + 1);
+  while (!params.empty()) {
+    const auto next = params.find(';');
+    const std::string param = trim(params.substr(0, next));
+    params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
+    if (param.empty()) continue;
+    const auto eq = param.find('=');
+    if (eq == std::string::npos) return false;  // malformed parameter: the record does not match
+    const std::string key = lower(trim(std::string_view(param).substr(0, eq)));
+    const std::string value = trim(std::string_view(param).substr(eq + 1));
+    if (key == "accounturi" && value != req.account_uri) return false;  // RFC 8657 §3
+    if (key == "validationmethods") {                                   // RFC 8657 §4
+      bool listed = false;
+      std::string_view methods = value;
+      while (!methods.empty()) {
+        const auto comma = methods.find(',');
+        if (trim(methods.substr(0, comma)) == to_string(req.method)) listed = true;
+        methods = comma == std::string_view::npos ? std::string_view() : methods.substr(comma + 1);
+      }
+      if (!listed) return false;
+    }
+    // Other parameters are not ours to interpret (RFC 8659 §4.2).
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> caa_refusal(const std::vector<CaaRecord>& rrset, const CaaRequest& req) {
+  for (const auto& r : rrset) {
+    const bool known = r.tag == "issue" || r.tag == "issuewild" || r.tag == "iodef";
+    if (r.critical && !known)
+      return "the critical CAA record " + describe(r) + " has a tag this CA does not understand";
+  }
+  // RFC 8659 §4.3: issuewild, when present, governs wildcard names instead of issue.
+  const bool use_wild =
+      req.wildcard && std::any_of(rrset.begin(), rrset.end(),
+                                  [](const CaaRecord& r) { return r.tag == "issuewild"; });
+  const std::string tag = use_wild ? "issuewild" : "issue";
+  std::vector<const CaaRecord*> relevant;
+  for (const auto& r : rrset) {
+    if (r.tag == tag) relevant.push_back(&r);
+  }
+  if (relevant.empty()) return std::nullopt;
+  for (const auto* r : relevant) {
+    if (permits(*r, req)) return std::nullopt;
+  }
+  std::string records;
+  for (const auto* r : relevant) records += (records.empty() ? "" : ", ") + describe(*r);
+  return "CAA " + tag + " records " + records + " do not authorize this CA";
+}
+
+boost::asio::awaitable<core::Status> check_caa(Resolver& resolver, const core::Identifier& id,
+                                               const CaaRequest& req) {
+  if (id.type == core::IdentifierType::Ip) co_return core::Status{};
+  std::string name = id.base_name();
+  for (;;) {
+    auto rrset = co_await resolver.lookup_caa(name);
+    if (!rrset) co_return std::move(rrset).error();
+    if (!rrset->empty()) {
+      if (auto why = caa_refusal(*rrset, req)) {
+        co_return core::make_error(
+            core::ProblemType::Caa,
+            "CAA at " + name + " forbids issuance for " + id.value + ": " + *why);
+      }
+      co_return core::Status{};
+    }
+    const auto dot = name.find('.');
+    if (dot == std::string::npos) co_return core::Status{};  // no CAA anywhere: permitted
+    name = name.substr(dot + 1);
+  }
+}
+
+}  // namespace signet::validation
