@@ -167,6 +167,7 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     s.get_duration("timeout_seconds", c.validation_timeout, 1);
     s.get_count("max_in_flight", c.validation_max_in_flight);
     s.get_count("max_pending", c.validation_max_pending);
+    s.get_duration("caa_recheck_hours", c.caa_recheck_age, 3600);
   }
   {
     Section s(root, "orders", errors);

@@ -35,6 +35,7 @@ struct Config {
   std::chrono::seconds validation_timeout{20};
   std::size_t validation_max_in_flight = 64;
   std::size_t validation_max_pending = 4096;
+  std::chrono::seconds caa_recheck_age = std::chrono::hours(8);
 
   // [orders]
   std::chrono::seconds order_lifetime = std::chrono::hours(24 * 7);

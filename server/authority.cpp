@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 
@@ -281,8 +282,9 @@ asio::awaitable<void> Authority::validate_and_record([[maybe_unused]] validation
                                                      storage::Challenge challenge,
                                                      std::string key_authorization) {
   try {
-    const validation::ValidationRequest req{authz.identifier, challenge.type, challenge.token,
-                                            std::move(key_authorization)};
+    const validation::ValidationRequest req{authz.identifier, challenge.type,
+                                            challenge.token,  std::move(key_authorization),
+                                            authz.wildcard,   s_.urls.account(authz.account_id)};
     // The ticket stays held in this frame until the outcome is recorded.
     auto outcome = co_await s_.va.validate(req);
     const auto now = s_.clock.now();
@@ -339,6 +341,8 @@ Authority::Async<storage::Order> Authority::finalize(const storage::Account& a,
   auto validity = policy::resolve_validity(config_.profile, o->not_before, o->not_after, now);
   if (!validity) co_return std::move(validity).error();
 
+  if (auto st = co_await recheck_stale_caa(a, *o); !st) co_return std::move(st).error();
+
   auto moved = co_await s_.db.run([&] {
     return s_.store.set_order_status(id, core::OrderStatus::Ready, core::OrderStatus::Processing);
   });
@@ -382,6 +386,29 @@ Authority::Async<storage::Order> Authority::finalize(const storage::Account& a,
   }
   log_info("certificate issued: serial " + serial + " for order " + id.value);
   co_return co_await order(a, id);
+}
+
+asio::awaitable<core::Status> Authority::recheck_stale_caa(const storage::Account& a,
+                                                           const storage::Order& o) {
+  const auto now = s_.clock.now();
+  const std::string account_uri = s_.urls.account(a.id);
+  for (const auto& ref : o.authorizations) {
+    auto z = co_await s_.db.run([&] { return s_.store.authz_by_id(ref.id); });
+    if (!z) co_return std::move(z).error();
+    if (!z->has_value()) co_return core::internal_error("order refers to a missing authorization");
+    const storage::Authorization& authz = **z;
+    for (const auto& ch : authz.challenges) {
+      if (ch.status != core::ChallengeStatus::Valid) continue;
+      if (ch.validated_at && now - *ch.validated_at <= config_.caa_recheck_age) break;
+      // Run on the validation executor, where the resolver lives.
+      auto executor = s_.va.executor();
+      auto recheck = s_.va.recheck_caa(authz.identifier, authz.wildcard, account_uri, ch.type);
+      core::Status st = co_await asio::co_spawn(executor, std::move(recheck), asio::use_awaitable);
+      if (!st) co_return st;
+      break;
+    }
+  }
+  co_return core::Status{};
 }
 
 Authority::Async<storage::Certificate> Authority::certificate(const std::string& serial) {

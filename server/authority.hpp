@@ -16,6 +16,7 @@
 #include "server/jose/jwk.hpp"
 #include "server/json/decode.hpp"
 #include "server/offload.hpp"
+#include "server/urls.hpp"
 #include "storage/store.hpp"
 #include "validation/validation_authority.hpp"
 
@@ -30,6 +31,8 @@ struct AuthorityConfig {
   bool reuse_valid_authorizations = true;
   std::size_t orders_page_size = 50;
   bool terms_of_service_required = false;
+  // CAA is rechecked at finalization when the validation is older than this.
+  core::Seconds caa_recheck_age = std::chrono::hours(8);
   policy::Profile profile;
 };
 
@@ -39,6 +42,7 @@ struct Services {
   validation::ValidationAuthority& va;
   const policy::IdentifierPolicy& identifiers;
   const core::Clock& clock;
+  const Urls& urls;   // account URLs for CAA accounturi
   BlockingPool& db;   // SQLite work
   BlockingPool& cpu;  // signing and CSR checks
 };
@@ -103,6 +107,9 @@ class Authority {
                                             std::string key_authorization);
   // Ends a processing order invalid with the problem that ended it (the one place).
   asio::awaitable<core::Error> fail_order(const core::OrderId& id, const core::Error& e);
+  // RFC 8659: CAA must have been checked recently when the certificate is signed.
+  asio::awaitable<core::Status> recheck_stale_caa(const storage::Account& a,
+                                                  const storage::Order& o);
   // The order as it is now (status per server/state), with changes persisted.
   asio::awaitable<storage::Order> settle(const storage::Order& stored);
 

@@ -33,6 +33,24 @@ class FakeChecker : public validation::Checker {
   }
 };
 
+class NoCaaResolver : public validation::Resolver {
+ public:
+  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(
+      const std::string&) override {
+    co_return std::vector<asio::ip::address>{};
+  }
+  asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(const std::string&) override {
+    co_return std::vector<std::string>{};
+  }
+  asio::awaitable<core::Result<std::vector<validation::CaaRecord>>> lookup_caa(
+      const std::string& name) override {
+    if (name == "caa-denied.example") {
+      co_return std::vector<validation::CaaRecord>{{false, "issue", "other-ca.example"}};
+    }
+    co_return std::vector<validation::CaaRecord>{};
+  }
+};
+
 class AuthorityTest : public ::testing::Test {
  protected:
   AuthorityTest()
@@ -42,11 +60,13 @@ class AuthorityTest : public ::testing::Test {
              ::testing::UnitTest::GetInstance()->current_test_info()->name())),
         store(std::move(storage::SqliteStore::open(":memory:")).value()),
         ca(std::move(ca::CertificateAuthority::open(dir, clock)).value()),
-        va(io.get_executor(), {}, {{core::ChallengeType::Http01, std::make_shared<FakeChecker>()}}),
+        va(io.get_executor(), {}, {{core::ChallengeType::Http01, std::make_shared<FakeChecker>()}},
+           std::make_shared<NoCaaResolver>()),
+        urls("https://ca.example"),
         identifiers(policy::IdentifierPolicyConfig{}),
         db(1),
         cpu(1),
-        authority({*store, *ca, va, identifiers, clock, db, cpu}, AuthorityConfig{}) {}
+        authority({*store, *ca, va, identifiers, clock, urls, db, cpu}, AuthorityConfig{}) {}
   ~AuthorityTest() override { std::filesystem::remove_all(dir); }
 
   template <class T>
@@ -101,6 +121,7 @@ class AuthorityTest : public ::testing::Test {
   std::unique_ptr<storage::SqliteStore> store;
   std::unique_ptr<ca::CertificateAuthority> ca;
   validation::ValidationAuthority va;
+  Urls urls;
   policy::IdentifierPolicy identifiers;
   BlockingPool db;
   BlockingPool cpu;
@@ -144,6 +165,25 @@ TEST_F(AuthorityTest, FailedValidationMakesTheOrderInvalid) {
       a, o.id, testing::make_csr(key.get(), {{IdentifierType::Dns, "good.example"}})));
   ASSERT_FALSE(fin);
   EXPECT_EQ(fin.error().type, ProblemType::OrderNotReady);
+}
+
+TEST_F(AuthorityTest, CaaIsCheckedWithValidationAndRecheckedWhenStale) {
+  auto a = account();
+  auto denied = order(a, {"goodname.caa-denied.example"});
+  validate_all(a, denied);
+  auto z = run(authority.authorization(a, denied.authorizations[0].id));
+  EXPECT_EQ(z->status, core::AuthzStatus::Invalid);
+  ASSERT_TRUE(z->challenges[0].error);
+  EXPECT_EQ(z->challenges[0].error->type, ProblemType::Caa);
+
+  // Valid, then finalized after the recheck age: CAA is looked up again and passes.
+  auto o = order(a, {"good.example"});
+  validate_all(a, o);
+  clock.advance(std::chrono::hours(9));
+  auto key = testing::make_key("p256");
+  auto done = run(authority.finalize(
+      a, o.id, testing::make_csr(key.get(), {{IdentifierType::Dns, "good.example"}})));
+  EXPECT_TRUE(done) << done.error().detail;
 }
 
 TEST_F(AuthorityTest, OrdersExpireWithTheClock) {

@@ -110,9 +110,11 @@ int serve(const Overrides& o) {
       {core::ChallengeType::Dns01, std::make_shared<validation::Dns01Checker>(*resolver)},
       {core::ChallengeType::TlsAlpn01,
        std::make_shared<validation::TlsAlpn01Checker>(tls_alpn, *resolver, address_policy)}};
-  validation::ValidationAuthority va(asio::make_strand(va_io),
-                                     {cfg.validation_max_in_flight, cfg.validation_max_pending},
-                                     checkers);
+  validation::ValidationConfig va_cfg;
+  va_cfg.max_in_flight = cfg.validation_max_in_flight;
+  va_cfg.max_pending = cfg.validation_max_pending;
+  va_cfg.caa_identities = cfg.caa_identities;
+  validation::ValidationAuthority va(asio::make_strand(va_io), va_cfg, checkers, *resolver);
 
   policy::IdentifierPolicyConfig id_cfg;
   id_cfg.max_identifiers_per_order = cfg.max_identifiers;
@@ -131,7 +133,7 @@ int serve(const Overrides& o) {
   acfg.terms_of_service_required = !cfg.terms_of_service.empty();
   acfg.profile.default_validity = cfg.default_validity;
   acfg.profile.max_validity = cfg.max_validity;
-  server::Authority authority({**store, **ca, va, identifiers, clock, db_pool, cpu_pool}, acfg);
+  acfg.caa_recheck_age = cfg.caa_recheck_age;
   server::NonceService nonces;
 
   // Listen first (port 0 picks a free port), then name ourselves after the port.
@@ -139,6 +141,8 @@ int serve(const Overrides& o) {
   const std::string listen_host = hp->first == "localhost" ? "127.0.0.1" : hp->first;
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(listen_host), hp->second);
 
+  std::optional<server::Urls> urls;
+  std::optional<server::Authority> authority;
   std::optional<server::Frontend> frontend;
   asio::ssl::context tls(asio::ssl::context::tls_server);
   server::http::Limits limits{cfg.max_body_bytes, cfg.max_header_bytes, cfg.read_timeout,
@@ -169,7 +173,10 @@ int serve(const Overrides& o) {
   tls.use_private_key(asio::buffer(creds->key_pem), asio::ssl::context::pem);
 
   server::json::DirectoryMeta meta{cfg.terms_of_service, cfg.website, cfg.caa_identities, false};
-  frontend.emplace(authority, nonces, server::Urls(base), meta);
+  urls.emplace(base);
+  authority.emplace(
+      server::Services{**store, **ca, va, identifiers, clock, *urls, db_pool, cpu_pool}, acfg);
+  frontend.emplace(*authority, nonces, *urls, meta);
   listener.start();
 
   // SIGINT/SIGTERM: stop accepting, let requests in flight finish (up to 10 s), stop.

@@ -19,6 +19,8 @@ struct ValidationRequest {
   core::ChallengeType type = core::ChallengeType::Http01;
   std::string token;
   std::string key_authorization;  // token "." base64url(JWK thumbprint), RFC 8555 §8.1
+  bool wildcard = false;          // the order asked for "*." + identifier (CAA issuewild)
+  std::string account_uri;        // the requesting account (CAA accounturi)
 };
 
 // What a check saw (one record per connection attempt or redirect hop) and, when it

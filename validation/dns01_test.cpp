@@ -36,7 +36,7 @@ ValidationOutcome run(std::shared_ptr<TxtResolver> r, const std::string& host,
                       const std::string& keyauth) {
   Dns01Checker checker(r);
   ValidationRequest req{
-      {core::IdentifierType::Dns, host}, core::ChallengeType::Dns01, "tok", keyauth};
+      {core::IdentifierType::Dns, host}, core::ChallengeType::Dns01, "tok", keyauth, false, ""};
   asio::io_context io;
   auto fut = asio::co_spawn(io, checker.check(req), asio::use_future);
   io.run();

@@ -108,7 +108,7 @@ class Http01Test : public ::testing::Test {
     auto checker = std::make_shared<Http01Checker>(cfg, std::make_shared<FakeResolver>(),
                                                    AddressPolicy(allow));
     ValidationRequest req{
-        {core::IdentifierType::Dns, host}, core::ChallengeType::Http01, token, keyauth};
+        {core::IdentifierType::Dns, host}, core::ChallengeType::Http01, token, keyauth, false, ""};
     asio::io_context io;
     auto fut = asio::co_spawn(io, checker->check(req), asio::use_future);
     io.run();

@@ -135,8 +135,12 @@ ValidationOutcome run(const CertSpec& spec, bool alpn = true,
   cfg.timeout = std::chrono::seconds(5);
   TlsAlpn01Checker checker(cfg, std::make_shared<LoopbackResolver>(),
                            AddressPolicy({*Cidr::parse("127.0.0.0/8")}));
-  ValidationRequest req{
-      {core::IdentifierType::Dns, "a.test"}, core::ChallengeType::TlsAlpn01, "tok", keyauth};
+  ValidationRequest req{{core::IdentifierType::Dns, "a.test"},
+                        core::ChallengeType::TlsAlpn01,
+                        "tok",
+                        keyauth,
+                        false,
+                        ""};
   asio::io_context io;
   auto fut = asio::co_spawn(io, checker.check(req), asio::use_future);
   io.run();

@@ -8,10 +8,12 @@ namespace asio = boost::asio;
 
 ValidationAuthority::ValidationAuthority(
     asio::any_io_executor executor, ValidationConfig config,
-    std::map<core::ChallengeType, std::shared_ptr<Checker>> checkers)
+    std::map<core::ChallengeType, std::shared_ptr<Checker>> checkers,
+    std::shared_ptr<Resolver> resolver)
     : executor_(std::move(executor)),
-      config_(config),
+      config_(std::move(config)),
       checkers_(std::move(checkers)),
+      resolver_(std::move(resolver)),
       pending_(std::make_shared<std::atomic<std::size_t>>(0)) {}
 
 std::optional<Ticket> ValidationAuthority::admit() {
@@ -55,7 +57,21 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::validate(const Validatio
       }
     }
   } slot{*this};
-  co_return co_await it->second->check(req);
+  ValidationOutcome out = co_await it->second->check(req);
+  if (out.ok()) {
+    // CAA after the challenge passed, as part of the same validation (RFC 8659 §3).
+    auto caa = co_await recheck_caa(req.identifier, req.wildcard, req.account_uri, req.type);
+    if (!caa) out.problem = std::move(caa).error();
+  }
+  co_return out;
+}
+
+asio::awaitable<core::Status> ValidationAuthority::recheck_caa(const core::Identifier& id,
+                                                               bool wildcard,
+                                                               const std::string& account_uri,
+                                                               core::ChallengeType method) {
+  const CaaRequest request{config_.caa_identities, account_uri, method, wildcard};
+  co_return co_await check_caa(*resolver_, id, request);
 }
 
 }  // namespace signet::validation

@@ -11,11 +11,16 @@
 #include <memory>
 #include <optional>
 
+#include "validation/caa.hpp"
 #include "validation/checker.hpp"
+#include "validation/resolver.hpp"
 
 namespace signet::validation {
 
 struct ValidationConfig {
+  // This CA's CAA issuer domain names (RFC 8659 §4.2). CAA is checked with every
+  // validation; with none configured, only names without CAA records can be issued for.
+  std::vector<std::string> caa_identities;
   std::size_t max_in_flight = 64;  // checks running at once
   std::size_t max_pending = 4096;  // admitted (queued + running) before overload is reported
 };
@@ -43,7 +48,8 @@ class ValidationAuthority {
   // executor: where every check runs (a strand or a single-threaded context: the
   // in-flight accounting relies on it being serial).
   ValidationAuthority(boost::asio::any_io_executor executor, ValidationConfig config,
-                      std::map<core::ChallengeType, std::shared_ptr<Checker>> checkers);
+                      std::map<core::ChallengeType, std::shared_ptr<Checker>> checkers,
+                      std::shared_ptr<Resolver> resolver);
 
   boost::asio::any_io_executor executor() const { return executor_; }
   bool supports(core::ChallengeType t) const { return checkers_.contains(t); }
@@ -52,14 +58,22 @@ class ValidationAuthority {
   // clear overload error and stores nothing). Thread-safe.
   std::optional<Ticket> admit();
 
-  // Runs the check for req once a slot is free. Must be awaited on executor(), by a
-  // caller that holds the request's Ticket until this returns.
+  // Runs the check for req once a slot is free, then CAA for the identifier. Must be
+  // awaited on executor(), by a caller that holds the request's Ticket until this
+  // returns.
   boost::asio::awaitable<ValidationOutcome> validate(const ValidationRequest& req);
+
+  // CAA alone, for the recheck at finalization (RFC 8659: the check must be recent).
+  // Must be awaited on executor().
+  boost::asio::awaitable<core::Status> recheck_caa(const core::Identifier& id, bool wildcard,
+                                                   const std::string& account_uri,
+                                                   core::ChallengeType method);
 
  private:
   boost::asio::any_io_executor executor_;
   ValidationConfig config_;
   std::map<core::ChallengeType, std::shared_ptr<Checker>> checkers_;
+  std::shared_ptr<Resolver> resolver_;
   std::shared_ptr<std::atomic<std::size_t>> pending_;
   std::size_t running_ = 0;
   std::deque<std::shared_ptr<boost::asio::steady_timer>> waiting_;
