@@ -60,8 +60,10 @@ class Section {
     seen_.insert(key);
     if (!table_ || !table_->contains(key)) return;
     get(key, n);
-    if (n <= 0) {
-      errors_.push_back("[" + name_ + "] " + key + " must be a positive number");
+    constexpr int64_t kHundredYears = 100LL * 366 * 86400;
+    if (n <= 0 || n > kHundredYears / unit_seconds) {
+      errors_.push_back("[" + name_ + "] " + key +
+                        " must be a positive number of at most 100 years");
       return;
     }
     out = std::chrono::duration_cast<std::chrono::duration<Rep, Period>>(

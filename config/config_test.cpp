@@ -52,6 +52,10 @@ TEST(Config, RefusesUnknownKeysAndBadValues) {
   EXPECT_NE(c.error().detail.find("bogus"), std::string::npos);
   std::filesystem::remove(p);
 
+  auto huge = write("[certificates]\nvalidity_days = 99999999999\n");
+  EXPECT_FALSE(load_file(huge));
+  std::filesystem::remove(huge);
+
   Config bad;
   bad.validation_allow = {"10.0.0.0/40"};
   EXPECT_FALSE(validate(bad));

@@ -136,6 +136,9 @@ std::optional<core::TimePoint> parse_rfc3339(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
   const int64_t days = days_from_civil(*Y, static_cast<unsigned>(*M), static_cast<unsigned>(*D));
   const int64_t secs = days * 86400 + *h * 3600 + *m * 60 + std::min(*sec, 59) - offset;
+  // Time points count nanoseconds; keep to years they can hold (and any certificate needs).
+  constexpr int64_t kLatest = 7'258'118'400;  // 2200-01-01T00:00:00Z
+  if (secs < 0 || secs >= kLatest) return std::nullopt;
   return core::from_unix(secs);
 }
 

@@ -16,6 +16,8 @@ TEST(Rfc3339, ParsesAndFormats) {
   EXPECT_FALSE(parse_rfc3339("2016-01-01 00:00:00Z"));
   EXPECT_FALSE(parse_rfc3339("2016-13-01T00:00:00Z"));
   EXPECT_FALSE(parse_rfc3339("2016-01-01T00:00:00"));
+  EXPECT_FALSE(parse_rfc3339("2999-01-01T00:00:00Z"));  // beyond what a time point holds
+  EXPECT_FALSE(parse_rfc3339("1969-12-31T23:59:59Z"));
   EXPECT_EQ(format_rfc3339(core::from_unix(1451606400)), "2016-01-01T00:00:00Z");
 }
 

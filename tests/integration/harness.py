@@ -130,7 +130,10 @@ class Env:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
             sys.stderr.write(f"--- signet log ({self.tmp}) ---\n{self.log()}\n")
-        self.close(keep=exc_type is not None)
+        keep = exc_type is not None or bool(os.environ.get("SIGNET_KEEP_TEST_DIRS"))
+        if keep:
+            sys.stderr.write(f"test files kept in {self.tmp}\n")
+        self.close(keep=keep)
 
 
 def run(args, env=None, timeout=180, check=True):

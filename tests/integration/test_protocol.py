@@ -160,6 +160,8 @@ def main():
             problem(c.post(c.dir["newOrder"], {"identifiers": "nope"}), 400, "malformed")
             problem(c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "a.example.test"}],
                                                "notAfter": "2999-01-01T00:00:00Z"}), 400, "malformed")
+            problem(c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "a.example.test"}],
+                                               "notAfter": "2150-01-01T00:00:00Z"}), 400, "malformed")
 
         def issuance_and_finalize_errors():
             r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "early.example.test"}]})
