@@ -158,8 +158,17 @@ int serve(const Overrides& o) {
   std::vector<core::Identifier> names{{core::IdentifierType::Dns, "localhost"},
                                       {core::IdentifierType::Ip, "127.0.0.1"},
                                       {core::IdentifierType::Ip, "::1"}};
-  const std::string ext_host = base.substr(8, base.find_first_of(":/", 8) - 8);
-  if (ext_host != "localhost") names.push_back({core::IdentifierType::Dns, ext_host});
+  // The external URL's host: a name, an IPv4 address, or a bracketed IPv6 address.
+  std::string ext_host = base.substr(8);
+  ext_host = ext_host.starts_with("[") ? ext_host.substr(1, ext_host.find(']') - 1)
+                                       : ext_host.substr(0, ext_host.find_first_of(":/"));
+  boost::system::error_code ip_ec;
+  const auto ext_ip = asio::ip::make_address(ext_host, ip_ec);
+  if (!ip_ec) {
+    names.push_back({core::IdentifierType::Ip, ext_ip.to_string()});
+  } else if (ext_host != "localhost") {
+    names.push_back({core::IdentifierType::Dns, ext_host});
+  }
   if (listen_host != "127.0.0.1" && listen_host != "::1" && listen_host != "0.0.0.0" &&
       listen_host != "::") {
     names.push_back({core::IdentifierType::Ip, listen_host});
