@@ -80,7 +80,7 @@ def main():
     args = main_args()
     checks = Checks()
     config = ("[orders]\npage_size = 2\n[limits]\nmax_body_bytes = 4096\nmax_header_bytes = 2048\n"
-              "idle_timeout_seconds = 2\n")
+              "idle_timeout_seconds = 2\nmax_connections = 4\n")
     with Env(args.signet, config_text=config) as env:
         responder = ChallengeResponder(env.http01_port)
         c = Client(env.directory, env.root)
@@ -279,6 +279,26 @@ def main():
                         data = b""
                     assert data == b"", data
                     print(f"  slow client closed after {time.monotonic() - t0:.1f}s")
+            # Over the connection cap (4 here), a new connection is closed at once. The
+            # session's pooled keep-alive connection would count too: close it first.
+            c.s.close()
+            held = []
+            try:
+                for _ in range(4):
+                    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(port)), timeout=20),
+                                        server_hostname=host)
+                    held.append(s)
+                refused = socket.create_connection(("127.0.0.1", int(port)), timeout=20)
+                try:
+                    ctx.wrap_socket(refused, server_hostname=host).recv(1)
+                    raise AssertionError("a connection over the cap was served")
+                except (ssl.SSLError, ConnectionResetError, OSError):
+                    pass
+            finally:
+                for s in held:
+                    s.close()
+            # Once they are gone the server answers again.
+            wait_until("server to accept again", lambda: c.s.get(env.directory).status_code == 200)
 
         def graceful_shutdown():
             assert env.stop_server() == 0, "signet did not exit cleanly on SIGTERM"
@@ -294,7 +314,7 @@ def main():
         checks.run("keyChange", key_change)
         checks.run("revocation rules", revocation)
         checks.run("account deactivation", deactivation)
-        checks.run("header limit and slow-client deadline", connection_limits)
+        checks.run("header limit, slow-client deadline, connection cap", connection_limits)
         checks.run("SIGTERM stops cleanly", graceful_shutdown)
         responder.close()
     checks.finish()
