@@ -1,5 +1,9 @@
 #include "validation/validation_authority.hpp"
 
+#include "validation/quorum.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -9,11 +13,12 @@ namespace asio = boost::asio;
 ValidationAuthority::ValidationAuthority(
     asio::any_io_executor executor, ValidationConfig config,
     std::map<core::ChallengeType, std::shared_ptr<Checker>> checkers,
-    std::shared_ptr<Resolver> resolver)
+    std::shared_ptr<Resolver> resolver, std::vector<std::shared_ptr<RemotePerspective>> remotes)
     : executor_(std::move(executor)),
       config_(std::move(config)),
       checkers_(std::move(checkers)),
       resolver_(std::move(resolver)),
+      remotes_(std::move(remotes)),
       pending_(std::make_shared<std::atomic<std::size_t>>(0)) {}
 
 std::optional<Ticket> ValidationAuthority::admit() {
@@ -57,13 +62,86 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::validate(const Validatio
       }
     }
   } slot{*this};
-  ValidationOutcome out = co_await it->second->check(req);
+  if (remotes_.empty()) co_return co_await primary(req, *it->second);
+  co_return co_await corroborated(req, *it->second);
+}
+
+asio::awaitable<ValidationOutcome> ValidationAuthority::primary(const ValidationRequest& req,
+                                                                Checker& checker) {
+  ValidationOutcome out = co_await checker.check(req);
   if (out.ok()) {
     // CAA after the challenge passed, as part of the same validation (RFC 8659 §3).
     auto caa = co_await recheck_caa(req.identifier, req.wildcard, req.account_uri, req.type);
     if (!caa) out.problem = std::move(caa).error();
   }
   co_return out;
+}
+
+namespace {
+// What the remote tasks report into; lives on the VA executor, so it needs no lock.
+struct Corroboration {
+  Corroboration(const asio::any_io_executor& ex, std::size_t n) : wake(ex), results(n) {}
+  asio::steady_timer wake;
+  std::vector<std::optional<ValidationOutcome>> results;
+};
+}  // namespace
+
+asio::awaitable<ValidationOutcome> ValidationAuthority::corroborated(const ValidationRequest& req,
+                                                                     Checker& checker) {
+  auto shared = std::make_shared<Corroboration>(executor_, remotes_.size());
+  for (std::size_t i = 0; i < remotes_.size(); ++i) {
+    // Each remote answers into `shared`, which outlives this call if it answers late.
+    asio::co_spawn(
+        executor_,
+        [shared, remote = remotes_[i], req, i]() -> asio::awaitable<void> {
+          ValidationOutcome o = co_await remote->validate(req);
+          shared->results[i] = std::move(o);
+          shared->wake.cancel();
+        },
+        asio::detached);
+  }
+  ValidationOutcome out = co_await primary(req, checker);
+  const auto deadline = std::chrono::steady_clock::now() + config_.remote_timeout;
+  const std::size_t allowed =
+      config_.max_remote_failures.value_or(max_remote_failures(remotes_.size()));
+  for (;;) {
+    const bool timed_out = std::chrono::steady_clock::now() >= deadline;
+    QuorumState q{true, out.ok(), remotes_.size(), 0, 0};
+    for (const auto& r : shared->results) {
+      if (r && r->ok()) {
+        ++q.remote_ok;
+      } else if (r || timed_out) {
+        ++q.remote_failed;  // a remote still silent at the deadline counts as failed
+      }
+    }
+    const Verdict verdict = decide(q, allowed);
+    if (verdict != Verdict::Undecided) {
+      std::optional<core::Error> remote_problem;
+      for (std::size_t i = 0; i < remotes_.size(); ++i) {
+        const auto& name = remotes_[i]->name();
+        const auto& r = shared->results[i];
+        if (r) {
+          for (auto rec : r->records) {
+            rec.perspective = name;
+            out.records.push_back(std::move(rec));
+          }
+        }
+        if (remote_problem || (r && r->ok()) || (!r && !timed_out)) continue;
+        remote_problem =
+            r ? *r->problem
+              : core::make_error(
+                    core::ProblemType::Connection,
+                    "no answer within " + std::to_string(config_.remote_timeout.count()) + " ms");
+        remote_problem->detail =
+            "during corroboration from " + name + ": " + remote_problem->detail;
+      }
+      if (verdict == Verdict::Fail && out.ok()) out.problem = std::move(remote_problem);
+      co_return out;
+    }
+    shared->wake.expires_at(deadline);
+    boost::system::error_code ec;
+    co_await shared->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
 }
 
 asio::awaitable<core::Status> ValidationAuthority::recheck_caa(const core::Identifier& id,

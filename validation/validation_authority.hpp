@@ -13,6 +13,7 @@
 
 #include "validation/caa.hpp"
 #include "validation/checker.hpp"
+#include "validation/perspective.hpp"
 #include "validation/resolver.hpp"
 
 namespace signet::validation {
@@ -21,6 +22,10 @@ struct ValidationConfig {
   // This CA's CAA issuer domain names (RFC 8659 §4.2). CAA is checked with every
   // validation; with none configured, only names without CAA records can be issued for.
   std::vector<std::string> caa_identities;
+  // Remote perspectives: how many may disagree (default: BR 3.2.2.9, see quorum.hpp),
+  // and how long to wait for them after the primary finished.
+  std::optional<std::size_t> max_remote_failures;
+  std::chrono::milliseconds remote_timeout{15000};
   std::size_t max_in_flight = 64;  // checks running at once
   std::size_t max_pending = 4096;  // admitted (queued + running) before overload is reported
 };
@@ -49,7 +54,8 @@ class ValidationAuthority {
   // in-flight accounting relies on it being serial).
   ValidationAuthority(boost::asio::any_io_executor executor, ValidationConfig config,
                       std::map<core::ChallengeType, std::shared_ptr<Checker>> checkers,
-                      std::shared_ptr<Resolver> resolver);
+                      std::shared_ptr<Resolver> resolver,
+                      std::vector<std::shared_ptr<RemotePerspective>> remotes = {});
 
   boost::asio::any_io_executor executor() const { return executor_; }
   bool supports(core::ChallengeType t) const { return checkers_.contains(t); }
@@ -58,7 +64,8 @@ class ValidationAuthority {
   // clear overload error and stores nothing). Thread-safe.
   std::optional<Ticket> admit();
 
-  // Runs the check for req once a slot is free, then CAA for the identifier. Must be
+  // Runs the check for req once a slot is free, then CAA for the identifier, here and
+  // at every remote perspective at once; the outcome follows the quorum rule. Must be
   // awaited on executor(), by a caller that holds the request's Ticket until this
   // returns.
   boost::asio::awaitable<ValidationOutcome> validate(const ValidationRequest& req);
@@ -70,10 +77,15 @@ class ValidationAuthority {
                                                    core::ChallengeType method);
 
  private:
+  boost::asio::awaitable<ValidationOutcome> primary(const ValidationRequest& req, Checker& checker);
+  boost::asio::awaitable<ValidationOutcome> corroborated(const ValidationRequest& req,
+                                                         Checker& checker);
+
   boost::asio::any_io_executor executor_;
   ValidationConfig config_;
   std::map<core::ChallengeType, std::shared_ptr<Checker>> checkers_;
   std::shared_ptr<Resolver> resolver_;
+  std::vector<std::shared_ptr<RemotePerspective>> remotes_;
   std::shared_ptr<std::atomic<std::size_t>> pending_;
   std::size_t running_ = 0;
   std::deque<std::shared_ptr<boost::asio::steady_timer>> waiting_;

@@ -1,0 +1,147 @@
+#include "validation/validation_authority.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+
+namespace signet::validation {
+namespace {
+
+using core::ProblemType;
+using namespace std::chrono_literals;
+
+class NoCaa : public Resolver {
+ public:
+  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(
+      const std::string&) override {
+    co_return std::vector<asio::ip::address>{};
+  }
+  asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(const std::string&) override {
+    co_return std::vector<std::string>{};
+  }
+  asio::awaitable<core::Result<std::vector<CaaRecord>>> lookup_caa(const std::string&) override {
+    co_return std::vector<CaaRecord>{};
+  }
+};
+
+ValidationOutcome outcome(bool ok, const std::string& who) {
+  ValidationOutcome o;
+  o.records.push_back({"primary", "http://x/", "x.test", "80", {}, "192.0.2.1"});
+  if (!ok) o.problem = core::make_error(ProblemType::Unauthorized, who + " saw the wrong answer");
+  return o;
+}
+
+class FixedChecker : public Checker {
+ public:
+  explicit FixedChecker(bool ok) : ok_(ok) {}
+  asio::awaitable<ValidationOutcome> check(const ValidationRequest&) override {
+    co_return outcome(ok_, "primary");
+  }
+
+ private:
+  bool ok_;
+};
+
+// Answers after `delay`, passing or failing; a long delay plays a dead agent.
+class FakeRemote : public RemotePerspective {
+ public:
+  FakeRemote(std::string name, bool ok, std::chrono::milliseconds delay = 0ms)
+      : name_(std::move(name)), ok_(ok), delay_(delay) {}
+  const std::string& name() const override { return name_; }
+  asio::awaitable<ValidationOutcome> validate(const ValidationRequest&) override {
+    if (delay_ > 0ms) {
+      asio::steady_timer t(co_await asio::this_coro::executor, delay_);
+      co_await t.async_wait(asio::use_awaitable);
+    }
+    co_return outcome(ok_, name_);
+  }
+
+ private:
+  std::string name_;
+  bool ok_;
+  std::chrono::milliseconds delay_;
+};
+
+ValidationOutcome run(bool primary_ok, std::vector<std::shared_ptr<RemotePerspective>> remotes,
+                      std::chrono::milliseconds remote_timeout = 5000ms) {
+  asio::io_context io;
+  ValidationConfig cfg;
+  cfg.remote_timeout = remote_timeout;
+  ValidationAuthority va(
+      io.get_executor(), cfg,
+      {{core::ChallengeType::Http01, std::make_shared<FixedChecker>(primary_ok)}},
+      std::make_shared<NoCaa>(), std::move(remotes));
+  const ValidationRequest req{
+      {core::IdentifierType::Dns, "x.test"}, core::ChallengeType::Http01, "t", "t.k", false, ""};
+  auto fut = asio::co_spawn(io, va.validate(req), asio::use_future);
+  // Run until the outcome is decided; late remotes may still be pending then.
+  for (int i = 0; i < 1000 && fut.wait_for(0s) != std::future_status::ready; ++i)
+    io.run_one_for(100ms);
+  return fut.get();
+}
+
+std::vector<std::string> perspectives(const ValidationOutcome& o) {
+  std::vector<std::string> out;
+  for (const auto& r : o.records) out.push_back(r.perspective);
+  return out;
+}
+
+TEST(MultiPerspective, AllAgree) {
+  auto o =
+      run(true, {std::make_shared<FakeRemote>("eu", true), std::make_shared<FakeRemote>("us", true),
+                 std::make_shared<FakeRemote>("ap", true)});
+  EXPECT_TRUE(o.ok());
+  EXPECT_EQ(perspectives(o), (std::vector<std::string>{"primary", "eu", "us", "ap"}));
+}
+
+TEST(MultiPerspective, OneDisagreementIsTolerated) {
+  auto o = run(true,
+               {std::make_shared<FakeRemote>("eu", true), std::make_shared<FakeRemote>("us", false),
+                std::make_shared<FakeRemote>("ap", true)});
+  EXPECT_TRUE(o.ok());
+  EXPECT_EQ(perspectives(o), (std::vector<std::string>{"primary", "eu", "us", "ap"}));
+}
+
+TEST(MultiPerspective, TwoDisagreementsFailNamingTheAgent) {
+  auto o = run(
+      true, {std::make_shared<FakeRemote>("eu", false), std::make_shared<FakeRemote>("us", false),
+             std::make_shared<FakeRemote>("ap", true)});
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.problem->type, ProblemType::Unauthorized);
+  EXPECT_EQ(o.problem->detail, "during corroboration from eu: eu saw the wrong answer");
+}
+
+TEST(MultiPerspective, PrimaryMustPass) {
+  auto o = run(
+      false, {std::make_shared<FakeRemote>("eu", true), std::make_shared<FakeRemote>("us", true)});
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.problem->detail, "primary saw the wrong answer");
+}
+
+TEST(MultiPerspective, ASilentAgentCostsAtMostTheTimeout) {
+  // Decided without waiting for the silent one: two of three agree.
+  auto o = run(true,
+               {std::make_shared<FakeRemote>("eu", true), std::make_shared<FakeRemote>("us", true),
+                std::make_shared<FakeRemote>("dead", true, 60s)},
+               60s);
+  EXPECT_TRUE(o.ok());
+  // One failed and one silent: at the timeout the silent one counts as failed.
+  auto f = run(true,
+               {std::make_shared<FakeRemote>("eu", false), std::make_shared<FakeRemote>("us", true),
+                std::make_shared<FakeRemote>("dead", true, 60s)},
+               200ms);
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.problem->detail.find("during corroboration from eu"), std::string::npos)
+      << f.problem->detail;
+}
+
+TEST(MultiPerspective, OneRemoteAllowsNoFailure) {
+  auto o = run(true, {std::make_shared<FakeRemote>("eu", false)});
+  ASSERT_FALSE(o.ok());
+}
+
+}  // namespace
+}  // namespace signet::validation
