@@ -9,6 +9,7 @@
 
 #include "storage/sqlite_store.hpp"
 #include "tests/support/crypto.hpp"
+#include "tests/support/fake_resolver.hpp"
 
 namespace signet::server {
 namespace {
@@ -33,23 +34,11 @@ class FakeChecker : public validation::Checker {
   }
 };
 
-class NoCaaResolver : public validation::Resolver {
- public:
-  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(
-      const std::string&) override {
-    co_return std::vector<asio::ip::address>{};
-  }
-  asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(const std::string&) override {
-    co_return std::vector<std::string>{};
-  }
-  asio::awaitable<core::Result<std::vector<validation::CaaRecord>>> lookup_caa(
-      const std::string& name) override {
-    if (name == "caa-denied.example") {
-      co_return std::vector<validation::CaaRecord>{{false, "issue", "other-ca.example"}};
-    }
-    co_return std::vector<validation::CaaRecord>{};
-  }
-};
+std::shared_ptr<testing::FakeResolver> caa_denying_resolver() {
+  auto r = std::make_shared<testing::FakeResolver>();
+  r->caa["caa-denied.example"] = {{false, "issue", "other-ca.example"}};
+  return r;
+}
 
 class AuthorityTest : public ::testing::Test {
  protected:
@@ -61,7 +50,7 @@ class AuthorityTest : public ::testing::Test {
         store(std::move(storage::SqliteStore::open(":memory:")).value()),
         ca(std::move(ca::CertificateAuthority::open(dir, clock)).value()),
         va(io.get_executor(), {}, {{core::ChallengeType::Http01, std::make_shared<FakeChecker>()}},
-           std::make_shared<NoCaaResolver>()),
+           caa_denying_resolver()),
         urls("https://ca.example"),
         identifiers(policy::IdentifierPolicyConfig{}),
         db(1),

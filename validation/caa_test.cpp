@@ -7,7 +7,7 @@
 #include <boost/asio/use_future.hpp>
 #include <map>
 
-#include "validation/resolver.hpp"
+#include "tests/support/fake_resolver.hpp"
 
 namespace signet::validation {
 namespace {
@@ -63,27 +63,8 @@ TEST(CaaRules, Rfc8657Parameters) {
   EXPECT_TRUE(caa_refusal({{false, "issue", "signet.test; broken"}}, req()));
 }
 
-class CaaTree : public Resolver {
- public:
-  std::map<std::string, std::vector<CaaRecord>> zone;
-  std::vector<std::string> asked;
-  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(
-      const std::string&) override {
-    co_return std::vector<asio::ip::address>{};
-  }
-  asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(const std::string&) override {
-    co_return std::vector<std::string>{};
-  }
-  asio::awaitable<core::Result<std::vector<CaaRecord>>> lookup_caa(
-      const std::string& name) override {
-    asked.push_back(name);
-    if (name == "servfail.test") co_return core::make_error(core::ProblemType::Dns, "SERVFAIL");
-    auto it = zone.find(name);
-    co_return it == zone.end() ? std::vector<CaaRecord>{} : it->second;
-  }
-};
-
-core::Status climb(CaaTree& r, const core::Identifier& id, const CaaRequest& q = req()) {
+core::Status climb(testing::FakeResolver& r, const core::Identifier& id,
+                   const CaaRequest& q = req()) {
   asio::io_context io;
   auto fut = asio::co_spawn(io, check_caa(r, id, q), asio::use_future);
   io.run();
@@ -91,11 +72,11 @@ core::Status climb(CaaTree& r, const core::Identifier& id, const CaaRequest& q =
 }
 
 TEST(CaaTreeClimbing, ClosestRrsetDecides) {
-  CaaTree r;
-  r.zone["example.test"] = {{false, "issue", "other.test"}};
-  r.zone["ok.example.test"] = {{false, "issue", "signet.test"}};
+  testing::FakeResolver r;
+  r.caa["example.test"] = {{false, "issue", "other.test"}};
+  r.caa["ok.example.test"] = {{false, "issue", "signet.test"}};
   EXPECT_TRUE(climb(r, {core::IdentifierType::Dns, "a.ok.example.test"}));
-  EXPECT_EQ(r.asked, (std::vector<std::string>{"a.ok.example.test", "ok.example.test"}));
+  EXPECT_EQ(r.caa_asked, (std::vector<std::string>{"a.ok.example.test", "ok.example.test"}));
   auto refused = climb(r, {core::IdentifierType::Dns, "www.example.test"});
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().type, core::ProblemType::Caa);
@@ -106,15 +87,16 @@ TEST(CaaTreeClimbing, ClosestRrsetDecides) {
 }
 
 TEST(CaaTreeClimbing, NoRecordsPermitFailuresRefuseIpsSkip) {
-  CaaTree r;
+  testing::FakeResolver r;
+  r.failing.insert("servfail.test");
   EXPECT_TRUE(climb(r, {core::IdentifierType::Dns, "a.b.test"}));
-  EXPECT_EQ(r.asked.size(), 3u);  // a.b.test, b.test, test
+  EXPECT_EQ(r.caa_asked.size(), 3u);  // a.b.test, b.test, test
   auto failed = climb(r, {core::IdentifierType::Dns, "x.servfail.test"});
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().type, core::ProblemType::Dns);
-  r.asked.clear();
+  r.caa_asked.clear();
   EXPECT_TRUE(climb(r, {core::IdentifierType::Ip, "192.0.2.1"}));
-  EXPECT_TRUE(r.asked.empty());
+  EXPECT_TRUE(r.caa_asked.empty());
 }
 
 }  // namespace

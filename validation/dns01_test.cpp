@@ -7,32 +7,14 @@
 #include <boost/asio/use_future.hpp>
 #include <map>
 
+#include "tests/support/fake_resolver.hpp"
+
 namespace signet::validation {
 namespace {
 
 using core::ProblemType;
 
-class TxtResolver : public Resolver {
- public:
-  std::map<std::string, std::vector<std::string>> txt;
-  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(
-      const std::string&) override {
-    co_return std::vector<asio::ip::address>{};
-  }
-  asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(
-      const std::string& name) override {
-    if (name == "_acme-challenge.servfail.test") {
-      co_return core::make_error(ProblemType::Dns, "DNS problem: SERVFAIL looking up TXT");
-    }
-    auto it = txt.find(name);
-    co_return it == txt.end() ? std::vector<std::string>{} : it->second;
-  }
-  asio::awaitable<core::Result<std::vector<CaaRecord>>> lookup_caa(const std::string&) override {
-    co_return std::vector<CaaRecord>{};
-  }
-};
-
-ValidationOutcome run(std::shared_ptr<TxtResolver> r, const std::string& host,
+ValidationOutcome run(std::shared_ptr<testing::FakeResolver> r, const std::string& host,
                       const std::string& keyauth) {
   Dns01Checker checker(r);
   ValidationRequest req{
@@ -49,7 +31,7 @@ TEST(Dns01, ExpectedValueIsHashOfKeyAuthorization) {
 }
 
 TEST(Dns01, AnyMatchingRecordPasses) {
-  auto r = std::make_shared<TxtResolver>();
+  auto r = std::make_shared<testing::FakeResolver>();
   r->txt["_acme-challenge.a.test"] = {"other", Dns01Checker::expected_txt("tok.thumb")};
   auto out = run(r, "a.test", "tok.thumb");
   EXPECT_TRUE(out.ok()) << out.problem->detail;
@@ -58,7 +40,8 @@ TEST(Dns01, AnyMatchingRecordPasses) {
 }
 
 TEST(Dns01, WrongMissingAndFailingLookups) {
-  auto r = std::make_shared<TxtResolver>();
+  auto r = std::make_shared<testing::FakeResolver>();
+  r->failing.insert("_acme-challenge.servfail.test");
   r->txt["_acme-challenge.a.test"] = {"wrong\x01value"};
   auto wrong = run(r, "a.test", "tok.thumb");
   ASSERT_FALSE(wrong.ok());

@@ -12,6 +12,8 @@
 
 #include <thread>
 
+#include "tests/support/fake_resolver.hpp"
+
 namespace signet::validation {
 namespace {
 
@@ -19,22 +21,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using core::ProblemType;
-
-class FakeResolver : public Resolver {
- public:
-  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(
-      const std::string& name) override {
-    if (name == "nx.test")
-      co_return core::make_error(ProblemType::Dns, "NXDOMAIN looking up nx.test");
-    co_return std::vector<asio::ip::address>{asio::ip::make_address("127.0.0.1")};
-  }
-  asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(const std::string&) override {
-    co_return std::vector<std::string>{};
-  }
-  asio::awaitable<core::Result<std::vector<CaaRecord>>> lookup_caa(const std::string&) override {
-    co_return std::vector<CaaRecord>{};
-  }
-};
 
 // A small HTTP server on loopback whose answers depend on the path.
 class TestServer {
@@ -105,8 +91,9 @@ class Http01Test : public ::testing::Test {
     cfg.timeout = std::chrono::seconds(5);
     std::vector<Cidr> allow;
     if (allow_loopback) allow.push_back(*Cidr::parse("127.0.0.0/8"));
-    auto checker = std::make_shared<Http01Checker>(cfg, std::make_shared<FakeResolver>(),
-                                                   AddressPolicy(allow));
+    auto resolver = testing::loopback_resolver();
+    resolver->failing.insert("nx.test");
+    auto checker = std::make_shared<Http01Checker>(cfg, resolver, AddressPolicy(allow));
     ValidationRequest req{
         {core::IdentifierType::Dns, host}, core::ChallengeType::Http01, token, keyauth, false, ""};
     asio::io_context io;

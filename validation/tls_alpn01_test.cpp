@@ -13,26 +13,13 @@
 #include <thread>
 
 #include "core/openssl.hpp"
+#include "tests/support/fake_resolver.hpp"
 
 namespace signet::validation {
 namespace {
 
 using tcp = asio::ip::tcp;
 using core::ProblemType;
-
-class LoopbackResolver : public Resolver {
- public:
-  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(
-      const std::string&) override {
-    co_return std::vector<asio::ip::address>{asio::ip::make_address("127.0.0.1")};
-  }
-  asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(const std::string&) override {
-    co_return std::vector<std::string>{};
-  }
-  asio::awaitable<core::Result<std::vector<CaaRecord>>> lookup_caa(const std::string&) override {
-    co_return std::vector<CaaRecord>{};
-  }
-};
 
 struct CertSpec {
   std::vector<std::string> dns_sans{"a.test"};
@@ -133,7 +120,7 @@ ValidationOutcome run(const CertSpec& spec, bool alpn = true,
   TlsAlpn01Config cfg;
   cfg.port = server.port();
   cfg.timeout = std::chrono::seconds(5);
-  TlsAlpn01Checker checker(cfg, std::make_shared<LoopbackResolver>(),
+  TlsAlpn01Checker checker(cfg, testing::loopback_resolver(),
                            AddressPolicy({*Cidr::parse("127.0.0.0/8")}));
   ValidationRequest req{{core::IdentifierType::Dns, "a.test"},
                         core::ChallengeType::TlsAlpn01,

@@ -7,25 +7,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include "tests/support/fake_resolver.hpp"
+
 namespace signet::validation {
 namespace {
 
 using core::ProblemType;
 using namespace std::chrono_literals;
-
-class NoCaa : public Resolver {
- public:
-  asio::awaitable<core::Result<std::vector<asio::ip::address>>> lookup_ip(
-      const std::string&) override {
-    co_return std::vector<asio::ip::address>{};
-  }
-  asio::awaitable<core::Result<std::vector<std::string>>> lookup_txt(const std::string&) override {
-    co_return std::vector<std::string>{};
-  }
-  asio::awaitable<core::Result<std::vector<CaaRecord>>> lookup_caa(const std::string&) override {
-    co_return std::vector<CaaRecord>{};
-  }
-};
 
 ValidationOutcome outcome(bool ok, const std::string& who) {
   ValidationOutcome o;
@@ -73,7 +61,7 @@ ValidationOutcome run(bool primary_ok, std::vector<std::shared_ptr<RemotePerspec
   ValidationAuthority va(
       io.get_executor(), cfg,
       {{core::ChallengeType::Http01, std::make_shared<FixedChecker>(primary_ok)}},
-      std::make_shared<NoCaa>(), std::move(remotes));
+      std::make_shared<testing::FakeResolver>(), std::move(remotes));
   const ValidationRequest req{
       {core::IdentifierType::Dns, "x.test"}, core::ChallengeType::Http01, "t", "t.k", false, ""};
   auto fut = asio::co_spawn(io, va.validate(req), asio::use_future);
