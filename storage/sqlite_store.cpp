@@ -2,9 +2,8 @@
 
 #include <openssl/rand.h>
 
-#include <sstream>
-
 #include "core/base64url.hpp"
+#include "storage/rows.hpp"
 #include "storage/sqlite_db.hpp"
 #include "storage/statements.hpp"
 
@@ -15,144 +14,9 @@ using core::to_unix;
 using detail::Connection;
 using detail::SqliteError;
 using detail::Statement;
+using namespace detail::rows;
 
 constexpr int kSchemaVersion = static_cast<int>(std::size(sql::kMigrations));
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : "\n") + s;
-  return out;
-}
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
-
-std::string encode_identifiers(const std::vector<core::Identifier>& ids) {
-  std::vector<std::string> parts;
-  for (const auto& id : ids) parts.push_back(std::string(to_string(id.type)) + ":" + id.value);
-  return join(parts);
-}
-
-std::vector<core::Identifier> decode_identifiers(const std::string& s) {
-  std::vector<core::Identifier> out;
-  for (const auto& line : split(s)) {
-    const auto colon = line.find(':');
-    out.push_back({core::identifier_type_from_string(line.substr(0, colon))
-                       .value_or(core::IdentifierType::Dns),
-                   line.substr(colon + 1)});
-  }
-  return out;
-}
-
-std::optional<core::Error> read_error(const Statement& st, int type_col, int detail_col) {
-  auto type = st.opt_text(type_col);
-  if (!type) return std::nullopt;
-  return core::make_error(
-      core::problem_type_from_name(*type).value_or(core::ProblemType::ServerInternal),
-      st.text(detail_col));
-}
-
-std::optional<int64_t> opt_unix(const std::optional<core::TimePoint>& t) {
-  return t ? std::optional<int64_t>(to_unix(*t)) : std::nullopt;
-}
-std::optional<core::TimePoint> opt_time(const std::optional<int64_t>& s) {
-  return s ? std::optional<core::TimePoint>(core::from_unix(*s)) : std::nullopt;
-}
-
-Account read_account(const Statement& st) {
-  Account a;
-  a.id = {st.text(0)};
-  a.jwk = st.text(1);
-  a.jwk_thumbprint = st.text(2);
-  a.contact = split(st.text(3));
-  a.status = core::account_status_from_string(st.text(4)).value_or(core::AccountStatus::Revoked);
-  a.tos_agreed = st.integer(5) != 0;
-  a.created_at = core::from_unix(st.integer(6));
-  return a;
-}
-
-std::optional<Account> account_where(Connection& db, const char* sql, const std::string& key) {
-  auto st = db.prepare(sql);
-  st.bind(1, key);
-  if (!st.step()) return std::nullopt;
-  return read_account(st);
-}
-
-std::optional<Authorization> load_authz(Connection& db, const std::string& id) {
-  auto st = db.prepare(sql::kAuthzById);
-  st.bind(1, id);
-  if (!st.step()) return std::nullopt;
-  Authorization a;
-  a.id = {st.text(0)};
-  a.account_id = {st.text(1)};
-  a.identifier = {core::identifier_type_from_string(st.text(2)).value_or(core::IdentifierType::Dns),
-                  st.text(3)};
-  a.wildcard = st.integer(4) != 0;
-  a.status = core::authz_status_from_string(st.text(5)).value_or(core::AuthzStatus::Invalid);
-  a.expires = core::from_unix(st.integer(6));
-
-  auto cs = db.prepare(sql::kChallengesByAuthz);
-  cs.bind(1, id);
-  while (cs.step()) {
-    Challenge c;
-    c.id = {cs.text(0)};
-    c.type = core::challenge_type_from_string(cs.text(1)).value_or(core::ChallengeType::Http01);
-    c.status =
-        core::challenge_status_from_string(cs.text(2)).value_or(core::ChallengeStatus::Invalid);
-    c.token = cs.text(3);
-    c.validated_at = opt_time(cs.opt_integer(4));
-    c.error = read_error(cs, 5, 6);
-    a.challenges.push_back(std::move(c));
-  }
-  for (auto& c : a.challenges) {
-    auto rs = db.prepare(sql::kRecordsByChallenge);
-    rs.bind(1, c.id.value);
-    while (rs.step()) {
-      c.records.push_back(
-          {rs.text(0), rs.text(1), rs.text(2), rs.text(3), split(rs.text(4)), rs.text(5)});
-    }
-  }
-  return a;
-}
-
-std::optional<Order> load_order(Connection& db, const std::string& id) {
-  auto st = db.prepare(sql::kOrderById);
-  st.bind(1, id);
-  if (!st.step()) return std::nullopt;
-  Order o;
-  o.id = {st.text(0)};
-  o.account_id = {st.text(1)};
-  o.status = core::order_status_from_string(st.text(2)).value_or(core::OrderStatus::Invalid);
-  o.expires = core::from_unix(st.integer(3));
-  o.not_before = opt_time(st.opt_integer(4));
-  o.not_after = opt_time(st.opt_integer(5));
-  o.error = read_error(st, 6, 7);
-  o.certificate_serial = st.opt_text(8);
-  o.created_at = core::from_unix(st.integer(9));
-
-  auto is = db.prepare(sql::kOrderIdentifiers);
-  is.bind(1, id);
-  while (is.step()) {
-    o.identifiers.push_back(
-        {core::identifier_type_from_string(is.text(0)).value_or(core::IdentifierType::Dns),
-         is.text(1)});
-  }
-  auto as = db.prepare(sql::kOrderAuthzs);
-  as.bind(1, id);
-  while (as.step()) {
-    o.authorizations.push_back(
-        {{as.text(0)},
-         core::authz_status_from_string(as.text(1)).value_or(core::AuthzStatus::Invalid),
-         core::from_unix(as.integer(2))});
-  }
-  return o;
-}
 
 bool is_unique_violation(const SqliteError& e) {
   return e.code == SQLITE_CONSTRAINT_UNIQUE || e.code == SQLITE_CONSTRAINT_PRIMARYKEY;
@@ -499,20 +363,7 @@ Maybe<Certificate> SqliteStore::certificate_by_serial(const std::string& serial)
     auto st = db_->prepare(sql::kCertificateBySerial);
     st.bind(1, serial);
     if (!st.step()) return std::nullopt;
-    Certificate c;
-    c.serial = st.text(0);
-    c.account_id = {st.text(1)};
-    c.order_id = {st.text(2)};
-    c.der = st.blob(3);
-    c.chain_pem = st.text(4);
-    c.key_spki_sha256 = st.blob(5);
-    c.identifiers = decode_identifiers(st.text(6));
-    c.not_before = core::from_unix(st.integer(7));
-    c.not_after = core::from_unix(st.integer(8));
-    c.issued_at = core::from_unix(st.integer(9));
-    c.revoked_at = opt_time(st.opt_integer(10));
-    if (auto r = st.opt_integer(11)) c.revocation_reason = static_cast<int>(*r);
-    return c;
+    return read_certificate(st);
   });
 }
 
