@@ -298,14 +298,4 @@ core::Result<std::string> certificate_serial(const std::string& der) {
   return hex(bytes);
 }
 
-core::Result<core::ossl::SharedPkey> certificate_public_key(const std::string& der) {
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (!cert) return core::make_error(core::ProblemType::Malformed, "Unparseable certificate");
-  EVP_PKEY* key = X509_get_pubkey(cert.get());
-  if (key == nullptr)
-    return core::make_error(core::ProblemType::Malformed, "Certificate without key");
-  return core::ossl::share(Pkey(key));
-}
-
 }  // namespace signet::ca

@@ -61,8 +61,7 @@ class CertificateAuthority {
   std::unique_ptr<State> s_;
 };
 
-// The serial (as random_serial() spells it) and public key of a DER certificate.
+// The serial of a DER certificate, as random_serial() spells it.
 core::Result<std::string> certificate_serial(const std::string& der);
-core::Result<core::ossl::SharedPkey> certificate_public_key(const std::string& der);
 
 }  // namespace signet::ca

@@ -38,7 +38,6 @@ class IdentifierPolicy {
   // validated by dns-01 only; RFC 8738: IP identifiers never by dns-01).
   std::vector<core::ChallengeType> challenge_types(const core::Identifier& id) const;
 
-  const IdentifierPolicyConfig& config() const { return config_; }
 
  private:
   IdentifierPolicyConfig config_;

@@ -58,7 +58,6 @@ class ValidationAuthority {
                       std::vector<std::shared_ptr<RemotePerspective>> remotes = {});
 
   boost::asio::any_io_executor executor() const { return executor_; }
-  bool supports(core::ChallengeType t) const { return checkers_.contains(t); }
 
   // Reserves a place in the queue; nullopt when it is full (the caller answers with a
   // clear overload error and stores nothing). Thread-safe.

@@ -35,7 +35,6 @@ class Listener {
   // Stops accepting; connections finish the request in hand and close.
   void stop();
   std::size_t requests_in_flight() const { return *in_flight_; }
-  std::size_t connections() const { return *connections_; }
 
   struct State;  // shared with the connection coroutines
 
