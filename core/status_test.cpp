@@ -30,3 +30,16 @@ TEST(ProblemType, NamesMatchRfc8555) {
 
 }  // namespace
 }  // namespace signet::core
+
+#include "core/ascii.hpp"
+
+namespace signet::core {
+namespace {
+
+TEST(Ascii, LowersOnlyAsciiLetters) {
+  EXPECT_EQ(ascii_lower("WwW.Example-1.COM"), "www.example-1.com");
+  EXPECT_EQ(ascii_lower("\xc3\x9c"), "\xc3\x9c");  // bytes outside ASCII are left alone
+}
+
+}  // namespace
+}  // namespace signet::core

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/ascii.hpp"
 #include "policy/key_policy.hpp"
 
 namespace signet::policy {
@@ -15,13 +16,6 @@ using core::IdentifierType;
 
 core::Error bad_csr(std::string why) {
   return core::make_error(core::ProblemType::BadCsr, "Invalid CSR: " + std::move(why));
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
 }
 
 void add_name(std::vector<Identifier>& names, Identifier id) {
@@ -67,7 +61,7 @@ core::Result<ParsedCsr> parse_csr(std::string_view der) {
     std::string cn(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
     OPENSSL_free(utf8);
     if (out.common_name) return bad_csr("more than one common name");
-    out.common_name = lower(cn);
+    out.common_name = core::ascii_lower(cn);
   }
 
   // Subject alternative names from the extension request.
@@ -81,9 +75,9 @@ core::Result<ParsedCsr> parse_csr(std::string_view der) {
         const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans.get(), i);
         if (gn->type == GEN_DNS) {
           const ASN1_IA5STRING* s = gn->d.dNSName;
-          add_name(out.names,
-                   {IdentifierType::Dns, lower(std::string(reinterpret_cast<const char*>(s->data),
-                                                           static_cast<std::size_t>(s->length)))});
+          add_name(out.names, {IdentifierType::Dns, core::ascii_lower(std::string(
+                                                        reinterpret_cast<const char*>(s->data),
+                                                        static_cast<std::size_t>(s->length)))});
         } else if (gn->type == GEN_IPADD) {
           const auto text = ip_text(gn->d.iPAddress);
           if (text.empty()) return bad_csr("malformed IP address SAN");

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <string>
 
+#include "core/ascii.hpp"
+
 namespace signet::policy {
 namespace {
 
@@ -63,16 +65,14 @@ std::string check_label(std::string_view label) {
 }
 
 core::Result<Identifier> normalize_dns(const Identifier& in, bool allow_wildcards) {
-  std::string name = in.value;
-  if (name.empty()) return bad(ProblemType::Malformed, in, "empty name");
-  for (char& c : name) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x80) {
+  if (in.value.empty()) return bad(ProblemType::Malformed, in, "empty name");
+  for (char c : in.value) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
       return bad(ProblemType::Malformed, in,
                  "non-ASCII name; internationalized names must be sent as A-labels (xn--)");
     }
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
+  std::string name = core::ascii_lower(in.value);
   if (name.back() == '.') return bad(ProblemType::Malformed, in, "name ends with a dot");
   if (name.size() > 253) return bad(ProblemType::Malformed, in, "name longer than 253 octets");
 

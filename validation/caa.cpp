@@ -2,15 +2,11 @@
 
 #include <algorithm>
 
+#include "core/ascii.hpp"
 #include "validation/resolver.hpp"
 
 namespace signet::validation {
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -26,7 +22,7 @@ std::string describe(const CaaRecord& r) {
 // request through?
 bool permits(const CaaRecord& r, const CaaRequest& req) {
   const auto semi = r.value.find(';');
-  const std::string domain = lower(trim(std::string_view(r.value).substr(0, semi)));
+  const std::string domain = core::ascii_lower(trim(std::string_view(r.value).substr(0, semi)));
   if (domain.empty()) return false;  // "no CA may issue"
   if (std::find(req.issuer_domains.begin(), req.issuer_domains.end(), domain) ==
       req.issuer_domains.end()) {
@@ -41,7 +37,7 @@ bool permits(const CaaRecord& r, const CaaRequest& req) {
     if (param.empty()) continue;
     const auto eq = param.find('=');
     if (eq == std::string::npos) return false;  // malformed parameter: the record does not match
-    const std::string key = lower(trim(std::string_view(param).substr(0, eq)));
+    const std::string key = core::ascii_lower(trim(std::string_view(param).substr(0, eq)));
     const std::string value = trim(std::string_view(param).substr(eq + 1));
     if (key == "accounturi" && value != req.account_uri) return false;  // RFC 8657 §3
     if (key == "validationmethods") {                                   // RFC 8657 §4

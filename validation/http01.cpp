@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "core/ascii.hpp"
 #include "validation/targets.hpp"
 
 namespace signet::validation {
@@ -50,8 +51,7 @@ std::optional<Url> resolve_location(const Url& base, std::string_view loc, std::
     why = "redirect to an unsupported location \"" + sanitize_excerpt(loc) + "\"";
     return std::nullopt;
   }
-  std::string scheme(loc.substr(0, sep));
-  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string scheme = core::ascii_lower(loc.substr(0, sep));
   if (scheme != "http" && scheme != "https") {
     why = "redirect to a non-HTTP scheme \"" + sanitize_excerpt(scheme) + "\"";
     return std::nullopt;
@@ -82,7 +82,7 @@ std::optional<Url> resolve_location(const Url& base, std::string_view loc, std::
     u.host = std::string(authority.substr(0, colon));
     if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
   }
-  for (auto& c : u.host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  u.host = core::ascii_lower(u.host);
   if (u.host.empty() ||
       u.host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-.:") != std::string::npos) {
     why = "redirect to an invalid host name";

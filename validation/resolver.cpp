@@ -1,5 +1,7 @@
 #include "validation/resolver.hpp"
 
+#include "core/ascii.hpp"
+
 #include <ares.h>
 #include <arpa/nameser.h>
 #include <netinet/in.h>
@@ -100,8 +102,8 @@ void parse(Answer& out, int type, const unsigned char* abuf, int alen) {
     ares_caa_reply* caa = nullptr;
     out.status = ares_parse_caa_reply(abuf, alen, &caa);
     for (ares_caa_reply* c = caa; c != nullptr; c = c->next) {
-      std::string tag(reinterpret_cast<char*>(c->property), c->plength);
-      for (auto& ch : tag) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      std::string tag =
+          core::ascii_lower(std::string_view(reinterpret_cast<char*>(c->property), c->plength));
       // c-ares reports the whole flags octet; issuer-critical is its top bit.
       out.caa.push_back({(c->critical & 0x80) != 0, std::move(tag),
                          std::string(reinterpret_cast<char*>(c->value), c->length)});

@@ -6,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "core/ascii.hpp"
 #include "core/openssl.hpp"
 #include "validation/targets.hpp"
 
@@ -63,9 +64,9 @@ bool san_is_exactly(const GENERAL_NAMES* sans, const core::Identifier& id) {
   const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans, 0);
   if (id.type == core::IdentifierType::Dns) {
     if (gn->type != GEN_DNS) return false;
-    std::string name(reinterpret_cast<const char*>(gn->d.dNSName->data),
-                     static_cast<std::size_t>(gn->d.dNSName->length));
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string name =
+        core::ascii_lower(std::string_view(reinterpret_cast<const char*>(gn->d.dNSName->data),
+                                           static_cast<std::size_t>(gn->d.dNSName->length)));
     return name == id.value;
   }
   if (gn->type != GEN_IPADD) return false;
