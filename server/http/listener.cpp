@@ -25,16 +25,17 @@ struct Listener::State {
   ErrorResponder on_error;
   tcp::acceptor acceptor;
   std::atomic<bool> stopping{false};
-  std::shared_ptr<std::atomic<std::size_t>> in_flight;
-  std::shared_ptr<std::atomic<std::size_t>> connections;
+  std::atomic<std::size_t> in_flight{0};    // requests being handled
+  std::atomic<std::size_t> connections{0};  // open connections (capped)
 };
 
 namespace {
 
+// Counts one thing for as long as it lives.
 struct Counter {
-  std::shared_ptr<std::atomic<std::size_t>> c;
-  explicit Counter(std::shared_ptr<std::atomic<std::size_t>> p) : c(std::move(p)) { ++*c; }
-  ~Counter() { --*c; }
+  std::atomic<std::size_t>& c;
+  explicit Counter(std::atomic<std::size_t>& counter) : c(counter) { ++c; }
+  ~Counter() { --c; }
 };
 
 using Stream = beast::ssl_stream<beast::tcp_stream>;
@@ -139,7 +140,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Listener::State> s) {
         co_await s->acceptor.async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
     if (s->stopping || ec == asio::error::operation_aborted) co_return;
     if (ec) continue;  // e.g. EMFILE: try the next one
-    if (*s->connections >= s->limits.max_connections) {
+    if (s->connections >= s->limits.max_connections) {
       socket.close(ec);  // over the cap: refuse at once rather than queue
       continue;
     }
@@ -152,17 +153,10 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Listener::State> s) {
 
 Listener::Listener(asio::io_context& io, asio::ssl::context& tls, Limits limits, Handler handler,
                    ErrorResponder on_error)
-    : in_flight_(std::make_shared<std::atomic<std::size_t>>(0)),
-      connections_(std::make_shared<std::atomic<std::size_t>>(0)) {
-  s_ = std::shared_ptr<State>(new State{io,
-                                        tls,
-                                        limits,
-                                        std::move(handler),
-                                        std::move(on_error),
-                                        tcp::acceptor(io),
-                                        {},
-                                        in_flight_,
-                                        connections_});
+    : s_(new State{io, tls, limits, std::move(handler), std::move(on_error), tcp::acceptor(io)}) {}
+
+std::size_t Listener::requests_in_flight() const {
+  return s_->in_flight;
 }
 
 Listener::~Listener() {

@@ -34,14 +34,12 @@ class Listener {
   void start();
   // Stops accepting; connections finish the request in hand and close.
   void stop();
-  std::size_t requests_in_flight() const { return *in_flight_; }
+  std::size_t requests_in_flight() const;
 
   struct State;  // shared with the connection coroutines
 
  private:
   std::shared_ptr<State> s_;
-  std::shared_ptr<std::atomic<std::size_t>> in_flight_;
-  std::shared_ptr<std::atomic<std::size_t>> connections_;
 };
 
 }  // namespace signet::server::http
