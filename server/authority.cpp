@@ -236,6 +236,17 @@ Authority::Async<storage::Authorization> Authority::deactivate_authorization(
   co_return co_await authorization(a, id);
 }
 
+Authority::Async<storage::Challenge> Authority::challenge(const storage::Account& a,
+                                                          const core::AuthzId& authz_id,
+                                                          const core::ChallengeId& id) {
+  auto z = co_await authorization(a, authz_id);
+  if (!z) co_return std::move(z).error();
+  for (const auto& c : z->challenges) {
+    if (c.id == id) co_return c;
+  }
+  co_return not_found("Challenge");
+}
+
 Authority::Async<storage::Challenge> Authority::respond_to_challenge(const storage::Account& a,
                                                                      const core::AuthzId& authz_id,
                                                                      const core::ChallengeId& id) {
@@ -262,12 +273,7 @@ Authority::Async<storage::Challenge> Authority::respond_to_challenge(const stora
   if (!started) co_return std::move(started).error();
   if (!*started) {
     // Another request started a challenge of this authorization first.
-    auto fresh = co_await authorization(a, authz_id);
-    if (!fresh) co_return std::move(fresh).error();
-    for (const auto& c : fresh->challenges) {
-      if (c.id == id) co_return c;
-    }
-    co_return not_found("Challenge");
+    co_return co_await challenge(a, authz_id, id);
   }
   std::string key_authorization = jose::key_authorization(ch.token, a.jwk_thumbprint);
   asio::co_spawn(s_.va.executor(),

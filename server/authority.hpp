@@ -88,6 +88,8 @@ class Authority {
   Async<storage::Authorization> authorization(const storage::Account& a, const core::AuthzId& id);
   Async<storage::Authorization> deactivate_authorization(const storage::Account& a,
                                                          const core::AuthzId& id);
+  Async<storage::Challenge> challenge(const storage::Account& a, const core::AuthzId& authz,
+                                      const core::ChallengeId& id);
   // Starts validation and answers at once with the challenge (processing), or with
   // its current state if it was already started or finished.
   Async<storage::Challenge> respond_to_challenge(const storage::Account& a,

@@ -207,6 +207,14 @@ TEST_F(AuthorityTest, OthersCannotSeeOrRevoke) {
   auto seen = run(authority.order(b, o.id));
   ASSERT_FALSE(seen);
   EXPECT_EQ(seen.error().type, ProblemType::NotFound);
+  const auto authz_id = o.authorizations[0].id;
+  auto mine = run(authority.authorization(a, authz_id));
+  ASSERT_TRUE(mine);
+  EXPECT_TRUE(run(authority.challenge(a, authz_id, mine->challenges[0].id)));
+  EXPECT_EQ(run(authority.challenge(b, authz_id, mine->challenges[0].id)).error().type,
+            ProblemType::NotFound);
+  EXPECT_EQ(run(authority.challenge(a, authz_id, core::ChallengeId{"nope"})).error().type,
+            ProblemType::NotFound);
   validate_all(a, o);
   auto key = testing::make_key("p256");
   auto done = run(authority.finalize(

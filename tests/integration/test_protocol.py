@@ -64,6 +64,9 @@ def issue(c, responder, names):
         responder.tokens[ch["token"]] = f"{ch['token']}.{c.key.thumbprint()}"
         r = c.post(ch["url"], {})
         assert r.status_code == 200 and 'rel="up"' in r.headers.get("Link", ""), r.text
+        # POST-as-GET of the challenge shows it as it is now.
+        seen = c.post(ch["url"], None)
+        assert seen.status_code == 200 and seen.json()["token"] == ch["token"], seen.text
         wait_until("authorization valid", lambda: c.post(az, None).json()["status"] == "valid", timeout=30)
     cert_key = ec.generate_private_key(ec.SECP256R1())
     r = c.post(order["finalize"], {"csr": b64(csr_der(cert_key, names))})
