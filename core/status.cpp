@@ -28,6 +28,7 @@ using OS = OrderStatus;
 using ZS = AuthzStatus;
 using CS = ChallengeStatus;
 using CT = ChallengeType;
+using PV = PerspectiveVerdict;
 
 constexpr std::array<std::pair<AS, std::string_view>, 3> kAccount{
     {{AS::Valid, "valid"}, {AS::Deactivated, "deactivated"}, {AS::Revoked, "revoked"}}};
@@ -48,6 +49,10 @@ constexpr std::array<std::pair<CS, std::string_view>, 4> kChallenge{{{CS::Pendin
                                                                      {CS::Invalid, "invalid"}}};
 constexpr std::array<std::pair<CT, std::string_view>, 3> kChallengeType{
     {{CT::Http01, "http-01"}, {CT::Dns01, "dns-01"}, {CT::TlsAlpn01, "tls-alpn-01"}}};
+constexpr std::array<std::pair<PV, std::string_view>, 4> kVerdict{{{PV::Valid, "valid"},
+                                                                   {PV::Invalid, "invalid"},
+                                                                   {PV::TimedOut, "timedOut"},
+                                                                   {PV::NotAwaited, "notAwaited"}}};
 
 }  // namespace
 
@@ -67,6 +72,10 @@ std::string_view to_string(ChallengeType t) {
   return name_of(kChallengeType, t);
 }
 
+std::string_view to_string(PerspectiveVerdict v) {
+  return name_of(kVerdict, v);
+}
+
 std::optional<AccountStatus> account_status_from_string(std::string_view s) {
   return value_of(kAccount, s);
 }
@@ -81,6 +90,9 @@ std::optional<ChallengeStatus> challenge_status_from_string(std::string_view s) 
 }
 std::optional<ChallengeType> challenge_type_from_string(std::string_view s) {
   return value_of(kChallengeType, s);
+}
+std::optional<PerspectiveVerdict> perspective_verdict_from_string(std::string_view s) {
+  return value_of(kVerdict, s);
 }
 
 }  // namespace signet::core

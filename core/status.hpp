@@ -10,17 +10,21 @@ enum class OrderStatus { Pending, Ready, Processing, Valid, Invalid };
 enum class AuthzStatus { Pending, Valid, Invalid, Deactivated, Expired, Revoked };
 enum class ChallengeStatus { Pending, Processing, Valid, Invalid };
 enum class ChallengeType { Http01, Dns01, TlsAlpn01 };
+// How one vantage point ended a multi-perspective validation.
+enum class PerspectiveVerdict { Valid, Invalid, TimedOut, NotAwaited };
 
 std::string_view to_string(AccountStatus s);
 std::string_view to_string(OrderStatus s);
 std::string_view to_string(AuthzStatus s);
 std::string_view to_string(ChallengeStatus s);
 std::string_view to_string(ChallengeType t);
+std::string_view to_string(PerspectiveVerdict v);
 
 std::optional<AccountStatus> account_status_from_string(std::string_view s);
 std::optional<OrderStatus> order_status_from_string(std::string_view s);
 std::optional<AuthzStatus> authz_status_from_string(std::string_view s);
 std::optional<ChallengeStatus> challenge_status_from_string(std::string_view s);
 std::optional<ChallengeType> challenge_type_from_string(std::string_view s);
+std::optional<PerspectiveVerdict> perspective_verdict_from_string(std::string_view s);
 
 }  // namespace signet::core

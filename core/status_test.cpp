@@ -17,6 +17,10 @@ TEST(Status, NamesRoundTrip) {
   }
   EXPECT_EQ(to_string(ChallengeType::TlsAlpn01), "tls-alpn-01");
   EXPECT_FALSE(challenge_type_from_string("http-02").has_value());
+  for (auto v : {PerspectiveVerdict::Valid, PerspectiveVerdict::Invalid,
+                 PerspectiveVerdict::TimedOut, PerspectiveVerdict::NotAwaited}) {
+    EXPECT_EQ(perspective_verdict_from_string(to_string(v)), v);
+  }
 }
 
 TEST(ProblemType, NamesMatchRfc8555) {

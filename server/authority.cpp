@@ -288,14 +288,17 @@ asio::awaitable<void> Authority::validate_and_record([[maybe_unused]] validation
                                                      storage::Challenge challenge,
                                                      std::string key_authorization) {
   try {
-    const validation::ValidationRequest req{authz.identifier, challenge.type,
-                                            challenge.token,  std::move(key_authorization),
-                                            authz.wildcard,   s_.urls.account(authz.account_id)};
+    const validation::ValidationRequest req{
+        authz.identifier,      challenge.type,
+        challenge.token,       std::move(key_authorization),
+        authz.wildcard,        s_.urls.account(authz.account_id),
+        config_.caa_identities};
     // The ticket stays held in this frame until the outcome is recorded.
     auto outcome = co_await s_.va.validate(req);
     const auto now = s_.clock.now();
-    storage::ChallengeOutcome result{challenge.id,    authz.id,        outcome.ok(), now,
-                                     outcome.problem, outcome.records, std::nullopt};
+    storage::ChallengeOutcome result{
+        challenge.id,    authz.id,        outcome.ok(), now,
+        outcome.problem, outcome.records, std::nullopt, outcome.perspectives};
     if (outcome.ok()) result.authz_expires = now + config_.valid_authz_lifetime;
     auto r = co_await s_.db.run([&] { return s_.store.complete_challenge(result); });
     if (!r) {
@@ -406,11 +409,15 @@ asio::awaitable<core::Status> Authority::recheck_stale_caa(const storage::Accoun
     for (const auto& ch : authz.challenges) {
       if (ch.status != core::ChallengeStatus::Valid) continue;
       if (ch.validated_at && now - *ch.validated_at <= config_.caa_recheck_age) break;
+      validation::ValidationRequest req{
+          authz.identifier,      ch.type, ch.token, "", authz.wildcard, account_uri,
+          config_.caa_identities};
+      req.caa_only = true;
       // Run on the validation executor, where the resolver lives.
       auto executor = s_.va.executor();
-      auto recheck = s_.va.recheck_caa(authz.identifier, authz.wildcard, account_uri, ch.type);
-      core::Status st = co_await asio::co_spawn(executor, std::move(recheck), asio::use_awaitable);
-      if (!st) co_return st;
+      auto recheck = s_.va.validate(req);
+      auto outcome = co_await asio::co_spawn(executor, std::move(recheck), asio::use_awaitable);
+      if (!outcome.ok()) co_return std::move(*outcome.problem);
       break;
     }
   }

@@ -31,6 +31,9 @@ struct AuthorityConfig {
   bool reuse_valid_authorizations = true;
   std::size_t orders_page_size = 50;
   bool terms_of_service_required = false;
+  // This CA's CAA issuer domain names (RFC 8659 §4.2); with none, only names without
+  // CAA records can be issued for.
+  std::vector<std::string> caa_identities;
   // CAA is rechecked at finalization when the validation is older than this.
   core::Seconds caa_recheck_age = std::chrono::hours(8);
   policy::Profile profile;

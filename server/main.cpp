@@ -113,7 +113,6 @@ int serve(const Overrides& o) {
   validation::ValidationConfig va_cfg;
   va_cfg.max_in_flight = cfg.validation_max_in_flight;
   va_cfg.max_pending = cfg.validation_max_pending;
-  va_cfg.caa_identities = cfg.caa_identities;
   validation::ValidationAuthority va(asio::make_strand(va_io), va_cfg, checkers, *resolver);
 
   policy::IdentifierPolicyConfig id_cfg;
@@ -133,6 +132,7 @@ int serve(const Overrides& o) {
   acfg.terms_of_service_required = !cfg.terms_of_service.empty();
   acfg.profile.default_validity = cfg.default_validity;
   acfg.profile.max_validity = cfg.max_validity;
+  acfg.caa_identities = cfg.caa_identities;
   acfg.caa_recheck_age = cfg.caa_recheck_age;
   server::NonceService nonces;
 

@@ -48,6 +48,7 @@ struct Challenge {
   std::optional<core::TimePoint> validated_at;
   std::optional<core::Error> error;
   std::vector<ValidationRecord> records;
+  std::vector<core::PerspectiveResult> perspectives;  // empty without remote perspectives
 };
 
 struct Authorization {
@@ -125,6 +126,8 @@ struct ChallengeOutcome {
   // A valid authorization's new expiry (RFC 8555 §7.1.4: valid authorizations live
   // longer than pending ones); unset keeps the current one.
   std::optional<core::TimePoint> authz_expires;
+  // With remote perspectives: how each vantage point ended.
+  std::vector<core::PerspectiveResult> perspectives;
 };
 
 }  // namespace signet::storage

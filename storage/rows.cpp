@@ -107,6 +107,14 @@ std::optional<Authorization> load_authz(Connection& db, const std::string& id) {
       c.records.push_back(
           {rs.text(0), rs.text(1), rs.text(2), rs.text(3), split(rs.text(4)), rs.text(5)});
     }
+    auto ps = db.prepare(sql::kPerspectivesByChallenge);
+    ps.bind(1, c.id.value);
+    while (ps.step()) {
+      c.perspectives.push_back({ps.text(0),
+                                core::perspective_verdict_from_string(ps.text(1))
+                                    .value_or(core::PerspectiveVerdict::Invalid),
+                                read_error(ps, 2, 3)});
+    }
   }
   return a;
 }

@@ -342,6 +342,20 @@ Changed SqliteStore::complete_challenge(const ChallengeOutcome& o) {
           .bind(8, r.address_used)
           .exec();
     }
+    seq = 0;
+    for (const auto& p : o.perspectives) {
+      auto ps = db_->prepare(sql::kInsertPerspective);
+      ps.bind(1, o.challenge_id.value)
+          .bind(2, seq++)
+          .bind(3, p.perspective)
+          .bind(4, to_string(p.verdict));
+      if (p.problem) {
+        ps.bind(5, core::problem_type_name(p.problem->type)).bind(6, p.problem->detail);
+      } else {
+        ps.bind_null(5).bind_null(6);
+      }
+      ps.exec();
+    }
     tx.commit();
     return true;
   });

@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
+
+#include "storage/sqlite_db.hpp"
+#include "storage/statements.hpp"
 
 namespace signet::storage {
 namespace {
@@ -95,16 +100,27 @@ TEST_F(StoreTest, OrderWithAuthorizationsAndChallengeLifecycle) {
                        {"192.0.2.1", "2001:db8::1"},
                        "192.0.2.1"};
   const auto valid_until = kNow + std::chrono::hours(24 * 30);
-  EXPECT_TRUE(
-      *store->complete_challenge({ch.id, authz.id, true, kNow, std::nullopt, {rec}, valid_until}));
-  EXPECT_FALSE(
-      *store->complete_challenge({ch.id, authz.id, true, kNow, std::nullopt, {}, std::nullopt}));
+  const std::vector<core::PerspectiveResult> perspectives{
+      {"primary", core::PerspectiveVerdict::Valid, std::nullopt},
+      {"eu-1", core::PerspectiveVerdict::Invalid,
+       core::make_error(core::ProblemType::Dns, "NXDOMAIN for a.example")},
+      {"us-1", core::PerspectiveVerdict::Valid, std::nullopt}};
+  EXPECT_TRUE(*store->complete_challenge(
+      {ch.id, authz.id, true, kNow, std::nullopt, {rec}, valid_until, perspectives}));
+  EXPECT_FALSE(*store->complete_challenge(
+      {ch.id, authz.id, true, kNow, std::nullopt, {}, std::nullopt, {}}));
   authz = store->authz_by_id(authz.id).value().value();
   EXPECT_EQ(authz.status, AuthzStatus::Valid);
   EXPECT_EQ(authz.expires, valid_until);
   EXPECT_EQ(authz.challenges[0].status, ChallengeStatus::Valid);
   ASSERT_EQ(authz.challenges[0].records.size(), 1u);
   EXPECT_EQ(authz.challenges[0].records[0], rec);
+  const auto& stored = authz.challenges[0].perspectives;
+  ASSERT_EQ(stored.size(), 3u);
+  EXPECT_EQ(stored[1].perspective, "eu-1");
+  EXPECT_EQ(stored[1].verdict, core::PerspectiveVerdict::Invalid);
+  EXPECT_EQ(stored[1].problem, perspectives[1].problem);
+  EXPECT_FALSE(stored[2].problem.has_value());
 
   auto valid = store->valid_authzs(a.id, {IdentifierType::Dns, "a.example"}, false, kNow);
   ASSERT_TRUE(valid);
@@ -122,7 +138,8 @@ TEST_F(StoreTest, FailedChallengeStoresProblem) {
   const auto& ch = authz.challenges[0];
   ASSERT_TRUE(*store->start_challenge(authz.id, ch.id));
   auto err = core::make_error(core::ProblemType::Connection, "refused");
-  ASSERT_TRUE(*store->complete_challenge({ch.id, authz.id, false, kNow, err, {}, std::nullopt}));
+  ASSERT_TRUE(
+      *store->complete_challenge({ch.id, authz.id, false, kNow, err, {}, std::nullopt, {}}));
   authz = store->authz_by_id(authz.id).value().value();
   EXPECT_EQ(authz.status, AuthzStatus::Invalid);
   EXPECT_EQ(authz.challenges[0].error, err);
@@ -218,6 +235,29 @@ TEST(SqliteStoreFile, SchemaPersistsAcrossReopen) {
   std::filesystem::remove(path);
   std::filesystem::remove(path.string() + "-wal");
   std::filesystem::remove(path.string() + "-shm");
+}
+
+TEST(StoreMigrations, ADatabaseFromAnEarlierVersionIsUpgradedInPlace) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("signet-migrate-" + std::to_string(::getpid()) + ".db");
+  std::filesystem::remove(path);
+  {
+    // What the first release created: schema version 1.
+    detail::Connection c(path.string());
+    c.exec_script(sql::kMigrations[0]);
+    c.set_user_version(1);
+  }
+  auto s = SqliteStore::open(path.string());
+  ASSERT_TRUE(s) << s.error().detail;
+  {
+    detail::Connection c(path.string());
+    EXPECT_EQ(c.user_version(), static_cast<int>(std::size(sql::kMigrations)));
+    auto st = c.prepare("SELECT count(*) FROM validation_perspectives");
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.integer(0), 0);
+  }
+  s->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
 }
 
 }  // namespace

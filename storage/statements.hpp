@@ -97,6 +97,18 @@ CREATE TABLE certificates (
 );
 CREATE INDEX certificates_by_key ON certificates(key_spki_sha256);
 )sql",
+    // 1 -> 2: how each vantage point ended a multi-perspective validation.
+    R"sql(
+CREATE TABLE validation_perspectives (
+  challenge_id TEXT NOT NULL REFERENCES challenges(id),
+  seq INTEGER NOT NULL,
+  perspective TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  error_type TEXT,
+  error_detail TEXT,
+  PRIMARY KEY (challenge_id, seq)
+);
+)sql",
 };
 
 // --- accounts --------------------------------------------------------------------------
@@ -166,6 +178,9 @@ inline constexpr const char* kChallengesByAuthz =
 inline constexpr const char* kRecordsByChallenge =
     "SELECT perspective, url, hostname, port, addresses_resolved, address_used "
     "FROM validation_records WHERE challenge_id = ?1 ORDER BY seq";
+inline constexpr const char* kPerspectivesByChallenge =
+    "SELECT perspective, verdict, error_type, error_detail "
+    "FROM validation_perspectives WHERE challenge_id = ?1 ORDER BY seq";
 inline constexpr const char* kDeactivateAuthz =
     "UPDATE authorizations SET status = 'deactivated' "
     "WHERE id = ?1 AND status IN ('pending', 'valid')";
@@ -183,6 +198,9 @@ inline constexpr const char* kCompleteAuthz =
 inline constexpr const char* kInsertRecord =
     "INSERT INTO validation_records (challenge_id, seq, perspective, url, hostname, port, "
     "addresses_resolved, address_used) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+inline constexpr const char* kInsertPerspective =
+    "INSERT INTO validation_perspectives (challenge_id, seq, perspective, verdict, error_type, "
+    "error_detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
 // --- certificates ---------------------------------------------------------------------------
 inline constexpr const char* kReserveSerial =

@@ -1,6 +1,6 @@
 #pragma once
-// The interface every challenge checker implements (http-01 now; dns-01 and
-// tls-alpn-01 plug in the same way), and the values that cross it.
+// The interface every challenge checker implements (http-01, dns-01, tls-alpn-01),
+// and the values that cross it.
 #include <boost/asio/awaitable.hpp>
 
 #include <optional>
@@ -21,6 +21,11 @@ struct ValidationRequest {
   std::string key_authorization;  // token "." base64url(JWK thumbprint), RFC 8555 §8.1
   bool wildcard = false;          // the order asked for "*." + identifier (CAA issuewild)
   std::string account_uri;        // the requesting account (CAA accounturi)
+  // The CA's CAA issuer domain names (RFC 8659 §4.2). Part of the request so that a
+  // remote perspective checks CAA for the CA that asks.
+  std::vector<std::string> caa_identities;
+  // CAA alone, without the challenge: the recheck before issuance.
+  bool caa_only = false;
 };
 
 // What a check saw (one record per connection attempt or redirect hop) and, when it
@@ -28,6 +33,8 @@ struct ValidationRequest {
 struct ValidationOutcome {
   std::vector<core::ValidationRecord> records;
   std::optional<core::Error> problem;
+  // With remote perspectives: how each vantage point, the primary first, ended.
+  std::vector<core::PerspectiveResult> perspectives;
   bool ok() const { return !problem.has_value(); }
 };
 

@@ -18,7 +18,7 @@ ValidationOutcome run(std::shared_ptr<testing::FakeResolver> r, const std::strin
                       const std::string& keyauth) {
   Dns01Checker checker(r);
   ValidationRequest req{
-      {core::IdentifierType::Dns, host}, core::ChallengeType::Dns01, "tok", keyauth, false, ""};
+      {core::IdentifierType::Dns, host}, core::ChallengeType::Dns01, "tok", keyauth, false, "", {}};
   asio::io_context io;
   auto fut = asio::co_spawn(io, checker.check(req), asio::use_future);
   io.run();

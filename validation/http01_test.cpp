@@ -94,8 +94,13 @@ class Http01Test : public ::testing::Test {
     auto resolver = testing::loopback_resolver();
     resolver->failing.insert("nx.test");
     auto checker = std::make_shared<Http01Checker>(cfg, resolver, AddressPolicy(allow));
-    ValidationRequest req{
-        {core::IdentifierType::Dns, host}, core::ChallengeType::Http01, token, keyauth, false, ""};
+    ValidationRequest req{{core::IdentifierType::Dns, host},
+                          core::ChallengeType::Http01,
+                          token,
+                          keyauth,
+                          false,
+                          "",
+                          {}};
     asio::io_context io;
     auto fut = asio::co_spawn(io, checker->check(req), asio::use_future);
     io.run();

@@ -127,7 +127,8 @@ ValidationOutcome run(const CertSpec& spec, bool alpn = true,
                         "tok",
                         keyauth,
                         false,
-                        ""};
+                        "",
+                        {}};
   asio::io_context io;
   auto fut = asio::co_spawn(io, checker.check(req), asio::use_future);
   io.run();

@@ -68,10 +68,12 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::validate(const Validatio
 
 asio::awaitable<ValidationOutcome> ValidationAuthority::primary(const ValidationRequest& req,
                                                                 Checker& checker) {
-  ValidationOutcome out = co_await checker.check(req);
+  ValidationOutcome out;
+  if (!req.caa_only) out = co_await checker.check(req);
   if (out.ok()) {
     // CAA after the challenge passed, as part of the same validation (RFC 8659 §3).
-    auto caa = co_await recheck_caa(req.identifier, req.wildcard, req.account_uri, req.type);
+    const CaaRequest caa_req{req.caa_identities, req.account_uri, req.type, req.wildcard};
+    auto caa = co_await check_caa(*resolver_, req.identifier, caa_req);
     if (!caa) out.problem = std::move(caa).error();
   }
   co_return out;
@@ -116,24 +118,34 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::corroborated(const Valid
     }
     const Verdict verdict = decide(q, allowed);
     if (verdict != Verdict::Undecided) {
-      std::optional<core::Error> remote_problem;
+      using core::PerspectiveVerdict;
+      out.perspectives.push_back(
+          {"primary", out.ok() ? PerspectiveVerdict::Valid : PerspectiveVerdict::Invalid,
+           out.problem});
+      std::optional<core::Error> remote_problem;  // the first remote failure, to report
       for (std::size_t i = 0; i < remotes_.size(); ++i) {
         const auto& name = remotes_[i]->name();
         const auto& r = shared->results[i];
+        core::PerspectiveResult result{name, PerspectiveVerdict::NotAwaited, std::nullopt};
         if (r) {
           for (auto rec : r->records) {
             rec.perspective = name;
             out.records.push_back(std::move(rec));
           }
+          result.verdict = r->ok() ? PerspectiveVerdict::Valid : PerspectiveVerdict::Invalid;
+          result.problem = r->problem;
+        } else if (timed_out) {
+          result.verdict = PerspectiveVerdict::TimedOut;
+          result.problem = core::make_error(
+              core::ProblemType::Connection,
+              "no answer within " + std::to_string(config_.remote_timeout.count()) + " ms");
         }
-        if (remote_problem || (r && r->ok()) || (!r && !timed_out)) continue;
-        remote_problem =
-            r ? *r->problem
-              : core::make_error(
-                    core::ProblemType::Connection,
-                    "no answer within " + std::to_string(config_.remote_timeout.count()) + " ms");
-        remote_problem->detail =
-            "during corroboration from " + name + ": " + remote_problem->detail;
+        if (!remote_problem && result.problem) {
+          remote_problem = *result.problem;
+          remote_problem->detail =
+              "during corroboration from " + name + ": " + result.problem->detail;
+        }
+        out.perspectives.push_back(std::move(result));
       }
       if (verdict == Verdict::Fail && out.ok()) out.problem = std::move(remote_problem);
       co_return out;
@@ -142,14 +154,6 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::corroborated(const Valid
     boost::system::error_code ec;
     co_await shared->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
-}
-
-asio::awaitable<core::Status> ValidationAuthority::recheck_caa(const core::Identifier& id,
-                                                               bool wildcard,
-                                                               const std::string& account_uri,
-                                                               core::ChallengeType method) {
-  const CaaRequest request{config_.caa_identities, account_uri, method, wildcard};
-  co_return co_await check_caa(*resolver_, id, request);
 }
 
 }  // namespace signet::validation

@@ -1,7 +1,7 @@
 #pragma once
-// The validation authority: runs challenge checks on its own executor with a bounded
-// queue and a cap on checks in flight. It reports outcomes; it never writes storage.
-// Multi-perspective corroboration (remote vantage agents) plugs in here later.
+// The validation authority: runs challenge checks and CAA on its own executor with a
+// bounded queue and a cap on checks in flight, here and at every remote perspective.
+// It reports outcomes; it never writes storage.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,9 +19,6 @@
 namespace signet::validation {
 
 struct ValidationConfig {
-  // This CA's CAA issuer domain names (RFC 8659 §4.2). CAA is checked with every
-  // validation; with none configured, only names without CAA records can be issued for.
-  std::vector<std::string> caa_identities;
   // Remote perspectives: how many may disagree (default: BR 3.2.2.9, see quorum.hpp),
   // and how long to wait for them after the primary finished.
   std::optional<std::size_t> max_remote_failures;
@@ -63,17 +60,11 @@ class ValidationAuthority {
   // clear overload error and stores nothing). Thread-safe.
   std::optional<Ticket> admit();
 
-  // Runs the check for req once a slot is free, then CAA for the identifier, here and
-  // at every remote perspective at once; the outcome follows the quorum rule. Must be
-  // awaited on executor(), by a caller that holds the request's Ticket until this
-  // returns.
+  // Runs the check for req once a slot is free, then CAA for the identifier (CAA only
+  // for req.caa_only), here and at every remote perspective at once; the outcome
+  // follows the quorum rule. Must be awaited on executor(), by a caller that holds the
+  // request's Ticket until this returns.
   boost::asio::awaitable<ValidationOutcome> validate(const ValidationRequest& req);
-
-  // CAA alone, for the recheck at finalization (RFC 8659: the check must be recent).
-  // Must be awaited on executor().
-  boost::asio::awaitable<core::Status> recheck_caa(const core::Identifier& id, bool wildcard,
-                                                   const std::string& account_uri,
-                                                   core::ChallengeType method);
 
  private:
   boost::asio::awaitable<ValidationOutcome> primary(const ValidationRequest& req, Checker& checker);

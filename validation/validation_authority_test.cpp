@@ -53,17 +53,20 @@ class FakeRemote : public RemotePerspective {
   std::chrono::milliseconds delay_;
 };
 
-ValidationOutcome run(bool primary_ok, std::vector<std::shared_ptr<RemotePerspective>> remotes,
-                      std::chrono::milliseconds remote_timeout = 5000ms) {
+const ValidationRequest kRequest{
+    {core::IdentifierType::Dns, "x.test"}, core::ChallengeType::Http01, "t", "t.k", false, "", {}};
+
+ValidationOutcome run(
+    bool primary_ok, std::vector<std::shared_ptr<RemotePerspective>> remotes,
+    std::chrono::milliseconds remote_timeout = 5000ms, const ValidationRequest& req = kRequest,
+    std::shared_ptr<testing::FakeResolver> resolver = std::make_shared<testing::FakeResolver>()) {
   asio::io_context io;
   ValidationConfig cfg;
   cfg.remote_timeout = remote_timeout;
   ValidationAuthority va(
       io.get_executor(), cfg,
       {{core::ChallengeType::Http01, std::make_shared<FixedChecker>(primary_ok)}},
-      std::make_shared<testing::FakeResolver>(), std::move(remotes));
-  const ValidationRequest req{
-      {core::IdentifierType::Dns, "x.test"}, core::ChallengeType::Http01, "t", "t.k", false, ""};
+      std::move(resolver), std::move(remotes));
   auto fut = asio::co_spawn(io, va.validate(req), asio::use_future);
   // Run until the outcome is decided; late remotes may still be pending then.
   for (int i = 0; i < 1000 && fut.wait_for(0s) != std::future_status::ready; ++i)
@@ -75,6 +78,36 @@ std::vector<std::string> perspectives(const ValidationOutcome& o) {
   std::vector<std::string> out;
   for (const auto& r : o.records) out.push_back(r.perspective);
   return out;
+}
+
+// "name=verdict" for each perspective, the primary first.
+std::vector<std::string> verdicts(const ValidationOutcome& o) {
+  std::vector<std::string> out;
+  for (const auto& p : o.perspectives)
+    out.push_back(p.perspective + "=" + std::string(to_string(p.verdict)));
+  return out;
+}
+
+TEST(ValidationAuthority, ChecksCaaForTheIssuerNamesInTheRequest) {
+  auto resolver = std::make_shared<testing::FakeResolver>();
+  resolver->caa["x.test"] = {{false, "issue", "ca.example"}};
+  ValidationRequest req = kRequest;
+  EXPECT_FALSE(run(true, {}, 5000ms, req, resolver).ok());
+  req.caa_identities = {"ca.example"};
+  EXPECT_TRUE(run(true, {}, 5000ms, req, resolver).ok());
+}
+
+TEST(ValidationAuthority, CaaOnlySkipsTheChallenge) {
+  auto resolver = std::make_shared<testing::FakeResolver>();
+  resolver->caa["x.test"] = {{false, "issue", "other.example"}};
+  ValidationRequest req = kRequest;
+  req.caa_only = true;
+  // The checker would fail; CAA alone decides, and refuses.
+  auto o = run(false, {}, 5000ms, req, resolver);
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.problem->type, ProblemType::Caa);
+  resolver->caa.clear();
+  EXPECT_TRUE(run(false, {}, 5000ms, req, resolver).ok());
 }
 
 TEST(MultiPerspective, AllAgree) {
@@ -91,6 +124,9 @@ TEST(MultiPerspective, OneDisagreementIsTolerated) {
                 std::make_shared<FakeRemote>("ap", true)});
   EXPECT_TRUE(o.ok());
   EXPECT_EQ(perspectives(o), (std::vector<std::string>{"primary", "eu", "us", "ap"}));
+  EXPECT_EQ(verdicts(o),
+            (std::vector<std::string>{"primary=valid", "eu=valid", "us=invalid", "ap=valid"}));
+  EXPECT_EQ(o.perspectives[2].problem->detail, "us saw the wrong answer");
 }
 
 TEST(MultiPerspective, TwoDisagreementsFailNamingTheAgent) {
@@ -116,6 +152,8 @@ TEST(MultiPerspective, ASilentAgentCostsAtMostTheTimeout) {
                 std::make_shared<FakeRemote>("dead", true, 60s)},
                60s);
   EXPECT_TRUE(o.ok());
+  EXPECT_EQ(verdicts(o),
+            (std::vector<std::string>{"primary=valid", "eu=valid", "us=valid", "dead=notAwaited"}));
   // One failed and one silent: at the timeout the silent one counts as failed.
   auto f = run(true,
                {std::make_shared<FakeRemote>("eu", false), std::make_shared<FakeRemote>("us", true),
@@ -124,6 +162,8 @@ TEST(MultiPerspective, ASilentAgentCostsAtMostTheTimeout) {
   ASSERT_FALSE(f.ok());
   EXPECT_NE(f.problem->detail.find("during corroboration from eu"), std::string::npos)
       << f.problem->detail;
+  EXPECT_EQ(verdicts(f),
+            (std::vector<std::string>{"primary=valid", "eu=invalid", "us=valid", "dead=timedOut"}));
 }
 
 TEST(MultiPerspective, OneRemoteAllowsNoFailure) {

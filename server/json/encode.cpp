@@ -88,6 +88,24 @@ void challenge_body(Writer& w, const Urls& urls, const core::AuthzId& authz,
     }
     w.EndArray();
   }
+  // An extension: how each vantage point ended a multi-perspective validation.
+  if (!c.perspectives.empty()) {
+    key(w, "perspectives");
+    w.StartArray();
+    for (const auto& p : c.perspectives) {
+      w.StartObject();
+      kv(w, "name", p.perspective);
+      kv(w, "verdict", to_string(p.verdict));
+      if (p.problem) {
+        key(w, "error");
+        w.StartObject();
+        problem_body(w, *p.problem, 0);
+        w.EndObject();
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+  }
   w.EndObject();
 }
 

@@ -71,5 +71,25 @@ TEST(Problem, StatusesAndSubproblems) {
   EXPECT_EQ(internal.body.find("secret"), std::string::npos);
 }
 
+TEST(Encode, ChallengeShowsEachPerspective) {
+  storage::Challenge c;
+  c.id = {"ch1"};
+  c.type = core::ChallengeType::Dns01;
+  c.status = core::ChallengeStatus::Valid;
+  c.token = "tok";
+  auto body = encode_challenge(Urls("https://ca.test"), {"az1"}, c);
+  EXPECT_EQ(body.find("perspectives"), std::string::npos);  // single perspective: none
+  c.perspectives = {{"primary", core::PerspectiveVerdict::Valid, std::nullopt},
+                    {"eu-1", core::PerspectiveVerdict::Invalid,
+                     core::make_error(ProblemType::Unauthorized, "no TXT record")}};
+  body = encode_challenge(Urls("https://ca.test"), {"az1"}, c);
+  EXPECT_NE(
+      body.find("\"perspectives\":[{\"name\":\"primary\",\"verdict\":\"valid\"},"
+                "{\"name\":\"eu-1\",\"verdict\":\"invalid\",\"error\":{\"type\":"
+                "\"urn:ietf:params:acme:error:unauthorized\",\"detail\":\"no TXT record\"}}]"),
+      std::string::npos)
+      << body;
+}
+
 }  // namespace
 }  // namespace signet::server::json
