@@ -1,60 +1,13 @@
 #include "server/json/encode.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include "server/json/writer.hpp"
 
 #include <ctime>
 
 namespace signet::server::json {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void str(Writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-void key(Writer& w, std::string_view k) {
-  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
-}
-void kv(Writer& w, std::string_view k, std::string_view v) {
-  key(w, k);
-  str(w, v);
-}
-
-void identifier(Writer& w, const core::Identifier& id) {
-  w.StartObject();
-  kv(w, "type", to_string(id.type));
-  kv(w, "value", id.value);
-  w.EndObject();
-}
-
-void problem_body(Writer& w, const core::Error& e, int status) {
-  kv(w, "type", "urn:ietf:params:acme:error:" + std::string(core::problem_type_name(e.type)));
-  kv(w, "detail", e.detail);
-  if (status != 0) {
-    key(w, "status");
-    w.Int(status);
-  }
-  if (!e.subproblems.empty()) {
-    key(w, "subproblems");
-    w.StartArray();
-    for (const auto& s : e.subproblems) {
-      w.StartObject();
-      kv(w, "type", "urn:ietf:params:acme:error:" + std::string(core::problem_type_name(s.type)));
-      kv(w, "detail", s.detail);
-      if (s.identifier) {
-        key(w, "identifier");
-        identifier(w, *s.identifier);
-      }
-      w.EndObject();
-    }
-    w.EndArray();
-  }
-}
-
-std::string done(const rapidjson::StringBuffer& b) {
-  return std::string(b.GetString(), b.GetSize());
-}
+using namespace detail;
 
 void challenge_body(Writer& w, const Urls& urls, const core::AuthzId& authz,
                     const storage::Challenge& c) {
@@ -70,24 +23,7 @@ void challenge_body(Writer& w, const Urls& urls, const core::AuthzId& authz,
     problem_body(w, *c.error, 0);
     w.EndObject();
   }
-  if (!c.records.empty()) {
-    key(w, "validationRecord");
-    w.StartArray();
-    for (const auto& r : c.records) {
-      w.StartObject();
-      kv(w, "url", r.url);
-      kv(w, "hostname", r.hostname);
-      kv(w, "port", r.port);
-      key(w, "addressesResolved");
-      w.StartArray();
-      for (const auto& a : r.addresses_resolved) str(w, a);
-      w.EndArray();
-      if (!r.address_used.empty()) kv(w, "addressUsed", r.address_used);
-      if (r.perspective != "primary") kv(w, "perspective", r.perspective);
-      w.EndObject();
-    }
-    w.EndArray();
-  }
+  if (!c.records.empty()) validation_records(w, c.records);
   // An extension: how each vantage point ended a multi-perspective validation.
   if (!c.perspectives.empty()) {
     key(w, "perspectives");

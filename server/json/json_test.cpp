@@ -2,6 +2,7 @@
 
 #include "server/json/decode.hpp"
 #include "server/json/encode.hpp"
+#include "server/json/vantage.hpp"
 #include "server/problem.hpp"
 
 namespace signet::server::json {
@@ -89,6 +90,72 @@ TEST(Encode, ChallengeShowsEachPerspective) {
                 "\"urn:ietf:params:acme:error:unauthorized\",\"detail\":\"no TXT record\"}}]"),
       std::string::npos)
       << body;
+}
+
+TEST(Vantage, RequestRoundTrips) {
+  validation::ValidationRequest r{{core::IdentifierType::Ip, "192.0.2.7"},
+                                  core::ChallengeType::TlsAlpn01,
+                                  "tok",
+                                  "tok.thumb",
+                                  false,
+                                  "https://ca.test/acme/acct/1",
+                                  {"ca.test", "ca2.test"}};
+  auto back = decode_validation_request(encode_validation_request(r));
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_EQ(back->identifier, r.identifier);
+  EXPECT_EQ(back->type, r.type);
+  EXPECT_EQ(back->token, "tok");
+  EXPECT_EQ(back->key_authorization, "tok.thumb");
+  EXPECT_EQ(back->account_uri, r.account_uri);
+  EXPECT_EQ(back->caa_identities, r.caa_identities);
+  EXPECT_FALSE(back->caa_only);
+
+  r.caa_only = true;
+  r.wildcard = true;
+  r.token.clear();
+  r.key_authorization.clear();
+  back = decode_validation_request(encode_validation_request(r));
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_TRUE(back->caa_only && back->wildcard);
+}
+
+TEST(Vantage, RequestIsCheckedStrictly) {
+  for (const char* bad : {
+           R"({"challenge":"http-01","token":"t","keyAuthorization":"t.k"})",
+           R"({"identifier":{"type":"email","value":"a@b"},"challenge":"http-01","token":"t",)"
+           R"("keyAuthorization":"t.k"})",
+           R"({"identifier":{"type":"dns","value":"a.test"},"challenge":"http-02","token":"t",)"
+           R"("keyAuthorization":"t.k"})",
+           R"({"identifier":{"type":"dns","value":"a.test"},"challenge":"http-01"})",
+           R"({"identifier":{"type":"dns","value":"a.test"},"challenge":"http-01","token":"t",)"
+           R"("keyAuthorization":"t.k","wildcard":"yes"})",
+           R"([1])",
+       }) {
+    auto r = decode_validation_request(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().type, ProblemType::Malformed);
+  }
+}
+
+TEST(Vantage, OutcomeRoundTrips) {
+  validation::ValidationOutcome o;
+  o.records.push_back({"primary", "http://a.test/x", "a.test", "80", {"192.0.2.1"}, "192.0.2.1"});
+  auto back = decode_validation_outcome(encode_validation_outcome(o));
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_TRUE(back->ok());
+  EXPECT_EQ(back->records, o.records);
+
+  o.problem = core::make_error(ProblemType::Caa, "CAA record for a.test refuses");
+  o.problem->subproblems.push_back(
+      {ProblemType::Dns, "SERVFAIL", core::Identifier{core::IdentifierType::Dns, "a.test"}});
+  back = decode_validation_outcome(encode_validation_outcome(o));
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_EQ(back->problem, o.problem);
+
+  EXPECT_FALSE(decode_validation_outcome(R"({"status":"invalid"})"));
+  EXPECT_FALSE(decode_validation_outcome(R"({"status":"maybe"})"));
+  EXPECT_FALSE(decode_validation_outcome(
+      R"({"status":"invalid","error":{"type":"urn:example:other","detail":"x"}})"));
 }
 
 }  // namespace
