@@ -208,15 +208,17 @@ core::Result<IssuedCertificate> CertificateAuthority::issue_leaf(const LeafReque
   X509_set_pubkey(cert.get(), req.public_key.get());
   X509* iss = s_->intermediate.get();
   const bool rsa = EVP_PKEY_get_base_id(req.public_key.get()) == EVP_PKEY_RSA;
-  const bool ok = detail::add_ext(cert.get(), iss, NID_basic_constraints, "critical,CA:FALSE") &&
-                  detail::add_ext(cert.get(), iss, NID_key_usage,
-                                  rsa ? "critical,digitalSignature,keyEncipherment"
-                                      : "critical,digitalSignature") &&
-                  detail::add_ext(cert.get(), iss, NID_ext_key_usage, "serverAuth") &&
-                  detail::add_ext(cert.get(), iss, NID_subject_key_identifier, "hash") &&
-                  detail::add_ext(cert.get(), iss, NID_authority_key_identifier, "keyid:always") &&
-                  detail::add_san(cert.get(), req.identifiers) &&
-                  detail::sign(cert.get(), s_->intermediate_key.get());
+  const bool ok =
+      detail::add_ext(cert.get(), iss, NID_basic_constraints, "critical,CA:FALSE") &&
+      detail::add_ext(
+          cert.get(), iss, NID_key_usage,
+          rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature") &&
+      detail::add_ext(cert.get(), iss, NID_ext_key_usage,
+                      req.purpose == KeyPurpose::TlsServer ? "serverAuth" : "clientAuth") &&
+      detail::add_ext(cert.get(), iss, NID_subject_key_identifier, "hash") &&
+      detail::add_ext(cert.get(), iss, NID_authority_key_identifier, "keyid:always") &&
+      detail::add_san(cert.get(), req.identifiers) &&
+      detail::sign(cert.get(), s_->intermediate_key.get());
   if (!ok) return core::internal_error("building leaf certificate: " + core::ossl::last_error());
 
   unsigned char* der = nullptr;
@@ -233,8 +235,33 @@ core::Result<IssuedCertificate> CertificateAuthority::issue_leaf(const LeafReque
 
 core::Result<TlsCredentials> CertificateAuthority::server_credentials(
     const std::vector<core::Identifier>& names) const {
+  return kept_credentials("server", names, KeyPurpose::TlsServer);
+}
+
+core::Result<TlsCredentials> CertificateAuthority::client_credentials(
+    const std::vector<core::Identifier>& names) const {
+  return kept_credentials("client", names, KeyPurpose::TlsClient);
+}
+
+core::Result<TlsCredentials> CertificateAuthority::issue_credentials(
+    const std::vector<core::Identifier>& names, KeyPurpose purpose) const {
+  Pkey k(EVP_EC_gen("P-256"));
+  if (!k) return core::internal_error("TLS key generation failed");
+  const auto now = s_->clock.now();
+  LeafRequest req{core::ossl::SharedPkey(EVP_PKEY_dup(k.get()), EVP_PKEY_free),
+                  names,
+                  {now - std::chrono::hours(1), now + kServerCertValidity},
+                  random_serial(),
+                  purpose};
+  auto issued = issue_leaf(req);
+  if (!issued) return std::move(issued).error();
+  return TlsCredentials{issued->chain_pem, detail::key_to_pem(k.get())};
+}
+
+core::Result<TlsCredentials> CertificateAuthority::kept_credentials(
+    const std::string& stem, const std::vector<core::Identifier>& names, KeyPurpose purpose) const {
   const fs::path tls = s_->dir / "tls";
-  const fs::path cert_path = tls / "server.pem", key_path = tls / "server-key.pem";
+  const fs::path cert_path = tls / (stem + ".pem"), key_path = tls / (stem + "-key.pem");
   std::error_code ec;
   fs::create_directories(tls, ec);
   if (ec) return core::internal_error("cannot create " + tls.string() + ": " + ec.message());
@@ -260,18 +287,10 @@ core::Result<TlsCredentials> CertificateAuthority::server_credentials(
       }
     }
   }
-  Pkey k(EVP_EC_gen("P-256"));
-  if (!k) return core::internal_error("server key generation failed");
-  const auto now = s_->clock.now();
-  LeafRequest req{core::ossl::SharedPkey(EVP_PKEY_dup(k.get()), EVP_PKEY_free),
-                  names,
-                  {now - std::chrono::hours(1), now + kServerCertValidity},
-                  random_serial()};
-  auto issued = issue_leaf(req);
-  if (!issued) return std::move(issued).error();
-  TlsCredentials creds{issued->chain_pem, detail::key_to_pem(k.get())};
-  if (auto st = write_file(key_path, creds.key_pem, 0600); !st) return std::move(st).error();
-  if (auto st = write_file(cert_path, creds.chain_pem, 0644); !st) return std::move(st).error();
+  auto creds = issue_credentials(names, purpose);
+  if (!creds) return creds;
+  if (auto st = write_file(key_path, creds->key_pem, 0600); !st) return std::move(st).error();
+  if (auto st = write_file(cert_path, creds->chain_pem, 0644); !st) return std::move(st).error();
   return creds;
 }
 

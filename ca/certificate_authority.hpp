@@ -15,11 +15,17 @@
 
 namespace signet::ca {
 
+// The extended key usage of a leaf. ACME certificates are for TLS servers only; the
+// client usage is kept for Signet's own connections to its vantage agents, so that no
+// certificate a subscriber holds can pass as Signet's.
+enum class KeyPurpose { TlsServer, TlsClient };
+
 struct LeafRequest {
   core::ossl::SharedPkey public_key;
   std::vector<core::Identifier> identifiers;  // SANs in this order; the first may be the CN
   policy::Validity validity;
   std::string serial;  // hex, from random_serial()
+  KeyPurpose purpose = KeyPurpose::TlsServer;
 };
 
 struct IssuedCertificate {
@@ -47,6 +53,12 @@ class CertificateAuthority {
   // A key and certificate for Signet's own HTTPS listener, kept in dir/tls and
   // renewed when missing, for other names, or within 30 days of expiry.
   core::Result<TlsCredentials> server_credentials(const std::vector<core::Identifier>& names) const;
+  // Signet's client certificate for its vantage agents (TLS client usage only), kept
+  // and renewed the same way.
+  core::Result<TlsCredentials> client_credentials(const std::vector<core::Identifier>& names) const;
+  // A fresh key and certificate, not kept: for a vantage agent's listener.
+  core::Result<TlsCredentials> issue_credentials(const std::vector<core::Identifier>& names,
+                                                 KeyPurpose purpose) const;
 
   const std::string& root_pem() const;
   const std::string& intermediate_pem() const;
@@ -56,6 +68,9 @@ class CertificateAuthority {
   static std::string random_serial();
 
  private:
+  core::Result<TlsCredentials> kept_credentials(const std::string& stem,
+                                                const std::vector<core::Identifier>& names,
+                                                KeyPurpose purpose) const;
   struct State;
   explicit CertificateAuthority(std::unique_ptr<State> s);
   std::unique_ptr<State> s_;

@@ -108,6 +108,30 @@ TEST_F(CaTest, ServerCredentialsAreReusedWhileValid) {
   EXPECT_NE(a->chain_pem, c->chain_pem);
 }
 
+TEST_F(CaTest, ClientAndServerCredentialsCarryOnlyTheirOwnUsage) {
+  std::vector<Identifier> names{{IdentifierType::Dns, "ca.internal"}};
+  auto client = ca->client_credentials(names);
+  auto server = ca->server_credentials(names);
+  ASSERT_TRUE(client && server);
+  EXPECT_NE(client->chain_pem, server->chain_pem);
+  EXPECT_EQ(ca->client_credentials(names)->chain_pem, client->chain_pem);  // kept
+  EXPECT_TRUE(fs::exists(dir / "tls" / "client-key.pem"));
+  auto agent = ca->issue_credentials(names, KeyPurpose::TlsServer);
+  ASSERT_TRUE(agent);
+  EXPECT_NE(agent->chain_pem, server->chain_pem);  // fresh each time
+
+  auto purpose_ok = [](const std::string& pem, int purpose) {
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    core::ossl::X509Ptr cert(PEM_read_bio_X509(bio, nullptr, nullptr, nullptr));
+    BIO_free(bio);
+    return X509_check_purpose(cert.get(), purpose, 0) == 1;
+  };
+  EXPECT_TRUE(purpose_ok(client->chain_pem, X509_PURPOSE_SSL_CLIENT));
+  EXPECT_FALSE(purpose_ok(client->chain_pem, X509_PURPOSE_SSL_SERVER));
+  EXPECT_TRUE(purpose_ok(server->chain_pem, X509_PURPOSE_SSL_SERVER));
+  EXPECT_FALSE(purpose_ok(server->chain_pem, X509_PURPOSE_SSL_CLIENT));
+}
+
 TEST(Serial, RandomSerialsAre128Bits) {
   auto a = CertificateAuthority::random_serial();
   EXPECT_EQ(a.size(), 32u);
