@@ -69,6 +69,12 @@ class Section {
     out = std::chrono::duration_cast<std::chrono::duration<Rep, Period>>(
         std::chrono::seconds(n * unit_seconds));
   }
+  // The raw value of key, for structured values; nullptr when absent.
+  const Table* raw(const std::string& key) {
+    seen_.insert(key);
+    if (!table_ || !table_->contains(key)) return nullptr;
+    return &table_->at(key);
+  }
   template <class T>
   void get_count(const std::string& key, T& out) {
     int64_t n = -1;
@@ -103,6 +109,28 @@ bool valid_cidr(const std::string& s) {
   if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos)
     return false;
   return std::stoi(p) <= (addr.find(':') != std::string::npos ? 128 : 32);
+}
+
+// [[validation.perspectives]]: tables of name, url and region.
+void read_perspectives(const Table& list, std::vector<Perspective>& out,
+                       std::vector<std::string>& errors) {
+  if (!list.is_array()) {
+    errors.push_back("[validation] perspectives must be an array of tables");
+    return;
+  }
+  for (const auto& item : list.as_array()) {
+    if (!item.is_table()) {
+      errors.push_back("[validation] perspectives must be an array of tables");
+      return;
+    }
+    toml::value wrapper(toml::table{{"validation.perspectives", item}});
+    Section s(wrapper, "validation.perspectives", errors);
+    Perspective p;
+    s.get("name", p.name);
+    s.get("url", p.url);
+    s.get("region", p.region);
+    out.push_back(std::move(p));
+  }
 }
 
 }  // namespace
@@ -170,6 +198,15 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     s.get_count("max_in_flight", c.validation_max_in_flight);
     s.get_count("max_pending", c.validation_max_pending);
     s.get_duration("caa_recheck_hours", c.caa_recheck_age, 3600);
+    s.get_duration("remote_timeout_seconds", c.remote_timeout, 1);
+    std::optional<int64_t> failures;
+    s.get_opt("max_remote_failures", failures);
+    if (failures && (*failures < 0 || *failures > 1000)) {
+      errors.push_back("[validation] max_remote_failures must be 0-1000");
+    } else if (failures) {
+      c.max_remote_failures = static_cast<std::size_t>(*failures);
+    }
+    if (const Table* list = s.raw("perspectives")) read_perspectives(*list, c.perspectives, errors);
   }
   {
     Section s(root, "orders", errors);
@@ -220,6 +257,24 @@ core::Status validate(const Config& c) {
   }
   if (c.default_validity > c.max_validity) return bad("validity_days exceeds max_validity_days");
   if (c.threads < 0 || c.threads > 256) return bad("threads must be 0-256");
+  std::set<std::string> names;
+  for (const auto& p : c.perspectives) {
+    if (p.name.empty() || p.name.size() > 64 ||
+        p.name.find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+            std::string::npos) {
+      return bad("perspective name \"" + p.name +
+                 "\" must be 1-64 letters, digits, '.', '_' or '-'");
+    }
+    if (p.name == "primary") return bad("\"primary\" names this server, not a perspective");
+    if (!names.insert(p.name).second) return bad("perspective \"" + p.name + "\" appears twice");
+    if (!p.url.starts_with("https://")) {
+      return bad("perspective \"" + p.name + "\": url must start with https://");
+    }
+  }
+  if (c.max_remote_failures && *c.max_remote_failures > c.perspectives.size()) {
+    return bad("max_remote_failures exceeds the number of perspectives");
+  }
   return {};
 }
 

@@ -13,6 +13,13 @@
 
 namespace signet::config {
 
+// A remote vantage agent (`signet vantage`) that corroborates every validation.
+struct Perspective {
+  std::string name;    // letters, digits, '.', '_', '-'; shown in records and errors
+  std::string url;     // https://HOST[:PORT]
+  std::string region;  // a label for operators
+};
+
 struct Config {
   // [server]
   std::string listen = "127.0.0.1:14000";
@@ -36,6 +43,11 @@ struct Config {
   std::size_t validation_max_in_flight = 64;
   std::size_t validation_max_pending = 4096;
   std::chrono::seconds caa_recheck_age = std::chrono::hours(8);
+  // [[validation.perspectives]], and how many of them may disagree (default: CA/B
+  // Forum BR 3.2.2.9) and how long they are waited for.
+  std::vector<Perspective> perspectives;
+  std::optional<std::size_t> max_remote_failures;
+  std::chrono::seconds remote_timeout{15};
 
   // [orders]
   std::chrono::seconds order_lifetime = std::chrono::hours(24 * 7);

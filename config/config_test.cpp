@@ -67,6 +67,58 @@ TEST(Config, RefusesUnknownKeysAndBadValues) {
   EXPECT_FALSE(validate(bad));
 }
 
+TEST(Config, LoadsRemotePerspectives) {
+  auto p = write(R"(
+[validation]
+remote_timeout_seconds = 4
+max_remote_failures = 0
+[[validation.perspectives]]
+name = "eu-1"
+url = "https://127.0.0.1:14101"
+region = "eu-west"
+[[validation.perspectives]]
+name = "us-1"
+url = "https://vantage-us.internal:14100"
+)");
+  auto c = load_file(p);
+  ASSERT_TRUE(c) << c.error().detail;
+  ASSERT_EQ(c->perspectives.size(), 2u);
+  EXPECT_EQ(c->perspectives[0].name, "eu-1");
+  EXPECT_EQ(c->perspectives[0].region, "eu-west");
+  EXPECT_EQ(c->perspectives[1].url, "https://vantage-us.internal:14100");
+  EXPECT_EQ(c->remote_timeout, std::chrono::seconds(4));
+  EXPECT_EQ(c->max_remote_failures, 0u);
+  EXPECT_TRUE(validate(*c));
+  std::filesystem::remove(p);
+
+  auto typo = write(R"(
+[[validation.perspectives]]
+name = "a"
+url = "https://x"
+regoin = "r"
+)");
+  auto t = load_file(typo);
+  ASSERT_FALSE(t);
+  EXPECT_NE(t.error().detail.find("unknown key \"regoin\" in [validation.perspectives]"),
+            std::string::npos)
+      << t.error().detail;
+  std::filesystem::remove(typo);
+
+  for (auto [name, url] : std::vector<std::pair<std::string, std::string>>{
+           {"primary", "https://x"}, {"", "https://x"}, {"a b", "https://x"}, {"a", "http://x"}}) {
+    Config bad;
+    bad.perspectives = {{name, url, ""}};
+    EXPECT_FALSE(validate(bad)) << name << " " << url;
+  }
+  Config twice;
+  twice.perspectives = {{"a", "https://x", ""}, {"a", "https://y", ""}};
+  EXPECT_FALSE(validate(twice));
+  Config too_many;
+  too_many.perspectives = {{"a", "https://x", ""}};
+  too_many.max_remote_failures = 2;
+  EXPECT_FALSE(validate(too_many));
+}
+
 TEST(Config, SplitsHostAndPort) {
   EXPECT_EQ(split_host_port("[::1]:53")->first, "::1");
   EXPECT_EQ(split_host_port("127.0.0.1:8053")->second, 8053);
@@ -88,6 +140,8 @@ TEST(Config, ShippedExampleLoadsAndEqualsDefaults) {
   EXPECT_EQ(c->order_lifetime, d.order_lifetime);
   EXPECT_EQ(c->max_validity, d.max_validity);
   EXPECT_EQ(c->validation_max_pending, d.validation_max_pending);
+  EXPECT_EQ(c->remote_timeout, d.remote_timeout);
+  EXPECT_TRUE(c->perspectives.empty());
   EXPECT_TRUE(validate(*c));
 }
 

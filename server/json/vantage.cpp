@@ -160,4 +160,12 @@ core::Result<validation::ValidationOutcome> decode_validation_outcome(std::strin
   return out;
 }
 
+std::optional<core::Error> decode_problem(std::string_view body) {
+  auto doc = parse_strict(body);
+  if (!doc) return std::nullopt;
+  auto problem = read_problem(*doc);
+  if (!problem) return std::nullopt;
+  return std::move(problem->error);
+}
+
 }  // namespace signet::server::json

@@ -21,5 +21,7 @@ core::Result<validation::ValidationRequest> decode_validation_request(std::strin
 
 std::string encode_validation_outcome(const validation::ValidationOutcome& o);
 core::Result<validation::ValidationOutcome> decode_validation_outcome(std::string_view body);
+// The problem document an agent refused a request with; nullopt if it is not one.
+std::optional<core::Error> decode_problem(std::string_view body);
 
 }  // namespace signet::server::json
