@@ -1,14 +1,9 @@
 #include "ca/certificate_authority.hpp"
 
-#include <fcntl.h>
 #include <openssl/rand.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <fstream>
-#include <sstream>
 
 #include "ca/x509.hpp"
+#include "core/files.hpp"
 #include "policy/csr.hpp"
 #include "policy/key_policy.hpp"
 
@@ -40,37 +35,6 @@ std::string unhex(const std::string& text) {
     out += static_cast<char>(std::stoi(text.substr(i, 2), nullptr, 16));
   }
   return out;
-}
-
-core::Result<std::string> read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return core::internal_error("cannot read " + p.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Writes via a temporary file and rename, so a crash never leaves half a key.
-core::Status write_file(const fs::path& p, const std::string& data, mode_t mode) {
-  const fs::path tmp = p.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return core::internal_error("cannot write " + tmp.string());
-  ::fchmod(fd, mode);
-  std::size_t off = 0;
-  while (off < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n <= 0) {
-      ::close(fd);
-      return core::internal_error("short write to " + tmp.string());
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  ::fsync(fd);
-  ::close(fd);
-  std::error_code ec;
-  fs::rename(tmp, p, ec);
-  if (ec) return core::internal_error("cannot rename " + tmp.string() + ": " + ec.message());
-  return {};
 }
 
 core::Result<X509Ptr> make_ca_cert(EVP_PKEY* subject_key, const std::string& cn, X509* issuer,
@@ -147,18 +111,18 @@ core::Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::open(
     auto inter = make_ca_cert(ik.get(), "Signet Intermediate CA " + suffix, root->get(), rk.get(),
                               now, kIntermediateValidity, false);
     if (!inter) return std::move(inter).error();
-    for (auto st : {write_file(root_key, detail::key_to_pem(rk.get()), 0600),
-                    write_file(int_key, detail::key_to_pem(ik.get()), 0600),
-                    write_file(int_cert, detail::to_pem(inter->get()), 0644),
-                    write_file(root_cert, detail::to_pem(root->get()), 0644)}) {
+    for (auto st : {core::write_file(root_key, detail::key_to_pem(rk.get()), 0600),
+                    core::write_file(int_key, detail::key_to_pem(ik.get()), 0600),
+                    core::write_file(int_cert, detail::to_pem(inter->get()), 0644),
+                    core::write_file(root_cert, detail::to_pem(root->get()), 0644)}) {
       if (!st) return std::move(st).error();
     }
   }
 
   auto s = std::make_unique<State>(State{clock, dir, nullptr, nullptr, nullptr, {}, {}});
-  auto rp = read_file(root_cert);
-  auto ip = read_file(int_cert);
-  auto ikp = read_file(int_key);
+  auto rp = core::read_file(root_cert);
+  auto ip = core::read_file(int_cert);
+  auto ikp = core::read_file(int_key);
   if (!rp) return std::move(rp).error();
   if (!ip) return std::move(ip).error();
   if (!ikp) return std::move(ikp).error();
@@ -266,8 +230,8 @@ core::Result<TlsCredentials> CertificateAuthority::kept_credentials(
   fs::create_directories(tls, ec);
   if (ec) return core::internal_error("cannot create " + tls.string() + ": " + ec.message());
 
-  auto chain = read_file(cert_path);
-  auto key = read_file(key_path);
+  auto chain = core::read_file(cert_path);
+  auto key = core::read_file(key_path);
   if (chain && key) {
     auto cert = detail::x509_from_pem(*chain);
     if (cert) {
@@ -289,8 +253,9 @@ core::Result<TlsCredentials> CertificateAuthority::kept_credentials(
   }
   auto creds = issue_credentials(names, purpose);
   if (!creds) return creds;
-  if (auto st = write_file(key_path, creds->key_pem, 0600); !st) return std::move(st).error();
-  if (auto st = write_file(cert_path, creds->chain_pem, 0644); !st) return std::move(st).error();
+  if (auto st = core::write_file(key_path, creds->key_pem, 0600); !st) return std::move(st).error();
+  if (auto st = core::write_file(cert_path, creds->chain_pem, 0644); !st)
+    return std::move(st).error();
   return creds;
 }
 

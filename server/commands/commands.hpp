@@ -1,0 +1,28 @@
+#pragma once
+// The `signet` subcommands. Each builds its services from the configuration, runs
+// until SIGINT/SIGTERM (or does its one job), and returns the process exit code.
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace signet::server::commands {
+
+// Command-line values that override the configuration file.
+struct Overrides {
+  std::optional<std::string> config_file, listen, data_dir, external_url;
+  std::optional<int> http01_port, tlsalpn01_port, threads;
+  std::vector<std::string> dns_resolvers, validation_allow;
+};
+
+// The ACME server.
+int serve(const Overrides& o);
+
+// A remote vantage agent: validates for a Signet server from where it runs.
+// credentials_dir holds what `vantage-credentials` wrote.
+int vantage(const Overrides& o, const std::string& credentials_dir);
+
+// Issues a vantage agent's TLS credentials from the CA in data_dir into out_dir.
+int vantage_credentials(const std::string& data_dir, const std::vector<std::string>& hosts,
+                        const std::string& out_dir);
+
+}  // namespace signet::server::commands

@@ -1,0 +1,124 @@
+#include "server/commands/common.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <iostream>
+#include <thread>
+
+#include "server/log.hpp"
+#include "validation/address_policy.hpp"
+#include "validation/dns01.hpp"
+#include "validation/http01.hpp"
+#include "validation/tls_alpn01.hpp"
+
+namespace signet::server::commands {
+
+namespace asio = boost::asio;
+
+int fail(const std::string& what) {
+  std::cerr << "signet: " << what << "\n";
+  return 1;
+}
+
+void use_credentials(asio::ssl::context& tls, const std::string& chain_pem,
+                     const std::string& key_pem) {
+  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                  asio::ssl::context::no_tlsv1_1);
+  tls.use_certificate_chain(asio::buffer(chain_pem));
+  tls.use_private_key(asio::buffer(key_pem), asio::ssl::context::pem);
+}
+
+core::Result<config::Config> load_config(const Overrides& o) {
+  config::Config cfg;
+  if (o.config_file) {
+    auto loaded = config::load_file(*o.config_file);
+    if (!loaded) return std::move(loaded).error();
+    cfg = std::move(loaded).value();
+  }
+  if (o.listen) cfg.listen = *o.listen;
+  if (o.data_dir) cfg.data_dir = *o.data_dir;
+  if (o.external_url) cfg.external_url = *o.external_url;
+  if (o.http01_port) cfg.http01_port = static_cast<uint16_t>(*o.http01_port);
+  if (o.tlsalpn01_port) cfg.tlsalpn01_port = static_cast<uint16_t>(*o.tlsalpn01_port);
+  if (o.threads) cfg.threads = *o.threads;
+  if (!o.dns_resolvers.empty()) cfg.dns_resolvers = o.dns_resolvers;
+  if (!o.validation_allow.empty()) cfg.validation_allow = o.validation_allow;
+  if (auto st = config::validate(cfg); !st) return std::move(st).error();
+  return cfg;
+}
+
+namespace {
+
+std::vector<validation::Cidr> cidrs(const std::vector<std::string>& v) {
+  std::vector<validation::Cidr> out;
+  for (const auto& s : v)
+    out.push_back(*validation::Cidr::parse(s));  // checked by config::validate
+  return out;
+}
+
+}  // namespace
+
+core::Result<ValidationStack> validation_stack(asio::io_context& va_io, const config::Config& cfg) {
+  validation::ResolverConfig resolver_cfg;
+  resolver_cfg.servers = cfg.dns_resolvers;
+  auto resolver = validation::CaresResolver::create(va_io.get_executor(), resolver_cfg);
+  if (!resolver) return std::move(resolver).error();
+  validation::Http01Config http01;
+  http01.port = cfg.http01_port;
+  http01.timeout = cfg.validation_timeout;
+  validation::TlsAlpn01Config tls_alpn;
+  tls_alpn.port = cfg.tlsalpn01_port;
+  tls_alpn.timeout = cfg.validation_timeout;
+  validation::AddressPolicy address_policy(cidrs(cfg.validation_allow), cidrs(cfg.validation_deny));
+  ValidationStack stack;
+  stack.resolver = *resolver;
+  stack.checkers = {
+      {core::ChallengeType::Http01,
+       std::make_shared<validation::Http01Checker>(http01, *resolver, address_policy)},
+      {core::ChallengeType::Dns01, std::make_shared<validation::Dns01Checker>(*resolver)},
+      {core::ChallengeType::TlsAlpn01,
+       std::make_shared<validation::TlsAlpn01Checker>(tls_alpn, *resolver, address_policy)}};
+  return stack;
+}
+
+unsigned network_threads(const config::Config& cfg) {
+  return cfg.threads > 0 ? static_cast<unsigned>(cfg.threads)
+                         : std::max(1u, std::thread::hardware_concurrency());
+}
+
+void run_until_signalled(asio::io_context& io, asio::io_context& va_io, http::Listener& listener,
+                         unsigned threads) {
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& e, int sig) {
+    if (e) return;
+    log_info("signal " + std::to_string(sig) + ": shutting down");
+    listener.stop();
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          asio::steady_timer t(io);
+          for (int i = 0; i < 200 && listener.requests_in_flight() > 0; ++i) {
+            t.expires_after(std::chrono::milliseconds(50));
+            co_await t.async_wait(asio::use_awaitable);
+          }
+          io.stop();
+        },
+        asio::detached);
+  });
+  auto va_work = asio::make_work_guard(va_io);
+  std::thread va_thread([&] { va_io.run(); });
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  va_work.reset();
+  va_io.stop();
+  va_thread.join();
+}
+
+}  // namespace signet::server::commands

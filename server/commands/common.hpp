@@ -1,0 +1,44 @@
+#pragma once
+// What the server and the vantage agent build the same way: the configuration with
+// its command-line overrides, the validation stack, and the run loop.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "server/commands/commands.hpp"
+#include "server/http/listener.hpp"
+#include "validation/checker.hpp"
+#include "validation/resolver.hpp"
+
+namespace signet::server::commands {
+
+// The configuration file (if any) with the command line over it, checked.
+core::Result<config::Config> load_config(const Overrides& o);
+
+// The resolver and the challenge checkers of one vantage point.
+struct ValidationStack {
+  std::shared_ptr<validation::Resolver> resolver;
+  std::map<core::ChallengeType, std::shared_ptr<validation::Checker>> checkers;
+};
+core::Result<ValidationStack> validation_stack(boost::asio::io_context& va_io,
+                                               const config::Config& cfg);
+
+// Network threads to run: the configured number, or one per core.
+unsigned network_threads(const config::Config& cfg);
+
+// Runs io on `threads` threads and va_io on one until SIGINT/SIGTERM, then stops the
+// listener, lets requests in flight finish (up to 10 s) and returns.
+void run_until_signalled(boost::asio::io_context& io, boost::asio::io_context& va_io,
+                         http::Listener& listener, unsigned threads);
+
+// TLS 1.2 or later, presenting this certificate chain and key.
+void use_credentials(boost::asio::ssl::context& tls, const std::string& chain_pem,
+                     const std::string& key_pem);
+
+int fail(const std::string& what);
+
+}  // namespace signet::server::commands

@@ -1,0 +1,178 @@
+// `signet serve`: build every service of the ACME server, serve until SIGINT/SIGTERM,
+// then stop cleanly.
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+#include "ca/certificate_authority.hpp"
+#include "policy/identifiers.hpp"
+#include "server/authority.hpp"
+#include "server/commands/common.hpp"
+#include "server/frontend.hpp"
+#include "server/log.hpp"
+#include "server/vantage/client.hpp"
+#include "storage/sqlite_store.hpp"
+#include "validation/validation_authority.hpp"
+
+namespace signet::server::commands {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The names Signet's own certificates carry: localhost, the loopback addresses, the
+// external URL's host and a specific listen address.
+std::vector<core::Identifier> own_names(const std::string& base, const std::string& listen_host) {
+  std::vector<core::Identifier> names{{core::IdentifierType::Dns, "localhost"},
+                                      {core::IdentifierType::Ip, "127.0.0.1"},
+                                      {core::IdentifierType::Ip, "::1"}};
+  // The external URL's host: a name, an IPv4 address, or a bracketed IPv6 address.
+  std::string ext_host = base.substr(8);
+  ext_host = ext_host.starts_with("[") ? ext_host.substr(1, ext_host.find(']') - 1)
+                                       : ext_host.substr(0, ext_host.find_first_of(":/"));
+  boost::system::error_code ip_ec;
+  const auto ext_ip = asio::ip::make_address(ext_host, ip_ec);
+  if (!ip_ec) {
+    names.push_back({core::IdentifierType::Ip, ext_ip.to_string()});
+  } else if (ext_host != "localhost") {
+    names.push_back({core::IdentifierType::Dns, ext_host});
+  }
+  if (listen_host != "127.0.0.1" && listen_host != "::1" && listen_host != "0.0.0.0" &&
+      listen_host != "::") {
+    names.push_back({core::IdentifierType::Ip, listen_host});
+  }
+  return names;
+}
+
+// The remote perspectives, sharing one client TLS context: Signet's client
+// certificate, trusting only Signet's root.
+core::Result<std::vector<std::shared_ptr<validation::RemotePerspective>>> remote_perspectives(
+    const config::Config& cfg, const ca::CertificateAuthority& ca,
+    const std::vector<core::Identifier>& names, asio::ssl::context& tls) {
+  std::vector<std::shared_ptr<validation::RemotePerspective>> remotes;
+  if (cfg.perspectives.empty()) return remotes;
+  auto creds = ca.client_credentials(names);
+  if (!creds) return std::move(creds).error();
+  use_credentials(tls, creds->chain_pem, creds->key_pem);
+  tls.add_certificate_authority(asio::buffer(ca.root_pem()));
+  for (const auto& p : cfg.perspectives) {
+    auto url = vantage::parse_agent_url(p.url);
+    if (!url) return std::move(url).error();
+    remotes.push_back(std::make_shared<vantage::AgentClient>(
+        vantage::AgentConfig{p.name, p.region, *url, cfg.remote_timeout}, tls));
+    log_info("corroborating validations from " + p.name + " (" +
+             (p.region.empty() ? "no region" : p.region) + ") at " + p.url);
+  }
+  return remotes;
+}
+
+}  // namespace
+
+int serve(const Overrides& o) {
+  auto loaded = load_config(o);
+  if (!loaded) return fail(loaded.error().detail);
+  const config::Config& cfg = *loaded;
+
+  std::error_code ec;
+  fs::create_directories(cfg.data_dir, ec);
+  if (ec) return fail("cannot create data directory " + cfg.data_dir + ": " + ec.message());
+  const fs::path data_dir = fs::absolute(cfg.data_dir);
+
+  core::SystemClock clock;
+  auto store = storage::SqliteStore::open((data_dir / "signet.db").string());
+  if (!store) return fail(store.error().detail);
+  if (auto n = (*store)->recover_interrupted(); !n) {
+    return fail(n.error().detail);
+  } else if (*n > 0) {
+    log_warn("ended " + std::to_string(*n) + " challenges/orders interrupted by the previous run");
+  }
+  auto ca = ca::CertificateAuthority::open(data_dir, clock);
+  if (!ca) return fail(ca.error().detail);
+
+  const unsigned threads = network_threads(cfg);
+  asio::io_context io(static_cast<int>(threads));
+  asio::io_context va_io(1);
+
+  // Validation: its own thread and strand; c-ares through the configured resolvers;
+  // remote perspectives over mutual TLS (below, once the port is known).
+  auto stack = validation_stack(va_io, cfg);
+  if (!stack) return fail(stack.error().detail);
+  policy::IdentifierPolicyConfig id_cfg;
+  id_cfg.max_identifiers_per_order = cfg.max_identifiers;
+  id_cfg.enabled_challenges.clear();
+  for (const auto& [type, checker] : stack->checkers) id_cfg.enabled_challenges.insert(type);
+  const policy::IdentifierPolicy identifiers(id_cfg);
+
+  BlockingPool db_pool(2);
+  BlockingPool cpu_pool(threads);
+  AuthorityConfig acfg;
+  acfg.order_lifetime = cfg.order_lifetime;
+  acfg.pending_authz_lifetime = cfg.pending_authz_lifetime;
+  acfg.valid_authz_lifetime = cfg.valid_authz_lifetime;
+  acfg.reuse_valid_authorizations = cfg.reuse_valid_authorizations;
+  acfg.orders_page_size = cfg.orders_page_size;
+  acfg.terms_of_service_required = !cfg.terms_of_service.empty();
+  acfg.profile.default_validity = cfg.default_validity;
+  acfg.profile.max_validity = cfg.max_validity;
+  acfg.caa_identities = cfg.caa_identities;
+  acfg.caa_recheck_age = cfg.caa_recheck_age;
+  NonceService nonces;
+
+  // Listen first (port 0 picks a free port), then name ourselves after the port.
+  auto hp = config::split_host_port(cfg.listen);
+  const std::string listen_host = hp->first == "localhost" ? "127.0.0.1" : hp->first;
+  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(listen_host), hp->second);
+  // Built once the port is known; declared first so that they outlive the listener.
+  std::optional<validation::ValidationAuthority> va;
+  std::optional<Urls> urls;
+  std::optional<Authority> authority;
+  std::optional<Frontend> frontend;
+  asio::ssl::context agent_tls(asio::ssl::context::tls_client);
+  asio::ssl::context tls(asio::ssl::context::tls_server);
+  http::Limits limits{cfg.max_body_bytes, cfg.max_header_bytes, cfg.read_timeout, cfg.idle_timeout,
+                      cfg.max_connections};
+  http::Listener listener(
+      io, tls, limits, [&frontend](const http::Request& r) { return frontend->handle(r); },
+      [&frontend](const core::Error& e) { return frontend->error_response(e); });
+  if (auto st = listener.bind(endpoint); !st) return fail(st.error().detail);
+  const uint16_t port = listener.local_endpoint().port();
+  const std::string base =
+      cfg.external_url ? *cfg.external_url : "https://localhost:" + std::to_string(port);
+  const auto names = own_names(base, listen_host);
+  auto creds = (*ca)->server_credentials(names);
+  if (!creds) return fail(creds.error().detail);
+  use_credentials(tls, creds->chain_pem, creds->key_pem);
+
+  auto remotes = remote_perspectives(cfg, **ca, names, agent_tls);
+  if (!remotes) return fail(remotes.error().detail);
+  validation::ValidationConfig va_cfg;
+  va_cfg.max_in_flight = cfg.validation_max_in_flight;
+  va_cfg.max_pending = cfg.validation_max_pending;
+  va_cfg.max_remote_failures = cfg.max_remote_failures;
+  va_cfg.remote_timeout = cfg.remote_timeout;
+  va.emplace(asio::make_strand(va_io), va_cfg, stack->checkers, stack->resolver, *remotes);
+
+  urls.emplace(base);
+  authority.emplace(Services{**store, **ca, *va, identifiers, clock, *urls, db_pool, cpu_pool},
+                    acfg);
+  json::DirectoryMeta meta{cfg.terms_of_service, cfg.website, cfg.caa_identities, false};
+  frontend.emplace(*authority, nonces, *urls, meta);
+  listener.start();
+
+  std::cout << "Signet ACME server listening on " << endpoint.address().to_string() << ":" << port
+            << "\n"
+            << "Directory URL:    " << base << "/directory\n"
+            << "Root certificate: " << (*ca)->root_path().string() << "\n"
+            << std::flush;
+  log_info("ready");
+  run_until_signalled(io, va_io, listener, threads);
+  db_pool.join();
+  cpu_pool.join();
+  log_info("stopped");
+  return 0;  // the store closes the database as it goes out of scope
+}
+
+}  // namespace signet::server::commands

@@ -1,0 +1,121 @@
+// `signet vantage` and `signet vantage-credentials`: a remote vantage agent and the
+// TLS credentials it runs with.
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+#include "ca/certificate_authority.hpp"
+#include "core/files.hpp"
+#include "server/commands/common.hpp"
+#include "server/log.hpp"
+#include "server/vantage/agent.hpp"
+#include "validation/validation_authority.hpp"
+
+namespace signet::server::commands {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The files of an agent's credentials directory.
+constexpr const char* kChainFile = "vantage.pem";
+constexpr const char* kKeyFile = "vantage-key.pem";
+constexpr const char* kRootFile = "root.pem";
+
+}  // namespace
+
+int vantage(const Overrides& o, const std::string& credentials_dir) {
+  Overrides with_default = o;
+  if (!with_default.listen) with_default.listen = "127.0.0.1:14100";
+  auto loaded = load_config(with_default);
+  if (!loaded) return fail(loaded.error().detail);
+  const config::Config& cfg = *loaded;
+
+  const fs::path dir(credentials_dir);
+  auto chain = core::read_file(dir / kChainFile);
+  auto key = core::read_file(dir / kKeyFile);
+  auto root = core::read_file(dir / kRootFile);
+  if (!chain || !key || !root) {
+    return fail("credentials directory " + credentials_dir + " needs " + kChainFile + ", " +
+                kKeyFile + " and " + kRootFile + " (see `signet vantage-credentials`)");
+  }
+  // Only Signet's own client certificate opens a connection: one from the same CA
+  // with the TLS client usage, which no ACME certificate has.
+  asio::ssl::context tls(asio::ssl::context::tls_server);
+  try {
+    use_credentials(tls, *chain, *key);
+    tls.add_certificate_authority(asio::buffer(*root));
+  } catch (const std::exception& e) {
+    return fail("credentials in " + credentials_dir + ": " + e.what());
+  }
+  tls.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+
+  const unsigned threads = network_threads(cfg);
+  asio::io_context io(static_cast<int>(threads));
+  asio::io_context va_io(1);
+  auto stack = validation_stack(va_io, cfg);
+  if (!stack) return fail(stack.error().detail);
+  validation::ValidationConfig va_cfg;
+  va_cfg.max_in_flight = cfg.validation_max_in_flight;
+  va_cfg.max_pending = cfg.validation_max_pending;
+  validation::ValidationAuthority va(asio::make_strand(va_io), va_cfg, stack->checkers,
+                                     stack->resolver);
+  vantage::Agent agent(va);
+
+  auto hp = config::split_host_port(cfg.listen);
+  const std::string host = hp->first == "localhost" ? "127.0.0.1" : hp->first;
+  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(host), hp->second);
+  http::Limits limits{cfg.max_body_bytes, cfg.max_header_bytes, cfg.read_timeout, cfg.idle_timeout,
+                      cfg.max_connections};
+  http::Listener listener(
+      io, tls, limits, [&agent](const http::Request& r) { return agent.handle(r); },
+      [&agent](const core::Error& e) { return agent.error_response(e); });
+  if (auto st = listener.bind(endpoint); !st) return fail(st.error().detail);
+  listener.start();
+  std::cout << "Signet vantage agent listening on " << endpoint.address().to_string() << ":"
+            << listener.local_endpoint().port() << "\n"
+            << std::flush;
+  log_info("ready");
+  run_until_signalled(io, va_io, listener, threads);
+  log_info("stopped");
+  return 0;
+}
+
+int vantage_credentials(const std::string& data_dir, const std::vector<std::string>& hosts,
+                        const std::string& out_dir) {
+  const fs::path data(data_dir);
+  if (!fs::exists(data / "root.pem")) {
+    return fail("no certificate authority in " + data_dir + " (start `signet serve` there first)");
+  }
+  std::vector<core::Identifier> names;
+  for (const auto& h : hosts) {
+    boost::system::error_code ec;
+    const auto ip = asio::ip::make_address(h, ec);
+    names.push_back(ec ? core::Identifier{core::IdentifierType::Dns, h}
+                       : core::Identifier{core::IdentifierType::Ip, ip.to_string()});
+  }
+  core::SystemClock clock;
+  auto ca = ca::CertificateAuthority::open(data, clock);
+  if (!ca) return fail(ca.error().detail);
+  auto creds = (*ca)->issue_credentials(names, ca::KeyPurpose::TlsServer);
+  if (!creds) return fail(creds.error().detail);
+
+  const fs::path out(out_dir);
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) return fail("cannot create " + out_dir + ": " + ec.message());
+  for (auto st : {core::write_file(out / kKeyFile, creds->key_pem, 0600),
+                  core::write_file(out / kChainFile, creds->chain_pem, 0644),
+                  core::write_file(out / kRootFile, (*ca)->root_pem(), 0644)}) {
+    if (!st) return fail(st.error().detail);
+  }
+  std::cout << "Vantage agent credentials for";
+  for (const auto& h : hosts) std::cout << " " << h;
+  std::cout << " written to " << out_dir << " (valid 90 days)\n";
+  return 0;
+}
+
+}  // namespace signet::server::commands
