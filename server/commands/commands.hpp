@@ -21,7 +21,8 @@ int serve(const Overrides& o);
 // credentials_dir holds what `vantage-credentials` wrote.
 int vantage(const Overrides& o, const std::string& credentials_dir);
 
-// Issues a vantage agent's TLS credentials from the CA in data_dir into out_dir.
+// Issues a vantage agent's TLS credentials from the CA in data_dir (created if it is
+// not there yet) into out_dir.
 int vantage_credentials(const std::string& data_dir, const std::vector<std::string>& hosts,
                         const std::string& out_dir);
 

@@ -61,8 +61,11 @@ core::Result<std::vector<std::shared_ptr<validation::RemotePerspective>>> remote
   for (const auto& p : cfg.perspectives) {
     auto url = vantage::parse_agent_url(p.url);
     if (!url) return std::move(url).error();
+    // The validation authority stops waiting at remote_timeout and records the agent
+    // as timed out; the connection's own deadline, a little later, only cleans up.
+    const auto deadline = cfg.remote_timeout + std::chrono::seconds(2);
     remotes.push_back(std::make_shared<vantage::AgentClient>(
-        vantage::AgentConfig{p.name, p.region, *url, cfg.remote_timeout}, tls));
+        vantage::AgentConfig{p.name, p.region, *url, deadline}, tls));
     log_info("corroborating validations from " + p.name + " (" +
              (p.region.empty() ? "no region" : p.region) + ") at " + p.url);
   }

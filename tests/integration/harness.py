@@ -53,19 +53,18 @@ class Env:
     """A DNS server answering every A query with 127.0.0.1, and a Signet server that
     resolves through it and may validate on loopback."""
 
-    def __init__(self, signet, extra_args=(), config_text=None):
+    def __init__(self, signet, extra_args=(), config_text=None, before_serve=None):
         self.signet = signet
         self.tmp = tempfile.mkdtemp(prefix="signet-it-")
         self.procs = []
-        self.dns_port = free_port_tcp_udp()
         self.http01_port = free_port()
         self.tlsalpn01_port = free_port()
-        mgmt = self.dns_management_port = free_port()
-        self._start("dns", ["pebble-challtestsrv", "-dns01", f"127.0.0.1:{self.dns_port}",
-                            "-http01", "", "-https01", "", "-tlsalpn01", "",
-                            "-management", f"127.0.0.1:{mgmt}", "-defaultIPv6", ""])
-        wait_until("DNS server", lambda: socket.create_connection(("127.0.0.1", mgmt), 0.2).close() or True)
+        self.dns_port, self.dns_management_port = self.start_dns("dns")
         self.data_dir = os.path.join(self.tmp, "data")
+        if before_serve is not None:
+            before_serve(self)  # may start more processes with self.start()
+        if callable(config_text):
+            config_text = config_text(self)
         args = [signet, "serve", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0",
                 "--http01-port", str(self.http01_port),
                 "--tlsalpn01-port", str(self.tlsalpn01_port),
@@ -77,31 +76,45 @@ class Env:
                 f.write(config_text)
             args += ["--config", path]
         args += list(extra_args)
-        self.server = self._start("signet", args)
-        self.directory = self._read_directory_url()
+        self.server = self.start("signet", args)
+        self.directory = self.read_line(self.server, r"Directory URL:\s+(\S+)", "signet")
         self.root = os.path.join(self.data_dir, "root.pem")
         self.base = self.directory.rsplit("/directory", 1)[0]
         ctx = ssl.create_default_context(cafile=self.root)
         wait_until("Signet directory",
                    lambda: urllib.request.urlopen(self.directory, context=ctx, timeout=2).status == 200)
 
-    def _start(self, name, args):
+    def start(self, name, args):
+        """Starts a process stopped with the environment; its stderr goes to NAME.log
+        (its stdout too, except for signet processes, whose stdout is piped)."""
         log = open(os.path.join(self.tmp, f"{name}.log"), "w")
-        p = subprocess.Popen(args, stdout=subprocess.PIPE if name == "signet" else log,
+        p = subprocess.Popen(args, stdout=subprocess.PIPE if name.startswith("signet") else log,
                              stderr=log, text=True)
         self.procs.append((name, p, log))
         return p
 
-    def _read_directory_url(self):
+    def start_dns(self, name):
+        """A pebble-challtestsrv DNS server answering A queries with 127.0.0.1; returns
+        its DNS port and its management port."""
+        port = free_port_tcp_udp()
+        mgmt = free_port()
+        self.start(name, ["pebble-challtestsrv", "-dns01", f"127.0.0.1:{port}",
+                          "-http01", "", "-https01", "", "-tlsalpn01", "",
+                          "-management", f"127.0.0.1:{mgmt}", "-defaultIPv6", ""])
+        wait_until(name, lambda: socket.create_connection(("127.0.0.1", mgmt), 0.2).close() or True)
+        return port, mgmt
+
+    def read_line(self, proc, pattern, what):
+        """The first match of pattern in what proc prints on stdout."""
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            line = self.server.stdout.readline()
+            line = proc.stdout.readline()
             if not line:
                 break
-            m = re.match(r"Directory URL:\s+(\S+)", line)
+            m = re.search(pattern, line)
             if m:
                 return m.group(1)
-        raise RuntimeError("signet did not print its directory URL; see " + self.tmp)
+        raise RuntimeError(f"{what} did not print its address; see {self.tmp}")
 
     def log(self, name="signet"):
         with open(os.path.join(self.tmp, f"{name}.log")) as f:
