@@ -1,5 +1,6 @@
 """CAA (RFC 8659, RFC 8657) against a real Signet and a real DNS server serving CAA
-records: allow, deny, tree climbing, issuewild, accounturi and validationmethods."""
+records: allow, deny, tree climbing, issuewild, accounturi and validationmethods; and
+dns-01 through a CNAME, as when the challenge record is delegated to another zone."""
 import hashlib
 import json
 import urllib.request
@@ -26,8 +27,9 @@ def main():
         def caa(host, *policies):
             dns("/add-caa", {"host": host + ".", "policies": [{"tag": t, "value": v} for t, v in policies]})
 
-        def attempt(c, name, method="http-01"):
-            """Validates one identifier; returns the final authorization."""
+        def attempt(c, name, method="http-01", txt_host=None):
+            """Validates one identifier; returns the final authorization. dns-01 publishes
+            its TXT record at txt_host (default: _acme-challenge.<name>)."""
             r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": name}]})
             assert r.status_code == 201, r.text
             az_url = r.json()["authorizations"][0]
@@ -38,7 +40,8 @@ def main():
                 responder.tokens[ch["token"]] = keyauth
             else:
                 txt = b64(hashlib.sha256(keyauth.encode()).digest())
-                dns("/set-txt", {"host": f"_acme-challenge.{az['identifier']['value']}.", "value": txt})
+                host = txt_host or f"_acme-challenge.{az['identifier']['value']}."
+                dns("/set-txt", {"host": host, "value": txt})
             assert c.post(ch["url"], {}).status_code == 200
             wait_until("validation", lambda: c.post(az_url, None).json()["status"] != "pending")
             return c.post(az_url, None).json()
@@ -85,6 +88,13 @@ def main():
             caa("vm3.caa.test", ("issue", "signet.test; validationmethods=dns-01"))
             assert attempt(c, "vm3.caa.test", "dns-01")["status"] == "valid"
 
+        def dns01_through_cname():
+            dns("/set-cname", {"host": "_acme-challenge.cname.caa.test.",
+                               "target": "_acme-challenge.delegated.example."})
+            az = attempt(c, "cname.caa.test", "dns-01", txt_host="_acme-challenge.delegated.example.")
+            assert az["status"] == "valid", az
+
+        checks.run("dns-01 follows a CNAME to the delegated record", dns01_through_cname)
         checks.run("CAA issue naming this CA permits", allow)
         checks.run("CAA issue naming another CA refuses, naming the record", deny)
         checks.run("CAA tree climbing finds the closest RRset", tree_climbing)
