@@ -76,7 +76,8 @@ AgentClient::AgentClient(AgentConfig config, asio::ssl::context& tls)
 asio::awaitable<validation::ValidationOutcome> AgentClient::validate(
     const validation::ValidationRequest& req) {
   validation::ValidationOutcome out;
-  auto answer = co_await exchange(json::encode_validation_request(req));
+  const std::string body = json::encode_validation_request(req);  // named: see development.md
+  auto answer = co_await exchange(body);
   if (!answer) {
     out.problem = std::move(answer).error();
     co_return out;
