@@ -3,6 +3,9 @@ against a real `signet serve` on loopback, bounded in count, with figures printe
 Not a test: nothing here asserts a speed.
 
     /usr/bin/python3 tests/bench/issuance.py --signet build/server/signet [--orders 100] [--workers 4]
+        [--agents 3]
+
+With --agents N, every validation is corroborated by N `signet vantage` agents on loopback.
 """
 import argparse
 import os
@@ -15,6 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 from acme_raw import Client, b64, csr_der  # noqa: E402
 from harness import Env  # noqa: E402
 from test_protocol import ChallengeResponder  # noqa: E402
+from test_vantage import Agent  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
 
@@ -46,9 +50,19 @@ def main():
     ap.add_argument("--signet", required=True)
     ap.add_argument("--orders", type=int, default=100)
     ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--agents", type=int, default=0, help="remote vantage agents (0-8)")
     a = ap.parse_args()
     a.orders = max(1, min(a.orders, 2000))  # bounded
-    with Env(a.signet) as env:
+    a.agents = max(0, min(a.agents, 8))
+    agents = []
+
+    def start_agents(env):
+        agents.extend(Agent(env, f"agent-{i}") for i in range(a.agents))
+
+    def config(env):
+        return "".join(f'[[validation.perspectives]]\nname = "{x.name}"\nurl = "{x.url}"\n' for x in agents)
+
+    with Env(a.signet, config_text=config, before_serve=start_agents) as env:
         responder = ChallengeResponder(env.http01_port)
         timings = []
         t0 = time.monotonic()
@@ -61,7 +75,7 @@ def main():
     def ms(xs, q):
         return 1000 * (statistics.quantiles(xs, n=100)[q - 1] if len(xs) > 1 else xs[0])
 
-    print(f"{a.orders} issuances, {a.workers} concurrent clients, {wall:.2f} s wall: "
+    print(f"{a.orders} issuances, {a.workers} concurrent clients, {a.agents} vantage agents, {wall:.2f} s wall: "
           f"{a.orders / wall:.1f} certificates/s")
     for idx, label in enumerate(["newAccount", "order+validation", "finalize+download", "whole flow"]):
         xs = [t[idx] for t in timings]
