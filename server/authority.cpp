@@ -304,6 +304,7 @@ asio::awaitable<void> Authority::validate_and_record([[maybe_unused]] validation
     if (!r) {
       log_error("recording validation of " + authz.id.value + ": " + r.error().detail);
     } else {
+      if (outcome.late) record_late_answers(*outcome.late, challenge.id);
       log_info("validation " + std::string(to_string(challenge.type)) + " " +
                authz.identifier.value + ": " +
                (outcome.ok() ? "valid" : "invalid (" + outcome.problem->detail + ")"));
@@ -311,6 +312,22 @@ asio::awaitable<void> Authority::validate_and_record([[maybe_unused]] validation
   } catch (const std::exception& e) {
     log_error(std::string("validation task failed: ") + e.what());
   }
+}
+
+void Authority::record_late_answers(validation::LateAnswers& late, const core::ChallengeId& id) {
+  // Runs on the validation executor, as LateAnswers requires; each answer is stored
+  // off it.
+  late.deliver_to([this, id](const core::PerspectiveResult& result) {
+    asio::co_spawn(
+        s_.va.executor(),
+        [this, id, result]() -> asio::awaitable<void> {
+          auto r = co_await s_.db.run([&] { return s_.store.record_late_perspective(id, result); });
+          if (!r)
+            log_error("recording a late answer from " + result.perspective + ": " +
+                      r.error().detail);
+        },
+        asio::detached);
+  });
 }
 
 asio::awaitable<core::Error> Authority::fail_order(const core::OrderId& id, const core::Error& e) {

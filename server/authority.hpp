@@ -113,6 +113,8 @@ class Authority {
   // Ends a processing order invalid with the problem that ended it (the one place).
   asio::awaitable<core::Error> fail_order(const core::OrderId& id, const core::Error& e);
   // RFC 8659: CAA must have been checked recently when the certificate is signed.
+  // Stores the answers of perspectives the outcome did not wait for, as they come.
+  void record_late_answers(validation::LateAnswers& late, const core::ChallengeId& id);
   asio::awaitable<core::Status> recheck_stale_caa(const storage::Account& a,
                                                   const storage::Order& o);
   // The order as it is now (status per server/state), with changes persisted.

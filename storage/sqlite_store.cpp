@@ -22,6 +22,15 @@ bool is_unique_violation(const SqliteError& e) {
   return e.code == SQLITE_CONSTRAINT_UNIQUE || e.code == SQLITE_CONSTRAINT_PRIMARYKEY;
 }
 
+// A problem as two columns, its type name and its detail; NULLs when there is none.
+void bind_problem(Statement& st, int type_col, const std::optional<core::Error>& e) {
+  if (e) {
+    st.bind(type_col, core::problem_type_name(e->type)).bind(type_col + 1, e->detail);
+  } else {
+    st.bind_null(type_col).bind_null(type_col + 1);
+  }
+}
+
 }  // namespace
 
 std::string random_id() {
@@ -318,11 +327,7 @@ Changed SqliteStore::complete_challenge(const ChallengeOutcome& o) {
         .bind(2, o.challenge_id.value)
         .bind(3, to_string(status))
         .bind(4, o.valid ? std::optional<int64_t>(to_unix(o.at)) : std::nullopt);
-    if (o.error) {
-      st.bind(5, core::problem_type_name(o.error->type)).bind(6, o.error->detail);
-    } else {
-      st.bind_null(5).bind_null(6);
-    }
+    bind_problem(st, 5, o.error);
     if (st.exec() != 1) return false;
     db_->prepare(sql::kCompleteAuthz)
         .bind(1, o.authz_id.value)
@@ -349,15 +354,21 @@ Changed SqliteStore::complete_challenge(const ChallengeOutcome& o) {
           .bind(2, seq++)
           .bind(3, p.perspective)
           .bind(4, to_string(p.verdict));
-      if (p.problem) {
-        ps.bind(5, core::problem_type_name(p.problem->type)).bind(6, p.problem->detail);
-      } else {
-        ps.bind_null(5).bind_null(6);
-      }
+      bind_problem(ps, 5, p.problem);
       ps.exec();
     }
     tx.commit();
     return true;
+  });
+}
+
+Changed SqliteStore::record_late_perspective(const core::ChallengeId& challenge,
+                                             const core::PerspectiveResult& result) {
+  return locked([&]() -> Changed {
+    auto st = db_->prepare(sql::kRecordLatePerspective);
+    st.bind(1, challenge.value).bind(2, result.perspective).bind(3, to_string(result.verdict));
+    bind_problem(st, 4, result.problem);
+    return st.exec() == 1;
   });
 }
 

@@ -48,6 +48,8 @@ class SqliteStore final : public Store {
   Changed deactivate_authz(const core::AuthzId& id) override;
   Changed start_challenge(const core::AuthzId& authz, const core::ChallengeId& id) override;
   Changed complete_challenge(const ChallengeOutcome& outcome) override;
+  Changed record_late_perspective(const core::ChallengeId& challenge,
+                                  const core::PerspectiveResult& result) override;
 
   Changed reserve_serial(const std::string& serial, const core::OrderId& order,
                          core::TimePoint at) override;

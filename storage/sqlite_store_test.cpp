@@ -50,6 +50,14 @@ class StoreTest : public ::testing::Test {
     return r.value();
   }
 
+  // A new order's authorization for name, with its first challenge processing.
+  Authorization started(const std::string& name) {
+    auto o = order(account("k-" + name), {name});
+    auto authz = store->authz_by_id(o.authorizations[0].id).value().value();
+    EXPECT_TRUE(*store->start_challenge(authz.id, authz.challenges[0].id));
+    return authz;
+  }
+
   std::unique_ptr<SqliteStore> store;
 };
 
@@ -131,12 +139,39 @@ TEST_F(StoreTest, OrderWithAuthorizationsAndChallengeLifecycle) {
                   ->empty());
 }
 
-TEST_F(StoreTest, FailedChallengeStoresProblem) {
-  auto a = account();
-  auto o = order(a, {"a.example"});
-  auto authz = store->authz_by_id(o.authorizations[0].id).value().value();
+TEST_F(StoreTest, LateAnswersReplaceOnlyNotAwaited) {
+  auto authz = started("a.example");
   const auto& ch = authz.challenges[0];
-  ASSERT_TRUE(*store->start_challenge(authz.id, ch.id));
+  using core::PerspectiveVerdict;
+  ASSERT_TRUE(
+      *store->complete_challenge({ch.id,
+                                  authz.id,
+                                  true,
+                                  kNow,
+                                  std::nullopt,
+                                  {},
+                                  std::nullopt,
+                                  {{"primary", PerspectiveVerdict::Valid, std::nullopt},
+                                   {"eu-1", PerspectiveVerdict::Valid, std::nullopt},
+                                   {"us-1", PerspectiveVerdict::NotAwaited, std::nullopt}}}));
+  const core::PerspectiveResult late{"us-1", PerspectiveVerdict::Invalid,
+                                     core::make_error(core::ProblemType::Dns, "SERVFAIL")};
+  EXPECT_TRUE(*store->record_late_perspective(ch.id, late));
+  EXPECT_FALSE(*store->record_late_perspective(ch.id, late));  // already answered
+  EXPECT_FALSE(*store->record_late_perspective(
+      ch.id, {"eu-1", PerspectiveVerdict::Invalid, std::nullopt}));  // was awaited
+  authz = store->authz_by_id(authz.id).value().value();
+  EXPECT_EQ(authz.status, AuthzStatus::Valid);  // the outcome stands
+  const auto& stored = authz.challenges[0].perspectives;
+  ASSERT_EQ(stored.size(), 3u);
+  EXPECT_EQ(stored[1].verdict, PerspectiveVerdict::Valid);
+  EXPECT_EQ(stored[2].verdict, PerspectiveVerdict::Invalid);
+  EXPECT_EQ(stored[2].problem, late.problem);
+}
+
+TEST_F(StoreTest, FailedChallengeStoresProblem) {
+  auto authz = started("a.example");
+  const auto& ch = authz.challenges[0];
   auto err = core::make_error(core::ProblemType::Connection, "refused");
   ASSERT_TRUE(
       *store->complete_challenge({ch.id, authz.id, false, kNow, err, {}, std::nullopt, {}}));

@@ -198,6 +198,9 @@ inline constexpr const char* kCompleteAuthz =
 inline constexpr const char* kInsertRecord =
     "INSERT INTO validation_records (challenge_id, seq, perspective, url, hostname, port, "
     "addresses_resolved, address_used) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+inline constexpr const char* kRecordLatePerspective =
+    "UPDATE validation_perspectives SET verdict = ?3, error_type = ?4, error_detail = ?5 "
+    "WHERE challenge_id = ?1 AND perspective = ?2 AND verdict = 'notAwaited'";
 inline constexpr const char* kInsertPerspective =
     "INSERT INTO validation_perspectives (challenge_id, seq, perspective, verdict, error_type, "
     "error_detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";

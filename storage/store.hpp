@@ -65,6 +65,10 @@ class Store {
   // challenge processing → valid|invalid, its authorization pending → valid|invalid,
   // with the validation records and problem.
   virtual Changed complete_challenge(const ChallengeOutcome& outcome) = 0;
+  // A perspective's answer that came after the outcome was decided: notAwaited →
+  // its verdict. The outcome itself never changes.
+  virtual Changed record_late_perspective(const core::ChallengeId& challenge,
+                                          const core::PerspectiveResult& result) = 0;
 
   // Certificates. reserve_serial fails (false) if the serial was ever used.
   virtual Changed reserve_serial(const std::string& serial, const core::OrderId& order,

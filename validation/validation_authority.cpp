@@ -82,9 +82,13 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::primary(const Validation
 namespace {
 // What the remote tasks report into; lives on the VA executor, so it needs no lock.
 struct Corroboration {
-  Corroboration(const asio::any_io_executor& ex, std::size_t n) : wake(ex), results(n) {}
+  Corroboration(const asio::any_io_executor& ex, std::size_t n)
+      : wake(ex), results(n), not_awaited(n, false) {}
   asio::steady_timer wake;
   std::vector<std::optional<ValidationOutcome>> results;
+  // Once decided: the remotes not waited for, and where their answers go.
+  std::vector<bool> not_awaited;
+  std::shared_ptr<LateAnswers> late;
 };
 }  // namespace
 
@@ -97,6 +101,12 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::corroborated(const Valid
         executor_,
         [shared, remote = remotes_[i], req, i]() -> asio::awaitable<void> {
           ValidationOutcome o = co_await remote->validate(req);
+          if (shared->not_awaited[i]) {
+            using core::PerspectiveVerdict;
+            shared->late->add({remote->name(),
+                               o.ok() ? PerspectiveVerdict::Valid : PerspectiveVerdict::Invalid,
+                               o.problem});
+          }
           shared->results[i] = std::move(o);
           shared->wake.cancel();
         },
@@ -139,6 +149,9 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::corroborated(const Valid
           result.problem = core::make_error(
               core::ProblemType::Connection,
               "no answer within " + std::to_string(config_.remote_timeout.count()) + " ms");
+        } else {
+          if (!shared->late) shared->late = std::make_shared<LateAnswers>();
+          shared->not_awaited[i] = true;
         }
         if (!remote_problem && result.problem) {
           remote_problem = *result.problem;
@@ -148,6 +161,7 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::corroborated(const Valid
         out.perspectives.push_back(std::move(result));
       }
       if (verdict == Verdict::Fail && out.ok()) out.problem = std::move(remote_problem);
+      out.late = shared->late;
       co_return out;
     }
     shared->wake.expires_at(deadline);

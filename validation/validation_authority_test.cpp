@@ -166,6 +166,30 @@ TEST(MultiPerspective, ASilentAgentCostsAtMostTheTimeout) {
             (std::vector<std::string>{"primary=valid", "eu=invalid", "us=valid", "dead=timedOut"}));
 }
 
+TEST(MultiPerspective, AnAgentNotWaitedForIsHeardLater) {
+  asio::io_context io;
+  ValidationAuthority va(
+      io.get_executor(), {}, {{core::ChallengeType::Http01, std::make_shared<FixedChecker>(true)}},
+      std::make_shared<testing::FakeResolver>(),
+      {std::make_shared<FakeRemote>("eu", true), std::make_shared<FakeRemote>("us", true),
+       std::make_shared<FakeRemote>("slow", false, 200ms)});
+  auto fut = asio::co_spawn(io, va.validate(kRequest), asio::use_future);
+  for (int i = 0; i < 100 && fut.wait_for(0s) != std::future_status::ready; ++i)
+    io.run_one_for(100ms);
+  auto o = fut.get();
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(verdicts(o),
+            (std::vector<std::string>{"primary=valid", "eu=valid", "us=valid", "slow=notAwaited"}));
+  ASSERT_TRUE(o.late);
+  std::vector<core::PerspectiveResult> heard;
+  o.late->deliver_to([&](const core::PerspectiveResult& r) { heard.push_back(r); });
+  for (int i = 0; i < 100 && heard.empty(); ++i) io.run_one_for(100ms);
+  ASSERT_EQ(heard.size(), 1u);
+  EXPECT_EQ(heard[0].perspective, "slow");
+  EXPECT_EQ(heard[0].verdict, core::PerspectiveVerdict::Invalid);
+  EXPECT_EQ(heard[0].problem->detail, "slow saw the wrong answer");
+}
+
 TEST(MultiPerspective, OneRemoteAllowsNoFailure) {
   auto o = run(true, {std::make_shared<FakeRemote>("eu", false)});
   ASSERT_FALSE(o.ok());
