@@ -86,6 +86,26 @@ core::Result<ValidationStack> validation_stack(asio::io_context& va_io, const co
   return stack;
 }
 
+validation::ValidationConfig validation_config(const config::Config& cfg) {
+  validation::ValidationConfig v;
+  v.max_in_flight = cfg.validation_max_in_flight;
+  v.max_pending = cfg.validation_max_pending;
+  v.max_remote_failures = cfg.max_remote_failures;
+  v.remote_timeout = cfg.remote_timeout;
+  return v;
+}
+
+asio::ip::tcp::endpoint listen_endpoint(const config::Config& cfg) {
+  auto hp = config::split_host_port(cfg.listen);  // checked by config::validate
+  const std::string host = hp->first == "localhost" ? "127.0.0.1" : hp->first;
+  return {asio::ip::make_address(host), hp->second};
+}
+
+http::Limits connection_limits(const config::Config& cfg) {
+  return {cfg.max_body_bytes, cfg.max_header_bytes, cfg.read_timeout, cfg.idle_timeout,
+          cfg.max_connections};
+}
+
 unsigned network_threads(const config::Config& cfg) {
   return cfg.threads > 0 ? static_cast<unsigned>(cfg.threads)
                          : std::max(1u, std::thread::hardware_concurrency());

@@ -13,6 +13,7 @@
 #include "server/http/listener.hpp"
 #include "validation/checker.hpp"
 #include "validation/resolver.hpp"
+#include "validation/validation_authority.hpp"
 
 namespace signet::server::commands {
 
@@ -26,6 +27,13 @@ struct ValidationStack {
 };
 core::Result<ValidationStack> validation_stack(boost::asio::io_context& va_io,
                                                const config::Config& cfg);
+
+// The validation queue and quorum settings of the configuration.
+validation::ValidationConfig validation_config(const config::Config& cfg);
+
+// Where to listen ("localhost" is 127.0.0.1), and the limits of each connection.
+boost::asio::ip::tcp::endpoint listen_endpoint(const config::Config& cfg);
+http::Limits connection_limits(const config::Config& cfg);
 
 // Network threads to run: the configured number, or one per core.
 unsigned network_threads(const config::Config& cfg);

@@ -64,8 +64,8 @@ core::Result<std::vector<std::shared_ptr<validation::RemotePerspective>>> remote
     // The validation authority stops waiting at remote_timeout and records the agent
     // as timed out; the connection's own deadline, a little later, only cleans up.
     const auto deadline = cfg.remote_timeout + std::chrono::seconds(2);
-    remotes.push_back(std::make_shared<vantage::AgentClient>(
-        vantage::AgentConfig{p.name, p.region, *url, deadline}, tls));
+    remotes.push_back(
+        std::make_shared<vantage::AgentClient>(vantage::AgentConfig{p.name, *url, deadline}, tls));
     log_info("corroborating validations from " + p.name + " (" +
              (p.region.empty() ? "no region" : p.region) + ") at " + p.url);
   }
@@ -125,9 +125,7 @@ int serve(const Overrides& o) {
   NonceService nonces;
 
   // Listen first (port 0 picks a free port), then name ourselves after the port.
-  auto hp = config::split_host_port(cfg.listen);
-  const std::string listen_host = hp->first == "localhost" ? "127.0.0.1" : hp->first;
-  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(listen_host), hp->second);
+  const auto endpoint = listen_endpoint(cfg);
   // Built once the port is known; declared first so that they outlive the listener.
   std::optional<validation::ValidationAuthority> va;
   std::optional<Urls> urls;
@@ -135,28 +133,23 @@ int serve(const Overrides& o) {
   std::optional<Frontend> frontend;
   asio::ssl::context agent_tls(asio::ssl::context::tls_client);
   asio::ssl::context tls(asio::ssl::context::tls_server);
-  http::Limits limits{cfg.max_body_bytes, cfg.max_header_bytes, cfg.read_timeout, cfg.idle_timeout,
-                      cfg.max_connections};
   http::Listener listener(
-      io, tls, limits, [&frontend](const http::Request& r) { return frontend->handle(r); },
+      io, tls, connection_limits(cfg),
+      [&frontend](const http::Request& r) { return frontend->handle(r); },
       [&frontend](const core::Error& e) { return frontend->error_response(e); });
   if (auto st = listener.bind(endpoint); !st) return fail(st.error().detail);
   const uint16_t port = listener.local_endpoint().port();
   const std::string base =
       cfg.external_url ? *cfg.external_url : "https://localhost:" + std::to_string(port);
-  const auto names = own_names(base, listen_host);
+  const auto names = own_names(base, endpoint.address().to_string());
   auto creds = (*ca)->server_credentials(names);
   if (!creds) return fail(creds.error().detail);
   use_credentials(tls, creds->chain_pem, creds->key_pem);
 
   auto remotes = remote_perspectives(cfg, **ca, names, agent_tls);
   if (!remotes) return fail(remotes.error().detail);
-  validation::ValidationConfig va_cfg;
-  va_cfg.max_in_flight = cfg.validation_max_in_flight;
-  va_cfg.max_pending = cfg.validation_max_pending;
-  va_cfg.max_remote_failures = cfg.max_remote_failures;
-  va_cfg.remote_timeout = cfg.remote_timeout;
-  va.emplace(asio::make_strand(va_io), va_cfg, stack->checkers, stack->resolver, *remotes);
+  va.emplace(asio::make_strand(va_io), validation_config(cfg), stack->checkers, stack->resolver,
+             *remotes);
 
   urls.emplace(base);
   authority.emplace(Services{**store, **ca, *va, identifiers, clock, *urls, db_pool, cpu_pool},

@@ -58,20 +58,13 @@ int vantage(const Overrides& o, const std::string& credentials_dir) {
   asio::io_context va_io(1);
   auto stack = validation_stack(va_io, cfg);
   if (!stack) return fail(stack.error().detail);
-  validation::ValidationConfig va_cfg;
-  va_cfg.max_in_flight = cfg.validation_max_in_flight;
-  va_cfg.max_pending = cfg.validation_max_pending;
-  validation::ValidationAuthority va(asio::make_strand(va_io), va_cfg, stack->checkers,
-                                     stack->resolver);
+  validation::ValidationAuthority va(asio::make_strand(va_io), validation_config(cfg),
+                                     stack->checkers, stack->resolver);
   vantage::Agent agent(va);
 
-  auto hp = config::split_host_port(cfg.listen);
-  const std::string host = hp->first == "localhost" ? "127.0.0.1" : hp->first;
-  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(host), hp->second);
-  http::Limits limits{cfg.max_body_bytes, cfg.max_header_bytes, cfg.read_timeout, cfg.idle_timeout,
-                      cfg.max_connections};
+  const auto endpoint = listen_endpoint(cfg);
   http::Listener listener(
-      io, tls, limits, [&agent](const http::Request& r) { return agent.handle(r); },
+      io, tls, connection_limits(cfg), [&agent](const http::Request& r) { return agent.handle(r); },
       [&agent](const core::Error& e) { return agent.error_response(e); });
   if (auto st = listener.bind(endpoint); !st) return fail(st.error().detail);
   listener.start();

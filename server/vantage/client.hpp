@@ -23,8 +23,7 @@ struct AgentUrl {
 core::Result<AgentUrl> parse_agent_url(const std::string& url);
 
 struct AgentConfig {
-  std::string name;    // reported in records and errors
-  std::string region;  // a label for operators
+  std::string name;  // reported in records and errors
   AgentUrl url;
   std::chrono::milliseconds timeout{15000};
 };
