@@ -3,7 +3,7 @@ certificate over tls-alpn-01, a wildcard over dns-01, revocation; every chain ve
 against root.pem."""
 import os
 
-from harness import Checks, Env, cert_names, main_args, openssl_verify, run
+from harness import Checks, Env, cert_names, lego_dns01, main_args, openssl_verify, run
 
 
 def main():
@@ -35,23 +35,7 @@ def main():
             assert cert_names(crt) == [domain]
 
         def wildcard_dns01():
-            # lego's exec provider runs the script as: present|cleanup <fqdn> <value>.
-            script = os.path.join(env.tmp, "lego-dns.sh")
-            with open(script, "w") as f:
-                f.write("#!/bin/sh\n"
-                        "[ \"$1\" = present ] || exit 0\n"
-                        f"curl -sf -X POST http://127.0.0.1:{env.dns_management_port}/set-txt "
-                        "-d \"{\\\"host\\\":\\\"$2\\\",\\\"value\\\":\\\"$3\\\"}\"\n")
-            os.chmod(script, 0o755)
-            names = ["*.lwild.example.test", "lwild.example.test"]
-            run(["lego", "--server", env.directory, "--email", "ops@example.test", "--accept-tos",
-                 "--path", path, "--key-type", "ec256", "--dns", "exec", "--dns.disable-cp",
-                 "--dns.resolvers", f"127.0.0.1:{env.dns_port}", "--domains", names[0], "--domains", names[1],
-                 "run"], dict(client_env, EXEC_PATH=script, EXEC_SEQUENCE_INTERVAL="1",
-                              EXEC_POLLING_INTERVAL="1", EXEC_PROPAGATION_TIMEOUT="30"))
-            crt = f"{path}/certificates/_.lwild.example.test.crt"
-            openssl_verify(env.root, crt, f"{path}/certificates/_.lwild.example.test.issuer.crt")
-            assert cert_names(crt) == sorted(names), cert_names(crt)
+            lego_dns01(env, path, ["*.lwild.example.test", "lwild.example.test"], [env.dns_management_port])
 
         def revoke(domain):
             lego(domain, "ec256", "revoke", "--keep")

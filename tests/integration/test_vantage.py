@@ -13,7 +13,7 @@ import ssl
 import urllib.request
 
 from acme_raw import Client, b64
-from harness import Checks, Env, cert_names, main_args, openssl_verify, run, wait_until
+from harness import Checks, Env, lego_dns01, main_args, run, wait_until
 from test_protocol import ChallengeResponder
 
 ERR = "urn:ietf:params:acme:error:"
@@ -169,24 +169,8 @@ def main():
 
         def lego_through_agents():
             print("client: " + run(["lego", "--version"]).stdout.strip())
-            mgmts = [env.dns_management_port] + [a.dns_mgmt for a in agents]
-            script = os.path.join(env.tmp, "lego-dns.sh")
-            with open(script, "w") as f:
-                f.write("#!/bin/sh\n[ \"$1\" = present ] || exit 0\n")
-                for m in mgmts:
-                    f.write(f"curl -sf -X POST http://127.0.0.1:{m}/set-txt "
-                            "-d \"{\\\"host\\\":\\\"$2\\\",\\\"value\\\":\\\"$3\\\"}\" || exit 1\n")
-            os.chmod(script, 0o755)
-            path = os.path.join(env.tmp, "lego")
-            names = ["*.lego.mpic.test", "lego.mpic.test"]
-            run(["lego", "--server", env.directory, "--email", "ops@example.test", "--accept-tos",
-                 "--path", path, "--key-type", "ec256", "--dns", "exec", "--dns.disable-cp",
-                 "--dns.resolvers", f"127.0.0.1:{env.dns_port}", "--domains", names[0], "--domains", names[1],
-                 "run"], dict(LEGO_CA_CERTIFICATES=env.root, EXEC_PATH=script, EXEC_SEQUENCE_INTERVAL="1",
-                              EXEC_POLLING_INTERVAL="1", EXEC_PROPAGATION_TIMEOUT="30"))
-            crt = f"{path}/certificates/_.lego.mpic.test.crt"
-            openssl_verify(env.root, crt, f"{path}/certificates/_.lego.mpic.test.issuer.crt")
-            assert cert_names(crt) == sorted(names), cert_names(crt)
+            lego_dns01(env, os.path.join(env.tmp, "lego"), ["*.lego.mpic.test", "lego.mpic.test"],
+                       [env.dns_management_port] + [a.dns_mgmt for a in agents])
 
         def hung_agent_costs_its_deadline():
             hung = by_name["ap-1"]
