@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <openssl/pem.h>
 
+#include <ctime>
+
 namespace signet::ca::detail {
 namespace {
 std::string bio_string(BIO* bio) {
@@ -29,6 +31,15 @@ core::Result<core::ossl::X509Ptr> x509_from_pem(const std::string& pem) {
   core::ossl::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (!cert) return core::internal_error("unreadable certificate PEM: " + core::ossl::last_error());
   return cert;
+}
+
+std::string to_der(X509* cert) {
+  unsigned char* der = nullptr;
+  const int len = i2d_X509(cert, &der);
+  if (len <= 0) return {};
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  return out;
 }
 
 core::Result<core::ossl::Pkey> key_from_pem(const std::string& pem) {
@@ -97,6 +108,41 @@ void set_validity(X509* cert, int64_t not_before_unix, int64_t not_after_unix) {
 bool sign(X509* cert, EVP_PKEY* key) {
   const EVP_MD* md = EVP_PKEY_get_bits(key) > 256 ? EVP_sha384() : EVP_sha256();
   return X509_sign(cert, key, md) > 0;
+}
+
+std::optional<core::TimePoint> to_time_point(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
+  return core::from_unix(static_cast<int64_t>(timegm(&tm)));
+}
+
+std::string hex(const std::string& bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+std::optional<std::string> unhex(const std::string& text) {
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (text.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 2);
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    const int hi = digit(text[i]), lo = digit(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
 }
 
 }  // namespace signet::ca::detail
