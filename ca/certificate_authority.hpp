@@ -7,33 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "ca/builder.hpp"
 #include "core/clock.hpp"
 #include "core/identifier.hpp"
-#include "core/openssl.hpp"
 #include "core/result.hpp"
-#include "policy/profile.hpp"
 
 namespace signet::ca {
-
-// The extended key usage of a leaf. ACME certificates are for TLS servers only; the
-// client usage is kept for Signet's own connections to its vantage agents, so that no
-// certificate a subscriber holds can pass as Signet's.
-enum class KeyPurpose { TlsServer, TlsClient };
-
-struct LeafRequest {
-  core::ossl::SharedPkey public_key;
-  std::vector<core::Identifier> identifiers;  // SANs in this order; the first may be the CN
-  policy::Validity validity;
-  std::string serial;  // hex, from random_serial()
-  KeyPurpose purpose = KeyPurpose::TlsServer;
-};
-
-struct IssuedCertificate {
-  std::string der;        // the leaf
-  std::string chain_pem;  // leaf, then intermediate
-  core::TimePoint not_before;
-  core::TimePoint not_after;
-};
 
 struct TlsCredentials {
   std::string chain_pem;
