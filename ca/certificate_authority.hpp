@@ -1,36 +1,47 @@
 #pragma once
-// The certificate authority: a root and an intermediate it keeps on disk, and the
-// leaf profile it signs with. Thread-safe after open(); every signing call is
-// CPU-bound, so callers run it on a worker pool, not an I/O thread.
+// The certificate authority: the hierarchy kept on disk (a root and two issuers under
+// it, see ca/hierarchy.hpp) and the profiles it signs with. ACME leaves come from the
+// ACME issuer; Signet's own TLS credentials from the infrastructure issuer, so that no
+// certificate a subscriber holds chains through the issuer Signet trusts for itself.
+// Thread-safe after open(); every signing call is CPU-bound, so callers run it on a
+// worker pool, not an I/O thread.
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "ca/builder.hpp"
+#include "ca/credentials.hpp"
+#include "ca/issuer.hpp"
 #include "core/clock.hpp"
 #include "core/identifier.hpp"
 #include "core/result.hpp"
 
 namespace signet::ca {
 
-struct TlsCredentials {
-  std::string chain_pem;
-  std::string key_pem;
-};
-
 class CertificateAuthority {
  public:
-  // Loads the hierarchy kept in dir (root.pem, ca/*), creating it on first start:
-  // an ECDSA P-384 root and an ECDSA P-256 intermediate, keys written with mode 0600.
+  // Loads the hierarchy kept in dir (root.pem, ca/*), creating on first start an ECDSA
+  // P-384 root and two ECDSA P-256 intermediates (ACME and infrastructure), keys written
+  // with mode 0600; a directory made before the infrastructure issuer existed gets one.
   static core::Result<std::unique_ptr<CertificateAuthority>> open(const std::filesystem::path& dir,
                                                                   const core::Clock& clock);
   ~CertificateAuthority();
 
+  // ACME leaves, in two steps so that the caller records the certificate (serial,
+  // names, key hash) before it is signed. Only KeyPurpose::TlsServer is accepted.
+  core::Result<TbsCertificate> prepare_leaf(const LeafRequest& req) const;
+  core::Result<IssuedCertificate> sign_leaf(TbsCertificate&& tbs) const;
+  // Both steps at once.
   core::Result<IssuedCertificate> issue_leaf(const LeafRequest& req) const;
 
+  // Infrastructure credentials, all from the infrastructure issuer, their chain the
+  // leaf and that issuer. When one signs a certificate, the result's newly_signed
+  // describes it for the caller to record.
+  //
   // A key and certificate for Signet's own HTTPS listener, kept in dir/tls and
-  // renewed when missing, for other names, or within 30 days of expiry.
+  // renewed when missing, for other names, within 30 days of expiry, or not from the
+  // infrastructure issuer.
   core::Result<TlsCredentials> server_credentials(const std::vector<core::Identifier>& names) const;
   // Signet's client certificate for its vantage agents (TLS client usage only), kept
   // and renewed the same way.
@@ -39,7 +50,11 @@ class CertificateAuthority {
   core::Result<TlsCredentials> issue_credentials(const std::vector<core::Identifier>& names,
                                                  KeyPurpose purpose) const;
 
+  const Issuer& acme_issuer() const;
+  const Issuer& infrastructure_issuer() const;
+
   const std::string& root_pem() const;
+  // The ACME issuer's chain: what follows an ACME leaf.
   const std::string& intermediate_pem() const;
   std::filesystem::path root_path() const;
 
@@ -47,9 +62,6 @@ class CertificateAuthority {
   static std::string random_serial();
 
  private:
-  core::Result<TlsCredentials> kept_credentials(const std::string& stem,
-                                                const std::vector<core::Identifier>& names,
-                                                KeyPurpose purpose) const;
   struct State;
   explicit CertificateAuthority(std::unique_ptr<State> s);
   std::unique_ptr<State> s_;

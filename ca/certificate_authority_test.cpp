@@ -4,6 +4,10 @@
 #include <openssl/pem.h>
 #include <sys/stat.h>
 
+#include <set>
+#include <thread>
+
+#include "ca/test_support.hpp"
 #include "tests/support/crypto.hpp"
 
 namespace signet::ca {
@@ -130,6 +134,81 @@ TEST_F(CaTest, ClientAndServerCredentialsCarryOnlyTheirOwnUsage) {
   EXPECT_FALSE(purpose_ok(client->chain_pem, X509_PURPOSE_SSL_SERVER));
   EXPECT_TRUE(purpose_ok(server->chain_pem, X509_PURPOSE_SSL_SERVER));
   EXPECT_FALSE(purpose_ok(server->chain_pem, X509_PURPOSE_SSL_CLIENT));
+}
+
+TEST_F(CaTest, PreparedThenSignedLeavesAreTheLeavesIssuedAtOnce) {
+  const auto now = clock.now();
+  LeafRequest req{core::ossl::share(testing::make_key("p256")),
+                  {{IdentifierType::Dns, "a.example"}, {IdentifierType::Dns, "b.example"}},
+                  {now, now + std::chrono::hours(24)},
+                  CertificateAuthority::random_serial()};
+  auto tbs = ca->prepare_leaf(req);
+  ASSERT_TRUE(tbs) << tbs.error().detail;
+  EXPECT_EQ(tbs->serial, req.serial);
+  EXPECT_EQ(tbs->issuer, ca->acme_issuer().name());
+  EXPECT_EQ(tbs->identifiers, req.identifiers);
+  EXPECT_EQ(tbs->key_spki_sha256, core::ossl::sha256(core::ossl::spki_der(req.public_key.get())));
+  auto two_step = ca->sign_leaf(std::move(tbs).value());
+  auto one_step = ca->issue_leaf(req);
+  ASSERT_TRUE(two_step && one_step);
+
+  auto tbs_der = [](X509* cert) {
+    unsigned char* der = nullptr;
+    const int len = i2d_re_X509_tbs(cert, &der);
+    std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len > 0 ? len : 0));
+    OPENSSL_free(der);
+    return out;
+  };
+  auto a = parse(two_step->der);
+  auto b = parse(one_step->der);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(tbs_der(a.get()), tbs_der(b.get()));  // all but the (randomized) ECDSA signature
+  EXPECT_EQ(two_step->not_before, one_step->not_before);
+  EXPECT_EQ(two_step->not_after, one_step->not_after);
+  EXPECT_EQ(two_step->chain_pem.substr(two_step->chain_pem.size() - ca->intermediate_pem().size()),
+            ca->intermediate_pem());
+}
+
+TEST_F(CaTest, TheAcmeIssuerSignsNoClientCertificates) {
+  const auto now = clock.now();
+  LeafRequest req{core::ossl::share(testing::make_key("p256")),
+                  {{IdentifierType::Dns, "a.example"}},
+                  {now, now + std::chrono::hours(24)},
+                  CertificateAuthority::random_serial(),
+                  KeyPurpose::TlsClient};
+  EXPECT_FALSE(ca->prepare_leaf(req));
+  EXPECT_FALSE(ca->issue_leaf(req));
+}
+
+TEST_F(CaTest, IssuesLeavesFromManyThreadsAtOnce) {
+  constexpr int kThreads = 4, kEach = 10;
+  auto key = core::ossl::share(testing::make_key("p256"));
+  std::vector<std::vector<std::string>> chains(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const auto now = clock.now();
+        LeafRequest req{key,
+                        {{IdentifierType::Dns, "t" + std::to_string(t) + ".example"}},
+                        {now, now + std::chrono::hours(24)},
+                        CertificateAuthority::random_serial()};
+        auto issued = ca->issue_leaf(req);
+        if (issued) chains[static_cast<std::size_t>(t)].push_back(issued->chain_pem);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::string> distinct;
+  for (const auto& per_thread : chains) {
+    EXPECT_EQ(per_thread.size(), static_cast<std::size_t>(kEach));
+    for (const auto& chain : per_thread) {
+      const auto v = test::verify_chain(chain, ca->root_pem(), X509_PURPOSE_SSL_SERVER);
+      EXPECT_TRUE(v.ok) << v.error;
+      distinct.insert(chain);
+    }
+  }
+  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kThreads * kEach));
 }
 
 TEST(Serial, RandomSerialsAre128Bits) {

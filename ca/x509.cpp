@@ -105,11 +105,6 @@ void set_validity(X509* cert, int64_t not_before_unix, int64_t not_after_unix) {
   ASN1_TIME_set(X509_getm_notAfter(cert), static_cast<time_t>(not_after_unix));
 }
 
-bool sign(X509* cert, EVP_PKEY* key) {
-  const EVP_MD* md = EVP_PKEY_get_bits(key) > 256 ? EVP_sha384() : EVP_sha256();
-  return X509_sign(cert, key, md) > 0;
-}
-
 std::optional<core::TimePoint> to_time_point(const ASN1_TIME* t) {
   struct tm tm {};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;

@@ -24,7 +24,6 @@ bool add_ext(X509* cert, X509* issuer, int nid, const char* value);
 bool add_san(X509* cert, const std::vector<core::Identifier>& names);
 bool set_serial(X509* cert, const std::string& serial_bytes);
 void set_validity(X509* cert, int64_t not_before_unix, int64_t not_after_unix);
-bool sign(X509* cert, EVP_PKEY* key);
 // A time in a certificate; nullopt if it is unreadable.
 std::optional<core::TimePoint> to_time_point(const ASN1_TIME* t);
 

@@ -1,0 +1,219 @@
+#include "ca/hierarchy.hpp"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "ca/x509.hpp"
+#include "core/files.hpp"
+
+namespace signet::ca {
+namespace fs = std::filesystem;
+using core::ossl::Pkey;
+using core::ossl::X509Ptr;
+
+namespace {
+
+constexpr auto kRootValidity = std::chrono::hours(24 * 365 * 20);
+constexpr auto kIntermediateValidity = std::chrono::hours(24 * 365 * 5);
+constexpr auto kBackdate = std::chrono::hours(1);
+constexpr std::string_view kRootPrefix = "Signet Root CA ";
+
+struct Paths {
+  explicit Paths(const fs::path& dir)
+      : root_cert(dir / "root.pem"),
+        root_key(dir / "ca" / "root-key.pem"),
+        acme_cert(dir / "ca" / "intermediate.pem"),
+        acme_key(dir / "ca" / "intermediate-key.pem"),
+        infrastructure_cert(dir / "ca" / "infrastructure.pem"),
+        infrastructure_key(dir / "ca" / "infrastructure-key.pem") {}
+  fs::path root_cert, root_key, acme_cert, acme_key, infrastructure_cert, infrastructure_key;
+};
+
+// What sets one intermediate apart from the other.
+struct IntermediateKind {
+  const char* name;       // the issuer's name
+  const char* cn_prefix;  // its certificate's common name, before the installation tag
+  const char* eku;        // its extended key usage (what it may sign)
+  const fs::path& cert;
+  const fs::path& key;
+};
+
+// Names carry a tag so that two installations never present the same issuer name.
+std::string random_tag() {
+  std::string tag(4, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(tag.data()), 4);
+  return detail::hex(tag);
+}
+
+// The installation's tag, from the root's common name.
+std::string tag_of(X509* root) {
+  char cn[256] = {};
+  const int n =
+      X509_NAME_get_text_by_NID(X509_get_subject_name(root), NID_commonName, cn, sizeof cn);
+  const std::string_view name(cn, n > 0 ? static_cast<std::size_t>(n) : 0);
+  if (name.starts_with(kRootPrefix) && name.size() > kRootPrefix.size()) {
+    return std::string(name.substr(kRootPrefix.size()));
+  }
+  return random_tag();
+}
+
+// A CA certificate for subject_key, unsigned; self-issued when issuer is null.
+// RFC 5280 §4.2.1.9/§4.2.1.3: basic constraints and key usage critical; intermediates
+// sign leaves only (pathlen:0) and carry the usages of what they sign.
+core::Result<X509Ptr> build_ca_tbs(EVP_PKEY* subject_key, const std::string& cn, X509* issuer,
+                                   core::TimePoint not_before, core::TimePoint not_after,
+                                   const char* eku) {
+  X509Ptr cert(X509_new());
+  if (!cert) return core::internal_error("X509_new: " + core::ossl::last_error());
+  X509_set_version(cert.get(), X509_VERSION_3);
+  std::string serial_bytes(16, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(serial_bytes.data()), 16);
+  serial_bytes[0] = static_cast<char>(serial_bytes[0] & 0x7f);  // positive
+  detail::set_serial(cert.get(), serial_bytes);
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>("Signet"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : name);
+  detail::set_validity(cert.get(), core::to_unix(not_before), core::to_unix(not_after));
+  X509_set_pubkey(cert.get(), subject_key);
+  const bool is_root = issuer == nullptr;
+  X509* iss = is_root ? cert.get() : issuer;
+  const bool ok =
+      detail::add_ext(cert.get(), iss, NID_basic_constraints,
+                      is_root ? "critical,CA:TRUE" : "critical,CA:TRUE,pathlen:0") &&
+      detail::add_ext(cert.get(), iss, NID_key_usage,
+                      "critical,keyCertSign,cRLSign,digitalSignature") &&
+      (eku == nullptr || detail::add_ext(cert.get(), iss, NID_ext_key_usage, eku)) &&
+      detail::add_ext(cert.get(), iss, NID_subject_key_identifier, "hash") &&
+      (is_root || detail::add_ext(cert.get(), iss, NID_authority_key_identifier, "keyid:always"));
+  if (!ok) return core::internal_error("building CA certificate: " + core::ossl::last_error());
+  return cert;
+}
+
+// A fresh P-256 intermediate under root, its key written before its certificate.
+core::Status create_intermediate(const IntermediateKind& kind, X509* root,
+                                 const KeySigner& root_signer, const std::string& tag,
+                                 core::TimePoint now) {
+  Pkey key(EVP_EC_gen("P-256"));
+  if (!key) return core::internal_error("key generation failed: " + core::ossl::last_error());
+  // Never outliving the root that vouches for it.
+  auto not_after = now + kIntermediateValidity;
+  if (auto root_end = detail::to_time_point(X509_get0_notAfter(root))) {
+    not_after = std::min(not_after, *root_end);
+  }
+  auto cert = build_ca_tbs(key.get(), std::string(kind.cn_prefix) + tag, root, now - kBackdate,
+                           not_after, kind.eku);
+  if (!cert) return std::move(cert).error();
+  if (auto st = root_signer.sign(cert->get()); !st) return st;
+  if (auto st = core::write_file(kind.key, detail::key_to_pem(key.get()), 0600); !st) return st;
+  return core::write_file(kind.cert, detail::to_pem(cert->get()), 0644);
+}
+
+// First start: a root and both intermediates. root.pem comes last.
+core::Status create_all(const Paths& p, const IntermediateKind& acme,
+                        const IntermediateKind& infrastructure, core::TimePoint now) {
+  const std::string tag = random_tag();
+  Pkey key(EVP_EC_gen("P-384"));
+  if (!key) return core::internal_error("CA key generation failed: " + core::ossl::last_error());
+  auto root = build_ca_tbs(key.get(), std::string(kRootPrefix) + tag, nullptr, now - kBackdate,
+                           now + kRootValidity, nullptr);
+  if (!root) return std::move(root).error();
+  const std::string key_pem = detail::key_to_pem(key.get());
+  auto signer = KeySigner::create(std::move(key));
+  if (!signer) return std::move(signer).error();
+  if (auto st = signer->sign(root->get()); !st) return st;
+  if (auto st = core::write_file(p.root_key, key_pem, 0600); !st) return st;
+  for (const auto* kind : {&acme, &infrastructure}) {
+    if (auto st = create_intermediate(*kind, root->get(), *signer, tag, now); !st) return st;
+  }
+  return core::write_file(p.root_cert, detail::to_pem(root->get()), 0644);
+}
+
+// Intermediates missing under an existing root, signed with its key.
+core::Status create_missing(const Paths& p, X509* root,
+                            const std::vector<const IntermediateKind*>& missing,
+                            core::TimePoint now) {
+  auto key_pem = core::read_file(p.root_key);
+  if (!key_pem) return std::move(key_pem).error();
+  auto key = detail::key_from_pem(*key_pem);
+  if (!key) return std::move(key).error();
+  auto signer = KeySigner::create(std::move(key).value());
+  if (!signer) return std::move(signer).error();
+  if (!signer->matches(root)) {
+    return core::internal_error(p.root_key.string() + " does not match " + p.root_cert.string());
+  }
+  const std::string tag = tag_of(root);
+  for (const auto* kind : missing) {
+    if (auto st = create_intermediate(*kind, root, *signer, tag, now); !st) return st;
+  }
+  return {};
+}
+
+core::Status signed_by_root(const FileIssuer& issuer, X509* root, const fs::path& path) {
+  EVP_PKEY* root_key = X509_get0_pubkey(root);
+  if (root_key == nullptr || X509_verify(issuer.certificate(), root_key) != 1) {
+    return core::internal_error(path.string() + " is not signed by the root in root.pem");
+  }
+  return {};
+}
+
+}  // namespace
+
+core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& clock) {
+  std::error_code ec;
+  fs::create_directories(dir / "ca", ec);
+  if (ec) {
+    return core::internal_error("cannot create " + (dir / "ca").string() + ": " + ec.message());
+  }
+  fs::permissions(dir / "ca", fs::perms::owner_all, ec);
+
+  const Paths p(dir);
+  // Subscribers' certificates are TLS server certificates only; with the usage on the
+  // intermediate too, a client certificate under it fails path validation for client
+  // use (at Signet's vantage agents among others). Intermediates made by versions
+  // before this carry no extended key usage and are kept as they are.
+  const IntermediateKind acme{"acme", "Signet Intermediate CA ", "serverAuth", p.acme_cert,
+                              p.acme_key};
+  // Signet's listeners and its client certificate: both usages.
+  const IntermediateKind infrastructure{"infrastructure", "Signet Infrastructure CA ",
+                                        "serverAuth,clientAuth", p.infrastructure_cert,
+                                        p.infrastructure_key};
+
+  const auto now = clock.now();
+  if (!fs::exists(p.root_cert)) {
+    if (auto st = create_all(p, acme, infrastructure, now); !st) return std::move(st).error();
+  }
+
+  auto root_pem = core::read_file(p.root_cert);
+  if (!root_pem) return std::move(root_pem).error();
+  auto root = detail::x509_from_pem(*root_pem);
+  if (!root) return std::move(root).error();
+
+  std::vector<const IntermediateKind*> missing;
+  for (const auto* kind : {&acme, &infrastructure}) {
+    if (!fs::exists(kind->cert)) missing.push_back(kind);
+  }
+  if (!missing.empty()) {
+    if (auto st = create_missing(p, root->get(), missing, now); !st) return std::move(st).error();
+  }
+
+  Hierarchy h;
+  h.root = std::move(root).value();
+  h.root_pem = std::move(root_pem).value();
+  for (auto [kind, slot] :
+       {std::pair{&acme, &h.acme}, std::pair{&infrastructure, &h.infrastructure}}) {
+    auto issuer = FileIssuer::open(kind->name, kind->cert, kind->key);
+    if (!issuer) return std::move(issuer).error();
+    if (auto st = signed_by_root(**issuer, h.root.get(), kind->cert); !st) {
+      return std::move(st).error();
+    }
+    *slot = std::move(issuer).value();
+  }
+  return h;
+}
+
+}  // namespace signet::ca

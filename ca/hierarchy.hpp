@@ -1,0 +1,38 @@
+#pragma once
+// The CA hierarchy kept in a data directory. Private to ca/.
+//
+//   root.pem                          the root (ECDSA P-384), what relying parties trust
+//   ca/root-key.pem                   its key, read only when an intermediate is created
+//   ca/intermediate.pem, -key.pem     the ACME issuer (P-256): subscribers' certificates
+//   ca/infrastructure.pem, -key.pem   the infrastructure issuer (P-256): Signet's own
+//                                     listener, its client certificate, vantage agents
+//
+// Each intermediate carries the extended key usages of what it signs: serverAuth for
+// the ACME issuer, serverAuth and clientAuth for the infrastructure issuer.
+// Keys are written with mode 0600, certificates with 0644; root.pem is written last, so
+// a directory without it holds nothing worth keeping.
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "ca/issuer.hpp"
+#include "core/clock.hpp"
+#include "core/openssl.hpp"
+#include "core/result.hpp"
+
+namespace signet::ca {
+
+struct Hierarchy {
+  core::ossl::X509Ptr root;
+  std::string root_pem;
+  std::unique_ptr<FileIssuer> acme;            // name "acme"
+  std::unique_ptr<FileIssuer> infrastructure;  // name "infrastructure"
+};
+
+// Loads the hierarchy in dir, first creating what is missing: all of it on first start;
+// an intermediate whose certificate is absent (the infrastructure issuer, for a
+// directory made before it existed) under the root already there. Checks that each
+// key matches its certificate and that the root signed both intermediates.
+core::Result<Hierarchy> open_hierarchy(const std::filesystem::path& dir, const core::Clock& clock);
+
+}  // namespace signet::ca
