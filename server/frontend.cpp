@@ -1,44 +1,25 @@
 #include "server/frontend.hpp"
 
-#include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
+#include "core/log.hpp"
 #include "server/handlers/handlers.hpp"
 #include "server/problem.hpp"
+#include "server/routes.hpp"
 
 namespace signet::server {
 
+namespace asio = boost::asio;
 namespace bh = boost::beast::http;
 using handlers::Context;
-using handlers::HandlerResult;
 using handlers::Reply;
 
 namespace {
-
-struct RouteSpec {
-  Route route;
-  HandlerResult (*handler)(Context&);
-  bool get;   // GET (and HEAD) allowed
-  bool post;  // POST allowed
-};
-
-// RFC 8555 §6.3: only the directory and newNonce answer GET; everything else is POST
-// (POST-as-GET for reads). The issuer certificate is public and answers both.
-constexpr std::array kRoutes{
-    RouteSpec{Route::Directory, handlers::directory, true, false},
-    RouteSpec{Route::NewNonce, handlers::new_nonce, true, false},
-    RouteSpec{Route::Issuer, handlers::issuer, true, false},
-    RouteSpec{Route::NewAccount, handlers::new_account, false, true},
-    RouteSpec{Route::Account, handlers::account, false, true},
-    RouteSpec{Route::AccountOrders, handlers::account_orders, false, true},
-    RouteSpec{Route::KeyChange, handlers::key_change, false, true},
-    RouteSpec{Route::NewOrder, handlers::new_order, false, true},
-    RouteSpec{Route::Order, handlers::order, false, true},
-    RouteSpec{Route::Finalize, handlers::finalize, false, true},
-    RouteSpec{Route::Authz, handlers::authorization, false, true},
-    RouteSpec{Route::Challenge, handlers::challenge, false, true},
-    RouteSpec{Route::Certificate, handlers::certificate, false, true},
-    RouteSpec{Route::Revoke, handlers::revoke, false, true},
-};
 
 Reply problem_reply(const core::Error& e) {
   const auto p = render_problem(e);
@@ -47,35 +28,115 @@ Reply problem_reply(const core::Error& e) {
   return r;
 }
 
+std::string allowed_methods(unsigned methods) {
+  std::string out;
+  if (methods & kGet) out = "GET, HEAD";
+  if (methods & kPost) out += out.empty() ? "POST" : ", POST";
+  return out;
+}
+
+handlers::KeyMode key_mode(Auth a) {
+  switch (a) {
+    case Auth::Jwk:
+      return handlers::KeyMode::Jwk;
+    case Auth::KidOrJwk:
+      return handlers::KeyMode::Either;
+    default:
+      return handlers::KeyMode::Kid;
+  }
+}
+
 }  // namespace
 
-Frontend::Frontend(Authority& authority, NonceService& nonces, Urls urls, json::DirectoryMeta meta)
-    : authority_(authority), nonces_(nonces), urls_(std::move(urls)), meta_(std::move(meta)) {}
+Frontend::Frontend(authority::Authority& authority, NonceService& nonces, Urls urls,
+                   json::DirectoryMeta meta, std::chrono::milliseconds deadline)
+    : authority_(authority),
+      nonces_(nonces),
+      urls_(std::move(urls)),
+      meta_(std::move(meta)),
+      deadline_(deadline) {}
 
-boost::asio::awaitable<http::Response> Frontend::handle(const http::Request& req) {
-  const RouteMatch match = Urls::match(req.target);
-  const RouteSpec* spec = nullptr;
-  for (const auto& s : kRoutes) {
-    if (s.route == match.route) spec = &s;
+struct Frontend::Pending {
+  explicit Pending(const asio::strand<asio::any_io_executor>& s) : timer(s) {}
+  asio::steady_timer timer;
+  std::optional<http::Response> response;
+};
+
+asio::awaitable<http::Response> Frontend::handle(const http::Request& req) {
+  // The work owns its request, so that it can outlive the deadline; it and the wait
+  // for it share a strand.
+  auto strand = asio::make_strand(co_await asio::this_coro::executor);
+  auto pending = std::make_shared<Pending>(strand);
+  auto request = std::make_shared<const http::Request>(req);
+  co_return co_await asio::co_spawn(strand, await_with_deadline(pending, request),
+                                    asio::use_awaitable);
+}
+
+asio::awaitable<http::Response> Frontend::await_with_deadline(
+    std::shared_ptr<Pending> pending, std::shared_ptr<const http::Request> request) {
+  pending->timer.expires_after(deadline_);
+  asio::co_spawn(pending->timer.get_executor(), work(pending, request), [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      core::log_error(std::string("request failed: ") + x.what());
+    }
+  });
+  // co_spawn may have run the work to its end already (it dispatches on this strand).
+  if (!pending->response) {
+    boost::system::error_code ec;
+    co_await pending->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
-  Reply reply;
+  if (pending->response) co_return std::move(*pending->response);
+  core::log_warn("request " + request->target + " unanswered after " +
+                 std::to_string(deadline_.count()) + " ms");
+  core::Error late = core::internal_error("deadline passed");
+  late.detail = "The server took too long to answer this request; retry shortly";
+  late.retry_after = std::chrono::seconds(5);
+  co_return finish(*request, problem_reply(late));
+}
+
+asio::awaitable<void> Frontend::work(std::shared_ptr<Pending> pending,
+                                     std::shared_ptr<const http::Request> request) {
+  auto response = co_await respond(*request);
+  pending->response = std::move(response);
+  pending->timer.cancel();
+}
+
+asio::awaitable<http::Response> Frontend::respond(const http::Request& req) {
+  const RouteMatch match = match_route(req.target);
+  if (match.route == Route::NotFound) {
+    co_return finish(req, problem_reply(core::make_error(core::ProblemType::NotFound,
+                                                         "No ACME resource at " + req.target)));
+  }
+  const RouteSpec& spec = route_spec(match.route);
   const bool is_get = req.method == bh::verb::get || req.method == bh::verb::head;
-  if (spec == nullptr) {
-    reply = problem_reply(
-        core::make_error(core::ProblemType::NotFound, "No ACME resource at " + req.target));
-  } else if ((is_get && !spec->get) || (req.method == bh::verb::post && !spec->post) ||
-             (!is_get && req.method != bh::verb::post)) {
-    reply = problem_reply(core::make_error(
+  const bool is_post = req.method == bh::verb::post;
+  if ((is_get && !(spec.methods & kGet)) || (is_post && !(spec.methods & kPost)) ||
+      (!is_get && !is_post)) {
+    Reply reply = problem_reply(core::make_error(
         core::ProblemType::MethodNotAllowed,
         std::string("Method ") + std::string(bh::to_string(req.method)) + " is not allowed here" +
-            (spec->post ? "; use POST (POST-as-GET to read)" : "")));
-    reply.header("Allow", spec->post ? "POST" : "GET, HEAD");
-  } else {
-    Context ctx{authority_, nonces_, urls_, meta_, req, match};
-    core::Result<Reply> r = co_await spec->handler(ctx);
-    reply = r ? std::move(r).value() : problem_reply(r.error());
+            (spec.methods & kPost ? "; use POST (POST-as-GET to read)" : "")));
+    reply.header("Allow", allowed_methods(spec.methods));
+    co_return finish(req, std::move(reply));
   }
+  Context ctx{authority_, nonces_, keys_, urls_, meta_, req, match};
+  std::optional<handlers::SignedRequest> signed_request;
+  // A resource that answers GET takes POST-as-GET too, authenticated by an account.
+  const Auth auth = spec.auth == Auth::None && is_post ? Auth::Kid : spec.auth;
+  if (auth != Auth::None) {
+    auto authenticated = co_await handlers::authenticate(ctx, key_mode(auth));
+    if (!authenticated) co_return finish(req, problem_reply(authenticated.error()));
+    signed_request.emplace(std::move(authenticated).value());
+    ctx.signed_request = &*signed_request;
+  }
+  core::Result<Reply> r = co_await spec.handler(ctx);
+  co_return finish(req, r ? std::move(r).value() : problem_reply(r.error()));
+}
 
+http::Response Frontend::finish(const http::Request& req, Reply reply) {
   http::Response res{static_cast<bh::status>(reply.status), 11};
   res.set(bh::field::server, "Signet");
   if (!reply.content_type.empty()) res.set(bh::field::content_type, reply.content_type);
@@ -85,19 +146,13 @@ boost::asio::awaitable<http::Response> Frontend::handle(const http::Request& req
   res.set(bh::field::cache_control, "no-store");
   for (auto& [name, value] : reply.headers) res.insert(name, value);
   if (req.method != bh::verb::head) res.body() = std::move(reply.body);
-  co_return res;
+  return res;
 }
 
 http::Response Frontend::error_response(const core::Error& e) {
-  const Reply reply = problem_reply(e);
-  http::Response res{static_cast<bh::status>(reply.status), 11};
-  res.set(bh::field::server, "Signet");
-  res.set(bh::field::content_type, reply.content_type);
-  res.set("Replay-Nonce", nonces_.issue());
-  res.insert(bh::field::link, "<" + urls_.directory() + ">;rel=\"index\"");
-  res.set(bh::field::cache_control, "no-store");
-  res.body() = reply.body;
-  return res;
+  http::Request post;
+  post.method = bh::verb::post;
+  return finish(post, problem_reply(e));
 }
 
 }  // namespace signet::server

@@ -1,11 +1,17 @@
 #pragma once
-// The ACME front end: routes a request to its handler and gives every response the
-// headers RFC 8555 asks for (Replay-Nonce, Link rel="index", Cache-Control) in one
-// place. Thread-safe.
+// The ACME front end: finds a request's route in the route table, checks its method,
+// authenticates it as the route says, runs its handler under a deadline, and gives
+// every response the headers RFC 8555 asks for (Replay-Nonce, Link rel="index",
+// Cache-Control) in one place. Thread-safe.
 #include <boost/asio/awaitable.hpp>
 
-#include "server/authority.hpp"
+#include <chrono>
+#include <memory>
+
+#include "authority/authority.hpp"
+#include "server/handlers/context.hpp"
 #include "server/http/types.hpp"
+#include "server/jose/key_cache.hpp"
 #include "server/json/encode.hpp"
 #include "server/nonce.hpp"
 #include "server/urls.hpp"
@@ -14,17 +20,32 @@ namespace signet::server {
 
 class Frontend {
  public:
-  Frontend(Authority& authority, NonceService& nonces, Urls urls, json::DirectoryMeta meta);
+  // A request still unanswered after `deadline` gets a serverInternal problem with
+  // Retry-After; its work finishes in the background.
+  Frontend(authority::Authority& authority, NonceService& nonces, Urls urls,
+           json::DirectoryMeta meta, std::chrono::milliseconds deadline = std::chrono::seconds(30));
 
   boost::asio::awaitable<http::Response> handle(const http::Request& req);
   // For requests the HTTP layer refused before they were complete.
   http::Response error_response(const core::Error& e);
 
  private:
-  Authority& authority_;
+  struct Pending;  // a request under way and the wait for it, on one strand
+  boost::asio::awaitable<http::Response> await_with_deadline(
+      std::shared_ptr<Pending> pending, std::shared_ptr<const http::Request> request);
+  boost::asio::awaitable<void> work(std::shared_ptr<Pending> pending,
+                                    std::shared_ptr<const http::Request> request);
+  // Route, method, authentication, handler: the request path top to bottom.
+  boost::asio::awaitable<http::Response> respond(const http::Request& req);
+  // The reply with the headers every response carries.
+  http::Response finish(const http::Request& req, handlers::Reply reply);
+
+  authority::Authority& authority_;
   NonceService& nonces_;
+  jose::KeyCache keys_;
   Urls urls_;
   json::DirectoryMeta meta_;
+  std::chrono::milliseconds deadline_;
 };
 
 }  // namespace signet::server

@@ -1,8 +1,8 @@
 #include "server/problem.hpp"
 
+#include "core/log.hpp"
 #include "server/jose/jws.hpp"
 #include "server/json/encode.hpp"
-#include "server/log.hpp"
 
 namespace signet::server {
 
@@ -37,7 +37,7 @@ int http_status(core::ProblemType type) {
 ProblemResponse render_problem(const core::Error& e) {
   const int status = http_status(e.type);
   if (e.type == core::ProblemType::ServerInternal) {
-    log_error("internal error: " + e.detail);
+    core::log_error("internal error: " + e.detail);
     core::Error shown =
         core::make_error(e.type, "An internal error occurred; the server log has details");
     return {status, json::encode_problem(shown, status, {})};

@@ -90,7 +90,7 @@ std::optional<Authorization> load_authz(Connection& db, const std::string& id) {
   auto cs = db.prepare(sql::kChallengesByAuthz);
   cs.bind(1, id);
   while (cs.step()) {
-    Challenge c;
+    core::Challenge c;
     c.id = {cs.text(0)};
     c.type = core::challenge_type_from_string(cs.text(1)).value_or(core::ChallengeType::Http01);
     c.status =

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "storage/records.hpp"
 #include "storage/sqlite_db.hpp"
+#include "storage/store.hpp"
 
 namespace signet::storage::detail::rows {
 

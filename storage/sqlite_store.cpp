@@ -5,6 +5,7 @@
 #include "core/base64url.hpp"
 #include "storage/rows.hpp"
 #include "storage/sqlite_db.hpp"
+#include "storage/sqlite_executor.hpp"
 #include "storage/statements.hpp"
 
 namespace signet::storage {
@@ -39,7 +40,8 @@ std::string random_id() {
   return core::base64url_encode(std::string_view(reinterpret_cast<char*>(buf), sizeof buf));
 }
 
-core::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
+core::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
+                                                             detail::ExecutorOptions options) {
   try {
     auto c = std::make_unique<Connection>(path);
     c->exec_script(
@@ -56,30 +58,25 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& 
       c->set_user_version(v + 1);
       tx.commit();
     }
-    return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(c)));
+    auto exec = std::make_unique<detail::SqliteExecutor>(path, std::move(c), options);
+    return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(exec)));
   } catch (const SqliteError& e) {
     return core::internal_error("opening database " + path + ": " + e.message);
   }
 }
 
-SqliteStore::SqliteStore(std::unique_ptr<Connection> c) : db_(std::move(c)) {}
+SqliteStore::SqliteStore(std::unique_ptr<detail::SqliteExecutor> exec) : exec_(std::move(exec)) {}
 SqliteStore::~SqliteStore() = default;
 
-template <class F>
-auto SqliteStore::locked(F&& f) -> decltype(f()) {
-  std::lock_guard lock(mu_);
-  try {
-    return f();
-  } catch (const SqliteError& e) {
-    return core::internal_error("database: " + e.message);
-  }
+detail::ExecutorStats SqliteStore::stats() const {
+  return exec_->stats();
 }
 
-core::Result<Account> SqliteStore::create_account(const NewAccount& a) {
-  return locked([&]() -> core::Result<Account> {
+Async<Account> SqliteStore::create_account(const NewAccount& a) {
+  return exec_->write([=](Connection& db) -> core::Result<Account> {
     const std::string id = random_id();
     try {
-      db_->prepare(sql::kInsertAccount)
+      db.prepare(sql::kInsertAccount)
           .bind(1, id)
           .bind(2, a.jwk)
           .bind(3, a.jwk_thumbprint)
@@ -94,42 +91,41 @@ core::Result<Account> SqliteStore::create_account(const NewAccount& a) {
       }
       throw;
     }
-    return *account_where(*db_, sql::kAccountById, id);
+    return *account_where(db, sql::kAccountById, id);
   });
 }
 
 Maybe<Account> SqliteStore::account_by_id(const core::AccountId& id) {
-  return locked(
-      [&]() -> Maybe<Account> { return account_where(*db_, sql::kAccountById, id.value); });
+  return exec_->read([=](Connection& db) -> core::Result<std::optional<Account>> {
+    return account_where(db, sql::kAccountById, id.value);
+  });
 }
 
 Maybe<Account> SqliteStore::account_by_thumbprint(const std::string& thumbprint) {
-  return locked([&]() -> Maybe<Account> {
-    return account_where(*db_, sql::kAccountByThumbprint, thumbprint);
+  return exec_->read([=](Connection& db) -> core::Result<std::optional<Account>> {
+    return account_where(db, sql::kAccountByThumbprint, thumbprint);
   });
 }
 
 Changed SqliteStore::update_account_contact(const core::AccountId& id,
                                             const std::vector<std::string>& contact) {
-  return locked([&]() -> Changed {
-    return db_->prepare(sql::kUpdateAccountContact)
-               .bind(1, id.value)
-               .bind(2, join(contact))
-               .exec() == 1;
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
+    return db.prepare(sql::kUpdateAccountContact).bind(1, id.value).bind(2, join(contact)).exec() ==
+           1;
   });
 }
 
 Changed SqliteStore::deactivate_account(const core::AccountId& id) {
-  return locked([&]() -> Changed {
-    return db_->prepare(sql::kDeactivateAccount).bind(1, id.value).exec() == 1;
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
+    return db.prepare(sql::kDeactivateAccount).bind(1, id.value).exec() == 1;
   });
 }
 
 Changed SqliteStore::change_account_key(const core::AccountId& id,
                                         const std::string& old_thumbprint, const AccountKey& key) {
-  return locked([&]() -> Changed {
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
     try {
-      return db_->prepare(sql::kChangeAccountKey)
+      return db.prepare(sql::kChangeAccountKey)
                  .bind(1, id.value)
                  .bind(2, old_thumbprint)
                  .bind(3, key.jwk)
@@ -146,23 +142,22 @@ Changed SqliteStore::change_account_key(const core::AccountId& id,
   });
 }
 
-core::Result<bool> SqliteStore::is_account_key(const std::string& spki_sha256) {
-  return locked([&]() -> core::Result<bool> {
-    return db_->prepare(sql::kIsAccountKey).bind_blob(1, spki_sha256).step();
+Async<bool> SqliteStore::is_account_key(const std::string& spki_sha256) {
+  return exec_->read([=](Connection& db) -> core::Result<bool> {
+    return db.prepare(sql::kIsAccountKey).bind_blob(1, spki_sha256).step();
   });
 }
 
-core::Result<bool> SqliteStore::is_certificate_key(const std::string& spki_sha256) {
-  return locked([&]() -> core::Result<bool> {
-    return db_->prepare(sql::kIsCertificateKey).bind_blob(1, spki_sha256).step();
+Async<bool> SqliteStore::is_certificate_key(const std::string& spki_sha256) {
+  return exec_->read([=](Connection& db) -> core::Result<bool> {
+    return db.prepare(sql::kIsCertificateKey).bind_blob(1, spki_sha256).step();
   });
 }
 
-core::Result<Order> SqliteStore::create_order(const NewOrder& o) {
-  return locked([&]() -> core::Result<Order> {
-    detail::Transaction tx(*db_);
+Async<Order> SqliteStore::create_order(const NewOrder& o) {
+  return exec_->write([=](Connection& db) -> core::Result<Order> {
     const std::string order_id = random_id();
-    db_->prepare(sql::kInsertOrder)
+    db.prepare(sql::kInsertOrder)
         .bind(1, order_id)
         .bind(2, o.account_id.value)
         .bind(3, to_unix(o.expires))
@@ -172,7 +167,7 @@ core::Result<Order> SqliteStore::create_order(const NewOrder& o) {
         .exec();
     int64_t pos = 0;
     for (const auto& id : o.identifiers) {
-      db_->prepare(sql::kInsertOrderIdentifier)
+      db.prepare(sql::kInsertOrderIdentifier)
           .bind(1, order_id)
           .bind(2, pos++)
           .bind(3, to_string(id.type))
@@ -181,7 +176,7 @@ core::Result<Order> SqliteStore::create_order(const NewOrder& o) {
     }
     pos = 0;
     for (const auto& authz : o.reuse) {
-      db_->prepare(sql::kInsertOrderAuthz)
+      db.prepare(sql::kInsertOrderAuthz)
           .bind(1, order_id)
           .bind(2, authz.value)
           .bind(3, pos++)
@@ -189,7 +184,7 @@ core::Result<Order> SqliteStore::create_order(const NewOrder& o) {
     }
     for (const auto& na : o.create) {
       const std::string authz_id = random_id();
-      db_->prepare(sql::kInsertAuthz)
+      db.prepare(sql::kInsertAuthz)
           .bind(1, authz_id)
           .bind(2, o.account_id.value)
           .bind(3, to_string(na.identifier.type))
@@ -200,7 +195,7 @@ core::Result<Order> SqliteStore::create_order(const NewOrder& o) {
           .exec();
       int64_t cpos = 0;
       for (auto type : na.challenge_types) {
-        db_->prepare(sql::kInsertChallenge)
+        db.prepare(sql::kInsertChallenge)
             .bind(1, random_id())
             .bind(2, authz_id)
             .bind(3, cpos++)
@@ -208,26 +203,23 @@ core::Result<Order> SqliteStore::create_order(const NewOrder& o) {
             .bind(5, random_id() + random_id())  // 256 bits of entropy (RFC 8555 §8.1: ≥128)
             .exec();
       }
-      db_->prepare(sql::kInsertOrderAuthz)
-          .bind(1, order_id)
-          .bind(2, authz_id)
-          .bind(3, pos++)
-          .exec();
+      db.prepare(sql::kInsertOrderAuthz).bind(1, order_id).bind(2, authz_id).bind(3, pos++).exec();
     }
-    tx.commit();
-    return *load_order(*db_, order_id);
+    return *load_order(db, order_id);
   });
 }
 
 Maybe<Order> SqliteStore::order_by_id(const core::OrderId& id) {
-  return locked([&]() -> Maybe<Order> { return load_order(*db_, id.value); });
+  return exec_->read([=](Connection& db) -> core::Result<std::optional<Order>> {
+    return load_order(db, id.value);
+  });
 }
 
-core::Result<std::vector<core::OrderId>> SqliteStore::orders_by_account(const core::AccountId& id,
-                                                                        std::size_t offset,
-                                                                        std::size_t limit) {
-  return locked([&]() -> core::Result<std::vector<core::OrderId>> {
-    auto st = db_->prepare(sql::kOrdersByAccount);
+Async<std::vector<core::OrderId>> SqliteStore::orders_by_account(const core::AccountId& id,
+                                                                 std::size_t offset,
+                                                                 std::size_t limit) {
+  return exec_->read([=](Connection& db) -> core::Result<std::vector<core::OrderId>> {
+    auto st = db.prepare(sql::kOrdersByAccount);
     st.bind(1, id.value).bind(2, static_cast<int64_t>(limit)).bind(3, static_cast<int64_t>(offset));
     std::vector<core::OrderId> out;
     while (st.step()) out.push_back({st.text(0)});
@@ -237,8 +229,8 @@ core::Result<std::vector<core::OrderId>> SqliteStore::orders_by_account(const co
 
 Changed SqliteStore::set_order_status(const core::OrderId& id, core::OrderStatus from,
                                       core::OrderStatus to) {
-  return locked([&]() -> Changed {
-    return db_->prepare(sql::kSetOrderStatus)
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
+    return db.prepare(sql::kSetOrderStatus)
                .bind(1, id.value)
                .bind(2, to_string(from))
                .bind(3, to_string(to))
@@ -247,8 +239,8 @@ Changed SqliteStore::set_order_status(const core::OrderId& id, core::OrderStatus
 }
 
 Changed SqliteStore::fail_order(const core::OrderId& id, const core::Error& error) {
-  return locked([&]() -> Changed {
-    return db_->prepare(sql::kFailOrder)
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
+    return db.prepare(sql::kFailOrder)
                .bind(1, id.value)
                .bind(2, core::problem_type_name(error.type))
                .bind(3, error.detail)
@@ -257,12 +249,11 @@ Changed SqliteStore::fail_order(const core::OrderId& id, const core::Error& erro
 }
 
 Changed SqliteStore::complete_order(const core::OrderId& id, const Certificate& c) {
-  return locked([&]() -> Changed {
-    detail::Transaction tx(*db_);
-    if (db_->prepare(sql::kCompleteOrder).bind(1, id.value).bind(2, c.serial).exec() != 1) {
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
+    if (db.prepare(sql::kCompleteOrder).bind(1, id.value).bind(2, c.serial).exec() != 1) {
       return false;
     }
-    db_->prepare(sql::kInsertCertificate)
+    db.prepare(sql::kInsertCertificate)
         .bind(1, c.serial)
         .bind(2, c.account_id.value)
         .bind(3, c.order_id.value)
@@ -274,23 +265,23 @@ Changed SqliteStore::complete_order(const core::OrderId& id, const Certificate& 
         .bind(9, to_unix(c.not_after))
         .bind(10, to_unix(c.issued_at))
         .exec();
-    tx.commit();  // synchronous=FULL: durable before the order can be seen valid
     return true;
   });
 }
 
 Maybe<Authorization> SqliteStore::authz_by_id(const core::AuthzId& id) {
-  return locked([&]() -> Maybe<Authorization> { return load_authz(*db_, id.value); });
+  return exec_->read([=](Connection& db) -> core::Result<std::optional<Authorization>> {
+    return load_authz(db, id.value);
+  });
 }
 
-core::Result<std::vector<Authorization>> SqliteStore::valid_authzs(const core::AccountId& account,
-                                                                   const core::Identifier& id,
-                                                                   bool wildcard,
-                                                                   core::TimePoint now) {
-  return locked([&]() -> core::Result<std::vector<Authorization>> {
+Async<std::vector<Authorization>> SqliteStore::valid_authzs(const core::AccountId& account,
+                                                            const core::Identifier& id,
+                                                            bool wildcard, core::TimePoint now) {
+  return exec_->read([=](Connection& db) -> core::Result<std::vector<Authorization>> {
     std::vector<std::string> ids;
     {
-      auto st = db_->prepare(sql::kValidAuthzs);
+      auto st = db.prepare(sql::kValidAuthzs);
       st.bind(1, account.value)
           .bind(2, to_string(id.type))
           .bind(3, id.value)
@@ -300,43 +291,42 @@ core::Result<std::vector<Authorization>> SqliteStore::valid_authzs(const core::A
     }
     std::vector<Authorization> out;
     for (const auto& a : ids) {
-      if (auto authz = load_authz(*db_, a)) out.push_back(std::move(*authz));
+      if (auto authz = load_authz(db, a)) out.push_back(std::move(*authz));
     }
     return out;
   });
 }
 
 Changed SqliteStore::deactivate_authz(const core::AuthzId& id) {
-  return locked([&]() -> Changed {
-    return db_->prepare(sql::kDeactivateAuthz).bind(1, id.value).exec() == 1;
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
+    return db.prepare(sql::kDeactivateAuthz).bind(1, id.value).exec() == 1;
   });
 }
 
 Changed SqliteStore::start_challenge(const core::AuthzId& authz, const core::ChallengeId& id) {
-  return locked([&]() -> Changed {
-    return db_->prepare(sql::kStartChallenge).bind(1, authz.value).bind(2, id.value).exec() == 1;
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
+    return db.prepare(sql::kStartChallenge).bind(1, authz.value).bind(2, id.value).exec() == 1;
   });
 }
 
 Changed SqliteStore::complete_challenge(const ChallengeOutcome& o) {
-  return locked([&]() -> Changed {
-    detail::Transaction tx(*db_);
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
     const auto status = o.valid ? core::ChallengeStatus::Valid : core::ChallengeStatus::Invalid;
-    auto st = db_->prepare(sql::kCompleteChallenge);
+    auto st = db.prepare(sql::kCompleteChallenge);
     st.bind(1, o.authz_id.value)
         .bind(2, o.challenge_id.value)
         .bind(3, to_string(status))
         .bind(4, o.valid ? std::optional<int64_t>(to_unix(o.at)) : std::nullopt);
     bind_problem(st, 5, o.error);
     if (st.exec() != 1) return false;
-    db_->prepare(sql::kCompleteAuthz)
+    db.prepare(sql::kCompleteAuthz)
         .bind(1, o.authz_id.value)
         .bind(2, to_string(o.valid ? core::AuthzStatus::Valid : core::AuthzStatus::Invalid))
         .bind(3, opt_unix(o.authz_expires))
         .exec();
     int64_t seq = 0;
     for (const auto& r : o.records) {
-      db_->prepare(sql::kInsertRecord)
+      db.prepare(sql::kInsertRecord)
           .bind(1, o.challenge_id.value)
           .bind(2, seq++)
           .bind(3, r.perspective)
@@ -349,7 +339,7 @@ Changed SqliteStore::complete_challenge(const ChallengeOutcome& o) {
     }
     seq = 0;
     for (const auto& p : o.perspectives) {
-      auto ps = db_->prepare(sql::kInsertPerspective);
+      auto ps = db.prepare(sql::kInsertPerspective);
       ps.bind(1, o.challenge_id.value)
           .bind(2, seq++)
           .bind(3, p.perspective)
@@ -357,44 +347,70 @@ Changed SqliteStore::complete_challenge(const ChallengeOutcome& o) {
       bind_problem(ps, 5, p.problem);
       ps.exec();
     }
-    tx.commit();
     return true;
   });
 }
 
 Changed SqliteStore::record_late_perspective(const core::ChallengeId& challenge,
                                              const core::PerspectiveResult& result) {
-  return locked([&]() -> Changed {
-    auto st = db_->prepare(sql::kRecordLatePerspective);
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
+    auto st = db.prepare(sql::kRecordLatePerspective);
     st.bind(1, challenge.value).bind(2, result.perspective).bind(3, to_string(result.verdict));
     bind_problem(st, 4, result.problem);
     return st.exec() == 1;
   });
 }
 
-Changed SqliteStore::reserve_serial(const std::string& serial, const core::OrderId& order,
+Changed SqliteStore::start_issuance(const core::OrderId& id, const std::string& serial,
                                     core::TimePoint at) {
-  return locked([&]() -> Changed {
-    return db_->prepare(sql::kReserveSerial)
-               .bind(1, serial)
-               .bind(2, order.value)
-               .bind(3, to_unix(at))
-               .exec() == 1;
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
+    if (db.prepare(sql::kSetOrderStatus)
+            .bind(1, id.value)
+            .bind(2, to_string(core::OrderStatus::Ready))
+            .bind(3, to_string(core::OrderStatus::Processing))
+            .exec() != 1) {
+      return false;
+    }
+    if (db.prepare(sql::kReserveSerial)
+            .bind(1, serial)
+            .bind(2, id.value)
+            .bind(3, to_unix(at))
+            .exec() != 1) {
+      // An error undoes the transition above too: a write is all or nothing.
+      return core::make_error(core::ProblemType::Conflict, "serial " + serial + " was used before");
+    }
+    return true;
   });
 }
 
 Maybe<Certificate> SqliteStore::certificate_by_serial(const std::string& serial) {
-  return locked([&]() -> Maybe<Certificate> {
-    auto st = db_->prepare(sql::kCertificateBySerial);
+  return exec_->read([=](Connection& db) -> core::Result<std::optional<Certificate>> {
+    auto st = db.prepare(sql::kCertificateBySerial);
     st.bind(1, serial);
     if (!st.step()) return std::nullopt;
     return read_certificate(st);
   });
 }
 
+Changed SqliteStore::record_infrastructure_certificate(const core::InfrastructureCertificate& c) {
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
+    return db.prepare(sql::kInsertInfrastructureCertificate)
+               .bind(1, c.serial)
+               .bind(2, c.issuer)
+               .bind(3, c.profile)
+               .bind(4, encode_identifiers(c.identifiers))
+               .bind_blob(5, c.key_spki_sha256)
+               .bind_blob(6, c.der)
+               .bind(7, to_unix(c.not_before))
+               .bind(8, to_unix(c.not_after))
+               .bind(9, to_unix(c.issued_at))
+               .exec() == 1;
+  });
+}
+
 Changed SqliteStore::revoke_certificate(const std::string& serial, int reason, core::TimePoint at) {
-  return locked([&]() -> Changed {
-    return db_->prepare(sql::kRevokeCertificate)
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
+    return db.prepare(sql::kRevokeCertificate)
                .bind(1, serial)
                .bind(2, int64_t{reason})
                .bind(3, to_unix(at))
@@ -402,17 +418,15 @@ Changed SqliteStore::revoke_certificate(const std::string& serial, int reason, c
   });
 }
 
-core::Result<int> SqliteStore::recover_interrupted() {
-  return locked([&]() -> core::Result<int> {
-    detail::Transaction tx(*db_);
-    int n = db_->prepare(sql::kFailInterruptedAuthzs).exec();
-    n += db_->prepare(sql::kFailInterruptedChallenges)
+Async<int> SqliteStore::recover_interrupted() {
+  return exec_->write([=](Connection& db) -> core::Result<int> {
+    int n = db.prepare(sql::kFailInterruptedAuthzs).exec();
+    n += db.prepare(sql::kFailInterruptedChallenges)
              .bind(1, "The validation was interrupted by a server restart; please retry")
              .exec();
-    n += db_->prepare(sql::kFailInterruptedOrders)
+    n += db.prepare(sql::kFailInterruptedOrders)
              .bind(1, "Issuance was interrupted by a server restart; please retry")
              .exec();
-    tx.commit();
     return n;
   });
 }

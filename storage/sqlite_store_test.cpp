@@ -6,6 +6,8 @@
 
 #include <filesystem>
 
+#include "core/async.hpp"
+
 #include "storage/sqlite_db.hpp"
 #include "storage/statements.hpp"
 
@@ -20,17 +22,38 @@ using core::OrderStatus;
 
 const core::TimePoint kNow = core::from_unix(1'800'000'000);
 
+template <class T>
+T sync(boost::asio::awaitable<T> a) {
+  return core::await_blocking(std::move(a));
+}
+
+// A database file of its own for each test, removed afterwards.
+class TempDb {
+ public:
+  TempDb()
+      : path_(std::filesystem::temp_directory_path() / ("signet-store-" + random_id() + ".db")) {}
+  ~TempDb() {
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(path_.string() + suffix);
+  }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
 class StoreTest : public ::testing::Test {
  protected:
+  TempDb db;
   void SetUp() override {
-    auto s = SqliteStore::open(":memory:");
+    auto s = SqliteStore::open(db.path());
     ASSERT_TRUE(s) << s.error().detail;
     store = std::move(s).value();
   }
 
   Account account(const std::string& key = "k1") {
-    auto a = store->create_account(
-        {"{jwk}", "thumb-" + key, "spki-" + key, {"mailto:a@b.example"}, true, kNow});
+    auto a = sync(store->create_account(
+        {"{jwk}", "thumb-" + key, "spki-" + key, {"mailto:a@b.example"}, true, kNow}));
     EXPECT_TRUE(a);
     return a.value();
   }
@@ -45,7 +68,7 @@ class StoreTest : public ::testing::Test {
       o.identifiers.push_back(id);
       o.create.push_back({id, false, kNow + std::chrono::hours(24), {core::ChallengeType::Http01}});
     }
-    auto r = store->create_order(o);
+    auto r = sync(store->create_order(o));
     EXPECT_TRUE(r);
     return r.value();
   }
@@ -53,8 +76,8 @@ class StoreTest : public ::testing::Test {
   // A new order's authorization for name, with its first challenge processing.
   Authorization started(const std::string& name) {
     auto o = order(account("k-" + name), {name});
-    auto authz = store->authz_by_id(o.authorizations[0].id).value().value();
-    EXPECT_TRUE(*store->start_challenge(authz.id, authz.challenges[0].id));
+    auto authz = sync(store->authz_by_id(o.authorizations[0].id)).value().value();
+    EXPECT_TRUE(*sync(store->start_challenge(authz.id, authz.challenges[0].id)));
     return authz;
   }
 
@@ -64,28 +87,29 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, AccountsAreUniqueByKey) {
   auto a = account();
   EXPECT_EQ(a.contact, std::vector<std::string>{"mailto:a@b.example"});
-  auto dup = store->create_account({"{jwk}", "thumb-k1", "spki-k1", {}, false, kNow});
+  auto dup = sync(store->create_account({"{jwk}", "thumb-k1", "spki-k1", {}, false, kNow}));
   ASSERT_FALSE(dup);
   EXPECT_EQ(dup.error().type, core::ProblemType::Conflict);
-  auto found = store->account_by_thumbprint("thumb-k1");
+  auto found = sync(store->account_by_thumbprint("thumb-k1"));
   ASSERT_TRUE(found && found->has_value());
   EXPECT_EQ((*found)->id, a.id);
-  EXPECT_TRUE(*store->is_account_key("spki-k1"));
-  EXPECT_FALSE(*store->is_account_key("spki-other"));
+  EXPECT_TRUE(*sync(store->is_account_key("spki-k1")));
+  EXPECT_FALSE(*sync(store->is_account_key("spki-other")));
 }
 
 TEST_F(StoreTest, KeyChangeAndDeactivationAreGuarded) {
   auto a = account("k1");
   account("k2");
-  auto clash = store->change_account_key(a.id, "thumb-k1", {"{jwk2}", "thumb-k2", "spki-k2"});
+  auto clash = sync(store->change_account_key(a.id, "thumb-k1", {"{jwk2}", "thumb-k2", "spki-k2"}));
   ASSERT_FALSE(clash);
   EXPECT_EQ(clash.error().type, core::ProblemType::Conflict);
-  EXPECT_FALSE(*store->change_account_key(a.id, "thumb-wrong", {"{j}", "thumb-k3", "spki-k3"}));
-  EXPECT_TRUE(*store->change_account_key(a.id, "thumb-k1", {"{j}", "thumb-k3", "spki-k3"}));
-  EXPECT_TRUE(*store->deactivate_account(a.id));
-  EXPECT_FALSE(*store->deactivate_account(a.id));
-  EXPECT_FALSE(*store->update_account_contact(a.id, {}));
-  EXPECT_EQ((*store->account_by_id(a.id))->status, core::AccountStatus::Deactivated);
+  EXPECT_FALSE(
+      *sync(store->change_account_key(a.id, "thumb-wrong", {"{j}", "thumb-k3", "spki-k3"})));
+  EXPECT_TRUE(*sync(store->change_account_key(a.id, "thumb-k1", {"{j}", "thumb-k3", "spki-k3"})));
+  EXPECT_TRUE(*sync(store->deactivate_account(a.id)));
+  EXPECT_FALSE(*sync(store->deactivate_account(a.id)));
+  EXPECT_FALSE(*sync(store->update_account_contact(a.id, {})));
+  EXPECT_EQ((*sync(store->account_by_id(a.id)))->status, core::AccountStatus::Deactivated);
 }
 
 TEST_F(StoreTest, OrderWithAuthorizationsAndChallengeLifecycle) {
@@ -93,31 +117,31 @@ TEST_F(StoreTest, OrderWithAuthorizationsAndChallengeLifecycle) {
   auto o = order(a, {"a.example", "b.example"});
   ASSERT_EQ(o.authorizations.size(), 2u);
   EXPECT_EQ(o.status, OrderStatus::Pending);
-  auto authz = store->authz_by_id(o.authorizations[0].id).value().value();
+  auto authz = sync(store->authz_by_id(o.authorizations[0].id)).value().value();
   ASSERT_EQ(authz.challenges.size(), 1u);
   const auto& ch = authz.challenges[0];
   EXPECT_GE(ch.token.size(), 43u);
 
-  EXPECT_TRUE(*store->start_challenge(authz.id, ch.id));
-  EXPECT_FALSE(*store->start_challenge(authz.id, ch.id));  // already processing
+  EXPECT_TRUE(*sync(store->start_challenge(authz.id, ch.id)));
+  EXPECT_FALSE(*sync(store->start_challenge(authz.id, ch.id)));  // already processing
 
-  ValidationRecord rec{"primary",
-                       "http://a.example/.well-known/acme-challenge/x",
-                       "a.example",
-                       "80",
-                       {"192.0.2.1", "2001:db8::1"},
-                       "192.0.2.1"};
+  core::ValidationRecord rec{"primary",
+                             "http://a.example/.well-known/acme-challenge/x",
+                             "a.example",
+                             "80",
+                             {"192.0.2.1", "2001:db8::1"},
+                             "192.0.2.1"};
   const auto valid_until = kNow + std::chrono::hours(24 * 30);
   const std::vector<core::PerspectiveResult> perspectives{
       {"primary", core::PerspectiveVerdict::Valid, std::nullopt},
       {"eu-1", core::PerspectiveVerdict::Invalid,
        core::make_error(core::ProblemType::Dns, "NXDOMAIN for a.example")},
       {"us-1", core::PerspectiveVerdict::Valid, std::nullopt}};
-  EXPECT_TRUE(*store->complete_challenge(
-      {ch.id, authz.id, true, kNow, std::nullopt, {rec}, valid_until, perspectives}));
-  EXPECT_FALSE(*store->complete_challenge(
-      {ch.id, authz.id, true, kNow, std::nullopt, {}, std::nullopt, {}}));
-  authz = store->authz_by_id(authz.id).value().value();
+  EXPECT_TRUE(*sync(store->complete_challenge(
+      {ch.id, authz.id, true, kNow, std::nullopt, {rec}, valid_until, perspectives})));
+  EXPECT_FALSE(*sync(store->complete_challenge(
+      {ch.id, authz.id, true, kNow, std::nullopt, {}, std::nullopt, {}})));
+  authz = sync(store->authz_by_id(authz.id)).value().value();
   EXPECT_EQ(authz.status, AuthzStatus::Valid);
   EXPECT_EQ(authz.expires, valid_until);
   EXPECT_EQ(authz.challenges[0].status, ChallengeStatus::Valid);
@@ -130,12 +154,11 @@ TEST_F(StoreTest, OrderWithAuthorizationsAndChallengeLifecycle) {
   EXPECT_EQ(stored[1].problem, perspectives[1].problem);
   EXPECT_FALSE(stored[2].problem.has_value());
 
-  auto valid = store->valid_authzs(a.id, {IdentifierType::Dns, "a.example"}, false, kNow);
+  auto valid = sync(store->valid_authzs(a.id, {IdentifierType::Dns, "a.example"}, false, kNow));
   ASSERT_TRUE(valid);
   EXPECT_EQ(valid->size(), 1u);
-  EXPECT_TRUE(store
-                  ->valid_authzs(a.id, {IdentifierType::Dns, "a.example"}, false,
-                                 valid_until + std::chrono::hours(1))
+  EXPECT_TRUE(sync(store->valid_authzs(a.id, {IdentifierType::Dns, "a.example"}, false,
+                                       valid_until + std::chrono::hours(1)))
                   ->empty());
 }
 
@@ -144,23 +167,23 @@ TEST_F(StoreTest, LateAnswersReplaceOnlyNotAwaited) {
   const auto& ch = authz.challenges[0];
   using core::PerspectiveVerdict;
   ASSERT_TRUE(
-      *store->complete_challenge({ch.id,
-                                  authz.id,
-                                  true,
-                                  kNow,
-                                  std::nullopt,
-                                  {},
-                                  std::nullopt,
-                                  {{"primary", PerspectiveVerdict::Valid, std::nullopt},
-                                   {"eu-1", PerspectiveVerdict::Valid, std::nullopt},
-                                   {"us-1", PerspectiveVerdict::NotAwaited, std::nullopt}}}));
+      *sync(store->complete_challenge({ch.id,
+                                       authz.id,
+                                       true,
+                                       kNow,
+                                       std::nullopt,
+                                       {},
+                                       std::nullopt,
+                                       {{"primary", PerspectiveVerdict::Valid, std::nullopt},
+                                        {"eu-1", PerspectiveVerdict::Valid, std::nullopt},
+                                        {"us-1", PerspectiveVerdict::NotAwaited, std::nullopt}}})));
   const core::PerspectiveResult late{"us-1", PerspectiveVerdict::Invalid,
                                      core::make_error(core::ProblemType::Dns, "SERVFAIL")};
-  EXPECT_TRUE(*store->record_late_perspective(ch.id, late));
-  EXPECT_FALSE(*store->record_late_perspective(ch.id, late));  // already answered
-  EXPECT_FALSE(*store->record_late_perspective(
-      ch.id, {"eu-1", PerspectiveVerdict::Invalid, std::nullopt}));  // was awaited
-  authz = store->authz_by_id(authz.id).value().value();
+  EXPECT_TRUE(*sync(store->record_late_perspective(ch.id, late)));
+  EXPECT_FALSE(*sync(store->record_late_perspective(ch.id, late)));  // already answered
+  EXPECT_FALSE(*sync(store->record_late_perspective(
+      ch.id, {"eu-1", PerspectiveVerdict::Invalid, std::nullopt})));  // was awaited
+  authz = sync(store->authz_by_id(authz.id)).value().value();
   EXPECT_EQ(authz.status, AuthzStatus::Valid);  // the outcome stands
   const auto& stored = authz.challenges[0].perspectives;
   ASSERT_EQ(stored.size(), 3u);
@@ -174,20 +197,28 @@ TEST_F(StoreTest, FailedChallengeStoresProblem) {
   const auto& ch = authz.challenges[0];
   auto err = core::make_error(core::ProblemType::Connection, "refused");
   ASSERT_TRUE(
-      *store->complete_challenge({ch.id, authz.id, false, kNow, err, {}, std::nullopt, {}}));
-  authz = store->authz_by_id(authz.id).value().value();
+      *sync(store->complete_challenge({ch.id, authz.id, false, kNow, err, {}, std::nullopt, {}})));
+  authz = sync(store->authz_by_id(authz.id)).value().value();
   EXPECT_EQ(authz.status, AuthzStatus::Invalid);
   EXPECT_EQ(authz.challenges[0].error, err);
-  EXPECT_FALSE(*store->deactivate_authz(authz.id));  // invalid cannot be deactivated
+  EXPECT_FALSE(*sync(store->deactivate_authz(authz.id)));  // invalid cannot be deactivated
 }
 
 TEST_F(StoreTest, OrderFinalizationIsGuardedAndCertificateStored) {
   auto a = account();
   auto o = order(a, {"a.example"});
-  EXPECT_FALSE(*store->set_order_status(o.id, OrderStatus::Ready, OrderStatus::Processing));
-  ASSERT_TRUE(*store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Processing));
-  ASSERT_TRUE(*store->reserve_serial("0abc", o.id, kNow));
-  EXPECT_FALSE(*store->reserve_serial("0abc", o.id, kNow));  // never reused
+  // Only a ready order starts issuance.
+  EXPECT_FALSE(*sync(store->start_issuance(o.id, "0abc", kNow)));
+  ASSERT_TRUE(*sync(store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Ready)));
+  ASSERT_TRUE(*sync(store->start_issuance(o.id, "0abc", kNow)));
+  EXPECT_EQ(sync(store->order_by_id(o.id)).value()->status, OrderStatus::Processing);
+  // A serial is never used twice; the failed start changes nothing.
+  auto o2 = order(a, {"b.example"});
+  ASSERT_TRUE(*sync(store->set_order_status(o2.id, OrderStatus::Pending, OrderStatus::Ready)));
+  auto reused = sync(store->start_issuance(o2.id, "0abc", kNow));
+  ASSERT_FALSE(reused);
+  EXPECT_EQ(reused.error().type, core::ProblemType::Conflict);
+  EXPECT_EQ(sync(store->order_by_id(o2.id)).value()->status, OrderStatus::Ready);
 
   Certificate c;
   c.serial = "0abc";
@@ -200,29 +231,29 @@ TEST_F(StoreTest, OrderFinalizationIsGuardedAndCertificateStored) {
   c.not_before = kNow;
   c.not_after = kNow + std::chrono::hours(24 * 90);
   c.issued_at = kNow;
-  ASSERT_TRUE(*store->complete_order(o.id, c));
-  EXPECT_FALSE(*store->complete_order(o.id, c));
-  auto stored = store->order_by_id(o.id).value().value();
+  ASSERT_TRUE(*sync(store->complete_order(o.id, c)));
+  EXPECT_FALSE(*sync(store->complete_order(o.id, c)));
+  auto stored = sync(store->order_by_id(o.id)).value().value();
   EXPECT_EQ(stored.status, OrderStatus::Valid);
   EXPECT_EQ(stored.certificate_serial, "0abc");
-  auto cert = store->certificate_by_serial("0abc").value().value();
+  auto cert = sync(store->certificate_by_serial("0abc")).value().value();
   EXPECT_EQ(cert.der, c.der);
   EXPECT_EQ(cert.identifiers, c.identifiers);
-  EXPECT_TRUE(*store->is_certificate_key("certkey"));
+  EXPECT_TRUE(*sync(store->is_certificate_key("certkey")));
 
-  EXPECT_TRUE(*store->revoke_certificate("0abc", 1, kNow));
-  EXPECT_FALSE(*store->revoke_certificate("0abc", 1, kNow));
-  EXPECT_EQ(store->certificate_by_serial("0abc").value()->revocation_reason, 1);
+  EXPECT_TRUE(*sync(store->revoke_certificate("0abc", 1, kNow)));
+  EXPECT_FALSE(*sync(store->revoke_certificate("0abc", 1, kNow)));
+  EXPECT_EQ(sync(store->certificate_by_serial("0abc")).value()->revocation_reason, 1);
 }
 
 TEST_F(StoreTest, FailOrderOnlyFromProcessing) {
   auto a = account();
   auto o = order(a, {"a.example"});
   auto err = core::make_error(core::ProblemType::BadCsr, "bad");
-  EXPECT_FALSE(*store->fail_order(o.id, err));
-  ASSERT_TRUE(*store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Processing));
-  EXPECT_TRUE(*store->fail_order(o.id, err));
-  auto stored = store->order_by_id(o.id).value().value();
+  EXPECT_FALSE(*sync(store->fail_order(o.id, err)));
+  ASSERT_TRUE(*sync(store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Processing)));
+  EXPECT_TRUE(*sync(store->fail_order(o.id, err)));
+  auto stored = sync(store->order_by_id(o.id)).value().value();
   EXPECT_EQ(stored.status, OrderStatus::Invalid);
   EXPECT_EQ(stored.error, err);
 }
@@ -230,25 +261,39 @@ TEST_F(StoreTest, FailOrderOnlyFromProcessing) {
 TEST_F(StoreTest, RecoveryEndsInterruptedWork) {
   auto a = account();
   auto o = order(a, {"a.example"});
-  auto authz = store->authz_by_id(o.authorizations[0].id).value().value();
-  ASSERT_TRUE(*store->start_challenge(authz.id, authz.challenges[0].id));
+  auto authz = sync(store->authz_by_id(o.authorizations[0].id)).value().value();
+  ASSERT_TRUE(*sync(store->start_challenge(authz.id, authz.challenges[0].id)));
   auto o2 = order(a, {"b.example"});
-  ASSERT_TRUE(*store->set_order_status(o2.id, OrderStatus::Pending, OrderStatus::Processing));
-  EXPECT_EQ(*store->recover_interrupted(), 3);
-  authz = store->authz_by_id(authz.id).value().value();
+  ASSERT_TRUE(*sync(store->set_order_status(o2.id, OrderStatus::Pending, OrderStatus::Processing)));
+  EXPECT_EQ(*sync(store->recover_interrupted()), 3);
+  authz = sync(store->authz_by_id(authz.id)).value().value();
   EXPECT_EQ(authz.status, AuthzStatus::Invalid);
   EXPECT_EQ(authz.challenges[0].status, ChallengeStatus::Invalid);
   ASSERT_TRUE(authz.challenges[0].error);
   EXPECT_EQ(authz.challenges[0].error->type, core::ProblemType::ServerInternal);
-  EXPECT_EQ(store->order_by_id(o2.id).value()->status, OrderStatus::Invalid);
-  EXPECT_EQ(*store->recover_interrupted(), 0);
+  EXPECT_EQ(sync(store->order_by_id(o2.id)).value()->status, OrderStatus::Invalid);
+  EXPECT_EQ(*sync(store->recover_interrupted()), 0);
+}
+
+TEST_F(StoreTest, InfrastructureCertificatesAreRecordedOnce) {
+  core::InfrastructureCertificate c{"0fed",
+                                    "infrastructure",
+                                    "infrastructure-tls-server",
+                                    {{IdentifierType::Dns, "localhost"}},
+                                    "spki",
+                                    "DER",
+                                    kNow,
+                                    kNow + std::chrono::hours(24),
+                                    kNow};
+  EXPECT_TRUE(*sync(store->record_infrastructure_certificate(c)));
+  EXPECT_FALSE(*sync(store->record_infrastructure_certificate(c)));
 }
 
 TEST_F(StoreTest, OrdersListPages) {
   auto a = account();
   for (int i = 0; i < 5; ++i) order(a, {"n" + std::to_string(i) + ".example"});
-  auto p1 = store->orders_by_account(a.id, 0, 3).value();
-  auto p2 = store->orders_by_account(a.id, 3, 3).value();
+  auto p1 = sync(store->orders_by_account(a.id, 0, 3)).value();
+  auto p2 = sync(store->orders_by_account(a.id, 3, 3)).value();
   EXPECT_EQ(p1.size(), 3u);
   EXPECT_EQ(p2.size(), 2u);
 }
@@ -259,12 +304,12 @@ TEST(SqliteStoreFile, SchemaPersistsAcrossReopen) {
   {
     auto s = SqliteStore::open(path.string());
     ASSERT_TRUE(s);
-    ASSERT_TRUE((*s)->create_account({"{}", "t", "s", {}, false, kNow}));
+    ASSERT_TRUE(sync((*s)->create_account({"{}", "t", "s", {}, false, kNow})));
   }
   {
     auto s = SqliteStore::open(path.string());
     ASSERT_TRUE(s);
-    auto a = (*s)->account_by_thumbprint("t");
+    auto a = sync((*s)->account_by_thumbprint("t"));
     ASSERT_TRUE(a && a->has_value());
   }
   std::filesystem::remove(path);

@@ -109,6 +109,20 @@ CREATE TABLE validation_perspectives (
   PRIMARY KEY (challenge_id, seq)
 );
 )sql",
+    // 2 -> 3: certificates Signet signs for itself (TLS listener, client, agents).
+    R"sql(
+CREATE TABLE infrastructure_certificates (
+  serial TEXT PRIMARY KEY,
+  issuer TEXT NOT NULL,
+  profile TEXT NOT NULL,
+  identifiers TEXT NOT NULL,
+  key_spki_sha256 BLOB NOT NULL,
+  der BLOB NOT NULL,
+  not_before INTEGER NOT NULL,
+  not_after INTEGER NOT NULL,
+  issued_at INTEGER NOT NULL
+);
+)sql",
 };
 
 // --- accounts --------------------------------------------------------------------------
@@ -221,6 +235,11 @@ inline constexpr const char* kIsCertificateKey =
 inline constexpr const char* kRevokeCertificate =
     "UPDATE certificates SET revoked_at = ?3, revocation_reason = ?2 "
     "WHERE serial = ?1 AND revoked_at IS NULL";
+
+inline constexpr const char* kInsertInfrastructureCertificate =
+    "INSERT OR IGNORE INTO infrastructure_certificates (serial, issuer, profile, identifiers, "
+    "key_spki_sha256, der, not_before, not_after, issued_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
 // --- recovery after a restart ----------------------------------------------------------------
 inline constexpr const char* kFailInterruptedAuthzs =

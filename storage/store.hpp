@@ -1,28 +1,44 @@
 #pragma once
 // The storage interface: verbs of the ACME state machine, not tables. Every state
 // change is a guarded update that reports whether it happened (false: the row was
-// not in the expected state). Implementations are thread-safe and blocking: callers
-// run them off the I/O threads.
+// not in the expected state). Every verb is awaited: an implementation runs it on
+// its own executor (threads and connections of its own, never the caller's) and
+// resumes the caller on the caller's executor; a write is durable before it is
+// reported. Implementations are thread-safe. SQLite today; PostgreSQL behind the
+// same verbs.
+#include <boost/asio/awaitable.hpp>
+
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/records.hpp"
 #include "core/result.hpp"
-#include "storage/records.hpp"
 
 namespace signet::storage {
 
+using core::Account;
+using core::AccountKey;
+using core::Authorization;
+using core::Certificate;
+using core::ChallengeOutcome;
+using core::NewAccount;
+using core::NewOrder;
+using core::Order;
+
 template <class T>
-using Maybe = core::Result<std::optional<T>>;
-using Changed = core::Result<bool>;
+using Async = boost::asio::awaitable<core::Result<T>>;
+template <class T>
+using Maybe = Async<std::optional<T>>;
+using Changed = Async<bool>;
 
 class Store {
  public:
   virtual ~Store() = default;
 
   // Accounts. create_account fails with `Conflict` if the key is already an account's.
-  virtual core::Result<Account> create_account(const NewAccount& a) = 0;
+  virtual Async<Account> create_account(const NewAccount& a) = 0;
   virtual Maybe<Account> account_by_id(const core::AccountId& id) = 0;
   virtual Maybe<Account> account_by_thumbprint(const std::string& thumbprint) = 0;
   virtual Changed update_account_contact(const core::AccountId& id,
@@ -33,16 +49,16 @@ class Store {
   virtual Changed change_account_key(const core::AccountId& id, const std::string& old_thumbprint,
                                      const AccountKey& key) = 0;
   // Whether a key (SPKI SHA-256) is an account key / a certified key.
-  virtual core::Result<bool> is_account_key(const std::string& spki_sha256) = 0;
-  virtual core::Result<bool> is_certificate_key(const std::string& spki_sha256) = 0;
+  virtual Async<bool> is_account_key(const std::string& spki_sha256) = 0;
+  virtual Async<bool> is_certificate_key(const std::string& spki_sha256) = 0;
 
   // Orders and their authorizations, created in one transaction.
-  virtual core::Result<Order> create_order(const NewOrder& o) = 0;
+  virtual Async<Order> create_order(const NewOrder& o) = 0;
   virtual Maybe<Order> order_by_id(const core::OrderId& id) = 0;
   // One page of an account's orders, oldest first; ids only.
-  virtual core::Result<std::vector<core::OrderId>> orders_by_account(const core::AccountId& id,
-                                                                     std::size_t offset,
-                                                                     std::size_t limit) = 0;
+  virtual Async<std::vector<core::OrderId>> orders_by_account(const core::AccountId& id,
+                                                              std::size_t offset,
+                                                              std::size_t limit) = 0;
   virtual Changed set_order_status(const core::OrderId& id, core::OrderStatus from,
                                    core::OrderStatus to) = 0;
   // processing → invalid with the problem that ended it.
@@ -53,10 +69,9 @@ class Store {
   // Authorizations and challenges.
   virtual Maybe<Authorization> authz_by_id(const core::AuthzId& id) = 0;
   // An account's authorizations for an identifier that are valid until after `now`.
-  virtual core::Result<std::vector<Authorization>> valid_authzs(const core::AccountId& account,
-                                                                const core::Identifier& id,
-                                                                bool wildcard,
-                                                                core::TimePoint now) = 0;
+  virtual Async<std::vector<Authorization>> valid_authzs(const core::AccountId& account,
+                                                         const core::Identifier& id, bool wildcard,
+                                                         core::TimePoint now) = 0;
   // pending|valid → deactivated.
   virtual Changed deactivate_authz(const core::AuthzId& id) = 0;
   // challenge pending → processing, only while its authorization is pending and no
@@ -70,17 +85,22 @@ class Store {
   virtual Changed record_late_perspective(const core::ChallengeId& challenge,
                                           const core::PerspectiveResult& result) = 0;
 
-  // Certificates. reserve_serial fails (false) if the serial was ever used.
-  virtual Changed reserve_serial(const std::string& serial, const core::OrderId& order,
+  // ready → processing, reserving the certificate's serial with it: false if the
+  // order was not ready; `Conflict` (and nothing changed) if the serial was ever used.
+  virtual Changed start_issuance(const core::OrderId& id, const std::string& serial,
                                  core::TimePoint at) = 0;
+
+  // Certificates.
   virtual Maybe<Certificate> certificate_by_serial(const std::string& serial) = 0;
+  // A certificate Signet signed for itself; false if that serial was recorded before.
+  virtual Changed record_infrastructure_certificate(const core::InfrastructureCertificate& c) = 0;
   // not revoked → revoked.
   virtual Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at) = 0;
 
   // After a restart: challenges and orders left "processing" by the previous run
   // end invalid with a serverInternal problem, so nothing stays stuck. Returns how
   // many objects were ended.
-  virtual core::Result<int> recover_interrupted() = 0;
+  virtual Async<int> recover_interrupted() = 0;
 };
 
 }  // namespace signet::storage

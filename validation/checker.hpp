@@ -3,7 +3,6 @@
 // and the values that cross it.
 #include <boost/asio/awaitable.hpp>
 
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,40 +29,14 @@ struct ValidationRequest {
   bool caa_only = false;
 };
 
-// Answers from remote perspectives that were still running when an outcome was
-// decided (their verdict then is NotAwaited). Not thread-safe: used on the validation
-// authority's executor only.
-class LateAnswers {
- public:
-  using Sink = std::function<void(const core::PerspectiveResult&)>;
-  // Hands over the answers already in, then each later one as it comes.
-  void deliver_to(Sink sink) {
-    sink_ = std::move(sink);
-    for (const auto& r : waiting_) sink_(r);
-    waiting_.clear();
-  }
-  void add(core::PerspectiveResult r) {
-    if (sink_) {
-      sink_(r);
-    } else {
-      waiting_.push_back(std::move(r));
-    }
-  }
-
- private:
-  Sink sink_;
-  std::vector<core::PerspectiveResult> waiting_;
-};
-
 // What a check saw (one record per connection attempt or redirect hop) and, when it
 // failed, why. Checkers report; they never write storage.
 struct ValidationOutcome {
   std::vector<core::ValidationRecord> records;
   std::optional<core::Error> problem;
-  // With remote perspectives: how each vantage point, the primary first, ended.
+  // With remote perspectives: how each vantage point, the primary first, ended. A
+  // NotAwaited one's answer goes to the ValidationSink when it comes.
   std::vector<core::PerspectiveResult> perspectives;
-  // Set when some perspective was NotAwaited: where its answer arrives later.
-  std::shared_ptr<LateAnswers> late;
   bool ok() const { return !problem.has_value(); }
 };
 

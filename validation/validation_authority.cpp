@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace signet::validation {
@@ -19,7 +20,8 @@ ValidationAuthority::ValidationAuthority(
       checkers_(std::move(checkers)),
       resolver_(std::move(resolver)),
       remotes_(std::move(remotes)),
-      pending_(std::make_shared<std::atomic<std::size_t>>(0)) {}
+      pending_(std::make_shared<std::atomic<std::size_t>>(0)),
+      started_(std::make_shared<std::atomic<std::size_t>>(0)) {}
 
 std::optional<Ticket> ValidationAuthority::admit() {
   std::size_t cur = pending_->load();
@@ -29,7 +31,41 @@ std::optional<Ticket> ValidationAuthority::admit() {
   return Ticket(pending_);
 }
 
+void ValidationAuthority::start(Ticket ticket, ValidationJob job, ValidationSink& sink) {
+  ++*started_;
+  asio::co_spawn(executor_, run_job(std::move(ticket), std::move(job), sink), asio::detached);
+}
+
+asio::awaitable<void> ValidationAuthority::run_job(Ticket ticket, ValidationJob job,
+                                                   ValidationSink& sink) {
+  LateSink late = [&sink, job](core::PerspectiveResult r) { sink.late_answer(job, std::move(r)); };
+  ValidationOutcome out;
+  try {
+    out = co_await run(job.request, std::move(late));
+  } catch (const std::exception& e) {
+    out.problem = core::internal_error(std::string("validation failed: ") + e.what());
+  }
+  sink.outcome(job, std::move(out));
+  ticket = Ticket{};  // the queue place is free once the outcome is handed over
+  --*started_;
+}
+
 asio::awaitable<ValidationOutcome> ValidationAuthority::validate(const ValidationRequest& req) {
+  co_return co_await asio::co_spawn(executor_, run(req, nullptr), asio::use_awaitable);
+}
+
+asio::awaitable<bool> ValidationAuthority::drain(std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  while (*started_ > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) co_return false;
+    t.expires_after(std::chrono::milliseconds(20));
+    co_await t.async_wait(asio::use_awaitable);
+  }
+  co_return true;
+}
+
+asio::awaitable<ValidationOutcome> ValidationAuthority::run(ValidationRequest req, LateSink late) {
   auto it = checkers_.find(req.type);
   if (it == checkers_.end()) {
     ValidationOutcome out;
@@ -63,7 +99,7 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::validate(const Validatio
     }
   } slot{*this};
   if (remotes_.empty()) co_return co_await primary(req, *it->second);
-  co_return co_await corroborated(req, *it->second);
+  co_return co_await corroborated(req, *it->second, std::move(late));
 }
 
 asio::awaitable<ValidationOutcome> ValidationAuthority::primary(const ValidationRequest& req,
@@ -88,24 +124,23 @@ struct Corroboration {
   std::vector<std::optional<ValidationOutcome>> results;
   // Once decided: the remotes not waited for, and where their answers go.
   std::vector<bool> not_awaited;
-  std::shared_ptr<LateAnswers> late;
 };
 }  // namespace
 
 asio::awaitable<ValidationOutcome> ValidationAuthority::corroborated(const ValidationRequest& req,
-                                                                     Checker& checker) {
+                                                                     Checker& checker,
+                                                                     LateSink late) {
   auto shared = std::make_shared<Corroboration>(executor_, remotes_.size());
   for (std::size_t i = 0; i < remotes_.size(); ++i) {
     // Each remote answers into `shared`, which outlives this call if it answers late.
     asio::co_spawn(
         executor_,
-        [shared, remote = remotes_[i], req, i]() -> asio::awaitable<void> {
+        [shared, remote = remotes_[i], req, i, late]() -> asio::awaitable<void> {
           ValidationOutcome o = co_await remote->validate(req);
-          if (shared->not_awaited[i]) {
+          if (shared->not_awaited[i] && late) {
             using core::PerspectiveVerdict;
-            shared->late->add({remote->name(),
-                               o.ok() ? PerspectiveVerdict::Valid : PerspectiveVerdict::Invalid,
-                               o.problem});
+            late({remote->name(), o.ok() ? PerspectiveVerdict::Valid : PerspectiveVerdict::Invalid,
+                  o.problem});
           }
           shared->results[i] = std::move(o);
           shared->wake.cancel();
@@ -150,7 +185,6 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::corroborated(const Valid
               core::ProblemType::Connection,
               "no answer within " + std::to_string(config_.remote_timeout.count()) + " ms");
         } else {
-          if (!shared->late) shared->late = std::make_shared<LateAnswers>();
           shared->not_awaited[i] = true;
         }
         if (!remote_problem && result.problem) {
@@ -161,7 +195,6 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::corroborated(const Valid
         out.perspectives.push_back(std::move(result));
       }
       if (verdict == Verdict::Fail && out.ok()) out.problem = std::move(remote_problem);
-      out.late = shared->late;
       co_return out;
     }
     shared->wake.expires_at(deadline);

@@ -1,16 +1,19 @@
 #pragma once
 // The validation authority: runs challenge checks and CAA on its own executor with a
 // bounded queue and a cap on checks in flight, here and at every remote perspective.
-// It reports outcomes; it never writes storage.
+// It reports outcomes to a sink; it never writes storage. Callers on any executor
+// hand work to it; it hops onto its own executor itself.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 
+#include "core/ids.hpp"
 #include "validation/caa.hpp"
 #include "validation/checker.hpp"
 #include "validation/perspective.hpp"
@@ -29,6 +32,25 @@ struct ValidationConfig {
 
 class ValidationAuthority;
 
+// A validation started with start(): which challenge it is for, and what to check.
+struct ValidationJob {
+  core::AuthzId authz;
+  core::ChallengeId challenge;
+  ValidationRequest request;
+};
+
+// Where started validations report. Called on the validation executor; an
+// implementation must not block (it hands the outcome to its own work).
+class ValidationSink {
+ public:
+  virtual ~ValidationSink() = default;
+  // The outcome of a job, once decided.
+  virtual void outcome(const ValidationJob& job, ValidationOutcome outcome) = 0;
+  // A remote perspective's answer that came after its job's outcome was decided (its
+  // verdict then was NotAwaited).
+  virtual void late_answer(const ValidationJob& job, core::PerspectiveResult answer) = 0;
+};
+
 // A place in the queue; releasing it (destruction) lets another validation in.
 class Ticket {
  public:
@@ -43,6 +65,7 @@ class Ticket {
 
  private:
   std::shared_ptr<std::atomic<std::size_t>> pending_;
+  std::shared_ptr<std::atomic<std::size_t>> started_;
 };
 
 class ValidationAuthority {
@@ -54,22 +77,36 @@ class ValidationAuthority {
                       std::shared_ptr<Resolver> resolver,
                       std::vector<std::shared_ptr<RemotePerspective>> remotes = {});
 
-  boost::asio::any_io_executor executor() const { return executor_; }
-
   // Reserves a place in the queue; nullopt when it is full (the caller answers with a
   // clear overload error and stores nothing). Thread-safe.
   std::optional<Ticket> admit();
 
+  // Starts a validation on the validation executor and returns at once; the outcome,
+  // and any late answers, go to sink (which must outlive the job: see drain()). The
+  // ticket is held until the outcome is delivered. Thread-safe.
+  void start(Ticket ticket, ValidationJob job, ValidationSink& sink);
+
   // Runs the check for req once a slot is free, then CAA for the identifier (CAA only
   // for req.caa_only), here and at every remote perspective at once; the outcome
-  // follows the quorum rule. Must be awaited on executor(), by a caller that holds the
-  // request's Ticket until this returns.
+  // follows the quorum rule. Awaited from any executor: the work runs on the
+  // validation executor and the caller resumes on its own. Late answers are dropped.
+  // The caller holds the request's Ticket until this returns.
   boost::asio::awaitable<ValidationOutcome> validate(const ValidationRequest& req);
 
+  // Waits until every started validation has reported, or `limit` has passed (then
+  // returns false). For shutdown: stop admitting first.
+  boost::asio::awaitable<bool> drain(std::chrono::milliseconds limit);
+
+  // Validations started and not yet reported (thread-safe).
+  std::size_t in_flight() const { return *started_; }
+
  private:
+  using LateSink = std::function<void(core::PerspectiveResult)>;
+  boost::asio::awaitable<void> run_job(Ticket ticket, ValidationJob job, ValidationSink& sink);
+  boost::asio::awaitable<ValidationOutcome> run(ValidationRequest req, LateSink late);
   boost::asio::awaitable<ValidationOutcome> primary(const ValidationRequest& req, Checker& checker);
   boost::asio::awaitable<ValidationOutcome> corroborated(const ValidationRequest& req,
-                                                         Checker& checker);
+                                                         Checker& checker, LateSink late);
 
   boost::asio::any_io_executor executor_;
   ValidationConfig config_;
@@ -77,6 +114,7 @@ class ValidationAuthority {
   std::shared_ptr<Resolver> resolver_;
   std::vector<std::shared_ptr<RemotePerspective>> remotes_;
   std::shared_ptr<std::atomic<std::size_t>> pending_;
+  std::shared_ptr<std::atomic<std::size_t>> started_;
   std::size_t running_ = 0;
   std::deque<std::shared_ptr<boost::asio::steady_timer>> waiting_;
 };

@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
+
+#include <thread>
 
 #include "tests/support/fake_resolver.hpp"
 
@@ -166,28 +169,106 @@ TEST(MultiPerspective, ASilentAgentCostsAtMostTheTimeout) {
             (std::vector<std::string>{"primary=valid", "eu=invalid", "us=valid", "dead=timedOut"}));
 }
 
-TEST(MultiPerspective, AnAgentNotWaitedForIsHeardLater) {
+// Records what started validations report.
+struct RecordingSink : ValidationSink {
+  void outcome(const ValidationJob& job, ValidationOutcome o) override {
+    outcomes.emplace_back(job.challenge.value, std::move(o));
+    threads.push_back(std::this_thread::get_id());
+  }
+  void late_answer(const ValidationJob& job, core::PerspectiveResult r) override {
+    late.emplace_back(job.challenge.value, std::move(r));
+  }
+  std::vector<std::pair<std::string, ValidationOutcome>> outcomes;
+  std::vector<std::pair<std::string, core::PerspectiveResult>> late;
+  std::vector<std::thread::id> threads;
+};
+
+TEST(MultiPerspective, AnAgentNotWaitedForIsHeardLaterThroughTheSink) {
   asio::io_context io;
   ValidationAuthority va(
       io.get_executor(), {}, {{core::ChallengeType::Http01, std::make_shared<FixedChecker>(true)}},
       std::make_shared<testing::FakeResolver>(),
       {std::make_shared<FakeRemote>("eu", true), std::make_shared<FakeRemote>("us", true),
        std::make_shared<FakeRemote>("slow", false, 200ms)});
-  auto fut = asio::co_spawn(io, va.validate(kRequest), asio::use_future);
-  for (int i = 0; i < 100 && fut.wait_for(0s) != std::future_status::ready; ++i)
-    io.run_one_for(100ms);
-  auto o = fut.get();
+  RecordingSink sink;
+  va.start(*va.admit(), {{"authz"}, {"ch1"}, kRequest}, sink);
+  for (int i = 0; i < 100 && sink.late.empty(); ++i) io.run_one_for(100ms);
+  ASSERT_EQ(sink.outcomes.size(), 1u);
+  EXPECT_EQ(sink.outcomes[0].first, "ch1");
+  const auto& o = sink.outcomes[0].second;
   ASSERT_TRUE(o.ok());
   EXPECT_EQ(verdicts(o),
             (std::vector<std::string>{"primary=valid", "eu=valid", "us=valid", "slow=notAwaited"}));
-  ASSERT_TRUE(o.late);
-  std::vector<core::PerspectiveResult> heard;
-  o.late->deliver_to([&](const core::PerspectiveResult& r) { heard.push_back(r); });
-  for (int i = 0; i < 100 && heard.empty(); ++i) io.run_one_for(100ms);
-  ASSERT_EQ(heard.size(), 1u);
-  EXPECT_EQ(heard[0].perspective, "slow");
-  EXPECT_EQ(heard[0].verdict, core::PerspectiveVerdict::Invalid);
-  EXPECT_EQ(heard[0].problem->detail, "slow saw the wrong answer");
+  ASSERT_EQ(sink.late.size(), 1u);
+  EXPECT_EQ(sink.late[0].first, "ch1");
+  const auto& heard = sink.late[0].second;
+  EXPECT_EQ(heard.perspective, "slow");
+  EXPECT_EQ(heard.verdict, core::PerspectiveVerdict::Invalid);
+  EXPECT_EQ(heard.problem->detail, "slow saw the wrong answer");
+}
+
+// A caller on another executor hands the work over; the checks run on the validation
+// executor's thread and the caller resumes on its own.
+TEST(ValidationAuthority, ValidateRunsOnItsOwnExecutorAndResumesTheCaller) {
+  asio::io_context va_io, caller_io;
+  std::thread::id checked_on, resumed_on, caller;
+  struct ThreadChecker : Checker {
+    std::thread::id* seen;
+    asio::awaitable<ValidationOutcome> check(const ValidationRequest&) override {
+      *seen = std::this_thread::get_id();
+      co_return ValidationOutcome{};
+    }
+  };
+  auto checker = std::make_shared<ThreadChecker>();
+  checker->seen = &checked_on;
+  ValidationAuthority va(va_io.get_executor(), {}, {{core::ChallengeType::Http01, checker}},
+                         std::make_shared<testing::FakeResolver>());
+  auto work = asio::make_work_guard(va_io);
+  std::thread va_thread([&] { va_io.run(); });
+  const auto va_thread_id = va_thread.get_id();
+  asio::co_spawn(
+      caller_io,
+      [&]() -> asio::awaitable<void> {
+        caller = std::this_thread::get_id();
+        auto o = co_await va.validate(kRequest);
+        EXPECT_TRUE(o.ok());
+        resumed_on = std::this_thread::get_id();
+      },
+      asio::detached);
+  caller_io.run();
+  work.reset();
+  va_thread.join();
+  EXPECT_EQ(checked_on, va_thread_id);
+  EXPECT_NE(checked_on, caller);
+  EXPECT_EQ(resumed_on, caller);
+}
+
+// drain() waits for started validations to report, and gives up at its limit.
+TEST(ValidationAuthority, DrainWaitsForStartedValidations) {
+  asio::io_context io;
+  ValidationAuthority va(io.get_executor(), {},
+                         {{core::ChallengeType::Http01, std::make_shared<FixedChecker>(true)}},
+                         std::make_shared<testing::FakeResolver>(),
+                         {std::make_shared<FakeRemote>("slow", true, 300ms)});
+  RecordingSink sink;
+  va.start(*va.admit(), {{"a"}, {"c"}, kRequest}, sink);
+  EXPECT_EQ(va.in_flight(), 1u);
+  auto drained = asio::co_spawn(io, va.drain(10s), asio::use_future);
+  io.run();
+  EXPECT_TRUE(drained.get());
+  EXPECT_EQ(va.in_flight(), 0u);
+  EXPECT_EQ(sink.outcomes.size(), 1u);
+
+  asio::io_context io2;
+  ValidationAuthority hung(
+      io2.get_executor(), {}, {{core::ChallengeType::Http01, std::make_shared<FixedChecker>(true)}},
+      std::make_shared<testing::FakeResolver>(), {std::make_shared<FakeRemote>("dead", true, 60s)});
+  RecordingSink sink2;
+  hung.start(*hung.admit(), {{"a"}, {"c"}, kRequest}, sink2);
+  auto gave_up = asio::co_spawn(io2, hung.drain(100ms), asio::use_future);
+  for (int i = 0; i < 100 && gave_up.wait_for(0s) != std::future_status::ready; ++i)
+    io2.run_one_for(100ms);
+  EXPECT_FALSE(gave_up.get());
 }
 
 TEST(MultiPerspective, OneRemoteAllowsNoFailure) {

@@ -9,7 +9,8 @@
 #include <iostream>
 #include <thread>
 
-#include "server/log.hpp"
+#include "core/async.hpp"
+#include "core/log.hpp"
 #include "validation/address_policy.hpp"
 #include "validation/dns01.hpp"
 #include "validation/http01.hpp"
@@ -111,12 +112,23 @@ unsigned network_threads(const config::Config& cfg) {
                          : std::max(1u, std::thread::hardware_concurrency());
 }
 
+core::Status record_signed(storage::Store& store, const std::optional<ca::SignedRecord>& r,
+                           const core::Clock& clock) {
+  if (!r) return {};
+  const core::InfrastructureCertificate c{r->serial,      r->issuer,          r->profile,
+                                          r->identifiers, r->key_spki_sha256, r->der,
+                                          r->not_before,  r->not_after,       clock.now()};
+  auto recorded = core::await_blocking(store.record_infrastructure_certificate(c));
+  if (!recorded) return std::move(recorded).error();
+  return {};
+}
+
 void run_until_signalled(asio::io_context& io, asio::io_context& va_io, http::Listener& listener,
-                         unsigned threads) {
+                         unsigned threads, std::function<asio::awaitable<void>()> drain) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& e, int sig) {
     if (e) return;
-    log_info("signal " + std::to_string(sig) + ": shutting down");
+    core::log_info("signal " + std::to_string(sig) + ": shutting down");
     listener.stop();
     asio::co_spawn(
         io,
@@ -126,6 +138,7 @@ void run_until_signalled(asio::io_context& io, asio::io_context& va_io, http::Li
             t.expires_after(std::chrono::milliseconds(50));
             co_await t.async_wait(asio::use_awaitable);
           }
+          if (drain) co_await drain();
           io.stop();
         },
         asio::detached);

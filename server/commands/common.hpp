@@ -4,13 +4,16 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "ca/certificate_authority.hpp"
 #include "config/config.hpp"
 #include "server/commands/commands.hpp"
 #include "server/http/listener.hpp"
+#include "storage/store.hpp"
 #include "validation/checker.hpp"
 #include "validation/resolver.hpp"
 #include "validation/validation_authority.hpp"
@@ -39,14 +42,22 @@ http::Limits connection_limits(const config::Config& cfg);
 unsigned network_threads(const config::Config& cfg);
 
 // Runs io on `threads` threads and va_io on one until SIGINT/SIGTERM, then stops the
-// listener, lets requests in flight finish (up to 10 s) and returns.
+// listener, lets requests in flight finish (up to 10 s), runs `drain` (bounded by the
+// caller) and returns.
 void run_until_signalled(boost::asio::io_context& io, boost::asio::io_context& va_io,
-                         http::Listener& listener, unsigned threads);
+                         http::Listener& listener, unsigned threads,
+                         std::function<boost::asio::awaitable<void>()> drain = {});
 
 // TLS 1.2 or later, presenting this certificate chain and key.
 void use_credentials(boost::asio::ssl::context& tls, const std::string& chain_pem,
                      const std::string& key_pem);
 
 int fail(const std::string& what);
+
+// Records a certificate the CA just signed for Signet itself (nothing when nullopt):
+// every certificate Signet signs is in storage.
+core::Status record_signed(storage::Store& store,
+                           const std::optional<ca::SignedRecord>& signed_cert,
+                           const core::Clock& clock);
 
 }  // namespace signet::server::commands

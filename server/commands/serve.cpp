@@ -6,12 +6,13 @@
 #include <filesystem>
 #include <iostream>
 
+#include "authority/authority.hpp"
 #include "ca/certificate_authority.hpp"
+#include "core/async.hpp"
+#include "core/log.hpp"
 #include "policy/identifiers.hpp"
-#include "server/authority.hpp"
 #include "server/commands/common.hpp"
 #include "server/frontend.hpp"
-#include "server/log.hpp"
 #include "server/vantage/client.hpp"
 #include "storage/sqlite_store.hpp"
 #include "validation/validation_authority.hpp"
@@ -50,12 +51,13 @@ std::vector<core::Identifier> own_names(const std::string& base, const std::stri
 // The remote perspectives, sharing one client TLS context: Signet's client
 // certificate, trusting only Signet's root.
 core::Result<std::vector<std::shared_ptr<validation::RemotePerspective>>> remote_perspectives(
-    const config::Config& cfg, const ca::CertificateAuthority& ca,
-    const std::vector<core::Identifier>& names, asio::ssl::context& tls) {
+    const config::Config& cfg, const ca::CertificateAuthority& ca, storage::Store& store,
+    const core::Clock& clock, const std::vector<core::Identifier>& names, asio::ssl::context& tls) {
   std::vector<std::shared_ptr<validation::RemotePerspective>> remotes;
   if (cfg.perspectives.empty()) return remotes;
   auto creds = ca.client_credentials(names);
   if (!creds) return std::move(creds).error();
+  if (auto st = record_signed(store, creds->newly_signed, clock); !st) return std::move(st).error();
   use_credentials(tls, creds->chain_pem, creds->key_pem);
   tls.add_certificate_authority(asio::buffer(ca.root_pem()));
   for (const auto& p : cfg.perspectives) {
@@ -66,8 +68,8 @@ core::Result<std::vector<std::shared_ptr<validation::RemotePerspective>>> remote
     const auto deadline = cfg.remote_timeout + std::chrono::seconds(2);
     remotes.push_back(
         std::make_shared<vantage::AgentClient>(vantage::AgentConfig{p.name, *url, deadline}, tls));
-    log_info("corroborating validations from " + p.name + " (" +
-             (p.region.empty() ? "no region" : p.region) + ") at " + p.url);
+    core::log_info("corroborating validations from " + p.name + " (" +
+                   (p.region.empty() ? "no region" : p.region) + ") at " + p.url);
   }
   return remotes;
 }
@@ -87,10 +89,11 @@ int serve(const Overrides& o) {
   core::SystemClock clock;
   auto store = storage::SqliteStore::open((data_dir / "signet.db").string());
   if (!store) return fail(store.error().detail);
-  if (auto n = (*store)->recover_interrupted(); !n) {
+  if (auto n = core::await_blocking((*store)->recover_interrupted()); !n) {
     return fail(n.error().detail);
   } else if (*n > 0) {
-    log_warn("ended " + std::to_string(*n) + " challenges/orders interrupted by the previous run");
+    core::log_warn("ended " + std::to_string(*n) +
+                   " challenges/orders interrupted by the previous run");
   }
   auto ca = ca::CertificateAuthority::open(data_dir, clock);
   if (!ca) return fail(ca.error().detail);
@@ -109,9 +112,8 @@ int serve(const Overrides& o) {
   for (const auto& [type, checker] : stack->checkers) id_cfg.enabled_challenges.insert(type);
   const policy::IdentifierPolicy identifiers(id_cfg);
 
-  BlockingPool db_pool(2);
-  BlockingPool cpu_pool(threads);
-  AuthorityConfig acfg;
+  core::WorkerPool cpu_pool(threads);
+  authority::Config acfg;
   acfg.order_lifetime = cfg.order_lifetime;
   acfg.pending_authz_lifetime = cfg.pending_authz_lifetime;
   acfg.valid_authz_lifetime = cfg.valid_authz_lifetime;
@@ -129,7 +131,7 @@ int serve(const Overrides& o) {
   // Built once the port is known; declared first so that they outlive the listener.
   std::optional<validation::ValidationAuthority> va;
   std::optional<Urls> urls;
-  std::optional<Authority> authority;
+  std::optional<authority::Authority> authority;
   std::optional<Frontend> frontend;
   asio::ssl::context agent_tls(asio::ssl::context::tls_client);
   asio::ssl::context tls(asio::ssl::context::tls_server);
@@ -144,16 +146,20 @@ int serve(const Overrides& o) {
   const auto names = own_names(base, endpoint.address().to_string());
   auto creds = (*ca)->server_credentials(names);
   if (!creds) return fail(creds.error().detail);
+  if (auto st = record_signed(**store, creds->newly_signed, clock); !st)
+    return fail(st.error().detail);
   use_credentials(tls, creds->chain_pem, creds->key_pem);
 
-  auto remotes = remote_perspectives(cfg, **ca, names, agent_tls);
+  auto remotes = remote_perspectives(cfg, **ca, **store, clock, names, agent_tls);
   if (!remotes) return fail(remotes.error().detail);
   va.emplace(asio::make_strand(va_io), validation_config(cfg), stack->checkers, stack->resolver,
              *remotes);
 
   urls.emplace(base);
-  authority.emplace(Services{**store, **ca, *va, identifiers, clock, *urls, db_pool, cpu_pool},
-                    acfg);
+  acfg.account_uri_prefix = urls->of(Route::Account);
+  authority.emplace(
+      authority::Services{**store, **ca, *va, identifiers, clock, cpu_pool, io.get_executor()},
+      acfg);
   json::DirectoryMeta meta{cfg.terms_of_service, cfg.website, cfg.caa_identities, false};
   frontend.emplace(*authority, nonces, *urls, meta);
   listener.start();
@@ -163,11 +169,16 @@ int serve(const Overrides& o) {
             << "Directory URL:    " << base << "/directory\n"
             << "Root certificate: " << (*ca)->root_path().string() << "\n"
             << std::flush;
-  log_info("ready");
-  run_until_signalled(io, va_io, listener, threads);
-  db_pool.join();
+  core::log_info("ready");
+  // On SIGTERM, validations in flight finish and are recorded, within a bound.
+  const auto drain_limit = std::chrono::duration_cast<std::chrono::milliseconds>(
+      cfg.validation_timeout + cfg.remote_timeout + std::chrono::seconds(5));
+  run_until_signalled(io, va_io, listener, threads, [&]() -> asio::awaitable<void> {
+    if (!co_await authority->drain(drain_limit))
+      core::log_warn("validations still in flight at shutdown are ended at the next start");
+  });
   cpu_pool.join();
-  log_info("stopped");
+  core::log_info("stopped");
   return 0;  // the store closes the database as it goes out of scope
 }
 

@@ -8,9 +8,10 @@
 
 #include "ca/certificate_authority.hpp"
 #include "core/files.hpp"
+#include "core/log.hpp"
 #include "server/commands/common.hpp"
-#include "server/log.hpp"
 #include "server/vantage/agent.hpp"
+#include "storage/sqlite_store.hpp"
 #include "validation/validation_authority.hpp"
 
 namespace signet::server::commands {
@@ -71,9 +72,9 @@ int vantage(const Overrides& o, const std::string& credentials_dir) {
   std::cout << "Signet vantage agent listening on " << endpoint.address().to_string() << ":"
             << listener.local_endpoint().port() << "\n"
             << std::flush;
-  log_info("ready");
+  core::log_info("ready");
   run_until_signalled(io, va_io, listener, threads);
-  log_info("stopped");
+  core::log_info("stopped");
   return 0;
 }
 
@@ -95,8 +96,12 @@ int vantage_credentials(const std::string& data_dir, const std::vector<std::stri
   core::SystemClock clock;
   auto ca = ca::CertificateAuthority::open(data, clock);
   if (!ca) return fail(ca.error().detail);
+  auto store = storage::SqliteStore::open((data / "signet.db").string());
+  if (!store) return fail(store.error().detail);
   auto creds = (*ca)->issue_credentials(names, ca::KeyPurpose::TlsServer);
   if (!creds) return fail(creds.error().detail);
+  if (auto st = record_signed(**store, creds->newly_signed, clock); !st)
+    return fail(st.error().detail);
 
   const fs::path out(out_dir);
   std::error_code ec;

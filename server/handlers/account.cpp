@@ -7,8 +7,7 @@ namespace signet::server::handlers {
 using core::ProblemType;
 
 HandlerResult new_account(Context& ctx) {
-  auto req = co_await authenticate(ctx, KeyMode::Jwk);
-  if (!req) co_return std::move(req).error();
+  SignedRequest* req = ctx.signed_request;
   auto payload = json::decode_new_account(req->jws.payload);
   if (!payload) co_return std::move(payload).error();
   auto result = co_await ctx.authority.new_account(*req->jws.header.jwk, *payload);
@@ -21,12 +20,11 @@ HandlerResult new_account(Context& ctx) {
 }
 
 HandlerResult account(Context& ctx) {
-  auto req = co_await authenticate(ctx, KeyMode::Kid);
-  if (!req) co_return std::move(req).error();
+  SignedRequest* req = ctx.signed_request;
   if (req->account->id.value != ctx.route.id) {
     co_return core::make_error(ProblemType::Unauthorized, "The JWS \"kid\" is not this account");
   }
-  storage::Account a = *req->account;
+  core::Account a = *req->account;
   if (!req->jws.empty_payload) {
     auto payload = json::decode_account_update(req->jws.payload);
     if (!payload) co_return std::move(payload).error();
@@ -40,8 +38,7 @@ HandlerResult account(Context& ctx) {
 }
 
 HandlerResult account_orders(Context& ctx) {
-  auto req = co_await authenticate(ctx, KeyMode::Kid);
-  if (!req) co_return std::move(req).error();
+  SignedRequest* req = ctx.signed_request;
   if (auto st = require_post_as_get(*req); !st) co_return std::move(st).error();
   if (req->account->id.value != ctx.route.id) {
     co_return core::make_error(ProblemType::Unauthorized, "The JWS \"kid\" is not this account");
@@ -56,8 +53,7 @@ HandlerResult account_orders(Context& ctx) {
 }
 
 HandlerResult key_change(Context& ctx) {
-  auto outer = co_await authenticate(ctx, KeyMode::Kid);
-  if (!outer) co_return std::move(outer).error();
+  SignedRequest* outer = ctx.signed_request;
   // RFC 8555 §7.3.5: the payload is a JWS signed by the new key.
   auto inner = jose::parse_jws(outer->jws.payload);
   if (!inner)

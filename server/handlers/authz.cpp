@@ -4,7 +4,7 @@
 namespace signet::server::handlers {
 namespace {
 
-Reply authorization_reply(const Context& ctx, const storage::Authorization& z) {
+Reply authorization_reply(const Context& ctx, const core::Authorization& z) {
   Reply r;
   r.body = json::encode_authorization(ctx.urls, z);
   for (const auto& c : z.challenges) {
@@ -16,7 +16,7 @@ Reply authorization_reply(const Context& ctx, const storage::Authorization& z) {
   return r;
 }
 
-Reply challenge_reply(const Context& ctx, const core::AuthzId& authz, const storage::Challenge& c) {
+Reply challenge_reply(const Context& ctx, const core::AuthzId& authz, const core::Challenge& c) {
   Reply r;
   r.body = json::encode_challenge(ctx.urls, authz, c);
   r.link(ctx.urls.authz(authz), "up");
@@ -27,8 +27,7 @@ Reply challenge_reply(const Context& ctx, const core::AuthzId& authz, const stor
 }  // namespace
 
 HandlerResult authorization(Context& ctx) {
-  auto req = co_await authenticate(ctx, KeyMode::Kid);
-  if (!req) co_return std::move(req).error();
+  SignedRequest* req = ctx.signed_request;
   const core::AuthzId id{ctx.route.id};
   if (req->jws.empty_payload) {
     auto z = co_await ctx.authority.authorization(*req->account, id);
@@ -44,8 +43,7 @@ HandlerResult authorization(Context& ctx) {
 }
 
 HandlerResult challenge(Context& ctx) {
-  auto req = co_await authenticate(ctx, KeyMode::Kid);
-  if (!req) co_return std::move(req).error();
+  SignedRequest* req = ctx.signed_request;
   const core::AuthzId authz{ctx.route.id};
   const core::ChallengeId id{ctx.route.sub_id};
   if (req->jws.empty_payload) {

@@ -4,8 +4,7 @@
 namespace signet::server::handlers {
 
 HandlerResult certificate(Context& ctx) {
-  auto req = co_await authenticate(ctx, KeyMode::Kid);
-  if (!req) co_return std::move(req).error();
+  SignedRequest* req = ctx.signed_request;
   if (auto st = require_post_as_get(*req); !st) co_return std::move(st).error();
   auto cert = co_await ctx.authority.certificate(ctx.route.id);
   if (!cert) co_return std::move(cert).error();
@@ -17,11 +16,10 @@ HandlerResult certificate(Context& ctx) {
 }
 
 HandlerResult revoke(Context& ctx) {
-  auto req = co_await authenticate(ctx, KeyMode::Either);
-  if (!req) co_return std::move(req).error();
+  SignedRequest* req = ctx.signed_request;
   auto payload = json::decode_revoke(req->jws.payload);
   if (!payload) co_return std::move(payload).error();
-  RevocationRequester who;
+  authority::RevocationRequester who;
   if (req->account) {
     who.account = std::move(req->account);
   } else {

@@ -45,10 +45,11 @@ asio::awaitable<core::Result<SignedRequest>> authenticate(const Context& ctx, Ke
     }
     auto account = co_await ctx.authority.account_for_kid(*id);
     if (!account) co_return std::move(account).error();
-    auto key = jose::parse_jwk_json(account->jwk);
+    auto key = ctx.keys.get(account->jwk);
     if (!key)
       co_return core::internal_error("stored account key unreadable: " + key.error().detail);
-    if (auto st = jose::verify_jws(out.jws, key->key.get()); !st) co_return std::move(st).error();
+    if (auto st = jose::verify_jws(out.jws, (*key)->key.get()); !st)
+      co_return std::move(st).error();
     out.account = std::move(account).value();
   } else {
     if (mode == KeyMode::Kid) {

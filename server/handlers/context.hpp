@@ -8,10 +8,11 @@
 #include <utility>
 #include <vector>
 
+#include "authority/authority.hpp"
 #include "core/result.hpp"
-#include "server/authority.hpp"
 #include "server/http/types.hpp"
 #include "server/jose/jws.hpp"
+#include "server/jose/key_cache.hpp"
 #include "server/json/encode.hpp"
 #include "server/nonce.hpp"
 #include "server/urls.hpp"
@@ -36,24 +37,28 @@ struct Reply {
 
 using HandlerResult = asio::awaitable<core::Result<Reply>>;
 
+struct SignedRequest {
+  jose::Jws jws;
+  std::optional<core::Account> account;  // set when the JWS used "kid"
+};
+
 struct Context {
-  Authority& authority;
+  authority::Authority& authority;
   NonceService& nonces;
+  jose::KeyCache& keys;
   const Urls& urls;
   const json::DirectoryMeta& meta;
   const http::Request& request;
   const RouteMatch& route;
+  // The authenticated request, for routes that take a JWS (set before the handler).
+  SignedRequest* signed_request = nullptr;
 
   // The URL the client must have put in the JWS "url" header.
   std::string request_url() const { return urls.base() + request.target; }
 };
 
+// Which keys a route accepts (see server/routes: Auth).
 enum class KeyMode { Kid, Jwk, Either };
-
-struct SignedRequest {
-  jose::Jws jws;
-  std::optional<storage::Account> account;  // set when the JWS used "kid"
-};
 
 // Content type, JWS structure, url, nonce, then key and signature: the checks every
 // POST passes before its handler sees the payload.

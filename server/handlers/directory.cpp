@@ -1,11 +1,17 @@
 // GET /directory, HEAD|GET /acme/new-nonce, GET /acme/issuer (RFC 8555 §7.1.1, §7.2).
 #include "server/handlers/handlers.hpp"
+#include "server/routes.hpp"
 
 namespace signet::server::handlers {
 
 HandlerResult directory(Context& ctx) {
+  std::vector<std::pair<std::string_view, std::string>> resources;
+  for (const auto& spec : route_table()) {
+    if (!spec.directory_key.empty())
+      resources.emplace_back(spec.directory_key, ctx.urls.of(spec.route));
+  }
   Reply r;
-  r.body = json::encode_directory(ctx.urls, ctx.meta);
+  r.body = json::encode_directory(resources, ctx.meta);
   co_return r;
 }
 
@@ -18,6 +24,9 @@ HandlerResult new_nonce(Context& ctx) {
 }
 
 HandlerResult issuer(Context& ctx) {
+  if (ctx.signed_request) {
+    if (auto st = require_post_as_get(*ctx.signed_request); !st) co_return std::move(st).error();
+  }
   Reply r;
   r.content_type = "application/pem-certificate-chain";
   r.body = ctx.authority.issuer_pem();

@@ -2,6 +2,7 @@
 // One handler per ACME resource: parse, authenticate, call one authority method,
 // encode. Each lives in the file named for its resource.
 #include "server/handlers/context.hpp"
+#include "server/json/decode.hpp"
 
 namespace signet::server::handlers {
 

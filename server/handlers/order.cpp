@@ -4,7 +4,7 @@
 namespace signet::server::handlers {
 
 namespace {
-Reply order_reply(const Context& ctx, const storage::Order& o, int status = 200) {
+Reply order_reply(const Context& ctx, const core::Order& o, int status = 200) {
   Reply r;
   r.status = status;
   r.body = json::encode_order(ctx.urls, o);
@@ -16,8 +16,7 @@ Reply order_reply(const Context& ctx, const storage::Order& o, int status = 200)
 }  // namespace
 
 HandlerResult new_order(Context& ctx) {
-  auto req = co_await authenticate(ctx, KeyMode::Kid);
-  if (!req) co_return std::move(req).error();
+  SignedRequest* req = ctx.signed_request;
   auto payload = json::decode_new_order(req->jws.payload);
   if (!payload) co_return std::move(payload).error();
   auto o = co_await ctx.authority.new_order(*req->account, *payload);
@@ -26,8 +25,7 @@ HandlerResult new_order(Context& ctx) {
 }
 
 HandlerResult order(Context& ctx) {
-  auto req = co_await authenticate(ctx, KeyMode::Kid);
-  if (!req) co_return std::move(req).error();
+  SignedRequest* req = ctx.signed_request;
   if (auto st = require_post_as_get(*req); !st) co_return std::move(st).error();
   const core::OrderId id{ctx.route.id};
   auto o = co_await ctx.authority.order(*req->account, id);
@@ -36,8 +34,7 @@ HandlerResult order(Context& ctx) {
 }
 
 HandlerResult finalize(Context& ctx) {
-  auto req = co_await authenticate(ctx, KeyMode::Kid);
-  if (!req) co_return std::move(req).error();
+  SignedRequest* req = ctx.signed_request;
   auto payload = json::decode_finalize(req->jws.payload);
   if (!payload) co_return std::move(payload).error();
   const core::OrderId id{ctx.route.id};

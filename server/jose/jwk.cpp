@@ -149,11 +149,4 @@ core::Result<Jwk> parse_jwk_json(std::string_view text) {
   return parse_jwk(*doc);
 }
 
-std::string key_authorization(std::string_view token, std::string_view thumbprint) {
-  std::string out;
-  out.reserve(token.size() + 1 + thumbprint.size());
-  out.append(token).append(".").append(thumbprint);
-  return out;
-}
-
 }  // namespace signet::server::jose

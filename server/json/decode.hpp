@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "authority/requests.hpp"
 #include "core/clock.hpp"
 #include "core/identifier.hpp"
 #include "core/result.hpp"
@@ -13,30 +14,14 @@
 
 namespace signet::server::json {
 
-struct NewAccountPayload {
-  std::optional<std::vector<std::string>> contact;
-  bool terms_of_service_agreed = false;
-  bool only_return_existing = false;
-};
-
-struct AccountUpdatePayload {
-  std::optional<std::vector<std::string>> contact;
-  bool deactivate = false;
-};
-
-struct NewOrderPayload {
-  std::vector<core::Identifier> identifiers;
-  std::optional<core::TimePoint> not_before;
-  std::optional<core::TimePoint> not_after;
-};
+// Payloads the authority takes as they are.
+using NewAccountPayload = authority::NewAccountRequest;
+using AccountUpdatePayload = authority::AccountUpdate;
+using NewOrderPayload = authority::NewOrderRequest;
+using RevokePayload = authority::RevocationRequest;
 
 struct FinalizePayload {
   std::string csr_der;
-};
-
-struct RevokePayload {
-  std::string certificate_der;
-  std::optional<int> reason;
 };
 
 struct KeyChangePayload {

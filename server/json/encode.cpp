@@ -10,7 +10,7 @@ namespace {
 using namespace detail;
 
 void challenge_body(Writer& w, const Urls& urls, const core::AuthzId& authz,
-                    const storage::Challenge& c) {
+                    const core::Challenge& c) {
   w.StartObject();
   kv(w, "type", to_string(c.type));
   kv(w, "url", urls.challenge(authz, c.id));
@@ -56,15 +56,15 @@ std::string format_rfc3339(core::TimePoint t) {
   return buf;
 }
 
-std::string encode_directory(const Urls& urls, const DirectoryMeta& meta) {
+std::string encode_directory(const std::vector<std::pair<std::string_view, std::string>>& resources,
+                             const DirectoryMeta& meta) {
   rapidjson::StringBuffer b;
   Writer w(b);
   w.StartObject();
-  kv(w, "newNonce", urls.new_nonce());
-  kv(w, "newAccount", urls.new_account());
-  kv(w, "newOrder", urls.new_order());
-  kv(w, "revokeCert", urls.revoke());
-  kv(w, "keyChange", urls.key_change());
+  for (const auto& [name, url] : resources) {
+    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    str(w, url);
+  }
   key(w, "meta");
   w.StartObject();
   if (!meta.terms_of_service.empty()) kv(w, "termsOfService", meta.terms_of_service);
@@ -82,7 +82,7 @@ std::string encode_directory(const Urls& urls, const DirectoryMeta& meta) {
   return done(b);
 }
 
-std::string encode_account(const Urls& urls, const storage::Account& a) {
+std::string encode_account(const Urls& urls, const core::Account& a) {
   rapidjson::StringBuffer b;
   Writer w(b);
   w.StartObject();
@@ -99,7 +99,7 @@ std::string encode_account(const Urls& urls, const storage::Account& a) {
   return done(b);
 }
 
-std::string encode_order(const Urls& urls, const storage::Order& o) {
+std::string encode_order(const Urls& urls, const core::Order& o) {
   rapidjson::StringBuffer b;
   Writer w(b);
   w.StartObject();
@@ -129,7 +129,7 @@ std::string encode_order(const Urls& urls, const storage::Order& o) {
   return done(b);
 }
 
-std::string encode_authorization(const Urls& urls, const storage::Authorization& a) {
+std::string encode_authorization(const Urls& urls, const core::Authorization& a) {
   rapidjson::StringBuffer b;
   Writer w(b);
   w.StartObject();
@@ -150,7 +150,7 @@ std::string encode_authorization(const Urls& urls, const storage::Authorization&
 }
 
 std::string encode_challenge(const Urls& urls, const core::AuthzId& authz,
-                             const storage::Challenge& c) {
+                             const core::Challenge& c) {
   rapidjson::StringBuffer b;
   Writer w(b);
   challenge_body(w, urls, authz, c);

@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/records.hpp"
 #include "server/urls.hpp"
-#include "storage/records.hpp"
 
 namespace signet::server::json {
 
@@ -16,13 +16,15 @@ struct DirectoryMeta {
   bool external_account_required = false;
 };
 
-std::string encode_directory(const Urls& urls, const DirectoryMeta& meta);
-std::string encode_account(const Urls& urls, const storage::Account& a);
+// The directory (RFC 8555 §7.1.1): each resource's key and URL, then meta.
+std::string encode_directory(const std::vector<std::pair<std::string_view, std::string>>& resources,
+                             const DirectoryMeta& meta);
+std::string encode_account(const Urls& urls, const core::Account& a);
 // The order with the status to show (see server/state).
-std::string encode_order(const Urls& urls, const storage::Order& o);
-std::string encode_authorization(const Urls& urls, const storage::Authorization& a);
+std::string encode_order(const Urls& urls, const core::Order& o);
+std::string encode_authorization(const Urls& urls, const core::Authorization& a);
 std::string encode_challenge(const Urls& urls, const core::AuthzId& authz,
-                             const storage::Challenge& c);
+                             const core::Challenge& c);
 std::string encode_orders_list(const Urls& urls, const std::vector<core::OrderId>& orders);
 // application/problem+json (RFC 7807) for an error, with its HTTP status.
 std::string encode_problem(const core::Error& e, int status,

@@ -73,7 +73,7 @@ TEST(Problem, StatusesAndSubproblems) {
 }
 
 TEST(Encode, ChallengeShowsEachPerspective) {
-  storage::Challenge c;
+  core::Challenge c;
   c.id = {"ch1"};
   c.type = core::ChallengeType::Dns01;
   c.status = core::ChallengeStatus::Valid;

@@ -3,8 +3,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/log.hpp"
 #include "server/json/vantage.hpp"
-#include "server/log.hpp"
 #include "server/problem.hpp"
 
 namespace signet::server::vantage {
@@ -59,13 +59,10 @@ asio::awaitable<http::Response> Agent::handle(const http::Request& req) {
     busy.retry_after = std::chrono::seconds(5);
     co_return error_response(busy);
   }
-  auto executor = va_.executor();
-  auto check = va_.validate(*request);
-  const validation::ValidationOutcome outcome =
-      co_await asio::co_spawn(executor, std::move(check), asio::use_awaitable);
-  log_info("validated " + std::string(to_string(request->type)) + " " + request->identifier.value +
-           (request->caa_only ? " (CAA only)" : "") + ": " +
-           (outcome.ok() ? "valid" : "invalid (" + outcome.problem->detail + ")"));
+  const validation::ValidationOutcome outcome = co_await va_.validate(*request);
+  core::log_info("validated " + std::string(to_string(request->type)) + " " +
+                 request->identifier.value + (request->caa_only ? " (CAA only)" : "") + ": " +
+                 (outcome.ok() ? "valid" : "invalid (" + outcome.problem->detail + ")"));
   co_return response(200, "application/json", json::encode_validation_outcome(outcome));
 }
 

@@ -153,4 +153,14 @@ std::string public_jwk_json(EVP_PKEY* key) {
          base64url_encode(std::string(reinterpret_cast<char*>(raw), len)) + R"("})";
 }
 
+core::PublicKey public_key(EVP_PKEY* key) {
+  EVP_PKEY_up_ref(key);
+  core::PublicKey k;
+  k.key = core::ossl::SharedPkey(key, EVP_PKEY_free);
+  k.canonical_json = public_jwk_json(key);
+  k.thumbprint = core::base64url_encode(core::ossl::sha256(k.canonical_json));
+  k.spki_sha256 = core::ossl::sha256(core::ossl::spki_der(key));
+  return k;
+}
+
 }  // namespace signet::testing

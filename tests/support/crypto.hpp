@@ -5,6 +5,7 @@
 
 #include "core/identifier.hpp"
 #include "core/openssl.hpp"
+#include "core/records.hpp"
 
 namespace signet::testing {
 
@@ -21,5 +22,8 @@ std::string jws_sign(EVP_PKEY* key, const std::string& alg, const std::string& d
 
 // The public JWK of a key as compact JSON, members in lexicographic order.
 std::string public_jwk_json(EVP_PKEY* key);
+
+// The key as the authority takes it: JWK, RFC 7638 thumbprint, SPKI hash.
+core::PublicKey public_key(EVP_PKEY* key);
 
 }  // namespace signet::testing

@@ -3,9 +3,9 @@
 // of what is stored and the time. Storage keeps the status last written; these say
 // what it is now.
 #include "core/clock.hpp"
-#include "storage/records.hpp"
+#include "core/records.hpp"
 
-namespace signet::server {
+namespace signet::authority {
 
 // pending/valid authorizations past their expiry are "expired".
 core::AuthzStatus effective_authz_status(core::AuthzStatus stored, core::TimePoint expires,
@@ -15,9 +15,9 @@ core::AuthzStatus effective_authz_status(core::AuthzStatus stored, core::TimePoi
 // deactivated, expired or revoked makes the order invalid; all valid makes it
 // ready. An unfinished order past its expiry is invalid. processing, valid and
 // invalid are final as stored.
-core::OrderStatus effective_order_status(const storage::Order& o, core::TimePoint now);
+core::OrderStatus effective_order_status(const core::Order& o, core::TimePoint now);
 
 // Whether a challenge may be started: its authorization and itself are pending.
 bool can_start_challenge(core::AuthzStatus authz, core::ChallengeStatus challenge);
 
-}  // namespace signet::server
+}  // namespace signet::authority

@@ -1,4 +1,4 @@
-#include "server/authority.hpp"
+#include "authority/authority.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include "tests/support/crypto.hpp"
 #include "tests/support/fake_resolver.hpp"
 
-namespace signet::server {
+namespace signet::authority {
 namespace {
 
 using core::IdentifierType;
@@ -47,15 +47,22 @@ class AuthorityTest : public ::testing::Test {
         dir(std::filesystem::temp_directory_path() /
             ("signet-authority-" + std::to_string(::getpid()) + "-" +
              ::testing::UnitTest::GetInstance()->current_test_info()->name())),
-        store(std::move(storage::SqliteStore::open(":memory:")).value()),
+        store(open_store(dir)),
         ca(std::move(ca::CertificateAuthority::open(dir, clock)).value()),
         va(io.get_executor(), {}, {{core::ChallengeType::Http01, std::make_shared<FakeChecker>()}},
            caa_denying_resolver()),
-        urls("https://ca.example"),
         identifiers(policy::IdentifierPolicyConfig{}),
-        db(1),
         cpu(1),
-        authority({*store, *ca, va, identifiers, clock, urls, db, cpu}, AuthorityConfig{}) {}
+        authority({*store, *ca, va, identifiers, clock, cpu, io.get_executor()}, config()) {}
+  static std::unique_ptr<storage::SqliteStore> open_store(const std::filesystem::path& dir) {
+    std::filesystem::create_directories(dir);
+    return std::move(storage::SqliteStore::open((dir / "signet.db").string())).value();
+  }
+  static Config config() {
+    Config c;
+    c.account_uri_prefix = "https://ca.example/acme/acct/";
+    return c;
+  }
   ~AuthorityTest() override { std::filesystem::remove_all(dir); }
 
   template <class T>
@@ -72,18 +79,17 @@ class AuthorityTest : public ::testing::Test {
     return std::move(*out);
   }
 
-  storage::Account account() {
+  core::Account account() {
     auto key = testing::make_key("p256");
-    auto jwk = jose::parse_jwk_json(testing::public_jwk_json(key.get()));
-    json::NewAccountPayload p;
+    NewAccountRequest p;
     p.terms_of_service_agreed = true;
-    auto r = run(authority.new_account(*jwk, p));
+    auto r = run(authority.new_account(testing::public_key(key.get()), p));
     EXPECT_TRUE(r) << r.error().detail;
     return r->account;
   }
 
-  storage::Order order(const storage::Account& a, std::vector<std::string> names) {
-    json::NewOrderPayload p;
+  core::Order order(const core::Account& a, std::vector<std::string> names) {
+    NewOrderRequest p;
     for (auto& n : names) p.identifiers.push_back({IdentifierType::Dns, n});
     auto r = run(authority.new_order(a, p));
     EXPECT_TRUE(r) << r.error().detail;
@@ -91,7 +97,7 @@ class AuthorityTest : public ::testing::Test {
   }
 
   // Responds to every pending challenge of the order and lets validation finish.
-  void validate_all(const storage::Account& a, const storage::Order& o) {
+  void validate_all(const core::Account& a, const core::Order& o) {
     for (const auto& ref : o.authorizations) {
       auto z = run(authority.authorization(a, ref.id));
       ASSERT_TRUE(z);
@@ -101,7 +107,7 @@ class AuthorityTest : public ::testing::Test {
       EXPECT_EQ(ch->status, core::ChallengeStatus::Processing);
     }
     io.restart();
-    io.run();  // the validations spawned above, including their writes on the pool
+    io.run();  // the validations started above, and the recording of their outcomes
   }
 
   core::FixedClock clock;
@@ -110,10 +116,8 @@ class AuthorityTest : public ::testing::Test {
   std::unique_ptr<storage::SqliteStore> store;
   std::unique_ptr<ca::CertificateAuthority> ca;
   validation::ValidationAuthority va;
-  Urls urls;
   policy::IdentifierPolicy identifiers;
-  BlockingPool db;
-  BlockingPool cpu;
+  core::WorkerPool cpu;
   Authority authority;
 };
 
@@ -222,7 +226,7 @@ TEST_F(AuthorityTest, OthersCannotSeeOrRevoke) {
   ASSERT_TRUE(done);
   auto cert = run(authority.certificate(*done->certificate_serial));
   RevocationRequester other{b, std::nullopt};
-  json::RevokePayload p{cert->der, 4};
+  RevocationRequest p{cert->der, 4};
   auto r = run(authority.revoke(other, p));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().type, ProblemType::Unauthorized);
@@ -236,4 +240,4 @@ TEST_F(AuthorityTest, OthersCannotSeeOrRevoke) {
 }
 
 }  // namespace
-}  // namespace signet::server
+}  // namespace signet::authority

@@ -1,8 +1,8 @@
-#include "server/state.hpp"
+#include "authority/state.hpp"
 
 #include <gtest/gtest.h>
 
-namespace signet::server {
+namespace signet::authority {
 namespace {
 
 using core::AuthzStatus;
@@ -10,9 +10,9 @@ using core::OrderStatus;
 using namespace std::chrono_literals;
 const core::TimePoint kNow = core::from_unix(1'800'000'000);
 
-storage::Order order_with(std::vector<AuthzStatus> statuses,
-                          OrderStatus stored = OrderStatus::Pending) {
-  storage::Order o;
+core::Order order_with(std::vector<AuthzStatus> statuses,
+                       OrderStatus stored = OrderStatus::Pending) {
+  core::Order o;
   o.status = stored;
   o.expires = kNow + 1h;
   for (auto s : statuses) o.authorizations.push_back({{"id"}, s, kNow + 1h});
@@ -58,4 +58,4 @@ TEST(State, ChallengesStartOnlyWhenBothPending) {
 }
 
 }  // namespace
-}  // namespace signet::server
+}  // namespace signet::authority

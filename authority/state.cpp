@@ -1,6 +1,6 @@
-#include "server/state.hpp"
+#include "authority/state.hpp"
 
-namespace signet::server {
+namespace signet::authority {
 
 using core::AuthzStatus;
 using core::OrderStatus;
@@ -13,7 +13,7 @@ AuthzStatus effective_authz_status(AuthzStatus stored, core::TimePoint expires,
   return stored;
 }
 
-OrderStatus effective_order_status(const storage::Order& o, core::TimePoint now) {
+OrderStatus effective_order_status(const core::Order& o, core::TimePoint now) {
   if (o.status != OrderStatus::Pending && o.status != OrderStatus::Ready) return o.status;
   if (o.expires <= now) return OrderStatus::Invalid;
   bool all_valid = !o.authorizations.empty();
@@ -35,4 +35,4 @@ bool can_start_challenge(AuthzStatus authz, core::ChallengeStatus challenge) {
   return authz == AuthzStatus::Pending && challenge == core::ChallengeStatus::Pending;
 }
 
-}  // namespace signet::server
+}  // namespace signet::authority

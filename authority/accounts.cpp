@@ -1,0 +1,128 @@
+// Accounts: creation, lookup, contact updates, deactivation, key rollover (RFC 8555 §7.3).
+#include "authority/authority.hpp"
+#include "core/log.hpp"
+#include "policy/contact.hpp"
+#include "policy/key_policy.hpp"
+
+namespace signet::authority {
+
+using core::ProblemType;
+
+Authority::Authority(Services services, Config config) : s_(services), config_(std::move(config)) {}
+
+Authority::Async<core::Account> Authority::account_for_kid(const core::AccountId& id) {
+  std::optional<core::Account> a = accounts_.get(id);
+  if (!a) {
+    auto stored = co_await s_.store.account_by_id(id);
+    if (!stored) co_return std::move(stored).error();
+    if (!stored->has_value()) {
+      co_return core::make_error(ProblemType::AccountDoesNotExist, "No account exists at that URL");
+    }
+    a = std::move(*stored);
+    accounts_.put(*a);
+  }
+  if (a->status != core::AccountStatus::Valid) {
+    co_return core::make_error(ProblemType::DeactivatedAccount,
+                               "The account is " + std::string(to_string(a->status)));
+  }
+  co_return std::move(*a);
+}
+
+Authority::Async<std::optional<core::Account>> Authority::account_by_key(
+    const std::string& thumbprint) {
+  co_return co_await s_.store.account_by_thumbprint(thumbprint);
+}
+
+Authority::Async<AccountResult> Authority::new_account(const core::PublicKey& key,
+                                                       const NewAccountRequest& r) {
+  if (auto st = policy::check_key(key.key.get(), policy::KeyUse::Account); !st)
+    co_return std::move(st).error();
+  auto existing = co_await account_by_key(key.thumbprint);
+  if (!existing) co_return std::move(existing).error();
+  if (existing->has_value()) {
+    // RFC 8555 §7.3.1: the existing account, whatever else was asked.
+    if ((*existing)->status != core::AccountStatus::Valid) {
+      co_return core::make_error(ProblemType::DeactivatedAccount,
+                                 "The account for this key is deactivated");
+    }
+    co_return AccountResult{std::move(**existing), false};
+  }
+  if (r.only_return_existing) {
+    co_return core::make_error(ProblemType::AccountDoesNotExist, "No account exists with this key");
+  }
+  if (config_.terms_of_service_required && !r.terms_of_service_agreed) {
+    co_return core::make_error(
+        ProblemType::Malformed,
+        "You must agree to the terms of service (termsOfServiceAgreed: true)");
+  }
+  const auto contact = r.contact.value_or(std::vector<std::string>{});
+  if (auto st = policy::check_contacts(contact); !st) co_return std::move(st).error();
+  auto is_cert_key = co_await s_.store.is_certificate_key(key.spki_sha256);
+  if (!is_cert_key) co_return std::move(is_cert_key).error();
+  if (*is_cert_key) {
+    co_return core::make_error(
+        ProblemType::BadPublicKey,
+        "This key is certified in a certificate; use another key for the account");
+  }
+  const core::NewAccount na{key.canonical_json,        key.thumbprint, key.spki_sha256, contact,
+                            r.terms_of_service_agreed, s_.clock.now()};
+  auto created = co_await s_.store.create_account(na);
+  if (!created && created.error().type == ProblemType::Conflict) {
+    // Created concurrently by another request with the same key: return that one.
+    auto again = co_await account_by_key(key.thumbprint);
+    if (again && again->has_value()) co_return AccountResult{std::move(**again), false};
+  }
+  if (!created) co_return std::move(created).error();
+  core::log_info("account created: " + created->id.value);
+  co_return AccountResult{std::move(created).value(), true};
+}
+
+Authority::Async<core::Account> Authority::update_account(const core::Account& a,
+                                                          const AccountUpdate& u) {
+  if (u.contact) {
+    if (auto st = policy::check_contacts(*u.contact); !st) co_return std::move(st).error();
+    auto r = co_await s_.store.update_account_contact(a.id, *u.contact);
+    accounts_.erase(a.id);
+    if (!r) co_return std::move(r).error();
+  }
+  if (u.deactivate) {
+    auto r = co_await s_.store.deactivate_account(a.id);
+    accounts_.erase(a.id);
+    if (!r) co_return std::move(r).error();
+    core::log_info("account deactivated: " + a.id.value);
+  }
+  auto fresh = co_await s_.store.account_by_id(a.id);
+  if (!fresh) co_return std::move(fresh).error();
+  if (!fresh->has_value()) co_return core::make_error(ProblemType::NotFound, "Account not found");
+  co_return std::move(**fresh);
+}
+
+Authority::Async<core::Account> Authority::change_key(const core::Account& a,
+                                                      const core::PublicKey& old_key,
+                                                      const core::PublicKey& new_key) {
+  // RFC 8555 §7.3.5 step 6: oldKey is the account's current key.
+  if (old_key.thumbprint != a.jwk_thumbprint) {
+    co_return core::make_error(ProblemType::Unauthorized,
+                               "keyChange \"oldKey\" is not the account's current key");
+  }
+  if (auto st = policy::check_key(new_key.key.get(), policy::KeyUse::Account); !st)
+    co_return std::move(st).error();
+  auto is_cert_key = co_await s_.store.is_certificate_key(new_key.spki_sha256);
+  if (!is_cert_key) co_return std::move(is_cert_key).error();
+  if (*is_cert_key)
+    co_return core::make_error(ProblemType::BadPublicKey,
+                               "The new key is certified in a certificate");
+  const core::AccountKey k{new_key.canonical_json, new_key.thumbprint, new_key.spki_sha256};
+  auto changed = co_await s_.store.change_account_key(a.id, a.jwk_thumbprint, k);
+  accounts_.erase(a.id);
+  if (!changed) co_return std::move(changed).error();
+  if (!*changed)
+    co_return core::make_error(ProblemType::Unauthorized,
+                               "The account changed while its key was being rolled over");
+  core::log_info("account key changed: " + a.id.value);
+  auto fresh = co_await s_.store.account_by_id(a.id);
+  if (!fresh) co_return std::move(fresh).error();
+  co_return std::move(**fresh);
+}
+
+}  // namespace signet::authority

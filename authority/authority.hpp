@@ -1,0 +1,129 @@
+#pragma once
+// The authority sequences every ACME operation (Boulder's RA): policy, then storage,
+// validation and the CA, each awaited off the network threads. It takes and returns
+// domain values only (no HTTP, no JSON), so the ACME front end and the command line
+// use it alike. One file per concern: accounts, orders, challenges, issuance,
+// revocation. Thread-safe.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "authority/account_cache.hpp"
+#include "authority/requests.hpp"
+#include "ca/certificate_authority.hpp"
+#include "core/async.hpp"
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "policy/identifiers.hpp"
+#include "policy/profile.hpp"
+#include "storage/store.hpp"
+#include "validation/validation_authority.hpp"
+
+namespace signet::authority {
+
+namespace asio = boost::asio;
+
+struct Config {
+  core::Seconds order_lifetime = std::chrono::hours(24 * 7);
+  core::Seconds pending_authz_lifetime = std::chrono::hours(24 * 7);
+  core::Seconds valid_authz_lifetime = std::chrono::hours(24 * 30);
+  bool reuse_valid_authorizations = true;
+  std::size_t orders_page_size = 50;
+  bool terms_of_service_required = false;
+  // This CA's CAA issuer domain names (RFC 8659 §4.2); with none, only names without
+  // CAA records can be issued for.
+  std::vector<std::string> caa_identities;
+  // CAA is rechecked at finalization when the validation is older than this.
+  core::Seconds caa_recheck_age = std::chrono::hours(8);
+  // Account URLs are this followed by the account id (CAA accounturi, RFC 8657).
+  std::string account_uri_prefix;
+  policy::Profile profile;
+};
+
+struct Services {
+  storage::Store& store;
+  ca::CertificateAuthority& ca;
+  validation::ValidationAuthority& va;
+  const policy::IdentifierPolicy& identifiers;
+  const core::Clock& clock;
+  core::WorkerPool& cpu;  // signing and CSR checks
+  // Where validation outcomes are recorded (a network executor: recording only awaits).
+  asio::any_io_executor background;
+};
+
+class Authority final : private validation::ValidationSink {
+ public:
+  Authority(Services services, Config config);
+
+  template <class T>
+  using Async = asio::awaitable<core::Result<T>>;
+
+  // --- accounts (accounts.cpp) ---
+  // The account a JWS "kid" names: `accountDoesNotExist` if unknown, `unauthorized`
+  // if deactivated (RFC 8555 §7.3.6). Served from the account cache when it can be.
+  Async<core::Account> account_for_kid(const core::AccountId& id);
+  Async<std::optional<core::Account>> account_by_key(const std::string& thumbprint);
+  Async<AccountResult> new_account(const core::PublicKey& key, const NewAccountRequest& r);
+  Async<core::Account> update_account(const core::Account& a, const AccountUpdate& u);
+  // RFC 8555 §7.3.5 checks that need state; `Conflict` if the new key is taken.
+  Async<core::Account> change_key(const core::Account& a, const core::PublicKey& old_key,
+                                  const core::PublicKey& new_key);
+
+  // --- orders (orders.cpp) ---
+  Async<core::Order> new_order(const core::Account& a, const NewOrderRequest& r);
+  Async<core::Order> order(const core::Account& a, const core::OrderId& id);
+  Async<OrdersPage> orders(const core::Account& a, std::size_t page);
+
+  // --- authorizations and challenges (challenges.cpp) ---
+  Async<core::Authorization> authorization(const core::Account& a, const core::AuthzId& id);
+  Async<core::Authorization> deactivate_authorization(const core::Account& a,
+                                                      const core::AuthzId& id);
+  Async<core::Challenge> challenge(const core::Account& a, const core::AuthzId& authz,
+                                   const core::ChallengeId& id);
+  // Starts validation and answers at once with the challenge (processing), or with
+  // its current state if it was already started or finished.
+  Async<core::Challenge> respond_to_challenge(const core::Account& a, const core::AuthzId& authz,
+                                              const core::ChallengeId& id);
+
+  // --- issuance (issuance.cpp) ---
+  Async<core::Order> finalize(const core::Account& a, const core::OrderId& id,
+                              const std::string& csr_der);
+  Async<core::Certificate> certificate(const std::string& serial);
+  const std::string& issuer_pem() const { return s_.ca.intermediate_pem(); }
+
+  // --- revocation (revocation.cpp) ---
+  asio::awaitable<core::Status> revoke(const RevocationRequester& who, const RevocationRequest& r);
+
+  // Shutdown: waits until validations in flight have ended and their outcomes are
+  // recorded, or `limit` has passed (false).
+  asio::awaitable<bool> drain(std::chrono::milliseconds limit);
+
+ private:
+  // validation::ValidationSink: outcomes are recorded on the background executor.
+  void outcome(const validation::ValidationJob& job, validation::ValidationOutcome o) override;
+  void late_answer(const validation::ValidationJob& job, core::PerspectiveResult answer) override;
+  asio::awaitable<void> record_outcome(validation::ValidationJob job,
+                                       validation::ValidationOutcome o);
+  asio::awaitable<void> record_late_answer(core::ChallengeId id, core::PerspectiveResult answer);
+
+  // Ends a processing order invalid with the problem that ended it (the one place).
+  asio::awaitable<core::Error> fail_order(const core::OrderId& id, const core::Error& e);
+  // RFC 8659: CAA must have been checked recently when the certificate is signed.
+  asio::awaitable<core::Status> recheck_stale_caa(const core::Account& a, const core::Order& o);
+  // The order as it is now (status per authority/state), with changes persisted.
+  asio::awaitable<core::Order> settle(const core::Order& stored);
+  std::string account_uri(const core::AccountId& id) const {
+    return config_.account_uri_prefix + id.value;
+  }
+
+  Services s_;
+  Config config_;
+  AccountCache accounts_;
+  std::atomic<std::size_t> recording_{0};  // outcomes handed over, not yet stored
+};
+
+}  // namespace signet::authority

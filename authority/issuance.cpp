@@ -1,0 +1,121 @@
+// Finalization and certificates (RFC 8555 §7.4, §7.4.2): the CSR checked against the
+// order, CAA rechecked when stale, the order moved to processing with its serial
+// reserved, the certificate signed on the CPU pool and stored with the order's
+// completion. After "processing", every failure ends the order through fail_order.
+#include "authority/authority.hpp"
+#include "core/log.hpp"
+#include "policy/csr.hpp"
+
+namespace signet::authority {
+
+using core::ProblemType;
+
+asio::awaitable<core::Error> Authority::fail_order(const core::OrderId& id, const core::Error& e) {
+  core::Error stored = e;
+  if (stored.type == ProblemType::ServerInternal) {
+    core::log_error("order " + id.value + " failed: " + e.detail);
+    stored.detail = "An internal error occurred while issuing the certificate";
+  }
+  auto r = co_await s_.store.fail_order(id, stored);
+  if (!r) core::log_error("recording failed order " + id.value + ": " + r.error().detail);
+  co_return stored;
+}
+
+Authority::Async<core::Order> Authority::finalize(const core::Account& a, const core::OrderId& id,
+                                                  const std::string& csr_der) {
+  auto o = co_await order(a, id);
+  if (!o) co_return o;
+  if (o->status != core::OrderStatus::Ready) {
+    co_return core::make_error(ProblemType::OrderNotReady,
+                               "The order is " + std::string(to_string(o->status)) + ", not ready");
+  }
+  // Checks that leave the order as it is when they fail.
+  auto csr = co_await s_.cpu.run([&] { return policy::parse_csr(csr_der); });
+  if (!csr) co_return std::move(csr).error();
+  if (auto st = policy::check_csr_against_order(*csr, o->identifiers); !st)
+    co_return std::move(st).error();
+  const std::string spki = core::ossl::sha256(core::ossl::spki_der(csr->public_key.get()));
+  auto is_account_key = co_await s_.store.is_account_key(spki);
+  if (!is_account_key) co_return std::move(is_account_key).error();
+  if (*is_account_key) {
+    co_return core::make_error(
+        ProblemType::BadCsr,
+        "The CSR's key is an account key; use a separate key for the certificate");
+  }
+  const auto now = s_.clock.now();
+  auto validity = policy::resolve_validity(config_.profile, o->not_before, o->not_after, now);
+  if (!validity) co_return std::move(validity).error();
+
+  if (auto st = co_await recheck_stale_caa(a, *o); !st) co_return std::move(st).error();
+
+  // ready → processing, with a serial never used before.
+  std::string serial;
+  for (int attempt = 0; attempt < 3 && serial.empty(); ++attempt) {
+    std::string candidate = ca::random_serial();
+    auto started = co_await s_.store.start_issuance(id, candidate, now);
+    if (!started && started.error().type == ProblemType::Conflict) continue;
+    if (!started) co_return std::move(started).error();
+    if (!*started)
+      co_return core::make_error(ProblemType::OrderNotReady,
+                                 "The order is already being finalized");
+    serial = std::move(candidate);
+  }
+  if (serial.empty()) co_return core::internal_error("no unused serial number found");
+
+  // From here on every failure ends the order invalid, through fail_order.
+  const ca::LeafRequest req{csr->public_key, o->identifiers, *validity, serial};
+  auto issued = co_await s_.cpu.run([&] { return s_.ca.issue_leaf(req); });
+  if (!issued) co_return co_await fail_order(id, std::move(issued).error());
+
+  core::Certificate cert;
+  cert.serial = serial;
+  cert.account_id = a.id;
+  cert.order_id = id;
+  cert.der = issued->der;
+  cert.chain_pem = issued->chain_pem;
+  cert.key_spki_sha256 = spki;
+  cert.identifiers = o->identifiers;
+  cert.not_before = issued->not_before;
+  cert.not_after = issued->not_after;
+  cert.issued_at = now;
+  auto done = co_await s_.store.complete_order(id, cert);
+  if (!done) co_return co_await fail_order(id, std::move(done).error());
+  if (!*done) {
+    const auto e = core::internal_error("order left processing during issuance");
+    co_return co_await fail_order(id, e);
+  }
+  core::log_info("certificate issued: serial " + serial + " for order " + id.value);
+  co_return co_await order(a, id);
+}
+
+asio::awaitable<core::Status> Authority::recheck_stale_caa(const core::Account& a,
+                                                           const core::Order& o) {
+  const auto now = s_.clock.now();
+  for (const auto& ref : o.authorizations) {
+    auto z = co_await s_.store.authz_by_id(ref.id);
+    if (!z) co_return std::move(z).error();
+    if (!z->has_value()) co_return core::internal_error("order refers to a missing authorization");
+    const core::Authorization& authz = **z;
+    for (const auto& ch : authz.challenges) {
+      if (ch.status != core::ChallengeStatus::Valid) continue;
+      if (ch.validated_at && now - *ch.validated_at <= config_.caa_recheck_age) break;
+      validation::ValidationRequest req{
+          authz.identifier,      ch.type, ch.token, "", authz.wildcard, account_uri(a.id),
+          config_.caa_identities};
+      req.caa_only = true;
+      auto outcome = co_await s_.va.validate(req);
+      if (!outcome.ok()) co_return std::move(*outcome.problem);
+      break;
+    }
+  }
+  co_return core::Status{};
+}
+
+Authority::Async<core::Certificate> Authority::certificate(const std::string& serial) {
+  auto c = co_await s_.store.certificate_by_serial(serial);
+  if (!c) co_return std::move(c).error();
+  if (!c->has_value()) co_return core::make_error(ProblemType::NotFound, "Certificate not found");
+  co_return std::move(**c);
+}
+
+}  // namespace signet::authority

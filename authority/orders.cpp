@@ -1,0 +1,79 @@
+// Orders: creation with authorization reuse, lookup with the state machine applied,
+// and an account's orders list (RFC 8555 §7.4, §7.1.2.1).
+#include "authority/authority.hpp"
+#include "authority/state.hpp"
+#include "core/log.hpp"
+
+namespace signet::authority {
+
+using core::ProblemType;
+
+asio::awaitable<core::Order> Authority::settle(const core::Order& stored) {
+  core::Order o = stored;
+  const auto status = effective_order_status(o, s_.clock.now());
+  if (status != o.status) {
+    auto r = co_await s_.store.set_order_status(o.id, o.status, status);
+    if (!r) core::log_error("persisting order status: " + r.error().detail);
+    o.status = status;
+  }
+  co_return o;
+}
+
+Authority::Async<core::Order> Authority::new_order(const core::Account& a,
+                                                   const NewOrderRequest& r) {
+  auto ids = s_.identifiers.check_order(r.identifiers);
+  if (!ids) co_return std::move(ids).error();
+  const auto now = s_.clock.now();
+  if (r.not_before || r.not_after) {
+    auto v = policy::resolve_validity(config_.profile, r.not_before, r.not_after, now);
+    if (!v) co_return std::move(v).error();
+  }
+  core::NewOrder no;
+  no.account_id = a.id;
+  no.created_at = now;
+  no.expires = now + config_.order_lifetime;
+  no.identifiers = *ids;
+  no.not_before = r.not_before;
+  no.not_after = r.not_after;
+  for (const auto& id : *ids) {
+    const core::Identifier base{id.type, id.base_name()};
+    const bool wildcard = id.is_wildcard();
+    if (config_.reuse_valid_authorizations) {
+      // Reuse one that stays valid for at least as long as a new order lives.
+      auto valid =
+          co_await s_.store.valid_authzs(a.id, base, wildcard, now + config_.order_lifetime);
+      if (!valid) co_return std::move(valid).error();
+      if (!valid->empty()) {
+        no.reuse.push_back(valid->front().id);
+        continue;
+      }
+    }
+    no.create.push_back(
+        {base, wildcard, now + config_.pending_authz_lifetime, s_.identifiers.challenge_types(id)});
+    no.expires = std::min(no.expires, now + config_.pending_authz_lifetime);
+  }
+  auto o = co_await s_.store.create_order(no);
+  if (!o) co_return std::move(o).error();
+  co_return co_await settle(std::move(o).value());
+}
+
+Authority::Async<core::Order> Authority::order(const core::Account& a, const core::OrderId& id) {
+  auto o = co_await s_.store.order_by_id(id);
+  if (!o) co_return std::move(o).error();
+  if (!o->has_value() || (*o)->account_id != a.id)
+    co_return core::make_error(ProblemType::NotFound, "Order not found");
+  co_return co_await settle(std::move(**o));
+}
+
+Authority::Async<OrdersPage> Authority::orders(const core::Account& a, std::size_t page) {
+  const std::size_t size = config_.orders_page_size;
+  auto ids = co_await s_.store.orders_by_account(a.id, page * size, size + 1);
+  if (!ids) co_return std::move(ids).error();
+  OrdersPage out;
+  out.more = ids->size() > size;
+  out.orders = std::move(ids).value();
+  if (out.more) out.orders.resize(size);
+  co_return out;
+}
+
+}  // namespace signet::authority

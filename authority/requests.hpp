@@ -1,0 +1,52 @@
+#pragma once
+// What the authority is asked and answers, as domain values: the ACME front end
+// decodes requests into these, and the command line builds them directly.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/identifier.hpp"
+#include "core/records.hpp"
+
+namespace signet::authority {
+
+struct NewAccountRequest {
+  std::optional<std::vector<std::string>> contact;
+  bool terms_of_service_agreed = false;
+  bool only_return_existing = false;
+};
+
+struct AccountUpdate {
+  std::optional<std::vector<std::string>> contact;
+  bool deactivate = false;
+};
+
+struct NewOrderRequest {
+  std::vector<core::Identifier> identifiers;
+  std::optional<core::TimePoint> not_before;
+  std::optional<core::TimePoint> not_after;
+};
+
+struct RevocationRequest {
+  std::string certificate_der;
+  std::optional<int> reason;
+};
+
+// Who asks to revoke: an account (kid), or the holder of the certificate's key (jwk).
+struct RevocationRequester {
+  std::optional<core::Account> account;
+  std::optional<core::PublicKey> certificate_key;
+};
+
+struct AccountResult {
+  core::Account account;
+  bool created = false;
+};
+
+struct OrdersPage {
+  std::vector<core::OrderId> orders;
+  bool more = false;
+};
+
+}  // namespace signet::authority

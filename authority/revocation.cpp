@@ -1,0 +1,66 @@
+// Revocation (RFC 8555 §7.6): who may revoke, with which reasons.
+#include <algorithm>
+
+#include "authority/authority.hpp"
+#include "core/log.hpp"
+
+namespace signet::authority {
+
+using core::ProblemType;
+
+namespace {
+// RFC 5280 §5.3.1 reasons a subscriber may give: unspecified, keyCompromise,
+// affiliationChanged, superseded, cessationOfOperation.
+constexpr int kAllowedReasons[] = {0, 1, 3, 4, 5};
+}  // namespace
+
+asio::awaitable<core::Status> Authority::revoke(const RevocationRequester& who,
+                                                const RevocationRequest& p) {
+  auto serial = ca::certificate_serial(p.certificate_der);
+  if (!serial) co_return std::move(serial).error();
+  auto cert = co_await certificate(*serial);
+  if (!cert || cert->der != p.certificate_der)
+    co_return core::make_error(ProblemType::NotFound, "Certificate not found");
+  const int reason = p.reason.value_or(0);
+  if (std::find(std::begin(kAllowedReasons), std::end(kAllowedReasons), reason) ==
+      std::end(kAllowedReasons)) {
+    co_return core::make_error(ProblemType::BadRevocationReason,
+                               "Revocation reason " + std::to_string(reason) +
+                                   " is not allowed; use 0, 1, 3, 4 or 5 (RFC 5280 §5.3.1)");
+  }
+  // RFC 8555 §7.6: the issuing account, an account authorized for every name, or
+  // the holder of the certificate's key.
+  bool allowed = false;
+  if (who.certificate_key) {
+    allowed = who.certificate_key->spki_sha256 == cert->key_spki_sha256;
+  } else if (who.account) {
+    allowed = who.account->id == cert->account_id;
+    if (!allowed) {
+      allowed = true;
+      const auto now = s_.clock.now();
+      for (const auto& id : cert->identifiers) {
+        const core::Identifier base{id.type, id.base_name()};
+        auto valid = co_await s_.store.valid_authzs(who.account->id, base, id.is_wildcard(), now);
+        if (!valid) co_return std::move(valid).error();
+        if (valid->empty()) {
+          allowed = false;
+          break;
+        }
+      }
+    }
+  }
+  if (!allowed) {
+    co_return core::make_error(ProblemType::Unauthorized,
+                               "The requester is not authorized to revoke this certificate");
+  }
+  if (cert->revoked_at)
+    co_return core::make_error(ProblemType::AlreadyRevoked, "The certificate is already revoked");
+  auto r = co_await s_.store.revoke_certificate(*serial, reason, s_.clock.now());
+  if (!r) co_return std::move(r).error();
+  if (!*r)
+    co_return core::make_error(ProblemType::AlreadyRevoked, "The certificate is already revoked");
+  core::log_info("certificate revoked: serial " + *serial + " reason " + std::to_string(reason));
+  co_return core::Status{};
+}
+
+}  // namespace signet::authority

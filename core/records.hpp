@@ -1,0 +1,156 @@
+#pragma once
+// The domain model: what Signet knows about accounts, orders, authorizations,
+// challenges and certificates. Plain values shared by every room; the Store decides
+// how they are kept.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/identifier.hpp"
+#include "core/ids.hpp"
+#include "core/openssl.hpp"
+#include "core/status.hpp"
+#include "core/validation_record.hpp"
+
+namespace signet::core {
+
+// A public key as ACME carries it: parsed once, with the forms Signet compares.
+struct PublicKey {
+  ossl::SharedPkey key;
+  std::string canonical_json;  // the JWK's required members, lexicographic (RFC 7638 §3)
+  std::string thumbprint;      // base64url(SHA-256(canonical_json))
+  std::string spki_sha256;     // raw SHA-256 of the DER SubjectPublicKeyInfo
+};
+
+struct Account {
+  AccountId id;
+  std::string jwk;             // the public key, canonical JWK JSON
+  std::string jwk_thumbprint;  // RFC 7638, base64url
+  std::vector<std::string> contact;
+  AccountStatus status = AccountStatus::Valid;
+  bool tos_agreed = false;
+  TimePoint created_at;
+};
+
+struct NewAccount {
+  std::string jwk;
+  std::string jwk_thumbprint;
+  std::string key_spki_sha256;  // raw bytes; shared fingerprint space with certificate keys
+  std::vector<std::string> contact;
+  bool tos_agreed = false;
+  TimePoint created_at;
+};
+
+struct AccountKey {
+  std::string jwk;
+  std::string jwk_thumbprint;
+  std::string key_spki_sha256;
+};
+
+struct Challenge {
+  ChallengeId id;
+  ChallengeType type = ChallengeType::Http01;
+  ChallengeStatus status = ChallengeStatus::Pending;
+  std::string token;
+  std::optional<TimePoint> validated_at;
+  std::optional<Error> error;
+  std::vector<ValidationRecord> records;
+  std::vector<PerspectiveResult> perspectives;  // empty without remote perspectives
+};
+
+struct Authorization {
+  AuthzId id;
+  AccountId account_id;
+  Identifier identifier;  // without "*." for wildcards (RFC 8555 §7.1.4)
+  bool wildcard = false;
+  AuthzStatus status = AuthzStatus::Pending;  // as stored; see server/state
+  TimePoint expires;
+  std::vector<Challenge> challenges;
+};
+
+struct NewAuthorization {
+  Identifier identifier;
+  bool wildcard = false;
+  TimePoint expires;
+  std::vector<ChallengeType> challenge_types;
+};
+
+// An order's view of one of its authorizations.
+struct AuthzRef {
+  AuthzId id;
+  AuthzStatus status;
+  TimePoint expires;
+};
+
+struct Order {
+  OrderId id;
+  AccountId account_id;
+  OrderStatus status = OrderStatus::Pending;  // as stored; see server/state
+  TimePoint expires;
+  std::vector<Identifier> identifiers;
+  std::optional<TimePoint> not_before;
+  std::optional<TimePoint> not_after;
+  std::vector<AuthzRef> authorizations;
+  std::optional<Error> error;
+  std::optional<std::string> certificate_serial;
+  TimePoint created_at;
+};
+
+struct NewOrder {
+  AccountId account_id;
+  TimePoint expires;
+  std::vector<Identifier> identifiers;
+  std::optional<TimePoint> not_before;
+  std::optional<TimePoint> not_after;
+  // Existing authorizations to reuse, and new ones to create with the order.
+  std::vector<AuthzId> reuse;
+  std::vector<NewAuthorization> create;
+  TimePoint created_at;
+};
+
+struct Certificate {
+  std::string serial;  // lower-case hex
+  AccountId account_id;
+  OrderId order_id;
+  std::string der;        // the leaf
+  std::string chain_pem;  // leaf + issuer chain, as served
+  std::string key_spki_sha256;
+  std::vector<Identifier> identifiers;
+  TimePoint not_before;
+  TimePoint not_after;
+  TimePoint issued_at;
+  std::optional<TimePoint> revoked_at;
+  std::optional<int> revocation_reason;
+};
+
+struct ChallengeOutcome {
+  ChallengeId challenge_id;
+  AuthzId authz_id;
+  bool valid = false;
+  TimePoint at;
+  std::optional<Error> error;
+  std::vector<ValidationRecord> records;
+  // A valid authorization's new expiry (RFC 8555 §7.1.4: valid authorizations live
+  // longer than pending ones); unset keeps the current one.
+  std::optional<TimePoint> authz_expires;
+  // With remote perspectives: how each vantage point ended.
+  std::vector<PerspectiveResult> perspectives;
+};
+
+// A certificate Signet signed for its own use: its TLS listener, its client
+// certificate, vantage agents.
+struct InfrastructureCertificate {
+  std::string serial;  // lower-case hex
+  std::string issuer;
+  std::string profile;
+  std::vector<Identifier> identifiers;
+  std::string key_spki_sha256;
+  std::string der;
+  TimePoint not_before;
+  TimePoint not_after;
+  TimePoint issued_at;
+};
+
+}  // namespace signet::core

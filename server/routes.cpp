@@ -1,0 +1,128 @@
+#include "server/routes.hpp"
+
+#include <array>
+#include <charconv>
+#include <optional>
+
+#include "server/handlers/handlers.hpp"
+
+namespace signet::server {
+namespace {
+
+namespace h = handlers;
+
+// RFC 8555 §6.3: only the directory and newNonce answer GET; everything else is POST
+// (POST-as-GET for reads). The issuer certificate is public and answers both.
+constexpr std::array kRoutes{
+    RouteSpec{Route::Directory, "/directory", kGet, Auth::None, "", h::directory},
+    RouteSpec{Route::NewNonce, "/acme/new-nonce", kGet, Auth::None, "newNonce", h::new_nonce},
+    RouteSpec{Route::NewAccount, "/acme/new-account", kPost, Auth::Jwk, "newAccount",
+              h::new_account},
+    RouteSpec{Route::NewOrder, "/acme/new-order", kPost, Auth::Kid, "newOrder", h::new_order},
+    RouteSpec{Route::Revoke, "/acme/revoke-cert", kPost, Auth::KidOrJwk, "revokeCert", h::revoke},
+    RouteSpec{Route::KeyChange, "/acme/key-change", kPost, Auth::Kid, "keyChange", h::key_change},
+    RouteSpec{Route::Account, "/acme/acct/{id}", kPost, Auth::Kid, "", h::account},
+    RouteSpec{Route::AccountOrders, "/acme/acct/{id}/orders", kPost, Auth::Kid, "",
+              h::account_orders, true},
+    RouteSpec{Route::Order, "/acme/order/{id}", kPost, Auth::Kid, "", h::order},
+    RouteSpec{Route::Finalize, "/acme/order/{id}/finalize", kPost, Auth::Kid, "", h::finalize},
+    RouteSpec{Route::Authz, "/acme/authz/{id}", kPost, Auth::Kid, "", h::authorization},
+    RouteSpec{Route::Challenge, "/acme/chall/{id}/{sub}", kPost, Auth::Kid, "", h::challenge},
+    RouteSpec{Route::Certificate, "/acme/cert/{id}", kPost, Auth::Kid, "", h::certificate},
+    RouteSpec{Route::Issuer, "/acme/issuer", kGet | kPost, Auth::None, "", h::issuer},
+};
+
+bool id_chars(std::string_view s) {
+  if (s.empty() || s.size() > 128) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Takes the next '/'-separated segment off the front of p.
+std::string_view next_segment(std::string_view& p) {
+  const auto slash = p.find('/');
+  std::string_view seg = p.substr(0, slash);
+  p = slash == std::string_view::npos ? std::string_view{} : p.substr(slash + 1);
+  return seg;
+}
+
+// Whether path fits the pattern; fills the identifiers it carries.
+bool fits(std::string_view pattern, std::string_view path, RouteMatch& m) {
+  if (!path.starts_with('/') || !pattern.starts_with('/')) return false;
+  pattern.remove_prefix(1);
+  path.remove_prefix(1);
+  while (!pattern.empty()) {
+    if (path.empty()) return false;
+    const auto want = next_segment(pattern);
+    const auto got = next_segment(path);
+    if (want == "{id}" || want == "{sub}") {
+      if (!id_chars(got)) return false;
+      (want == "{id}" ? m.id : m.sub_id) = std::string(got);
+    } else if (want != got) {
+      return false;
+    }
+  }
+  return path.empty();
+}
+
+// "page=N" with a small N.
+std::optional<std::size_t> page_of(std::string_view query) {
+  if (!query.starts_with("page=") || query.size() <= 5 || query.size() >= 12) return std::nullopt;
+  std::size_t n = 0;
+  const auto digits = query.substr(5);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (ec != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
+  return n;
+}
+
+}  // namespace
+
+std::span<const RouteSpec> route_table() {
+  return kRoutes;
+}
+
+const RouteSpec& route_spec(Route r) {
+  for (const auto& s : kRoutes) {
+    if (s.route == r) return s;
+  }
+  return kRoutes[0];  // unreachable for the routes above (every Route has an entry)
+}
+
+RouteMatch match_route(std::string_view target) {
+  std::string_view path = target, query;
+  if (const auto q = target.find('?'); q != std::string_view::npos) {
+    path = target.substr(0, q);
+    query = target.substr(q + 1);
+  }
+  for (const auto& s : kRoutes) {
+    RouteMatch m;
+    if (!fits(s.path, path, m)) continue;
+    if (!query.empty()) {
+      // Only a paged resource takes a query, and only ?page=N.
+      const auto page = s.paged ? page_of(query) : std::nullopt;
+      if (!page) return {};
+      m.page = *page;
+    }
+    m.route = s.route;
+    return m;
+  }
+  return {};
+}
+
+std::string route_path(Route r, std::string_view id, std::string_view sub) {
+  std::string out;
+  std::string_view pattern = route_spec(r).path;
+  pattern.remove_prefix(1);
+  while (!pattern.empty()) {
+    const auto seg = next_segment(pattern);
+    out += '/';
+    out += seg == "{id}" ? id : seg == "{sub}" ? sub : seg;
+  }
+  return out;
+}
+
+}  // namespace signet::server

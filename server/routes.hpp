@@ -1,0 +1,46 @@
+#pragma once
+// The route table: every ACME resource declared once, with its path, the methods it
+// answers, how requests to it are authenticated, its directory key and its handler.
+// Urls builds and recognizes paths from this table; the front end dispatches with it.
+// Adding a resource is one entry here plus its handler.
+#include <span>
+#include <string_view>
+
+#include "server/handlers/context.hpp"
+#include "server/urls.hpp"
+
+namespace signet::server {
+
+// How a request is authenticated before its handler runs (RFC 8555 §6.2).
+enum class Auth {
+  None,      // GET resources: directory, newNonce, issuer
+  Kid,       // JWS signed by an existing account
+  Jwk,       // JWS carrying its own key (newAccount)
+  KidOrJwk,  // revokeCert: an account, or the certificate's key
+};
+
+enum Method : unsigned {
+  kGet = 1,   // and HEAD
+  kPost = 2,  // POST, and POST-as-GET for reads
+};
+
+struct RouteSpec {
+  Route route;
+  // Segments; "{id}" and "{sub}" stand for identifiers (letters, digits, '-', '_').
+  std::string_view path;
+  unsigned methods;
+  Auth auth;
+  std::string_view directory_key;  // empty: not listed in the directory
+  handlers::HandlerResult (*handler)(handlers::Context&);
+  bool paged = false;  // takes "?page=N"
+};
+
+std::span<const RouteSpec> route_table();
+// The entry of a route (every Route but NotFound has one).
+const RouteSpec& route_spec(Route r);
+// The route a request target (path and query) names.
+RouteMatch match_route(std::string_view target);
+// The path of a route with its identifiers filled in.
+std::string route_path(Route r, std::string_view id = {}, std::string_view sub = {});
+
+}  // namespace signet::server

@@ -1,0 +1,68 @@
+#include "server/routes.hpp"
+
+#include <gtest/gtest.h>
+
+namespace signet::server {
+namespace {
+
+TEST(Urls, BuildsAndMatchesRoutes) {
+  Urls u("https://localhost:14000");
+  EXPECT_EQ(u.directory(), "https://localhost:14000/directory");
+  EXPECT_EQ(match_route("/directory").route, Route::Directory);
+  EXPECT_EQ(match_route("/acme/new-nonce").route, Route::NewNonce);
+  auto m = match_route("/acme/chall/abc/def");
+  EXPECT_EQ(m.route, Route::Challenge);
+  EXPECT_EQ(m.id, "abc");
+  EXPECT_EQ(m.sub_id, "def");
+  auto p = match_route("/acme/acct/X1/orders?page=3");
+  EXPECT_EQ(p.route, Route::AccountOrders);
+  EXPECT_EQ(p.page, 3u);
+  EXPECT_EQ(match_route("/acme/order/o1/finalize").route, Route::Finalize);
+}
+
+TEST(Urls, RefusesUnknownAndOddPaths) {
+  for (const char* t :
+       {"/", "/acme/", "/acme/acct/", "/acme/acct/a/b", "/acme/order/x?y=1", "/acme/acct/../x",
+        "/acme/acct/a%2f", "/directory/x", "/acme/acct/X/orders?page=-1"}) {
+    EXPECT_EQ(match_route(t).route, Route::NotFound) << t;
+  }
+}
+
+// Each entry's path is recognized as that entry, identifiers and all.
+TEST(Routes, EveryPathRoundTrips) {
+  for (const auto& spec : route_table()) {
+    const auto m = match_route(route_path(spec.route, "id1", "id2"));
+    EXPECT_EQ(m.route, spec.route) << spec.path;
+    if (spec.path.find("{id}") != std::string_view::npos) {
+      EXPECT_EQ(m.id, "id1") << spec.path;
+    }
+    if (spec.path.find("{sub}") != std::string_view::npos) {
+      EXPECT_EQ(m.sub_id, "id2") << spec.path;
+    }
+    EXPECT_EQ(&route_spec(spec.route), &spec);
+    EXPECT_NE(spec.methods, 0u);
+  }
+  EXPECT_EQ(route_table().size(), static_cast<std::size_t>(Route::NotFound));
+}
+
+TEST(Routes, DirectoryKeysAreTheRfc8555Ones) {
+  std::vector<std::string_view> keys;
+  for (const auto& spec : route_table()) {
+    if (!spec.directory_key.empty()) keys.push_back(spec.directory_key);
+  }
+  EXPECT_EQ(keys, (std::vector<std::string_view>{"newNonce", "newAccount", "newOrder", "revokeCert",
+                                                 "keyChange"}));
+}
+
+TEST(Urls, AccountIdFromKid) {
+  Urls u("https://localhost:14000");
+  EXPECT_EQ(u.account_id_from_url("https://localhost:14000/acme/acct/abc")->value, "abc");
+  EXPECT_FALSE(u.account_id_from_url("https://evil:14000/acme/acct/abc"));
+  EXPECT_FALSE(u.account_id_from_url("https://localhost:14000/acme/acct/a/b"));
+  EXPECT_FALSE(u.account_id_from_url("https://localhost:14000/acme/order/abc"));
+  EXPECT_EQ(u.account_orders(core::AccountId{"abc"}, 2),
+            "https://localhost:14000/acme/acct/abc/orders?page=2");
+}
+
+}  // namespace
+}  // namespace signet::server

@@ -1,0 +1,218 @@
+#include "storage/sqlite_executor.hpp"
+
+#include "core/log.hpp"
+
+namespace signet::storage::detail {
+namespace {
+
+// Prepared once per connection (the cache is keyed by these pointers).
+constexpr const char* kBegin = "BEGIN IMMEDIATE";
+constexpr const char* kBeginRead = "BEGIN DEFERRED";
+constexpr const char* kCommit = "COMMIT";
+constexpr const char* kRollback = "ROLLBACK";
+constexpr const char* kSavepoint = "SAVEPOINT job";
+constexpr const char* kRelease = "RELEASE job";
+constexpr const char* kRollbackTo = "ROLLBACK TO job";
+
+void run(Connection& c, const char* sql) {
+  c.prepare(sql).exec();
+}
+
+// Counts the WAL's pages after each commit of the writer (sqlite3_wal_hook).
+int on_wal_commit(void* pages, sqlite3*, const char*, int n) {
+  static_cast<std::atomic<int>*>(pages)->store(n, std::memory_order_relaxed);
+  return SQLITE_OK;
+}
+
+}  // namespace
+
+SqliteExecutor::SqliteExecutor(std::string path, std::unique_ptr<Connection> writer,
+                               ExecutorOptions options)
+    : path_(std::move(path)), options_(options), writer_conn_(std::move(writer)) {
+  // Checkpoints are the checkpointer's job, not a side effect of some commit.
+  writer_conn_->exec_script("PRAGMA wal_autocheckpoint = 0");
+  sqlite3_wal_hook(writer_conn_->handle(), on_wal_commit, &wal_pages_);
+  for (std::size_t i = 0; i < options_.readers; ++i) {
+    auto c = std::make_unique<Connection>(path_);
+    c->exec_script("PRAGMA query_only = 1; PRAGMA foreign_keys = ON;");
+    reader_conns_.push_back(std::move(c));
+  }
+  checkpoint_conn_ = std::make_unique<Connection>(path_);
+  writer_ = std::thread([this] { writer_loop(); });
+  for (std::size_t i = 0; i < options_.readers; ++i)
+    readers_.emplace_back([this, i] { reader_loop(i); });
+  checkpointer_ = std::thread([this] { checkpointer_loop(); });
+}
+
+SqliteExecutor::~SqliteExecutor() {
+  {
+    std::lock_guard lock(read_mu_);
+    read_stop_ = true;
+  }
+  read_cv_.notify_all();
+  for (auto& t : readers_) t.join();
+  {
+    std::lock_guard lock(write_mu_);
+    write_stop_ = true;
+  }
+  write_cv_.notify_all();
+  writer_.join();
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_stop_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  checkpointer_.join();
+  // A last checkpoint leaves the database file complete on a clean stop.
+  try {
+    sqlite3_wal_checkpoint_v2(writer_conn_->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
+                              nullptr);
+  } catch (...) {
+  }
+}
+
+ExecutorStats SqliteExecutor::stats() const {
+  return {writes_run_.load(), commits_.load()};
+}
+
+std::size_t SqliteExecutor::queued_writes() {
+  std::lock_guard lock(write_mu_);
+  return writes_.size();
+}
+
+void SqliteExecutor::enqueue_write(std::unique_ptr<Write> w) {
+  {
+    std::lock_guard lock(write_mu_);
+    writes_.push_back(std::move(w));
+  }
+  write_cv_.notify_one();
+}
+
+void SqliteExecutor::enqueue_read(std::function<void(Connection&)> r) {
+  {
+    std::lock_guard lock(read_mu_);
+    reads_.push_back(std::move(r));
+  }
+  read_cv_.notify_one();
+}
+
+void SqliteExecutor::writer_loop() {
+  std::vector<std::unique_ptr<Write>> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(write_mu_);
+      write_cv_.wait(lock, [this] { return write_stop_ || !writes_.empty(); });
+      if (writes_.empty()) return;  // stopping, and every write is done
+      if (writes_.size() <= options_.max_batch) {
+        batch.swap(writes_);
+      } else {
+        const auto end = writes_.begin() + static_cast<std::ptrdiff_t>(options_.max_batch);
+        batch.assign(std::make_move_iterator(writes_.begin()), std::make_move_iterator(end));
+        writes_.erase(writes_.begin(), end);
+      }
+    }
+    commit_batch(batch);
+    batch.clear();
+    if (wal_pages_.load(std::memory_order_relaxed) >= options_.checkpoint_after_pages) {
+      {
+        std::lock_guard lock(checkpoint_mu_);
+        checkpoint_wanted_ = true;
+      }
+      checkpoint_cv_.notify_one();
+    }
+  }
+}
+
+void SqliteExecutor::commit_batch(std::vector<std::unique_ptr<Write>>& batch) {
+  Connection& c = *writer_conn_;
+  try {
+    run(c, kBegin);
+  } catch (const SqliteError& e) {
+    for (auto& w : batch) w->fail(e.message);
+    for (auto& w : batch) w->deliver();
+    return;
+  }
+  for (auto& w : batch) {
+    try {
+      run(c, kSavepoint);
+      // A write that fails is undone alone; the others in the batch stand.
+      try {
+        if (!w->run(c)) run(c, kRollbackTo);
+      } catch (const SqliteError& e) {
+        run(c, kRollbackTo);
+        w->fail(e.message);
+      }
+      run(c, kRelease);
+    } catch (const SqliteError& e) {
+      w->fail(e.message);
+    }
+  }
+  try {
+    run(c, kCommit);
+    commits_.fetch_add(1, std::memory_order_relaxed);
+  } catch (const SqliteError& e) {
+    core::log_error("database commit failed, " + std::to_string(batch.size()) +
+                    " writes not done: " + e.message);
+    try {
+      run(c, kRollback);
+    } catch (const SqliteError&) {
+      // Already rolled back by SQLite.
+    }
+    for (auto& w : batch) w->fail("commit failed: " + e.message);
+  }
+  writes_run_.fetch_add(batch.size(), std::memory_order_relaxed);
+  for (auto& w : batch) w->deliver();
+}
+
+void SqliteExecutor::reader_loop(std::size_t index) {
+  Connection& c = *reader_conns_[index];
+  for (;;) {
+    std::function<void(Connection&)> job;
+    {
+      std::unique_lock lock(read_mu_);
+      read_cv_.wait(lock, [this] { return read_stop_ || !reads_.empty(); });
+      if (reads_.empty()) return;
+      job = std::move(reads_.front());
+      reads_.pop_front();
+    }
+    // One snapshot for the whole job (a record is read with several statements).
+    bool open = false;
+    try {
+      run(c, kBeginRead);
+      open = true;
+    } catch (const SqliteError&) {
+      // The job reports the failure itself when its statements fail.
+    }
+    job(c);
+    if (open) {
+      try {
+        run(c, kCommit);
+      } catch (const SqliteError&) {
+        try {
+          run(c, kRollback);
+        } catch (const SqliteError&) {
+        }
+      }
+    }
+  }
+}
+
+void SqliteExecutor::checkpointer_loop() {
+  for (;;) {
+    {
+      std::unique_lock lock(checkpoint_mu_);
+      checkpoint_cv_.wait(lock, [this] { return checkpoint_stop_ || checkpoint_wanted_; });
+      if (checkpoint_stop_) return;
+      checkpoint_wanted_ = false;
+    }
+    // PASSIVE: never waits for readers or the writer; what it cannot copy now waits
+    // for the next round.
+    int log = 0, done = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr,
+                                             SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+      core::log_warn(std::string("WAL checkpoint: ") + sqlite3_errstr(rc));
+  }
+}
+
+}  // namespace signet::storage::detail

@@ -1,0 +1,162 @@
+#include "storage/sqlite_executor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <filesystem>
+#include <thread>
+
+#include "storage/sqlite_store.hpp"
+
+namespace signet::storage::detail {
+namespace {
+
+namespace asio = boost::asio;
+
+class ExecutorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path =
+        (std::filesystem::temp_directory_path() / ("signet-exec-" + random_id() + ".db")).string();
+    exec = open();
+  }
+  void TearDown() override {
+    exec.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  }
+  std::unique_ptr<SqliteExecutor> open() {
+    auto c = std::make_unique<Connection>(path);
+    c->exec_script(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+        "CREATE TABLE IF NOT EXISTS t (k INTEGER PRIMARY KEY, v TEXT NOT NULL);");
+    return std::make_unique<SqliteExecutor>(path, std::move(c), ExecutorOptions{});
+  }
+  core::Result<bool> insert(Connection& c, int k) {
+    return c.prepare("INSERT INTO t (k, v) VALUES (?1, 'x')").bind(1, int64_t{k}).exec() == 1;
+  }
+  int64_t count() {
+    return core::await_blocking(exec->read([](Connection& c) -> core::Result<int64_t> {
+             auto st = c.prepare("SELECT count(*) FROM t");
+             st.step();
+             return st.integer(0);
+           }))
+        .value();
+  }
+
+  std::string path;
+  std::unique_ptr<SqliteExecutor> exec;
+};
+
+// Nothing runs on the caller's thread: the write runs on the writer thread, the read on
+// a reader thread, and the awaiting coroutine resumes on its own (single) thread.
+TEST_F(ExecutorTest, WorkRunsOffTheCallersThreadAndResumesOnIt) {
+  asio::io_context io;
+  std::thread::id caller, ran_write, ran_read, resumed_write, resumed_read;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        caller = std::this_thread::get_id();
+        auto w = co_await exec->write([&](Connection& c) {
+          ran_write = std::this_thread::get_id();
+          return insert(c, 1);
+        });
+        EXPECT_TRUE(w);
+        resumed_write = std::this_thread::get_id();
+        auto r = co_await exec->read([&](Connection&) -> core::Result<bool> {
+          ran_read = std::this_thread::get_id();
+          return true;
+        });
+        EXPECT_TRUE(r);
+        resumed_read = std::this_thread::get_id();
+      },
+      asio::detached);
+  io.run();
+  EXPECT_NE(ran_write, caller);
+  EXPECT_NE(ran_read, caller);
+  EXPECT_NE(ran_write, std::thread::id{});
+  EXPECT_EQ(resumed_write, caller);
+  EXPECT_EQ(resumed_read, caller);
+}
+
+// Writes that wait together share one transaction and one fsync, and every write that
+// was acknowledged is there after reopening.
+TEST_F(ExecutorTest, ConcurrentWritesShareOneCommit) {
+  constexpr int kWriters = 200;
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  std::thread a([&] { io.run(); });
+  std::thread b([&] { io.run(); });
+  std::atomic<int> acknowledged{0};
+  std::atomic<bool> holding{false};
+  // The first write holds the writer until every other write is queued behind it.
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto r = co_await exec->write([&](Connection& c) {
+          holding = true;
+          while (exec->queued_writes() < kWriters) std::this_thread::yield();
+          return insert(c, 0);
+        });
+        if (r) ++acknowledged;
+      },
+      asio::detached);
+  while (!holding) std::this_thread::yield();
+  for (int i = 1; i <= kWriters; ++i) {
+    asio::co_spawn(
+        io,
+        [&, i]() -> asio::awaitable<void> {
+          auto r = co_await exec->write([&, i](Connection& c) { return insert(c, i); });
+          if (r && *r) ++acknowledged;
+        },
+        asio::detached);
+  }
+  work.reset();
+  a.join();
+  b.join();
+  EXPECT_EQ(acknowledged, kWriters + 1);
+  const auto stats = exec->stats();
+  EXPECT_EQ(stats.writes, static_cast<uint64_t>(kWriters + 1));
+  EXPECT_EQ(stats.commits, 2u);  // the first write alone, then all the others at once
+
+  exec.reset();
+  exec = open();
+  EXPECT_EQ(count(), kWriters + 1);
+}
+
+// A write that fails is undone alone; the rest of its batch commits.
+TEST_F(ExecutorTest, AFailedWriteIsUndoneAloneInItsBatch) {
+  asio::io_context io;
+  std::vector<bool> ok(3);
+  auto spawn = [&](int slot, auto fn) {
+    asio::co_spawn(
+        io,
+        [&, slot, fn]() -> asio::awaitable<void> {
+          auto r = co_await exec->write(fn);
+          ok[slot] = r.ok();
+        },
+        asio::detached);
+  };
+  spawn(0, [&](Connection& c) { return insert(c, 1); });
+  // Writes a row, then fails: the row must not stay.
+  spawn(1, [&](Connection& c) -> core::Result<bool> {
+    (void)insert(c, 2);
+    return core::make_error(core::ProblemType::Conflict, "no");
+  });
+  // Throws a SQLite error (duplicate key of its own insert).
+  spawn(2, [&](Connection& c) -> core::Result<bool> {
+    (void)insert(c, 3);
+    return insert(c, 3);
+  });
+  io.run();
+  EXPECT_TRUE(ok[0]);
+  EXPECT_FALSE(ok[1]);
+  EXPECT_FALSE(ok[2]);
+  EXPECT_EQ(count(), 1);
+}
+
+}  // namespace
+}  // namespace signet::storage::detail
