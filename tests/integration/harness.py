@@ -76,13 +76,25 @@ class Env:
                 f.write(config_text)
             args += ["--config", path]
         args += list(extra_args)
-        self.server = self.start("signet", args)
-        self.directory = self.read_line(self.server, r"Directory URL:\s+(\S+)", "signet")
+        self.server_args = args
+        self.serve("signet")
+
+    def serve(self, name):
+        """Starts `signet serve` with the environment's arguments (its log is NAME.log)
+        and waits until its directory answers."""
+        self.server = self.start(name, self.server_args)
+        self.directory = self.read_line(self.server, r"Directory URL:\s+(\S+)", name)
         self.root = os.path.join(self.data_dir, "root.pem")
         self.base = self.directory.rsplit("/directory", 1)[0]
         ctx = ssl.create_default_context(cafile=self.root)
         wait_until("Signet directory",
                    lambda: urllib.request.urlopen(self.directory, context=ctx, timeout=2).status == 200)
+
+    def restart_server(self, name="signet-restart"):
+        """Starts the server again on the same data directory once the previous one has
+        exited. It listens on a new port: directory and base change."""
+        assert self.server.poll() is not None, "the previous server is still running"
+        self.serve(name)
 
     def start(self, name, args):
         """Starts a process stopped with the environment; its stderr goes to NAME.log
