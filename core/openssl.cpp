@@ -25,10 +25,31 @@ std::string spki_der(EVP_PKEY* key) {
   return out;
 }
 
+namespace {
+// Lives for the whole process: the fetched digests are never freed.
+const EVP_MD* fetched(const char* name) {
+  return EVP_MD_fetch(nullptr, name, nullptr);
+}
+}  // namespace
+
+const EVP_MD* sha256_md() {
+  static const EVP_MD* md = fetched("SHA256");
+  return md;
+}
+const EVP_MD* sha384_md() {
+  static const EVP_MD* md = fetched("SHA384");
+  return md;
+}
+const EVP_MD* sha512_md() {
+  static const EVP_MD* md = fetched("SHA512");
+  return md;
+}
+
 std::string sha256(std::string_view data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  return std::string(reinterpret_cast<char*>(md), sizeof md);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, sha256_md(), nullptr);
+  return std::string(reinterpret_cast<char*>(md), len);
 }
 
 }  // namespace signet::core::ossl

@@ -43,4 +43,10 @@ std::string spki_der(EVP_PKEY* key);
 // SHA-256 of data, raw bytes.
 std::string sha256(std::string_view data);
 
+// Digests fetched from the default provider once per process, not per use (OpenSSL 3
+// looks an algorithm up by name, under a lock, on every implicit fetch).
+const EVP_MD* sha256_md();
+const EVP_MD* sha384_md();
+const EVP_MD* sha512_md();
+
 }  // namespace signet::core::ossl

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs what the tests need, builds Signet, and runs every test: the unit and
-# integration tests (real certbot and lego against a real server), then all of them
-# again built with AddressSanitizer and UndefinedBehaviorSanitizer (the integration
-# tests then drive the sanitized server).
+# Installs what the tests need, builds Signet, and runs every test:
+#   1. the unit and integration tests (real certbot and lego against a real server)
+#      and a short run of the load generator;
+#   2. all of them again built with AddressSanitizer and UndefinedBehaviorSanitizer
+#      (the integration tests then drive the sanitized server);
+#   3. the unit tests built with ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
@@ -13,3 +15,7 @@ scripts/build.sh build
 scripts/build.sh build-asan -DSIGNET_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure --timeout 900)
+
+scripts/build.sh build-tsan -DSIGNET_TSAN=ON -DCMAKE_BUILD_TYPE=Debug -DSIGNET_INTEGRATION_TESTS=OFF
+(cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+   ctest --output-on-failure --timeout 900 -L unit)

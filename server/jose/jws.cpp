@@ -28,10 +28,10 @@ const EVP_MD* no_md() {
 }
 
 const AlgInfo kAlgs[] = {
-    {"RS256", EVP_PKEY_RSA, nullptr, EVP_sha256, 0},
-    {"ES256", EVP_PKEY_EC, "prime256v1", EVP_sha256, 32},
-    {"ES384", EVP_PKEY_EC, "secp384r1", EVP_sha384, 48},
-    {"ES512", EVP_PKEY_EC, "secp521r1", EVP_sha512, 66},
+    {"RS256", EVP_PKEY_RSA, nullptr, core::ossl::sha256_md, 0},
+    {"ES256", EVP_PKEY_EC, "prime256v1", core::ossl::sha256_md, 32},
+    {"ES384", EVP_PKEY_EC, "secp384r1", core::ossl::sha384_md, 48},
+    {"ES512", EVP_PKEY_EC, "secp521r1", core::ossl::sha512_md, 66},
     {"EdDSA", EVP_PKEY_ED25519, nullptr, no_md, 0},
 };
 
