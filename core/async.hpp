@@ -44,8 +44,11 @@ asio::awaitable<R> resume_on_completion(Submit submit) {
           auto ex = state->second.get_executor();
           asio::post(ex, [state, result = std::move(result)]() mutable {
             std::move(state->first)(std::move(result));
-            state->second.reset();
           });
+          // The work guard is released only once post() has returned, so that the
+          // awaiting side's context cannot finish (and be destroyed) while post() is
+          // still waking its threads.
+          state->second.reset();
         }));
       },
       asio::use_awaitable);
