@@ -265,7 +265,8 @@ asio::awaitable<void> AcmeClient::order(long index, Recorder& recorder) {
     throw OrderFailed{"certificate: not a PEM chain: " + excerpt(cert.body)};
 }
 
-asio::awaitable<void> AcmeClient::run(Phase& phase) {
+asio::awaitable<void> AcmeClient::run(Phase& phase, std::chrono::milliseconds start_delay) {
+  if (start_delay.count() > 0) co_await wait(start_delay);
   while (!phase.stop.load()) {
     const long index = phase.next++;
     if (index >= phase.end) break;

@@ -55,8 +55,9 @@ class AcmeClient {
 
   // newAccount (RFC 8555 §7.3). On failure, problem says why.
   boost::asio::awaitable<bool> register_account(Recorder& recorder, std::string& problem);
-  // Orders from phase until it is exhausted or stopped; then leaves the phase.
-  boost::asio::awaitable<void> run(Phase& phase);
+  // Orders from phase, the first after start_delay, until the phase is exhausted or
+  // stopped; then leaves the phase.
+  boost::asio::awaitable<void> run(Phase& phase, std::chrono::milliseconds start_delay);
 
   std::uint64_t connects() const { return conn_.connects(); }
 

@@ -116,6 +116,10 @@ class Bench {
  private:
   bool start_server();
   bool create_clients();
+  // Waits for f until the run's deadline; false (with a message) if the run is
+  // interrupted, the server exits or the deadline passes first.
+  template <class T>
+  bool wait_ready(std::future<T>& f, const char* what);
   // Runs `phase` on every client until it is done, the run is over or interrupted.
   // Empty if it finished; else why it stopped.
   std::string run_phase(Phase& phase, bool progress);
@@ -129,6 +133,11 @@ class Bench {
   std::unique_ptr<FsyncCounter> fsync_;
   TokenStore tokens_;
   std::atomic<bool> stop_{false};
+  // Read by coroutines that may outlive the function that starts them.
+  ServerUrl url_;
+  asio::ip::tcp::endpoint endpoint_;
+  std::string problem_;
+  std::vector<std::string> account_problems_;
   std::optional<Directory> directory_;
   std::optional<ClientSetup> setup_;
   std::optional<Recorder> setup_recorder_;
@@ -198,6 +207,7 @@ bool Bench::start_server() {
     std::cerr << "signet-bench: cannot read the directory URL " << server_->directory_url() << "\n";
     return false;
   }
+  url_ = *url;
   boost::system::error_code ec;
   tls_.set_verify_mode(asio::ssl::verify_peer);
   tls_.load_verify_file(server_->root_path(), ec);
@@ -207,22 +217,21 @@ bool Bench::start_server() {
     return false;
   }
   // The server listens on 127.0.0.1 whatever host its URLs name.
-  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), url->port);
-  std::string problem;
-  auto fetched =
-      asio::co_spawn(io_, fetch_directory(tls_, endpoint, *url, server_->directory_url(), problem),
-                     asio::use_future);
-  if (fetched.wait_for(std::chrono::seconds(40)) != std::future_status::ready) return false;
+  endpoint_ = asio::ip::tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), url_.port);
+  auto fetched = asio::co_spawn(
+      io_, fetch_directory(tls_, endpoint_, url_, server_->directory_url(), problem_),
+      asio::use_future);
+  if (!wait_ready(fetched, "the directory")) return false;
   directory_ = fetched.get();
   if (!directory_) {
-    std::cerr << "signet-bench: " << problem << "\n";
+    std::cerr << "signet-bench: " << problem_ << "\n";
     return false;
   }
   setup_.emplace(ClientSetup{*directory_, tokens_, o_.names, std::chrono::milliseconds(o_.poll_ms),
                              o_.ignore_retry_after});
   for (int i = 0; i < o_.clients; ++i) {
     clients_.push_back(
-        std::make_unique<AcmeClient>(io_.get_executor(), tls_, endpoint, url->host, *setup_));
+        std::make_unique<AcmeClient>(io_.get_executor(), tls_, endpoint_, url_.host, *setup_));
   }
   return true;
 }
@@ -230,19 +239,17 @@ bool Bench::start_server() {
 bool Bench::create_clients() {
   const auto t0 = Clock::now();
   setup_recorder_.emplace(std::vector<long>{}, [] { return Checkpoint{}; });
-  std::vector<std::string> problems(clients_.size());
+  account_problems_.resize(clients_.size());
   std::vector<std::future<bool>> done;
   for (std::size_t i = 0; i < clients_.size(); ++i) {
-    done.push_back(asio::co_spawn(io_, clients_[i]->register_account(*setup_recorder_, problems[i]),
-                                  asio::use_future));
+    done.push_back(
+        asio::co_spawn(io_, clients_[i]->register_account(*setup_recorder_, account_problems_[i]),
+                       asio::use_future));
   }
   std::size_t failed = 0;
   for (std::size_t i = 0; i < done.size(); ++i) {
-    if (done[i].wait_until(deadline_) != std::future_status::ready) {
-      std::cerr << "signet-bench: accounts not created within --max-seconds\n";
-      return false;
-    }
-    if (!done[i].get() && failed++ < 3) std::cerr << "  " << problems[i] << "\n";
+    if (!wait_ready(done[i], "the accounts")) return false;
+    if (!done[i].get() && failed++ < 3) std::cerr << "  " << account_problems_[i] << "\n";
   }
   if (failed > 0) {
     std::cerr << "signet-bench: " << failed << " of " << clients_.size()
@@ -255,9 +262,33 @@ bool Bench::create_clients() {
   return true;
 }
 
+template <class T>
+bool Bench::wait_ready(std::future<T>& f, const char* what) {
+  for (;;) {
+    if (f.wait_for(std::chrono::milliseconds(100)) == std::future_status::ready) return true;
+    std::string how;
+    if (g_interrupted) {
+      std::cerr << "signet-bench: interrupted while waiting for " << what << "\n";
+    } else if (!server_->running(&how)) {
+      std::cerr << "signet-bench: the server " << how << " while waiting for " << what << "\n";
+    } else if (Clock::now() >= deadline_) {
+      std::cerr << "signet-bench: --max-seconds reached while waiting for " << what << "\n";
+    } else {
+      continue;
+    }
+    return false;
+  }
+}
+
 std::string Bench::run_phase(Phase& phase, bool progress) {
   auto done = phase.done.get_future();
-  for (auto& c : clients_) asio::co_spawn(io_, c->run(phase), asio::detached);
+  // Closed-loop clients that all start at once stay in step: they sleep the same
+  // Retry-After and reach the server in waves. Their first orders are spread evenly
+  // over --ramp-ms instead.
+  for (std::size_t i = 0; i < clients_.size(); ++i) {
+    const std::chrono::milliseconds delay(static_cast<long>(o_.ramp_ms * i / clients_.size()));
+    asio::co_spawn(io_, clients_[i]->run(phase, delay), asio::detached);
+  }
   auto next_progress = Clock::now() + std::chrono::seconds(10);
   std::string why;
   for (;;) {
@@ -269,7 +300,7 @@ std::string Bench::run_phase(Phase& phase, bool progress) {
       why = "the server " + how;
     } else if (Clock::now() >= deadline_) {
       why = "--max-seconds reached";
-    } else if (phase.recorder.snapshot().failures > kMaxFailures) {
+    } else if (phase.recorder.failures() > kMaxFailures) {
       why = "more than " + std::to_string(kMaxFailures) + " failed orders";
     }
     if (!why.empty()) {
@@ -316,16 +347,20 @@ int Bench::run() {
   recorder_.emplace(o_.checkpoints, [this] { return memory(); });
   std::uint64_t connects0 = 0;
   for (const auto& c : clients_) connects0 += c->connects();
+  Figures f;
+  f.cores = std::thread::hardware_concurrency();
+  f.load_average = load_average();
   const ProcessSample server0 = sample_process(server_->pid());
   const double own0 = own_cpu_seconds();
+  const double machine0 = machine_busy_seconds();
   const auto t0 = Clock::now();
   recorder_->start(t0);
   timed_.emplace(o_.warmup, o_.orders, o_.clients, *recorder_, stop_);
-  Figures f;
   f.ended = run_phase(*timed_, true);
   const auto t1 = Clock::now();
   const ProcessSample server1 = sample_process(server_->pid());
   f.own_cpu_seconds = own_cpu_seconds() - own0;
+  f.machine_busy_seconds = machine_busy_seconds() - machine0;
   f.seconds = std::chrono::duration<double>(t1 - t0).count();
   f.orders = recorder_->snapshot();
   f.jws_posts = recorder_->jws_posts;

@@ -1,5 +1,6 @@
 #include "tests/bench/options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <iostream>
 #include <string_view>
@@ -25,6 +26,9 @@ against it from concurrent clients (http-01, answered by this program), and prin
   --threads N             generator threads (1..4, default 1)
   --poll-ms N             polling interval when the server gives no Retry-After
                           (1..1000, default 20)
+  --ramp-ms N             spread the clients' first orders of each phase evenly over
+                          N ms, so that they do not move in step (0..10000, default
+                          10 ms per client, at most 10000)
   --ignore-retry-after    poll every --poll-ms even when the server asks for longer
 )";
 
@@ -97,6 +101,9 @@ std::optional<Options> parse_options(int argc, char** argv, bool& help) {
     } else if (arg == "--threads") {
       ok = to_long(value, 1, kMaxThreads, v);
       o.threads = static_cast<int>(v);
+    } else if (arg == "--ramp-ms") {
+      ok = to_long(value, 0, 10000, v);
+      o.ramp_ms = static_cast<int>(v);
     } else if (arg == "--poll-ms") {
       ok = to_long(value, 1, 1000, v);
       o.poll_ms = static_cast<int>(v);
@@ -114,6 +121,7 @@ std::optional<Options> parse_options(int argc, char** argv, bool& help) {
     return std::nullopt;
   }
   if (o.warmup < 0) o.warmup = o.clients;
+  if (o.ramp_ms < 0) o.ramp_ms = std::min(10000, 10 * o.clients);
   return o;
 }
 

@@ -18,6 +18,7 @@ struct Options {
   int max_seconds = 900;          // wall-clock cap of the whole run
   int threads = 1;                // generator threads
   int poll_ms = 20;               // polling interval when the server gives no Retry-After
+  int ramp_ms = -1;  // the clients' first orders are spread over this; -1: 10 ms per client
   bool ignore_retry_after = false;
 };
 

@@ -124,6 +124,25 @@ double own_cpu_seconds() {
   return secs(u.ru_utime) + secs(u.ru_stime);
 }
 
+double machine_busy_seconds() {
+  // proc(5): "cpu user nice system idle iowait irq softirq steal guest guest_nice";
+  // guest time is already counted in user.
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  unsigned long long v[8] = {};
+  in >> cpu;
+  for (auto& x : v) in >> x;
+  const unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+  return static_cast<double>(busy) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double load = 0;
+  in >> load;
+  return load;
+}
+
 std::unique_ptr<ServerProcess> ServerProcess::start(const std::vector<std::string>& argv,
                                                     const std::string& log_path,
                                                     std::chrono::seconds timeout,
@@ -223,7 +242,10 @@ std::unique_ptr<FsyncCounter> FsyncCounter::attach(pid_t pid, const std::string&
   const std::vector<std::string> argv{"strace", "-f", "-qq",    "-e", "trace=fsync,fdatasync",
                                       "-c",     "-o", out_file, "-p", std::to_string(pid)};
   c->strace_ = spawn(argv, -1, out_file + ".log", error);
-  if (c->strace_ < 0) return nullptr;
+  if (c->strace_ < 0) {
+    error += " (on Debian: apt-get install -y strace)";
+    return nullptr;
+  }
   // Traced once every thread names a tracer in /proc/<pid>/task/*/status.
   const auto deadline = Clock::now() + std::chrono::seconds(10);
   const fs::path tasks = "/proc/" + std::to_string(pid) + "/task";

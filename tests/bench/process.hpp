@@ -35,6 +35,10 @@ struct ProcessSample {
 };
 ProcessSample sample_process(pid_t pid);
 double own_cpu_seconds();  // this process, all threads (getrusage)
+// CPU time all processes of the machine have used since boot (/proc/stat), and the
+// 1-minute load average (/proc/loadavg).
+double machine_busy_seconds();
+double load_average();
 
 class ServerProcess {
  public:

@@ -46,6 +46,11 @@ std::uint64_t Recorder::finished() const {
   return latencies_ms_.size() + failures_;
 }
 
+std::uint64_t Recorder::failures() const {
+  std::lock_guard lock(mu_);
+  return failures_;
+}
+
 Recorder::Snapshot Recorder::snapshot() const {
   std::lock_guard lock(mu_);
   Snapshot s{latencies_ms_, completion_secs_, failures_, first_failures_, checkpoints_, last_};

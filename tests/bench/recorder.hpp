@@ -49,6 +49,7 @@ class Recorder {
   };
   Snapshot snapshot() const;
   std::uint64_t finished() const;
+  std::uint64_t failures() const;
 
  private:
   void finished_one();  // with mu_ held

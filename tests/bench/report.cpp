@@ -23,25 +23,26 @@ double per(double value, std::size_t certs) {
 }
 
 struct Gaps {
-  long idle_seconds = 0;   // whole seconds of the phase without a completion
-  long total_seconds = 0;  // seconds the phase lasted, rounded up
-  double longest_ms = 0;   // longest time without a completion, from the start
+  std::vector<long> per_second;  // completions in each second of the phase
+  long idle_seconds = 0;         // whole seconds of the phase without a completion
+  long total_seconds = 0;        // seconds the phase lasted, rounded up
+  double longest_ms = 0;         // longest time without a completion, from the start
 };
 
 Gaps gaps(std::vector<double> completions, double phase_seconds) {
   Gaps g;
   g.total_seconds = static_cast<long>(std::ceil(phase_seconds));
-  std::vector<bool> seen(static_cast<std::size_t>(g.total_seconds), false);
+  g.per_second.assign(static_cast<std::size_t>(g.total_seconds), 0);
   std::sort(completions.begin(), completions.end());
   double last = 0;
   for (double t : completions) {
     const auto s = static_cast<std::size_t>(std::max(0.0, std::floor(t)));
-    if (s < seen.size()) seen[s] = true;
+    if (s < g.per_second.size()) ++g.per_second[s];
     g.longest_ms = std::max(g.longest_ms, (t - last) * 1000.0);
     last = t;
   }
   g.longest_ms = std::max(g.longest_ms, (phase_seconds - last) * 1000.0);
-  g.idle_seconds = std::count(seen.begin(), seen.end(), false);
+  g.idle_seconds = std::count(g.per_second.begin(), g.per_second.end(), 0);
   return g;
 }
 
@@ -87,8 +88,21 @@ void print_report(std::ostream& out, const Options& o, const Figures& f) {
   out << "seconds without a completion: " << g.idle_seconds << " of " << g.total_seconds
       << " (longest time without one: " << std::setprecision(0) << g.longest_ms << " ms)\n"
       << std::setprecision(2);
+  out << "completions per second:";
+  for (std::size_t i = 0; i < g.per_second.size(); ++i) {
+    out << (i % 20 == 0 ? "\n  " : " ") << g.per_second[i];
+  }
+  out << "\n";
   out << "generator CPU:          " << per(f.own_cpu_seconds * 1000, certs)
       << " ms per certificate (clients, DNS and http-01 responders)\n";
+  const double others =
+      std::max(0.0, f.machine_busy_seconds - f.server_cpu_seconds - f.own_cpu_seconds);
+  out << "machine:                " << f.cores << " cores, load average " << f.load_average
+      << " at the start; other processes used " << others << " CPU-seconds during the phase ("
+      << std::setprecision(0)
+      << (f.seconds > 0 && f.cores > 0 ? 100.0 * others / (f.seconds * f.cores) : 0.0)
+      << "% of the machine)\n"
+      << std::setprecision(2);
   if (f.fsyncs) {
     out << "fsync:                  " << per(f.fsyncs->first + f.fsyncs->second, certs)
         << " fsync+fdatasync calls per certificate (" << f.fsyncs->first << " fsync, "

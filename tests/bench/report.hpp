@@ -23,7 +23,10 @@ struct Figures {
   std::uint64_t connects = 0;  // TLS connections opened by the clients in the timed phase
   double server_cpu_seconds = 0;
   double own_cpu_seconds = 0;
-  long server_rss_kb = 0;  // at the end of the timed phase
+  double machine_busy_seconds = 0;  // every process's CPU time over the phase
+  unsigned cores = 0;
+  double load_average = 0;  // 1-minute load average when the phase started
+  long server_rss_kb = 0;   // at the end of the timed phase
   long server_hwm_kb = 0;
   std::optional<std::pair<long, long>> fsyncs;  // fsync, fdatasync in the timed phase
 };
