@@ -90,8 +90,9 @@ asio::awaitable<void> accept(tcp::acceptor& acceptor, const TokenStore& tokens, 
 
 }  // namespace
 
-ChallengeResponder::ChallengeResponder(asio::any_io_executor ex, const TokenStore& tokens)
-    : acceptor_(ex, tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0)), tokens_(tokens) {
+ChallengeResponder::ChallengeResponder(asio::any_io_executor ex, uint16_t port,
+                                       const TokenStore& tokens)
+    : acceptor_(ex, tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), port)), tokens_(tokens) {
   // The server is started after this socket exists; it must not inherit it.
   fcntl(acceptor_.native_handle(), F_SETFD, FD_CLOEXEC);
 }

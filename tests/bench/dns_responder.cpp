@@ -92,8 +92,8 @@ asio::awaitable<void> serve(udp::socket& socket, std::atomic<std::uint64_t>& que
 
 }  // namespace
 
-DnsResponder::DnsResponder(asio::any_io_executor ex)
-    : socket_(ex, udp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0)) {
+DnsResponder::DnsResponder(asio::any_io_executor ex, uint16_t port)
+    : socket_(ex, udp::endpoint(asio::ip::make_address_v4("127.0.0.1"), port)) {
   // The server is started after this socket exists; it must not inherit it.
   fcntl(socket_.native_handle(), F_SETFD, FD_CLOEXEC);
 }

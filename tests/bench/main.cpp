@@ -146,8 +146,8 @@ class Bench {
   std::optional<Phase> warmup_;
   std::optional<Phase> timed_;
   asio::io_context io_;
-  DnsResponder dns_{io_.get_executor()};
-  ChallengeResponder http01_{io_.get_executor(), tokens_};
+  DnsResponder dns_{io_.get_executor(), static_cast<uint16_t>(o_.dns_port)};
+  ChallengeResponder http01_{io_.get_executor(), static_cast<uint16_t>(o_.http01_port), tokens_};
   asio::ssl::context tls_{asio::ssl::context::tls_client};
   std::vector<std::unique_ptr<AcmeClient>> clients_;
   asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
@@ -178,7 +178,7 @@ bool Bench::start_server() {
   std::vector<std::string> argv{o_.signet,
                                 "serve",
                                 "--data-dir",
-                                tmp_.path() + "/data",
+                                o_.data_dir.empty() ? tmp_.path() + "/data" : o_.data_dir,
                                 "--listen",
                                 "127.0.0.1:0",
                                 "--http01-port",

@@ -19,6 +19,11 @@ against it from concurrent clients (http-01, answered by this program), and prin
   --names K               DNS names per order (1..100, default 1)
   --warmup N              orders before the timed phase (0..10000, default: one per client)
   --config FILE           configuration file passed to the server
+  --data-dir DIR          the server's data directory, kept after the run (default: a
+                          fresh temporary one, removed); for vantage agents whose
+                          credentials come from `signet vantage-credentials --data-dir DIR`
+  --dns-port N            port of the DNS responder (default: chosen at run time)
+  --http01-port N         port of the http-01 responder (default: chosen at run time)
   --checkpoints A,B,...   completed orders at which to read the server's RSS
   --count-fsync           count the server's fsync/fdatasync calls with strace
                           (distorts the CPU figures)
@@ -83,6 +88,14 @@ std::optional<Options> parse_options(int argc, char** argv, bool& help) {
       o.signet = value;
     } else if (arg == "--config") {
       o.config = value;
+    } else if (arg == "--data-dir") {
+      o.data_dir = value;
+    } else if (arg == "--dns-port") {
+      ok = to_long(value, 0, 65535, v);
+      o.dns_port = static_cast<int>(v);
+    } else if (arg == "--http01-port") {
+      ok = to_long(value, 0, 65535, v);
+      o.http01_port = static_cast<int>(v);
     } else if (arg == "--clients") {
       ok = to_long(value, 1, kMaxClients, v);
       o.clients = static_cast<int>(v);

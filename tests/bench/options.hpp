@@ -9,6 +9,9 @@ namespace signet::bench {
 struct Options {
   std::string signet;             // the server binary to start
   std::string config;             // passed to `signet serve --config` when set
+  std::string data_dir;           // the server's data directory, kept; empty: a fresh one
+  int dns_port = 0;               // the DNS responder's port; 0: chosen by the system
+  int http01_port = 0;            // the http-01 responder's port; 0: chosen by the system
   int clients = 16;               // concurrent ACME clients, one account and connection each
   long orders = 1000;             // orders of the timed phase, over all clients
   int names = 1;                  // DNS names per order

@@ -15,10 +15,10 @@ namespace signet::bench {
 
 // Answers every A query with 127.0.0.1 and every other query (AAAA, CAA, ...) with an
 // empty NOERROR answer, so that CAA lookups find no record. UDP on 127.0.0.1, port
-// chosen by the system. Runs until its executor stops.
+// chosen by the system unless given. Runs until its executor stops.
 class DnsResponder {
  public:
-  explicit DnsResponder(boost::asio::any_io_executor ex);
+  DnsResponder(boost::asio::any_io_executor ex, uint16_t port);
   uint16_t port() const;
   void start();
   std::uint64_t queries() const { return queries_.load(); }
@@ -41,12 +41,12 @@ class TokenStore {
   std::unordered_map<std::string, std::string> map_;
 };
 
-// HTTP/1.1 on 127.0.0.1 (port chosen by the system): GET
+// HTTP/1.1 on 127.0.0.1 (port chosen by the system unless given): GET
 // /.well-known/acme-challenge/<token> answers the token's key authorization (RFC 8555
 // §8.3), anything else 404. Runs until its executor stops.
 class ChallengeResponder {
  public:
-  ChallengeResponder(boost::asio::any_io_executor ex, const TokenStore& tokens);
+  ChallengeResponder(boost::asio::any_io_executor ex, uint16_t port, const TokenStore& tokens);
   uint16_t port() const;
   void start();
   std::uint64_t requests() const { return requests_.load(); }
