@@ -31,9 +31,9 @@ class HttpsConnection {
   HttpsConnection(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls,
                   boost::asio::ip::tcp::endpoint server, std::string host);
 
-  // One request (body sent as application/jose+json when not empty, and for every POST),
-  // connecting first if needed. A request that fails on a reused connection is sent
-  // once more on a new one: the server closes idle connections.
+  // One request (a POST body goes as application/jose+json), connecting first if
+  // needed. A request that fails on a reused connection is sent once more on a new one:
+  // the server closes idle connections.
   boost::asio::awaitable<HttpReply> send(boost::beast::http::verb verb, const std::string& target,
                                          const std::string& body);
 
