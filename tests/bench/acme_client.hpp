@@ -1,0 +1,86 @@
+#pragma once
+// One ACME client of the benchmark: its own account key and account, one kept-alive
+// connection, and complete orders one after another. Its certificates share one key of
+// their own (never the account key), so that the generator spends little CPU. Each client is driven
+// by one coroutine at a time.
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <future>
+#include <string>
+
+#include "tests/bench/https_connection.hpp"
+#include "tests/bench/jose.hpp"
+#include "tests/bench/recorder.hpp"
+#include "tests/bench/responders.hpp"
+
+namespace signet::bench {
+
+struct Directory {
+  std::string base;  // scheme://host:port, which every URL of the server starts with
+  std::string new_nonce;
+  std::string new_account;
+  std::string new_order;
+};
+
+// What every client reads and never changes during a run (except the token store,
+// which is thread-safe).
+struct ClientSetup {
+  const Directory& directory;
+  TokenStore& tokens;
+  int names = 1;
+  std::chrono::milliseconds poll_interval{20};
+  bool ignore_retry_after = false;
+};
+
+// A range of orders shared by all clients: each takes the next index until none is
+// left or stop is set. The last client to leave sets done.
+struct Phase {
+  Phase(long first, long count, int clients, Recorder& rec, const std::atomic<bool>& stop_flag)
+      : next(first), end(first + count), running(clients), recorder(rec), stop(stop_flag) {}
+
+  std::atomic<long> next;
+  const long end;
+  std::atomic<int> running;
+  Recorder& recorder;
+  const std::atomic<bool>& stop;
+  std::promise<void> done;
+};
+
+class AcmeClient {
+ public:
+  AcmeClient(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls,
+             const boost::asio::ip::tcp::endpoint& server, const std::string& host,
+             const ClientSetup& setup);
+
+  // newAccount (RFC 8555 §7.3). On failure, problem says why.
+  boost::asio::awaitable<bool> register_account(Recorder& recorder, std::string& problem);
+  // Orders from phase, the first after start_delay, until the phase is exhausted or
+  // stopped; then leaves the phase.
+  boost::asio::awaitable<void> run(Phase& phase, std::chrono::milliseconds start_delay);
+
+  std::uint64_t connects() const { return conn_.connects(); }
+
+ private:
+  // A JWS POST with the nonce of the last reply (a new one if there is none); retried
+  // once after badNonce and, after waiting, a few times after rateLimited.
+  boost::asio::awaitable<HttpReply> post(const std::string& url, const std::string& payload,
+                                         Recorder& recorder);
+  // post(), and the order fails unless the reply has status `want`.
+  boost::asio::awaitable<HttpReply> post_checked(const char* step, const std::string& url,
+                                                 const std::string& payload, unsigned want,
+                                                 Recorder& recorder);
+  boost::asio::awaitable<void> order(long index, Recorder& recorder);
+  boost::asio::awaitable<void> wait(std::chrono::milliseconds d);
+  std::chrono::milliseconds poll_delay(const HttpReply& r) const;
+
+  boost::asio::any_io_executor ex_;
+  HttpsConnection conn_;
+  const ClientSetup& setup_;
+  EcKey account_key_;
+  EcKey certificate_key_;
+  std::string kid_;
+  std::string nonce_;
+};
+
+}  // namespace signet::bench
