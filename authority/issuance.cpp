@@ -34,7 +34,7 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
   if (!csr) co_return std::move(csr).error();
   if (auto st = policy::check_csr_against_order(*csr, o->identifiers); !st)
     co_return std::move(st).error();
-  const std::string spki = core::ossl::sha256(core::ossl::spki_der(csr->public_key.get()));
+  const std::string& spki = csr->spki_sha256;
   auto is_account_key = co_await s_.store.is_account_key(spki);
   if (!is_account_key) co_return std::move(is_account_key).error();
   if (*is_account_key) {
@@ -63,7 +63,8 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
   if (serial.empty()) co_return core::internal_error("no unused serial number found");
 
   // From here on every failure ends the order invalid, through fail_order.
-  const ca::LeafRequest req{csr->public_key, o->identifiers, *validity, serial};
+  ca::LeafRequest req{csr->public_key, o->identifiers, *validity, serial};
+  req.spki = csr->spki;
   auto issued = co_await s_.cpu.run([&] { return s_.ca.issue_leaf(req); });
   if (!issued) co_return co_await fail_order(id, std::move(issued).error());
 

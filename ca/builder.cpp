@@ -108,7 +108,10 @@ core::Result<TbsCertificate> build_tbs(const Issuer& issuer, const CertificatePr
   }
   detail::set_validity(cert.get(), core::to_unix(req.validity.not_before),
                        core::to_unix(req.validity.not_after));
-  X509_set_pubkey(cert.get(), key);
+  if (req.spki ? !core::ossl::copy_spki(cert.get(), req.spki.get())
+               : X509_set_pubkey(cert.get(), key) != 1) {
+    return core::internal_error("setting the public key: " + core::ossl::last_error());
+  }
 
   const std::string ku = key_usage_text(profile, key);
   const std::string eku = extended_key_usage_text(profile);
@@ -129,7 +132,8 @@ core::Result<TbsCertificate> build_tbs(const Issuer& issuer, const CertificatePr
   tbs.profile = profile.name;
   tbs.serial = detail::hex(*serial);
   tbs.identifiers = req.identifiers;
-  tbs.key_spki_sha256 = core::ossl::sha256(core::ossl::spki_der(key));
+  tbs.key_spki_sha256 =
+      core::ossl::sha256(core::ossl::spki_der(X509_get_X509_PUBKEY(tbs.x509.get())));
   tbs.not_before = core::from_unix(core::to_unix(req.validity.not_before));
   tbs.not_after = core::from_unix(core::to_unix(req.validity.not_after));
   return tbs;

@@ -7,6 +7,7 @@
 //   auto issued = sign_tbs(issuer, std::move(*tbs));
 //
 // Stateless and thread-safe; CPU-bound, so callers run it on a worker pool.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,9 @@ struct LeafRequest {
   // The ACME issuer signs TlsServer only (CertificateAuthority::prepare_leaf refuses
   // others). build_tbs follows its profile and ignores this.
   KeyPurpose purpose = KeyPurpose::TlsServer;
+  // Optional: public_key as a CSR encoded it; copied into the certificate as it is,
+  // which spares OpenSSL 3's encoder lookup on the issuance path.
+  std::shared_ptr<const X509_PUBKEY> spki{};
 };
 
 // A certificate complete but for its signature, with what a caller records about it.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ca/test_support.hpp"
+#include "policy/csr.hpp"
 #include "tests/support/crypto.hpp"
 
 namespace signet::ca {
@@ -120,6 +121,28 @@ TEST_F(BuilderTest, TwoStepsMakeTheSameCertificateAsOne) {
   EXPECT_EQ(tbs_der(a.get()), tbs_der(b.get()));  // ECDSA signatures differ; nothing else
   EXPECT_EQ(one->not_before, two->not_before);
   EXPECT_EQ(one->not_after, two->not_after);
+}
+
+// A key copied from a CSR's SubjectPublicKeyInfo makes the same certificate as the
+// key itself, for each key type a CSR may carry.
+TEST_F(BuilderTest, AKeyCopiedFromTheCsrMakesTheSameCertificate) {
+  for (const char* kind : {"p256", "p384", "rsa2048"}) {
+    auto from_key = request(kind);
+    auto csr_der = testing::make_csr(from_key.public_key.get(), from_key.identifiers);
+    auto csr = policy::parse_csr(csr_der);
+    ASSERT_TRUE(csr) << kind;
+    auto from_csr = from_key;
+    from_csr.spki = csr->spki;
+    auto a = build_tbs(issuer, acme_tls_server_profile(), from_key);
+    auto b = build_tbs(issuer, acme_tls_server_profile(), from_csr);
+    ASSERT_TRUE(a && b) << kind;
+    EXPECT_EQ(tbs_der(a->x509.get()), tbs_der(b->x509.get())) << kind;
+    EXPECT_EQ(b->key_spki_sha256, csr->spki_sha256) << kind;
+    auto issued = sign_tbs(issuer, std::move(b).value());
+    ASSERT_TRUE(issued) << kind;
+    auto cert = test::parse_der(issued->der);
+    EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(cert.get()), from_key.public_key.get()), 1) << kind;
+  }
 }
 
 TEST_F(BuilderTest, OnlyTheIssuerItWasBuiltForSignsIt) {

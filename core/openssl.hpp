@@ -38,8 +38,14 @@ inline SharedPkey share(Pkey k) {
 // Drains OpenSSL's thread-local error queue into one line (for logs, never for clients).
 std::string last_error();
 
-// DER encoding of a key's SubjectPublicKeyInfo; empty on failure.
+// DER encoding of a key's SubjectPublicKeyInfo; empty on failure. The EVP_PKEY form
+// runs OpenSSL 3's encoder lookup; the X509_PUBKEY form re-encodes a parsed structure
+// and costs far less (prefer it on the request path).
 std::string spki_der(EVP_PKEY* key);
+std::string spki_der(const X509_PUBKEY* spki);
+// Sets a certificate's SubjectPublicKeyInfo to a copy of spki as it was encoded
+// (algorithm, parameters, key bits), without decoding or re-encoding the key.
+bool copy_spki(X509* cert, const X509_PUBKEY* spki);
 // SHA-256 of data, raw bytes.
 std::string sha256(std::string_view data);
 

@@ -36,7 +36,8 @@ std::string ip_text(const ASN1_OCTET_STRING* ip) {
 
 core::Result<ParsedCsr> parse_csr(std::string_view der) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  core::ossl::X509Req req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
+  std::shared_ptr<X509_REQ> req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())),
+                                X509_REQ_free);
   if (!req) return bad_csr("not a DER-encoded PKCS#10 request");
   if (p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
     return bad_csr("trailing data after the request");
@@ -45,6 +46,8 @@ core::Result<ParsedCsr> parse_csr(std::string_view der) {
   EVP_PKEY* key = X509_REQ_get_pubkey(req.get());  // owned reference
   if (key == nullptr) return bad_csr("unreadable public key");
   out.public_key = core::ossl::share(core::ossl::Pkey(key));
+  out.spki = std::shared_ptr<const X509_PUBKEY>(req, X509_REQ_get_X509_PUBKEY(req.get()));
+  out.spki_sha256 = core::ossl::sha256(core::ossl::spki_der(out.spki.get()));
   if (auto st = check_key(key, KeyUse::Certificate); !st) return std::move(st).error();
   if (X509_REQ_verify(req.get(), key) != 1) {
     core::ossl::last_error();

@@ -1,6 +1,7 @@
 #pragma once
 // Parsing a certificate signing request and checking it against an order (RFC 8555 §7.4).
 // Pure; thread-safe.
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,10 @@ namespace signet::policy {
 
 struct ParsedCsr {
   core::ossl::SharedPkey public_key;
+  // The key as the CSR encoded it (kept alive with the parsed request), and the SHA-256
+  // of that SubjectPublicKeyInfo.
+  std::shared_ptr<const X509_PUBKEY> spki;
+  std::string spki_sha256;
   // Every name the CSR asks for: its DNS and IP SANs plus its common name,
   // lower-cased and de-duplicated, in the order first seen.
   std::vector<core::Identifier> names;

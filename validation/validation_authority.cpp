@@ -46,7 +46,7 @@ asio::awaitable<void> ValidationAuthority::run_job(Ticket ticket, ValidationJob 
     out.problem = core::internal_error(std::string("validation failed: ") + e.what());
   }
   sink.outcome(job, std::move(out));
-  ticket = Ticket{};  // the queue place is free once the outcome is handed over
+  ticket.release();  // the queue place is free once the outcome is handed over
   --*started_;
 }
 

@@ -57,10 +57,21 @@ class Ticket {
   Ticket() = default;
   explicit Ticket(std::shared_ptr<std::atomic<std::size_t>> pending)
       : pending_(std::move(pending)) {}
-  Ticket(Ticket&&) = default;
-  Ticket& operator=(Ticket&&) = default;
-  ~Ticket() {
-    if (pending_) --*pending_;
+  Ticket(Ticket&&) noexcept = default;
+  Ticket& operator=(Ticket&& other) noexcept {
+    if (this != &other) {
+      release();
+      pending_ = std::move(other.pending_);
+    }
+    return *this;
+  }
+  ~Ticket() { release(); }
+  // Gives the place back now (at most once).
+  void release() {
+    if (pending_) {
+      --*pending_;
+      pending_.reset();
+    }
   }
 
  private:

@@ -243,6 +243,38 @@ TEST(ValidationAuthority, ValidateRunsOnItsOwnExecutorAndResumesTheCaller) {
   EXPECT_EQ(resumed_on, caller);
 }
 
+// Every place a started validation held is given back: the queue admits again.
+TEST(ValidationAuthority, StartedValidationsGiveTheirPlaceBack) {
+  asio::io_context io;
+  ValidationConfig cfg;
+  cfg.max_pending = 2;
+  ValidationAuthority va(io.get_executor(), cfg,
+                         {{core::ChallengeType::Http01, std::make_shared<FixedChecker>(true)}},
+                         std::make_shared<testing::FakeResolver>());
+  RecordingSink sink;
+  for (int round = 0; round < 3; ++round) {
+    auto a = va.admit();
+    auto b = va.admit();
+    ASSERT_TRUE(a && b) << "round " << round;
+    EXPECT_FALSE(va.admit());  // full
+    va.start(std::move(*a), {{"a"}, {"c1"}, kRequest}, sink);
+    va.start(std::move(*b), {{"a"}, {"c2"}, kRequest}, sink);
+    io.restart();
+    io.run();
+  }
+  EXPECT_EQ(sink.outcomes.size(), 6u);
+  EXPECT_TRUE(va.admit());
+}
+
+TEST(Ticket, MoveAssignmentGivesTheOldPlaceBack) {
+  auto pending = std::make_shared<std::atomic<std::size_t>>(2);
+  Ticket a(pending), b(pending);
+  a = std::move(b);
+  EXPECT_EQ(*pending, 1u);
+  a.release();
+  EXPECT_EQ(*pending, 0u);
+}
+
 // drain() waits for started validations to report, and gives up at its limit.
 TEST(ValidationAuthority, DrainWaitsForStartedValidations) {
   asio::io_context io;

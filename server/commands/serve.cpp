@@ -178,6 +178,9 @@ int serve(const Overrides& o) {
       core::log_warn("validations still in flight at shutdown are ended at the next start");
   });
   cpu_pool.join();
+  const auto stats = (*store)->stats();
+  core::log_info("storage: " + std::to_string(stats.writes) + " writes in " +
+                 std::to_string(stats.commits) + " commits");
   core::log_info("stopped");
   return 0;  // the store closes the database as it goes out of scope
 }

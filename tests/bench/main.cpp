@@ -387,6 +387,9 @@ int Bench::run() {
             << http01_.requests() << " (" << http01_.misses() << " unanswered)\n";
   const auto [lines, count] = grep_file(tmp_.path() + "/signet.log", {" warn ", " error "}, 5);
   std::cout << "server log: " << count << " warnings or errors\n";
+  // The server's own count of writes and commits (one fdatasync each, synchronous=FULL).
+  for (const auto& line : grep_file(tmp_.path() + "/signet.log", {"storage: "}, 1).first)
+    std::cout << "  " << line << "\n";
   for (const auto& line : lines) std::cout << "  " << line << "\n";
   return 0;
 }
