@@ -13,13 +13,14 @@ Authority::Authority(Services services, Config config) : s_(services), config_(s
 Authority::Async<core::Account> Authority::account_for_kid(const core::AccountId& id) {
   std::optional<core::Account> a = accounts_.get(id);
   if (!a) {
+    const auto generation = accounts_.generation();
     auto stored = co_await s_.store.account_by_id(id);
     if (!stored) co_return std::move(stored).error();
     if (!stored->has_value()) {
       co_return core::make_error(ProblemType::AccountDoesNotExist, "No account exists at that URL");
     }
     a = std::move(*stored);
-    accounts_.put(*a);
+    accounts_.put(*a, generation);
   }
   if (a->status != core::AccountStatus::Valid) {
     co_return core::make_error(ProblemType::DeactivatedAccount,

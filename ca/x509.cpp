@@ -34,12 +34,7 @@ core::Result<core::ossl::X509Ptr> x509_from_pem(const std::string& pem) {
 }
 
 std::string to_der(X509* cert) {
-  unsigned char* der = nullptr;
-  const int len = i2d_X509(cert, &der);
-  if (len <= 0) return {};
-  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
-  OPENSSL_free(der);
-  return out;
+  return core::ossl::der_of(cert, i2d_X509);
 }
 
 core::Result<core::ossl::Pkey> key_from_pem(const std::string& pem) {

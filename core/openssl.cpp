@@ -17,21 +17,11 @@ std::string last_error() {
 }
 
 std::string spki_der(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  const int len = i2d_PUBKEY(key, &der);
-  if (len <= 0) return {};
-  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
-  OPENSSL_free(der);
-  return out;
+  return der_of(key, i2d_PUBKEY);
 }
 
 std::string spki_der(const X509_PUBKEY* spki) {
-  unsigned char* der = nullptr;
-  const int len = i2d_X509_PUBKEY(spki, &der);
-  if (len <= 0) return {};
-  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
-  OPENSSL_free(der);
-  return out;
+  return der_of(spki, i2d_X509_PUBKEY);
 }
 
 bool copy_spki(X509* cert, const X509_PUBKEY* spki) {

@@ -35,6 +35,17 @@ inline SharedPkey share(Pkey k) {
   return SharedPkey(k.release(), EVP_PKEY_free);
 }
 
+// The DER encoding an i2d function writes for obj; empty on failure.
+template <class T, class I2d>
+std::string der_of(T* obj, I2d i2d) {
+  unsigned char* der = nullptr;
+  const int len = i2d(obj, &der);
+  if (len <= 0) return {};
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
 // Drains OpenSSL's thread-local error queue into one line (for logs, never for clients).
 std::string last_error();
 

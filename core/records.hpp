@@ -65,7 +65,7 @@ struct Authorization {
   AccountId account_id;
   Identifier identifier;  // without "*." for wildcards (RFC 8555 §7.1.4)
   bool wildcard = false;
-  AuthzStatus status = AuthzStatus::Pending;  // as stored; see server/state
+  AuthzStatus status = AuthzStatus::Pending;  // as stored; see authority/state
   TimePoint expires;
   std::vector<Challenge> challenges;
 };
@@ -87,7 +87,7 @@ struct AuthzRef {
 struct Order {
   OrderId id;
   AccountId account_id;
-  OrderStatus status = OrderStatus::Pending;  // as stored; see server/state
+  OrderStatus status = OrderStatus::Pending;  // as stored; see authority/state
   TimePoint expires;
   std::vector<Identifier> identifiers;
   std::optional<TimePoint> not_before;

@@ -24,5 +24,20 @@ TEST(Nonce, OldestForgottenAtCapacity) {
   EXPECT_TRUE(n.redeem(c));
 }
 
+TEST(Nonce, AnotherServiceNoncesAreNotAccepted) {
+  NonceService a, b;
+  EXPECT_FALSE(b.redeem(a.issue()));
+  EXPECT_FALSE(a.redeem("AAAAAAAAAAAAAAAAAAAAAA"));  // right length, unknown prefix
+}
+
+// Memory stays bounded however many nonces are issued; the newest stay redeemable.
+TEST(Nonce, ManyNoncesInABoundedRing) {
+  NonceService n(1000);
+  std::string last;
+  for (int i = 0; i < 100000; ++i) last = n.issue();
+  EXPECT_TRUE(n.redeem(last));
+  EXPECT_FALSE(n.redeem(last));
+}
+
 }  // namespace
 }  // namespace signet::server

@@ -20,7 +20,7 @@ struct DirectoryMeta {
 std::string encode_directory(const std::vector<std::pair<std::string_view, std::string>>& resources,
                              const DirectoryMeta& meta);
 std::string encode_account(const Urls& urls, const core::Account& a);
-// The order with the status to show (see server/state).
+// The order with the status to show (see authority/state).
 std::string encode_order(const Urls& urls, const core::Order& o);
 std::string encode_authorization(const Urls& urls, const core::Authorization& a);
 std::string encode_challenge(const Urls& urls, const core::AuthzId& authz,
