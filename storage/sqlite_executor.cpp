@@ -30,7 +30,8 @@ SqliteExecutor::SqliteExecutor(std::string path, std::unique_ptr<Connection> wri
                                ExecutorOptions options)
     : path_(std::move(path)), options_(options), writer_conn_(std::move(writer)) {
   // Checkpoints are the checkpointer's job, not a side effect of some commit.
-  writer_conn_->exec_script("PRAGMA wal_autocheckpoint = 0");
+  // A WAL that grew under a burst is cut back to 64 MiB once it starts over.
+  writer_conn_->exec_script("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864");
   sqlite3_wal_hook(writer_conn_->handle(), on_wal_commit, &wal_pages_);
   for (std::size_t i = 0; i < options_.readers; ++i) {
     auto c = std::make_unique<Connection>(path_);
@@ -38,6 +39,9 @@ SqliteExecutor::SqliteExecutor(std::string path, std::unique_ptr<Connection> wri
     reader_conns_.push_back(std::move(c));
   }
   checkpoint_conn_ = std::make_unique<Connection>(path_);
+  // A connection opens the WAL lazily; until it has read the database, a checkpoint
+  // through it does nothing.
+  checkpoint_conn_->exec_script("SELECT count(*) FROM sqlite_master");
   writer_ = std::thread([this] { writer_loop(); });
   for (std::size_t i = 0; i < options_.readers; ++i)
     readers_.emplace_back([this, i] { reader_loop(i); });
@@ -72,7 +76,7 @@ SqliteExecutor::~SqliteExecutor() {
 }
 
 ExecutorStats SqliteExecutor::stats() const {
-  return {writes_run_.load(), commits_.load()};
+  return {writes_run_.load(), commits_.load(), wal_pages_.load()};
 }
 
 std::size_t SqliteExecutor::queued_writes() {
@@ -113,7 +117,12 @@ void SqliteExecutor::writer_loop() {
     }
     commit_batch(batch);
     batch.clear();
-    if (wal_pages_.load(std::memory_order_relaxed) >= options_.checkpoint_after_pages) {
+    const int pages = wal_pages_.load(std::memory_order_relaxed);
+    if (pages >= 4 * options_.checkpoint_after_pages) {
+      // See the header: the next write transaction then starts the WAL over.
+      sqlite3_wal_checkpoint_v2(writer_conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                nullptr);
+    } else if (pages >= options_.checkpoint_after_pages) {
       {
         std::lock_guard lock(checkpoint_mu_);
         checkpoint_wanted_ = true;

@@ -11,7 +11,11 @@
 // acknowledged before its commit.
 //
 // Reads run each in a read transaction (one WAL snapshot) on a reader connection.
-// WAL checkpoints run on their own thread and connection, off the request path.
+// WAL checkpoints run on their own thread and connection, off the request path. A
+// checkpoint on another connection can copy the WAL but never catches a busy writer
+// up, and the WAL only starts over when a write begins after a complete checkpoint;
+// so once the WAL is four times the checkpoint threshold, the writer finishes the
+// checkpoint itself between two batches (the frames left to copy are few by then).
 // Thread-safe.
 #include <boost/asio/awaitable.hpp>
 
@@ -42,6 +46,7 @@ struct ExecutorOptions {
 struct ExecutorStats {
   std::uint64_t writes = 0;   // write jobs run
   std::uint64_t commits = 0;  // transactions committed (one fsync each)
+  int wal_pages = 0;          // pages in the WAL after the last commit
 };
 
 class SqliteExecutor {
