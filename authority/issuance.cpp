@@ -93,6 +93,8 @@ asio::awaitable<core::Status> Authority::recheck_stale_caa(const core::Account& 
                                                            const core::Order& o) {
   const auto now = s_.clock.now();
   for (const auto& ref : o.authorizations) {
+    // Checked recently enough: nothing to look up.
+    if (ref.validated_at && now - *ref.validated_at <= config_.caa_recheck_age) continue;
     auto z = co_await s_.store.authz_by_id(ref.id);
     if (!z) co_return std::move(z).error();
     if (!z->has_value()) co_return core::internal_error("order refers to a missing authorization");

@@ -82,6 +82,7 @@ struct AuthzRef {
   AuthzId id;
   AuthzStatus status;
   TimePoint expires;
+  std::optional<TimePoint> validated_at{};  // when its valid challenge passed
 };
 
 struct Order {

@@ -147,7 +147,8 @@ std::optional<Order> load_order(Connection& db, const std::string& id) {
     o.authorizations.push_back(
         {{as.text(0)},
          core::authz_status_from_string(as.text(1)).value_or(core::AuthzStatus::Invalid),
-         core::from_unix(as.integer(2))});
+         core::from_unix(as.integer(2)),
+         opt_time(as.opt_integer(3))});
   }
   return o;
 }

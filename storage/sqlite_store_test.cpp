@@ -153,6 +153,15 @@ TEST_F(StoreTest, OrderWithAuthorizationsAndChallengeLifecycle) {
   EXPECT_EQ(stored[1].verdict, core::PerspectiveVerdict::Invalid);
   EXPECT_EQ(stored[1].problem, perspectives[1].problem);
   EXPECT_FALSE(stored[2].problem.has_value());
+  // The order's view of its authorizations says when each was validated.
+  const auto with_refs = sync(store->order_by_id(o.id)).value().value();
+  for (const auto& ref : with_refs.authorizations) {
+    if (ref.id == authz.id) {
+      EXPECT_EQ(ref.validated_at, kNow);
+    } else {
+      EXPECT_FALSE(ref.validated_at);
+    }
+  }
 
   auto valid = sync(store->valid_authzs(a.id, {IdentifierType::Dns, "a.example"}, false, kNow));
   ASSERT_TRUE(valid);

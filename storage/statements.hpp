@@ -159,7 +159,8 @@ inline constexpr const char* kOrderById =
 inline constexpr const char* kOrderIdentifiers =
     "SELECT type, value FROM order_identifiers WHERE order_id = ?1 ORDER BY position";
 inline constexpr const char* kOrderAuthzs =
-    "SELECT a.id, a.status, a.expires FROM order_authorizations oa "
+    "SELECT a.id, a.status, a.expires, (SELECT max(c.validated_at) FROM challenges c "
+    "WHERE c.authz_id = a.id AND c.status = 'valid') FROM order_authorizations oa "
     "JOIN authorizations a ON a.id = oa.authz_id WHERE oa.order_id = ?1 ORDER BY oa.position";
 inline constexpr const char* kOrdersByAccount =
     "SELECT id FROM orders WHERE account_id = ?1 ORDER BY created_at, id LIMIT ?2 OFFSET ?3";
