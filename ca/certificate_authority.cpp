@@ -32,10 +32,6 @@ core::Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::open(
   return std::unique_ptr<CertificateAuthority>(new CertificateAuthority(std::move(s)));
 }
 
-std::string CertificateAuthority::random_serial() {
-  return ca::random_serial();
-}
-
 core::Result<TbsCertificate> CertificateAuthority::prepare_leaf(const LeafRequest& req) const {
   // The ACME issuer signs TLS server certificates only: a client certificate from it
   // would pass at Signet's vantage agents, which trust the same root.

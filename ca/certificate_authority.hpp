@@ -58,9 +58,6 @@ class CertificateAuthority {
   const std::string& intermediate_pem() const;
   std::filesystem::path root_path() const;
 
-  // 128 random bits as 32 lower-case hex digits (a positive DER INTEGER).
-  static std::string random_serial();
-
  private:
   struct State;
   explicit CertificateAuthority(std::unique_ptr<State> s);

@@ -58,7 +58,7 @@ TEST_F(CaTest, IssuesLeafWithProfileExtensionsOnly) {
   LeafRequest req{core::ossl::share(std::move(key)),
                   {{IdentifierType::Dns, "a.example"}, {IdentifierType::Ip, "192.0.2.1"}},
                   {now, now + std::chrono::hours(24)},
-                  CertificateAuthority::random_serial()};
+                  random_serial()};
   auto issued = ca->issue_leaf(req);
   ASSERT_TRUE(issued) << issued.error().detail;
   auto cert = parse(issued->der);
@@ -95,7 +95,7 @@ TEST_F(CaTest, RefusesWeakKeysAtTheLastCheck) {
   LeafRequest req{core::ossl::share(testing::make_key("rsa1024")),
                   {{IdentifierType::Dns, "a.example"}},
                   {now, now + std::chrono::hours(24)},
-                  CertificateAuthority::random_serial()};
+                  random_serial()};
   EXPECT_FALSE(ca->issue_leaf(req));
 }
 
@@ -141,7 +141,7 @@ TEST_F(CaTest, PreparedThenSignedLeavesAreTheLeavesIssuedAtOnce) {
   LeafRequest req{core::ossl::share(testing::make_key("p256")),
                   {{IdentifierType::Dns, "a.example"}, {IdentifierType::Dns, "b.example"}},
                   {now, now + std::chrono::hours(24)},
-                  CertificateAuthority::random_serial()};
+                  random_serial()};
   auto tbs = ca->prepare_leaf(req);
   ASSERT_TRUE(tbs) << tbs.error().detail;
   EXPECT_EQ(tbs->serial, req.serial);
@@ -174,7 +174,7 @@ TEST_F(CaTest, TheAcmeIssuerSignsNoClientCertificates) {
   LeafRequest req{core::ossl::share(testing::make_key("p256")),
                   {{IdentifierType::Dns, "a.example"}},
                   {now, now + std::chrono::hours(24)},
-                  CertificateAuthority::random_serial(),
+                  random_serial(),
                   KeyPurpose::TlsClient};
   EXPECT_FALSE(ca->prepare_leaf(req));
   EXPECT_FALSE(ca->issue_leaf(req));
@@ -192,7 +192,7 @@ TEST_F(CaTest, IssuesLeavesFromManyThreadsAtOnce) {
         LeafRequest req{key,
                         {{IdentifierType::Dns, "t" + std::to_string(t) + ".example"}},
                         {now, now + std::chrono::hours(24)},
-                        CertificateAuthority::random_serial()};
+                        random_serial()};
         auto issued = ca->issue_leaf(req);
         if (issued) chains[static_cast<std::size_t>(t)].push_back(issued->chain_pem);
       }
@@ -212,9 +212,9 @@ TEST_F(CaTest, IssuesLeavesFromManyThreadsAtOnce) {
 }
 
 TEST(Serial, RandomSerialsAre128Bits) {
-  auto a = CertificateAuthority::random_serial();
+  auto a = random_serial();
   EXPECT_EQ(a.size(), 32u);
-  EXPECT_NE(a, CertificateAuthority::random_serial());
+  EXPECT_NE(a, random_serial());
 }
 
 }  // namespace

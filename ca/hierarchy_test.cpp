@@ -106,7 +106,7 @@ TEST_F(HierarchyTest, AcmeLeavesChainThroughTheAcmeIssuer) {
   LeafRequest req{core::ossl::share(testing::make_key("p256")),
                   {{IdentifierType::Dns, "a.example"}},
                   {now, now + std::chrono::hours(24)},
-                  CertificateAuthority::random_serial()};
+                  random_serial()};
   auto issued = ca->issue_leaf(req);
   ASSERT_TRUE(issued) << issued.error().detail;
   const auto v = test::verify_chain(issued->chain_pem, ca->root_pem(), X509_PURPOSE_SSL_SERVER);

@@ -112,8 +112,4 @@ void log(LogLevel level, std::string_view message) {
   sink().add(line, level != LogLevel::Info);
 }
 
-void log_flush() {
-  sink().flush();
-}
-
 }  // namespace signet::core

@@ -18,7 +18,5 @@ inline void log_warn(std::string_view m) {
 inline void log_error(std::string_view m) {
   log(LogLevel::Error, m);
 }
-// Writes out everything logged so far.
-void log_flush();
 
 }  // namespace signet::core

@@ -35,17 +35,6 @@ std::string allowed_methods(unsigned methods) {
   return out;
 }
 
-handlers::KeyMode key_mode(Auth a) {
-  switch (a) {
-    case Auth::Jwk:
-      return handlers::KeyMode::Jwk;
-    case Auth::KidOrJwk:
-      return handlers::KeyMode::Either;
-    default:
-      return handlers::KeyMode::Kid;
-  }
-}
-
 }  // namespace
 
 Frontend::Frontend(authority::Authority& authority, NonceService& nonces, Urls urls,
@@ -127,7 +116,7 @@ asio::awaitable<http::Response> Frontend::respond(const http::Request& req) {
   // A resource that answers GET takes POST-as-GET too, authenticated by an account.
   const Auth auth = spec.auth == Auth::None && is_post ? Auth::Kid : spec.auth;
   if (auth != Auth::None) {
-    auto authenticated = co_await handlers::authenticate(ctx, key_mode(auth));
+    auto authenticated = co_await handlers::authenticate(ctx, auth);
     if (!authenticated) co_return finish(req, problem_reply(authenticated.error()));
     signed_request.emplace(std::move(authenticated).value());
     ctx.signed_request = &*signed_request;

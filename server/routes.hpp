@@ -11,13 +11,7 @@
 
 namespace signet::server {
 
-// How a request is authenticated before its handler runs (RFC 8555 §6.2).
-enum class Auth {
-  None,      // GET resources: directory, newNonce, issuer
-  Kid,       // JWS signed by an existing account
-  Jwk,       // JWS carrying its own key (newAccount)
-  KidOrJwk,  // revokeCert: an account, or the certificate's key
-};
+using handlers::Auth;
 
 enum Method : unsigned {
   kGet = 1,   // and HEAD

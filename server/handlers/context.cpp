@@ -4,7 +4,7 @@ namespace signet::server::handlers {
 
 using core::ProblemType;
 
-asio::awaitable<core::Result<SignedRequest>> authenticate(const Context& ctx, KeyMode mode) {
+asio::awaitable<core::Result<SignedRequest>> authenticate(const Context& ctx, Auth auth) {
   std::string_view ct = ctx.request.content_type;
   if (const auto semi = ct.find(';'); semi != std::string_view::npos) ct = ct.substr(0, semi);
   while (!ct.empty() && ct.back() == ' ') ct.remove_suffix(1);
@@ -34,7 +34,7 @@ asio::awaitable<core::Result<SignedRequest>> authenticate(const Context& ctx, Ke
 
   SignedRequest out{std::move(jws).value(), std::nullopt};
   if (out.jws.header.kid) {
-    if (mode == KeyMode::Jwk) {
+    if (auth == Auth::Jwk) {
       co_return core::make_error(ProblemType::Malformed,
                                  "This request must carry \"jwk\", not \"kid\"");
     }
@@ -52,7 +52,7 @@ asio::awaitable<core::Result<SignedRequest>> authenticate(const Context& ctx, Ke
       co_return std::move(st).error();
     out.account = std::move(account).value();
   } else {
-    if (mode == KeyMode::Kid) {
+    if (auth == Auth::Kid) {
       co_return core::make_error(ProblemType::Malformed,
                                  "This request must carry \"kid\", not \"jwk\"");
     }

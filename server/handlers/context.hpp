@@ -57,12 +57,17 @@ struct Context {
   std::string request_url() const { return urls.base() + request.target; }
 };
 
-// Which keys a route accepts (see server/routes: Auth).
-enum class KeyMode { Kid, Jwk, Either };
+// How a route's requests are authenticated (RFC 8555 §6.2); the route table says which.
+enum class Auth {
+  None,      // GET resources: directory, newNonce, issuer
+  Kid,       // JWS signed by an existing account
+  Jwk,       // JWS carrying its own key (newAccount)
+  KidOrJwk,  // revokeCert: an account, or the certificate's key
+};
 
 // Content type, JWS structure, url, nonce, then key and signature: the checks every
-// POST passes before its handler sees the payload.
-asio::awaitable<core::Result<SignedRequest>> authenticate(const Context& ctx, KeyMode mode);
+// POST passes before its handler sees the payload. `auth` is Kid, Jwk or KidOrJwk.
+asio::awaitable<core::Result<SignedRequest>> authenticate(const Context& ctx, Auth auth);
 
 // POST-as-GET (RFC 8555 §6.3): the payload must be the empty string.
 core::Status require_post_as_get(const SignedRequest& r);
