@@ -21,7 +21,80 @@ ValidationAuthority::ValidationAuthority(
       resolver_(std::move(resolver)),
       remotes_(std::move(remotes)),
       pending_(std::make_shared<std::atomic<std::size_t>>(0)),
-      started_(std::make_shared<std::atomic<std::size_t>>(0)) {}
+      started_(std::make_shared<std::atomic<std::size_t>>(0)),
+      slots_(std::make_shared<Slots>(config_.max_in_flight, config_.max_in_flight_per_account)) {}
+
+// Checks running in all and per account; the checks waiting for a slot per account,
+// and the accounts with waiting checks in the order they are served (round robin). A
+// waiter is woken by moving its timer's expiry to the past, which also works before
+// it starts waiting; the slot is counted for it when it is woken.
+struct ValidationAuthority::Slots {
+  struct Account {
+    std::size_t running = 0;
+    std::deque<std::shared_ptr<asio::steady_timer>> waiting;
+  };
+  std::size_t max_in_flight;
+  std::atomic<std::size_t> per_account_cap;
+  std::size_t running = 0;
+  std::map<std::string, Account> accounts;
+  std::deque<std::string> turns;
+  bool closed = false;  // the authority is gone: checks ending now free nothing
+
+  Slots(std::size_t total, std::size_t per_account)
+      : max_in_flight(total), per_account_cap(per_account) {}
+
+  bool may_run(const Account& a) const {
+    const std::size_t cap = per_account_cap;
+    return running < max_in_flight && (cap == 0 || a.running < cap);
+  }
+
+  // nullptr: the slot is taken; else the timer to wait on.
+  std::shared_ptr<asio::steady_timer> take(const std::string& account,
+                                           const asio::any_io_executor& ex) {
+    Account& a = accounts[account];
+    if (a.waiting.empty() && may_run(a)) {
+      ++running;
+      ++a.running;
+      return nullptr;
+    }
+    auto timer = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+    if (a.waiting.empty()) turns.push_back(account);
+    a.waiting.push_back(timer);
+    return timer;
+  }
+
+  void give_back(const std::string& account) {
+    if (closed) return;
+    --running;
+    if (auto it = accounts.find(account); it != accounts.end()) {
+      --it->second.running;
+      if (it->second.running == 0 && it->second.waiting.empty()) accounts.erase(it);
+    }
+    // Free slots go to the waiting accounts in turn, skipping those at their own cap.
+    for (std::size_t skipped = 0; skipped < turns.size() && running < max_in_flight;) {
+      const std::string next = turns.front();
+      turns.pop_front();
+      Account& a = accounts[next];
+      if (!may_run(a)) {
+        turns.push_back(next);
+        ++skipped;
+        continue;
+      }
+      a.waiting.front()->expires_at(asio::steady_timer::time_point::min());
+      a.waiting.pop_front();
+      ++running;
+      ++a.running;
+      if (!a.waiting.empty()) turns.push_back(next);
+      skipped = 0;
+    }
+  }
+};
+
+ValidationAuthority::~ValidationAuthority() { slots_->closed = true; }
+
+void ValidationAuthority::set_max_in_flight_per_account(std::size_t n) {
+  slots_->per_account_cap = n;
+}
 
 std::optional<Ticket> ValidationAuthority::admit() {
   std::size_t cur = pending_->load();
@@ -75,29 +148,16 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::run(ValidationRequest re
                                                            " is not offered by this server");
     co_return out;
   }
-  // Wait for a slot: at most max_in_flight checks run at once. A waiter is woken by
-  // moving its timer's expiry to the past, which also works before it starts waiting.
-  if (running_ >= config_.max_in_flight) {
-    auto timer =
-        std::make_shared<asio::steady_timer>(executor_, asio::steady_timer::time_point::max());
-    waiting_.push_back(timer);
+  // Wait for a slot; it passes on, or is freed, however the check ends.
+  if (auto timer = slots_->take(req.account_uri, executor_)) {
     boost::system::error_code ec;
     co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  } else {
-    ++running_;
   }
-  // The slot passes to the next waiter, or is freed, however the check ends.
   struct Slot {
-    ValidationAuthority& va;
-    ~Slot() {
-      if (!va.waiting_.empty()) {
-        va.waiting_.front()->expires_at(asio::steady_timer::time_point::min());
-        va.waiting_.pop_front();
-      } else {
-        --va.running_;
-      }
-    }
-  } slot{*this};
+    std::shared_ptr<Slots> slots;
+    std::string account;
+    ~Slot() { slots->give_back(account); }
+  } slot{slots_, req.account_uri};
   if (remotes_.empty()) co_return co_await primary(req, *it->second);
   co_return co_await corroborated(req, *it->second, std::move(late));
 }

@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <map>
@@ -28,6 +29,10 @@ struct ValidationConfig {
   std::chrono::milliseconds remote_timeout{15000};
   std::size_t max_in_flight = 64;  // checks running at once
   std::size_t max_pending = 4096;  // admitted (queued + running) before overload is reported
+  // Checks of one account running at once (0: no cap of its own). Waiting checks get
+  // free slots account by account in turn, so one account's slow validations never
+  // hold back another's.
+  std::size_t max_in_flight_per_account = 16;
 };
 
 class ValidationAuthority;
@@ -111,6 +116,12 @@ class ValidationAuthority {
   // Validations started and not yet reported (thread-safe).
   std::size_t in_flight() const { return *started_; }
 
+  // A new per-account cap, for checks that start from now on (configuration reload).
+  // Thread-safe.
+  void set_max_in_flight_per_account(std::size_t n);
+
+  ~ValidationAuthority();
+
  private:
   using LateSink = std::function<void(core::PerspectiveResult)>;
   boost::asio::awaitable<void> run_job(Ticket ticket, ValidationJob job, ValidationSink& sink);
@@ -126,8 +137,10 @@ class ValidationAuthority {
   std::vector<std::shared_ptr<RemotePerspective>> remotes_;
   std::shared_ptr<std::atomic<std::size_t>> pending_;
   std::shared_ptr<std::atomic<std::size_t>> started_;
-  std::size_t running_ = 0;
-  std::deque<std::shared_ptr<boost::asio::steady_timer>> waiting_;
+  // Slots (validation_authority.cpp), on the validation executor. Shared with the
+  // checks holding them, which may outlive this object at shutdown.
+  struct Slots;
+  std::shared_ptr<Slots> slots_;
 };
 
 }  // namespace signet::validation

@@ -5,6 +5,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 
@@ -301,6 +303,90 @@ TEST(ValidationAuthority, DrainWaitsForStartedValidations) {
   for (int i = 0; i < 100 && gave_up.wait_for(0s) != std::future_status::ready; ++i)
     io2.run_one_for(100ms);
   EXPECT_FALSE(gave_up.get());
+}
+
+// Checks of the account "slow" hang until the gate opens; others pass at once. Counts
+// how many of the slow account's checks run at the same time.
+class GateChecker : public Checker {
+ public:
+  explicit GateChecker(asio::io_context& io) : gate_(io, asio::steady_timer::time_point::max()) {}
+  asio::awaitable<ValidationOutcome> check(const ValidationRequest& req) override {
+    if (req.account_uri == "slow") {
+      max_slow = std::max(max_slow, ++slow_running);
+      boost::system::error_code ec;
+      co_await gate_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      --slow_running;
+    }
+    co_return outcome(true, "primary");
+  }
+  void open() { gate_.cancel(); }
+  std::size_t slow_running = 0;
+  std::size_t max_slow = 0;
+
+ private:
+  asio::steady_timer gate_;
+};
+
+// One account's hanging validations take at most its own share of the slots; another
+// account's validation, started after them, is not held back.
+TEST(ValidationAuthority, OneAccountCannotTakeEverySlot) {
+  asio::io_context io;
+  ValidationConfig cfg;
+  cfg.max_in_flight = 4;
+  cfg.max_in_flight_per_account = 2;
+  auto checker = std::make_shared<GateChecker>(io);
+  ValidationAuthority va(io.get_executor(), cfg, {{core::ChallengeType::Http01, checker}},
+                         std::make_shared<testing::FakeResolver>());
+  RecordingSink sink;
+  ValidationRequest slow = kRequest, other = kRequest;
+  slow.account_uri = "slow";
+  other.account_uri = "other";
+  for (int i = 0; i < 10; ++i)
+    va.start(*va.admit(), {{"a"}, {"slow" + std::to_string(i)}, slow}, sink);
+  va.start(*va.admit(), {{"b"}, {"other"}, other}, sink);
+  for (int i = 0; i < 100 && sink.outcomes.empty(); ++i) io.run_one_for(100ms);
+  ASSERT_EQ(sink.outcomes.size(), 1u);
+  EXPECT_EQ(sink.outcomes[0].first, "other");
+  EXPECT_EQ(checker->slow_running, 2u);
+
+  // Once the gate opens, the slow account's queue drains, never above its cap.
+  checker->open();
+  for (int i = 0; i < 1000 && sink.outcomes.size() < 11; ++i) {
+    checker->open();
+    io.run_one_for(100ms);
+  }
+  EXPECT_EQ(sink.outcomes.size(), 11u);
+  EXPECT_EQ(checker->max_slow, 2u);
+  EXPECT_EQ(va.in_flight(), 0u);
+}
+
+// Waiting accounts are served in turn: with one slot, two accounts' queued checks
+// alternate instead of one account's whole queue running first.
+TEST(ValidationAuthority, WaitingAccountsAreServedInTurn) {
+  asio::io_context io;
+  ValidationConfig cfg;
+  cfg.max_in_flight = 1;
+  // Every check yields once, so that all six are queued before the first one ends.
+  struct YieldingChecker : Checker {
+    asio::awaitable<ValidationOutcome> check(const ValidationRequest&) override {
+      co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+      co_return outcome(true, "primary");
+    }
+  };
+  ValidationAuthority va(io.get_executor(), cfg,
+                         {{core::ChallengeType::Http01, std::make_shared<YieldingChecker>()}},
+                         std::make_shared<testing::FakeResolver>());
+  RecordingSink sink;
+  ValidationRequest a = kRequest, b = kRequest;
+  a.account_uri = "a";
+  b.account_uri = "b";
+  for (int i = 0; i < 3; ++i) va.start(*va.admit(), {{"x"}, {"a" + std::to_string(i)}, a}, sink);
+  for (int i = 0; i < 3; ++i) va.start(*va.admit(), {{"x"}, {"b" + std::to_string(i)}, b}, sink);
+  io.run();
+  std::string order;
+  for (const auto& [id, o] : sink.outcomes) order += id.substr(0, 1);
+  // a0 runs first; then the accounts alternate as each check ends.
+  EXPECT_EQ(order, "aababb");
 }
 
 TEST(MultiPerspective, OneRemoteAllowsNoFailure) {
