@@ -75,6 +75,18 @@ class Section {
     if (!table_ || !table_->contains(key)) return nullptr;
     return &table_->at(key);
   }
+  // A count where 0 means "off".
+  void get_count_or_zero(const std::string& key, std::size_t& out) {
+    int64_t n = -1;
+    seen_.insert(key);
+    if (!table_ || !table_->contains(key)) return;
+    get(key, n);
+    if (n < 0 || n > 1'000'000'000) {
+      errors_.push_back("[" + name_ + "] " + key + " must be 0 (off) to 1000000000");
+      return;
+    }
+    out = static_cast<std::size_t>(n);
+  }
   template <class T>
   void get_count(const std::string& key, T& out) {
     int64_t n = -1;
@@ -109,6 +121,37 @@ bool valid_cidr(const std::string& s) {
   if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos)
     return false;
   return std::stoi(p) <= (addr.find(':') != std::string::npos ? 128 : 32);
+}
+
+void read_rate_limits(Section& s, RateLimits& r) {
+  s.get("new_orders_per_account", r.new_orders_per_account);
+  s.get("certificates_per_domain", r.certificates_per_domain);
+  s.get("failed_validations_per_account_name", r.failed_validations_per_account_name);
+  s.get("new_accounts_per_ip", r.new_accounts_per_ip);
+  s.get_count_or_zero("pending_authorizations_per_account", r.pending_authorizations_per_account);
+  s.get_count_or_zero("validations_in_flight_per_account", r.validations_in_flight_per_account);
+}
+
+// [[rate_limits.overrides]]: an account id and the limits it has instead.
+void read_overrides(const Table& list, const RateLimits& base, std::vector<RateLimitOverride>& out,
+                    std::vector<std::string>& errors) {
+  if (!list.is_array()) {
+    errors.push_back("[rate_limits] overrides must be an array of tables");
+    return;
+  }
+  for (const auto& item : list.as_array()) {
+    if (!item.is_table()) {
+      errors.push_back("[rate_limits] overrides must be an array of tables");
+      return;
+    }
+    toml::value wrapper(toml::table{{"rate_limits.overrides", item}});
+    Section s(wrapper, "rate_limits.overrides", errors);
+    RateLimitOverride o{"", base};
+    s.get("account", o.account);
+    read_rate_limits(s, o.limits);
+    if (o.account.empty()) errors.push_back("[[rate_limits.overrides]] needs an account");
+    out.push_back(std::move(o));
+  }
 }
 
 // [[validation.perspectives]]: tables of name, url and region.
@@ -165,8 +208,9 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
   }
   std::vector<std::string> errors;
   for (const auto& [k, v] : root.as_table()) {
-    static const std::set<std::string> sections{"server", "directory",    "validation",
-                                                "orders", "certificates", "limits"};
+    static const std::set<std::string> sections{
+        "server", "directory", "validation", "orders", "certificates",
+        "limits", "policy",    "rate_limits"};
     if (!sections.contains(k)) errors.push_back("unknown section or key \"" + k + "\"");
   }
   {
@@ -216,6 +260,27 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     s.get_count("max_identifiers", c.max_identifiers);
     s.get("reuse_valid_authorizations", c.reuse_valid_authorizations);
     s.get_count("page_size", c.orders_page_size);
+  }
+  {
+    Section s(root, "policy", errors);
+    s.get("allowed_domains", c.allowed_domains);
+    s.get("denied_domains", c.denied_domains);
+    s.get("allow_wildcards", c.allow_wildcards);
+    s.get("allowed_ip_ranges", c.allowed_ip_ranges);
+    s.get("reserved_names", c.reserved_names);
+    if (const Table* keys = s.raw("keys")) {
+      toml::value wrapper(toml::table{{"policy.keys", *keys}});
+      Section k(wrapper, "policy.keys", errors);
+      k.get("account", c.account_keys);
+      k.get("certificate", c.certificate_keys);
+      k.get("blocked_keys_file", c.blocked_keys_file);
+    }
+  }
+  {
+    Section s(root, "rate_limits", errors);
+    read_rate_limits(s, c.rate_limits);
+    if (const Table* list = s.raw("overrides"))
+      read_overrides(*list, c.rate_limits, c.rate_limit_overrides, errors);
   }
   {
     Section s(root, "certificates", errors);
@@ -275,7 +340,58 @@ core::Status validate(const Config& c) {
   if (c.max_remote_failures && *c.max_remote_failures > c.perspectives.size()) {
     return bad("max_remote_failures exceeds the number of perspectives");
   }
+  for (const auto& cidr : c.allowed_ip_ranges) {
+    if (!valid_cidr(cidr)) return bad("[policy] allowed_ip_ranges: \"" + cidr + "\" is not a CIDR range");
+  }
+  std::set<std::string> accounts;
+  for (const auto& o : c.rate_limit_overrides) {
+    if (!accounts.insert(o.account).second)
+      return bad("[[rate_limits.overrides]] account \"" + o.account + "\" appears twice");
+  }
   return {};
+}
+
+std::vector<std::string> restart_only_changes(const Config& a, const Config& b) {
+  std::vector<std::string> out;
+  const auto check = [&](const char* name, bool same) {
+    if (!same) out.emplace_back(name);
+  };
+  check("server.listen", a.listen == b.listen);
+  check("server.data_dir", a.data_dir == b.data_dir);
+  check("server.external_url", a.external_url == b.external_url);
+  check("server.threads", a.threads == b.threads);
+  check("validation.http01_port", a.http01_port == b.http01_port);
+  check("validation.tlsalpn01_port", a.tlsalpn01_port == b.tlsalpn01_port);
+  check("validation.dns_resolvers", a.dns_resolvers == b.dns_resolvers);
+  check("validation.allow", a.validation_allow == b.validation_allow);
+  check("validation.deny", a.validation_deny == b.validation_deny);
+  check("validation.timeout_seconds", a.validation_timeout == b.validation_timeout);
+  check("validation.max_in_flight", a.validation_max_in_flight == b.validation_max_in_flight);
+  check("validation.max_pending", a.validation_max_pending == b.validation_max_pending);
+  check("validation.caa_recheck_hours", a.caa_recheck_age == b.caa_recheck_age);
+  check("validation.remote_timeout_seconds", a.remote_timeout == b.remote_timeout);
+  check("validation.max_remote_failures", a.max_remote_failures == b.max_remote_failures);
+  bool same_perspectives = a.perspectives.size() == b.perspectives.size();
+  for (std::size_t i = 0; same_perspectives && i < a.perspectives.size(); ++i) {
+    same_perspectives = a.perspectives[i].name == b.perspectives[i].name &&
+                        a.perspectives[i].url == b.perspectives[i].url &&
+                        a.perspectives[i].region == b.perspectives[i].region;
+  }
+  check("validation.perspectives", same_perspectives);
+  check("orders.lifetime_hours", a.order_lifetime == b.order_lifetime);
+  check("orders.pending_authz_lifetime_hours", a.pending_authz_lifetime == b.pending_authz_lifetime);
+  check("orders.valid_authz_lifetime_hours", a.valid_authz_lifetime == b.valid_authz_lifetime);
+  check("orders.reuse_valid_authorizations",
+        a.reuse_valid_authorizations == b.reuse_valid_authorizations);
+  check("orders.page_size", a.orders_page_size == b.orders_page_size);
+  check("certificates.validity_days", a.default_validity == b.default_validity);
+  check("certificates.max_validity_days", a.max_validity == b.max_validity);
+  check("limits.max_body_bytes", a.max_body_bytes == b.max_body_bytes);
+  check("limits.max_header_bytes", a.max_header_bytes == b.max_header_bytes);
+  check("limits.read_timeout_seconds", a.read_timeout == b.read_timeout);
+  check("limits.idle_timeout_seconds", a.idle_timeout == b.idle_timeout);
+  check("limits.max_connections", a.max_connections == b.max_connections);
+  return out;
 }
 
 }  // namespace signet::config

@@ -20,6 +20,24 @@ struct Perspective {
   std::string region;  // a label for operators
 };
 
+// [rate_limits]: rates as COUNT/PERIOD ("300/3h"; "" switches a limit off), counts
+// (0 switches a limit off).
+struct RateLimits {
+  std::string new_orders_per_account = "300/3h";
+  std::string certificates_per_domain = "50/168h";
+  std::string failed_validations_per_account_name = "5/1h";
+  std::string new_accounts_per_ip = "10/3h";
+  std::size_t pending_authorizations_per_account = 1000;
+  std::size_t validations_in_flight_per_account = 16;
+};
+
+// [[rate_limits.overrides]]: other limits for one account; keys not given keep the
+// [rate_limits] value.
+struct RateLimitOverride {
+  std::string account;  // the account id, as in its URL
+  RateLimits limits;
+};
+
 struct Config {
   // [server]
   std::string listen = "127.0.0.1:14000";
@@ -57,6 +75,23 @@ struct Config {
   bool reuse_valid_authorizations = true;
   std::size_t orders_page_size = 50;
 
+  // [policy]: which names this CA issues for.
+  std::vector<std::string> allowed_domains;  // empty: any name
+  std::vector<std::string> denied_domains;
+  bool allow_wildcards = true;
+  std::vector<std::string> allowed_ip_ranges = {"0.0.0.0/0", "::/0"};
+  std::vector<std::string> reserved_names = {"localhost", "invalid"};
+  // [policy.keys]: key types by name (rsa2048, rsa3072, rsa4096, p256, p384, p521,
+  // ed25519), and a file of blocked keys (SHA-256 of SubjectPublicKeyInfo, hex).
+  std::vector<std::string> account_keys = {"rsa2048", "rsa3072", "rsa4096", "p256",
+                                           "p384",    "p521",    "ed25519"};
+  std::vector<std::string> certificate_keys = {"rsa2048", "rsa3072", "rsa4096", "p256", "p384"};
+  std::string blocked_keys_file;
+
+  // [rate_limits]
+  RateLimits rate_limits;
+  std::vector<RateLimitOverride> rate_limit_overrides;
+
   // [certificates]
   std::chrono::seconds default_validity = std::chrono::hours(24 * 90);
   std::chrono::seconds max_validity = std::chrono::hours(24 * 100);
@@ -73,7 +108,13 @@ struct Config {
 core::Result<Config> load_file(const std::filesystem::path& path);
 
 // Checks values that do not depend on the file format (ports, CIDRs, addresses).
+// Names, key types and rates are checked where the policy is built from them.
 core::Status validate(const Config& c);
+
+// The keys that take effect only at start (listen address, data directory, threads,
+// validation and limits settings), by name, whose values differ between a and b: a
+// reload logs them as ignored.
+std::vector<std::string> restart_only_changes(const Config& a, const Config& b);
 
 // "HOST:PORT" or "[V6]:PORT" split into host and port.
 core::Result<std::pair<std::string, uint16_t>> split_host_port(const std::string& s);

@@ -145,5 +145,81 @@ TEST(Config, ShippedExampleLoadsAndEqualsDefaults) {
   EXPECT_TRUE(validate(*c));
 }
 
+TEST(Config, LoadsPolicyKeysAndRateLimits) {
+  auto p = write(R"(
+[policy]
+allowed_domains = ["corp.example"]
+denied_domains = ["secret.corp.example"]
+allow_wildcards = false
+allowed_ip_ranges = ["10.0.0.0/8"]
+reserved_names = ["localhost"]
+[policy.keys]
+account = ["p256"]
+certificate = ["rsa3072", "p384"]
+blocked_keys_file = "/etc/signet/blocked"
+[rate_limits]
+new_orders_per_account = "10/1h"
+certificates_per_domain = ""
+pending_authorizations_per_account = 0
+[[rate_limits.overrides]]
+account = "acct1"
+new_orders_per_account = "1000/1h"
+)");
+  auto c = load_file(p);
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->allowed_domains, std::vector<std::string>{"corp.example"});
+  EXPECT_EQ(c->denied_domains, std::vector<std::string>{"secret.corp.example"});
+  EXPECT_FALSE(c->allow_wildcards);
+  EXPECT_EQ(c->allowed_ip_ranges, std::vector<std::string>{"10.0.0.0/8"});
+  EXPECT_EQ(c->account_keys, std::vector<std::string>{"p256"});
+  EXPECT_EQ(c->certificate_keys, (std::vector<std::string>{"rsa3072", "p384"}));
+  EXPECT_EQ(c->blocked_keys_file, "/etc/signet/blocked");
+  EXPECT_EQ(c->rate_limits.new_orders_per_account, "10/1h");
+  EXPECT_EQ(c->rate_limits.certificates_per_domain, "");
+  EXPECT_EQ(c->rate_limits.pending_authorizations_per_account, 0u);
+  EXPECT_EQ(c->rate_limits.failed_validations_per_account_name, "5/1h");  // default kept
+  ASSERT_EQ(c->rate_limit_overrides.size(), 1u);
+  EXPECT_EQ(c->rate_limit_overrides[0].account, "acct1");
+  EXPECT_EQ(c->rate_limit_overrides[0].limits.new_orders_per_account, "1000/1h");
+  // What the override does not name comes from [rate_limits].
+  EXPECT_EQ(c->rate_limit_overrides[0].limits.certificates_per_domain, "");
+  EXPECT_TRUE(validate(*c));
+  std::filesystem::remove(p);
+}
+
+TEST(Config, RefusesUnknownPolicyKeysAndBadRanges) {
+  auto p = write(R"([policy.keys]
+accont = ["p256"]
+[rate_limits]
+new_orders = "1/1h"
+)");
+  auto c = load_file(p);
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().detail.find("accont"), std::string::npos);
+  EXPECT_NE(c.error().detail.find("new_orders"), std::string::npos);
+  std::filesystem::remove(p);
+
+  auto o = write(R"([[rate_limits.overrides]]
+new_orders_per_account = "1/1h"
+)");
+  auto oc = load_file(o);
+  ASSERT_FALSE(oc);
+  EXPECT_NE(oc.error().detail.find("needs an account"), std::string::npos);
+  std::filesystem::remove(o);
+
+  Config bad;
+  bad.allowed_ip_ranges = {"10.0.0.0/33"};
+  EXPECT_FALSE(validate(bad));
+}
+
+TEST(Config, NamesTheKeysThatNeedARestart) {
+  Config a, b;
+  b.listen = "127.0.0.1:1";
+  b.allowed_domains = {"corp.example"};
+  b.rate_limits.new_orders_per_account = "1/1h";
+  b.website = "https://pki.example";
+  EXPECT_EQ(restart_only_changes(a, b), std::vector<std::string>{"server.listen"});
+}
+
 }  // namespace
 }  // namespace signet::config
