@@ -1,8 +1,10 @@
 #include "policy/identifiers.hpp"
 
 #include <arpa/inet.h>
+#include <idn2.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 
 #include "core/ascii.hpp"
@@ -23,29 +25,34 @@ bool is_ldh(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
 }
 
-// RFC 3492 parameters.
-constexpr uint32_t kBase = 36, kTmin = 1, kTmax = 26, kSkew = 38, kDamp = 700, kInitialBias = 72,
-                   kInitialN = 128;
+struct Idn2Free {
+  void operator()(char* p) const { idn2_free(p); }
+};
+using Idn2String = std::unique_ptr<char, Idn2Free>;
 
-uint32_t adapt(uint32_t delta, uint32_t numpoints, bool first) {
-  delta = first ? delta / kDamp : delta / 2;
-  delta += delta / numpoints;
-  uint32_t k = 0;
-  while (delta > ((kBase - kTmin) * kTmax) / 2) {
-    delta /= kBase - kTmin;
-    k += kBase;
+// RFC 5890 §2.3.2.1: an A-label is "xn--" and the Punycode of a valid U-label, and the
+// two convert into each other exactly. libidn2 decodes the label; IDNA2008 lookup of the
+// U-label (RFC 5891 §5, without the TR46 mapping, which would let through what IDNA2008
+// refuses) must give back the same A-label. A label that decodes to plain ASCII fails
+// the round trip too.
+std::string a_label_error(std::string_view label) {
+  const std::string z(label);
+  char* out = nullptr;
+  int rc = idn2_to_unicode_8z8z(z.c_str(), &out, 0);
+  const Idn2String u_label(out);
+  if (rc != IDN2_OK) return std::string("label is not a valid A-label (") + idn2_strerror(rc) + ")";
+  uint8_t* back = nullptr;
+  rc = idn2_lookup_u8(reinterpret_cast<const uint8_t*>(u_label.get()), &back, IDN2_NO_TR46);
+  const Idn2String a_label(reinterpret_cast<char*>(back));
+  if (rc != IDN2_OK) return std::string("label is not a valid A-label (") + idn2_strerror(rc) + ")";
+  if (z != a_label.get()) {
+    return "label is not a valid A-label (it does not convert back to itself)";
   }
-  return k + (((kBase - kTmin + 1) * delta) / (delta + kSkew));
-}
-
-int digit_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0' + 26;
-  if (c >= 'a' && c <= 'z') return c - 'a';
-  return -1;  // labels are lower-cased before this is called
+  return {};
 }
 
 // One DNS label: LDH, 1-63 octets, no leading/trailing hyphen, and "??--" only as a
-// valid A-label ("xn--" followed by Punycode that decodes to non-ASCII text).
+// valid A-label.
 std::string check_label(std::string_view label) {
   if (label.empty()) return "empty label";
   if (label.size() > 63) return "label longer than 63 octets";
@@ -55,11 +62,7 @@ std::string check_label(std::string_view label) {
   if (label.front() == '-' || label.back() == '-') return "label begins or ends with a hyphen";
   if (label.size() >= 4 && label.substr(2, 2) == "--") {
     if (!label.starts_with("xn--")) return "label has hyphens in the third and fourth positions";
-    std::u32string decoded;
-    if (!punycode_decode(label.substr(4), decoded)) return "label is not a valid A-label";
-    const bool any_non_ascii =
-        std::any_of(decoded.begin(), decoded.end(), [](char32_t c) { return c >= 0x80; });
-    if (!any_non_ascii) return "A-label decodes to plain ASCII";
+    return a_label_error(label);
   }
   return {};
 }
@@ -135,42 +138,6 @@ core::Result<Identifier> normalize_ip(const Identifier& in) {
 }
 
 }  // namespace
-
-bool punycode_decode(std::string_view input, std::u32string& output) {
-  output.clear();
-  uint32_t n = kInitialN, i = 0, bias = kInitialBias;
-  std::size_t b = input.rfind('-');
-  if (b == std::string_view::npos) b = 0;
-  for (std::size_t j = 0; j < b; ++j) {
-    if (static_cast<unsigned char>(input[j]) >= 0x80) return false;
-    output.push_back(static_cast<char32_t>(input[j]));
-  }
-  std::size_t in = b > 0 ? b + 1 : 0;
-  while (in < input.size()) {
-    const uint32_t oldi = i;
-    uint32_t w = 1;
-    for (uint32_t k = kBase;; k += kBase) {
-      if (in >= input.size()) return false;
-      const int digit = digit_value(input[in++]);
-      if (digit < 0) return false;
-      if (static_cast<uint32_t>(digit) > (UINT32_MAX - i) / w) return false;
-      i += static_cast<uint32_t>(digit) * w;
-      const uint32_t t = k <= bias ? kTmin : (k >= bias + kTmax ? kTmax : k - bias);
-      if (static_cast<uint32_t>(digit) < t) break;
-      if (w > UINT32_MAX / (kBase - t)) return false;
-      w *= kBase - t;
-    }
-    const auto len = static_cast<uint32_t>(output.size() + 1);
-    bias = adapt(i - oldi, len, oldi == 0);
-    if (i / len > UINT32_MAX - n) return false;
-    n += i / len;
-    i %= len;
-    if (n > 0x10FFFF || (n >= 0xD800 && n <= 0xDFFF)) return false;
-    output.insert(output.begin() + i, static_cast<char32_t>(n));
-    ++i;
-  }
-  return true;
-}
 
 core::Result<Identifier> IdentifierPolicy::normalize(const Identifier& id) const {
   if (id.type == IdentifierType::Ip) {

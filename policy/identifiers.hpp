@@ -38,13 +38,8 @@ class IdentifierPolicy {
   // validated by dns-01 only; RFC 8738: IP identifiers never by dns-01).
   std::vector<core::ChallengeType> challenge_types(const core::Identifier& id) const;
 
-
  private:
   IdentifierPolicyConfig config_;
 };
-
-// Decodes a Punycode label body (RFC 3492, without the "xn--" prefix) to code points;
-// false on malformed input. Exposed for tests.
-bool punycode_decode(std::string_view input, std::u32string& output);
 
 }  // namespace signet::policy

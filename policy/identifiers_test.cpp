@@ -116,13 +116,33 @@ TEST(IdentifierPolicy, OrderDeduplicatesAndCaps) {
   EXPECT_EQ(big.error().type, ProblemType::RejectedIdentifier);
 }
 
-TEST(Punycode, DecodesRfc3492Samples) {
-  std::u32string out;
-  ASSERT_TRUE(punycode_decode("bcher-kva", out));
-  EXPECT_EQ(out, U"b\u00fccher");
-  ASSERT_TRUE(punycode_decode("ihqwcrb4cv8a8dqg056pqjye", out));  // Chinese sample (A)
-  EXPECT_EQ(out.size(), 9u);
-  EXPECT_FALSE(punycode_decode("99999999999999", out));
+TEST(IdentifierPolicy, ALabelsMustBeValidIdna2008) {
+  auto p = policy_with_dns01();
+  EXPECT_TRUE(p.normalize(dns("xn--bcher-kva.example")));  // bücher
+  EXPECT_TRUE(p.normalize(dns("XN--BCHER-KVA.example")));  // upper-case, lower-cased first
+  EXPECT_TRUE(p.normalize(dns("xn--fiqs8s.example")));     // 中国
+  EXPECT_TRUE(p.normalize(dns("*.xn--bcher-kva.example")));
+  const char* bad[] = {
+      "xn--a.example",               // decodes to U+0080, which IDNA2008 disallows
+      "xn--abc-.example",            // plain "abc" (its trailing hyphen refuses it first)
+      "xn--99999999999999.example",  // Punycode overflow
+      "xn--bcher-kva-9xa.example",   // not the A-label of any valid U-label
+      "ab--c.example",               // "--" in positions 3-4 without "xn"
+      "a.xn--a.example",
+      "xn--ls8h.example",        // U+1F4A9: TR46 maps it through, IDNA2008 disallows it
+      "xn--bucher-xyd.example",  // "bu" U+0308 "cher": not in NFC
+  };
+  for (const char* name : bad) {
+    auto r = p.normalize(dns(name));
+    ASSERT_FALSE(r) << name;
+    EXPECT_EQ(r.error().type, ProblemType::Malformed) << name;
+  }
+  EXPECT_EQ(p.normalize(dns("xn--a.example")).error().detail,
+            "Invalid identifier \"xn--a.example\": label is not a valid A-label (string contains "
+            "a disallowed character)");
+  EXPECT_EQ(p.normalize(dns("ab--c.example")).error().detail,
+            "Invalid identifier \"ab--c.example\": label has hyphens in the third and fourth "
+            "positions");
 }
 
 }  // namespace
