@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/ascii.hpp"
+#include "policy/public_suffix.hpp"
 
 namespace signet::policy {
 namespace {
@@ -67,51 +68,40 @@ std::string check_label(std::string_view label) {
   return {};
 }
 
-core::Result<Identifier> normalize_dns(const Identifier& in, bool allow_wildcards) {
-  if (in.value.empty()) return bad(ProblemType::Malformed, in, "empty name");
-  for (char c : in.value) {
+// The syntax of a lower-case name without any "*." prefix; empty if it is valid.
+std::string name_error(std::string_view name) {
+  if (name.empty()) return "empty name";
+  for (char c : name) {
     if (static_cast<unsigned char>(c) >= 0x80) {
-      return bad(ProblemType::Malformed, in,
-                 "non-ASCII name; internationalized names must be sent as A-labels (xn--)");
+      return "non-ASCII name; internationalized names must be sent as A-labels (xn--)";
     }
   }
-  std::string name = core::ascii_lower(in.value);
-  if (name.back() == '.') return bad(ProblemType::Malformed, in, "name ends with a dot");
-  if (name.size() > 253) return bad(ProblemType::Malformed, in, "name longer than 253 octets");
-
-  std::string_view rest = name;
-  bool wildcard = false;
-  if (rest.starts_with("*.")) {
-    wildcard = true;
-    rest.remove_prefix(2);
+  if (name.size() > 253) return "name longer than 253 octets";
+  if (name.find('*') != std::string_view::npos) {
+    return "a wildcard is allowed only as the whole leftmost label (\"*.\")";
   }
-  if (rest.find('*') != std::string_view::npos) {
-    return bad(ProblemType::Malformed, in,
-               "a wildcard is allowed only as the whole leftmost label (\"*.\")");
-  }
-  if (wildcard && !allow_wildcards) {
-    return bad(ProblemType::RejectedIdentifier, in, "this CA does not issue wildcard certificates");
-  }
-  std::size_t labels = 0;
   std::string_view last;
-  while (true) {
+  for (std::string_view rest = name;;) {
     const auto dot = rest.find('.');
-    const auto label = rest.substr(0, dot);
-    if (auto why = check_label(label); !why.empty()) return bad(ProblemType::Malformed, in, why);
-    ++labels;
-    last = label;
+    last = rest.substr(0, dot);
+    if (auto why = check_label(last); !why.empty()) return why;
     if (dot == std::string_view::npos) break;
     rest.remove_prefix(dot + 1);
   }
-  if (labels < 2) {
-    return bad(ProblemType::RejectedIdentifier, in,
-               wildcard ? "wildcard needs at least two labels below it"
-                        : "single-label names are not allowed");
-  }
   if (std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return bad(ProblemType::Malformed, in,
-               "the last label is all-numeric; IP addresses must use the \"ip\" type");
+    return "the last label is all-numeric; IP addresses must use the \"ip\" type";
   }
+  return {};
+}
+
+core::Result<Identifier> normalize_dns(const Identifier& in) {
+  if (in.value.empty()) return bad(ProblemType::Malformed, in, "empty name");
+  std::string name = core::ascii_lower(in.value);
+  if (name.back() == '.') return bad(ProblemType::Malformed, in, "name ends with a dot");
+  if (name.size() > 253) return bad(ProblemType::Malformed, in, "name longer than 253 octets");
+  std::string_view base = name;
+  if (base.starts_with("*.")) base.remove_prefix(2);
+  if (auto why = name_error(base); !why.empty()) return bad(ProblemType::Malformed, in, why);
   return Identifier{IdentifierType::Dns, std::move(name)};
 }
 
@@ -137,18 +127,102 @@ core::Result<Identifier> normalize_ip(const Identifier& in) {
   return Identifier{IdentifierType::Ip, buf};
 }
 
+// Whether `name` is `domain` or lies under it, on a label boundary.
+bool at_or_under(std::string_view name, std::string_view domain) {
+  if (!name.ends_with(domain)) return false;
+  return name.size() == domain.size() || name[name.size() - domain.size() - 1] == '.';
+}
+
+// The name without its leftmost label ("" for a single label).
+std::string_view parent(std::string_view name) {
+  const auto dot = name.find('.');
+  return dot == std::string_view::npos ? std::string_view{} : name.substr(dot + 1);
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
 }  // namespace
+
+core::Status validate_config(IdentifierPolicyConfig& config) {
+  const std::pair<const char*, std::vector<std::string>*> lists[] = {
+      {"allowed_domains", &config.allowed_domains},
+      {"denied_domains", &config.denied_domains},
+      {"reserved_names", &config.reserved_names},
+  };
+  for (const auto& [key, list] : lists) {
+    for (auto& entry : *list) {
+      std::string name = core::ascii_lower(entry);
+      if (!name.empty() && name.back() == '.') name.pop_back();
+      std::string why = name.find('*') != std::string::npos
+                            ? "a wildcard is not allowed here; list the domain itself"
+                            : name_error(name);
+      if (!why.empty()) {
+        return core::make_error(ProblemType::Malformed, std::string(key) + ": \"" + entry +
+                                                            "\" is not a valid DNS name: " + why);
+      }
+      entry = std::move(name);
+    }
+  }
+  return {};
+}
+
+std::optional<std::string> IdentifierPolicy::refusal(std::string_view name) const {
+  const bool wildcard = name.starts_with("*.");
+  // A wildcard is judged by its base: every name it covers lies under the base.
+  const std::string_view base = wildcard ? name.substr(2) : name;
+  if (wildcard && !config_.allow_wildcards) return "this CA does not issue wildcard certificates";
+
+  for (const auto& r : config_.reserved_names) {
+    if (base == r && !wildcard) return "a reserved name";
+    if (at_or_under(base, r)) return "under the reserved name " + r;
+    if (wildcard && parent(r) == base) return "the wildcard would cover the reserved name " + r;
+  }
+  if (is_public_suffix(base)) {
+    if (wildcard) return "a wildcard directly under the public suffix " + std::string(base);
+    return "a public suffix";
+  }
+  if (base.find('.') == std::string_view::npos) {
+    return wildcard ? "wildcard needs at least two labels below it"
+                    : "single-label names are not allowed";
+  }
+  for (const auto& d : config_.denied_domains) {
+    if (base == d && !wildcard) return "a denied domain";
+    if (at_or_under(base, d)) return "under denied domain " + d;
+    // *.corp.example would be valid for secret.corp.example.
+    if (wildcard && parent(d) == base) return "the wildcard would cover denied domain " + d;
+  }
+  if (!config_.allowed_domains.empty() &&
+      std::none_of(config_.allowed_domains.begin(), config_.allowed_domains.end(),
+                   [&](const std::string& a) { return at_or_under(base, a); })) {
+    return "not under an allowed domain (allowed: " + join(config_.allowed_domains) + ")";
+  }
+  return std::nullopt;
+}
 
 core::Result<Identifier> IdentifierPolicy::normalize(const Identifier& id) const {
   if (id.type == IdentifierType::Ip) {
-    if (!config_.allow_ip_identifiers) {
-      return core::make_error(ProblemType::UnsupportedIdentifier,
-                              "This CA does not issue certificates for IP addresses");
+    const auto& ranges = config_.allowed_ip_ranges;
+    if (ranges.empty()) {
+      return bad(ProblemType::RejectedIdentifier, id, "this CA does not issue for IP addresses");
     }
-    return normalize_ip(id);
+    auto r = normalize_ip(id);
+    if (!r) return r;
+    if (std::none_of(ranges.begin(), ranges.end(),
+                     [&](const IpRange& range) { return range.contains(r->value); })) {
+      std::vector<std::string> allowed;
+      for (const auto& range : ranges) allowed.push_back(range.to_string());
+      return bad(ProblemType::RejectedIdentifier, id,
+                 "IP address outside the allowed ranges (allowed: " + join(allowed) + ")");
+    }
+    return r;
   }
-  auto r = normalize_dns(id, config_.allow_wildcards);
+  auto r = normalize_dns(id);
   if (!r) return r;
+  if (auto why = refusal(r->value)) return bad(ProblemType::RejectedIdentifier, id, *why);
   if (challenge_types(*r).empty()) {
     return bad(ProblemType::RejectedIdentifier, id,
                r->is_wildcard() ? "wildcard names need dns-01, which this CA does not offer"
