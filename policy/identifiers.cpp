@@ -1,11 +1,14 @@
 #include "policy/identifiers.hpp"
 
 #include <arpa/inet.h>
+#include <idn2.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 
 #include "core/ascii.hpp"
+#include "policy/public_suffix.hpp"
 
 namespace signet::policy {
 namespace {
@@ -23,29 +26,34 @@ bool is_ldh(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
 }
 
-// RFC 3492 parameters.
-constexpr uint32_t kBase = 36, kTmin = 1, kTmax = 26, kSkew = 38, kDamp = 700, kInitialBias = 72,
-                   kInitialN = 128;
+struct Idn2Free {
+  void operator()(char* p) const { idn2_free(p); }
+};
+using Idn2String = std::unique_ptr<char, Idn2Free>;
 
-uint32_t adapt(uint32_t delta, uint32_t numpoints, bool first) {
-  delta = first ? delta / kDamp : delta / 2;
-  delta += delta / numpoints;
-  uint32_t k = 0;
-  while (delta > ((kBase - kTmin) * kTmax) / 2) {
-    delta /= kBase - kTmin;
-    k += kBase;
+// RFC 5890 §2.3.2.1: an A-label is "xn--" and the Punycode of a valid U-label, and the
+// two convert into each other exactly. libidn2 decodes the label; IDNA2008 lookup of the
+// U-label (RFC 5891 §5, without the TR46 mapping, which would let through what IDNA2008
+// refuses) must give back the same A-label. A label that decodes to plain ASCII fails
+// the round trip too.
+std::string a_label_error(std::string_view label) {
+  const std::string z(label);
+  char* out = nullptr;
+  int rc = idn2_to_unicode_8z8z(z.c_str(), &out, 0);
+  const Idn2String u_label(out);
+  if (rc != IDN2_OK) return std::string("label is not a valid A-label (") + idn2_strerror(rc) + ")";
+  uint8_t* back = nullptr;
+  rc = idn2_lookup_u8(reinterpret_cast<const uint8_t*>(u_label.get()), &back, IDN2_NO_TR46);
+  const Idn2String a_label(reinterpret_cast<char*>(back));
+  if (rc != IDN2_OK) return std::string("label is not a valid A-label (") + idn2_strerror(rc) + ")";
+  if (z != a_label.get()) {
+    return "label is not a valid A-label (it does not convert back to itself)";
   }
-  return k + (((kBase - kTmin + 1) * delta) / (delta + kSkew));
-}
-
-int digit_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0' + 26;
-  if (c >= 'a' && c <= 'z') return c - 'a';
-  return -1;  // labels are lower-cased before this is called
+  return {};
 }
 
 // One DNS label: LDH, 1-63 octets, no leading/trailing hyphen, and "??--" only as a
-// valid A-label ("xn--" followed by Punycode that decodes to non-ASCII text).
+// valid A-label.
 std::string check_label(std::string_view label) {
   if (label.empty()) return "empty label";
   if (label.size() > 63) return "label longer than 63 octets";
@@ -55,60 +63,45 @@ std::string check_label(std::string_view label) {
   if (label.front() == '-' || label.back() == '-') return "label begins or ends with a hyphen";
   if (label.size() >= 4 && label.substr(2, 2) == "--") {
     if (!label.starts_with("xn--")) return "label has hyphens in the third and fourth positions";
-    std::u32string decoded;
-    if (!punycode_decode(label.substr(4), decoded)) return "label is not a valid A-label";
-    const bool any_non_ascii =
-        std::any_of(decoded.begin(), decoded.end(), [](char32_t c) { return c >= 0x80; });
-    if (!any_non_ascii) return "A-label decodes to plain ASCII";
+    return a_label_error(label);
   }
   return {};
 }
 
-core::Result<Identifier> normalize_dns(const Identifier& in, bool allow_wildcards) {
-  if (in.value.empty()) return bad(ProblemType::Malformed, in, "empty name");
-  for (char c : in.value) {
+// The syntax of a lower-case name without any "*." prefix; empty if it is valid.
+std::string name_error(std::string_view name) {
+  if (name.empty()) return "empty name";
+  for (char c : name) {
     if (static_cast<unsigned char>(c) >= 0x80) {
-      return bad(ProblemType::Malformed, in,
-                 "non-ASCII name; internationalized names must be sent as A-labels (xn--)");
+      return "non-ASCII name; internationalized names must be sent as A-labels (xn--)";
     }
   }
-  std::string name = core::ascii_lower(in.value);
-  if (name.back() == '.') return bad(ProblemType::Malformed, in, "name ends with a dot");
-  if (name.size() > 253) return bad(ProblemType::Malformed, in, "name longer than 253 octets");
-
-  std::string_view rest = name;
-  bool wildcard = false;
-  if (rest.starts_with("*.")) {
-    wildcard = true;
-    rest.remove_prefix(2);
+  if (name.size() > 253) return "name longer than 253 octets";
+  if (name.find('*') != std::string_view::npos) {
+    return "a wildcard is allowed only as the whole leftmost label (\"*.\")";
   }
-  if (rest.find('*') != std::string_view::npos) {
-    return bad(ProblemType::Malformed, in,
-               "a wildcard is allowed only as the whole leftmost label (\"*.\")");
-  }
-  if (wildcard && !allow_wildcards) {
-    return bad(ProblemType::RejectedIdentifier, in, "this CA does not issue wildcard certificates");
-  }
-  std::size_t labels = 0;
   std::string_view last;
-  while (true) {
+  for (std::string_view rest = name;;) {
     const auto dot = rest.find('.');
-    const auto label = rest.substr(0, dot);
-    if (auto why = check_label(label); !why.empty()) return bad(ProblemType::Malformed, in, why);
-    ++labels;
-    last = label;
+    last = rest.substr(0, dot);
+    if (auto why = check_label(last); !why.empty()) return why;
     if (dot == std::string_view::npos) break;
     rest.remove_prefix(dot + 1);
   }
-  if (labels < 2) {
-    return bad(ProblemType::RejectedIdentifier, in,
-               wildcard ? "wildcard needs at least two labels below it"
-                        : "single-label names are not allowed");
-  }
   if (std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return bad(ProblemType::Malformed, in,
-               "the last label is all-numeric; IP addresses must use the \"ip\" type");
+    return "the last label is all-numeric; IP addresses must use the \"ip\" type";
   }
+  return {};
+}
+
+core::Result<Identifier> normalize_dns(const Identifier& in) {
+  if (in.value.empty()) return bad(ProblemType::Malformed, in, "empty name");
+  std::string name = core::ascii_lower(in.value);
+  if (name.back() == '.') return bad(ProblemType::Malformed, in, "name ends with a dot");
+  if (name.size() > 253) return bad(ProblemType::Malformed, in, "name longer than 253 octets");
+  std::string_view base = name;
+  if (base.starts_with("*.")) base.remove_prefix(2);
+  if (auto why = name_error(base); !why.empty()) return bad(ProblemType::Malformed, in, why);
   return Identifier{IdentifierType::Dns, std::move(name)};
 }
 
@@ -134,54 +127,102 @@ core::Result<Identifier> normalize_ip(const Identifier& in) {
   return Identifier{IdentifierType::Ip, buf};
 }
 
+// Whether `name` is `domain` or lies under it, on a label boundary.
+bool at_or_under(std::string_view name, std::string_view domain) {
+  if (!name.ends_with(domain)) return false;
+  return name.size() == domain.size() || name[name.size() - domain.size() - 1] == '.';
+}
+
+// The name without its leftmost label ("" for a single label).
+std::string_view parent(std::string_view name) {
+  const auto dot = name.find('.');
+  return dot == std::string_view::npos ? std::string_view{} : name.substr(dot + 1);
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
 }  // namespace
 
-bool punycode_decode(std::string_view input, std::u32string& output) {
-  output.clear();
-  uint32_t n = kInitialN, i = 0, bias = kInitialBias;
-  std::size_t b = input.rfind('-');
-  if (b == std::string_view::npos) b = 0;
-  for (std::size_t j = 0; j < b; ++j) {
-    if (static_cast<unsigned char>(input[j]) >= 0x80) return false;
-    output.push_back(static_cast<char32_t>(input[j]));
-  }
-  std::size_t in = b > 0 ? b + 1 : 0;
-  while (in < input.size()) {
-    const uint32_t oldi = i;
-    uint32_t w = 1;
-    for (uint32_t k = kBase;; k += kBase) {
-      if (in >= input.size()) return false;
-      const int digit = digit_value(input[in++]);
-      if (digit < 0) return false;
-      if (static_cast<uint32_t>(digit) > (UINT32_MAX - i) / w) return false;
-      i += static_cast<uint32_t>(digit) * w;
-      const uint32_t t = k <= bias ? kTmin : (k >= bias + kTmax ? kTmax : k - bias);
-      if (static_cast<uint32_t>(digit) < t) break;
-      if (w > UINT32_MAX / (kBase - t)) return false;
-      w *= kBase - t;
+core::Status validate_config(IdentifierPolicyConfig& config) {
+  const std::pair<const char*, std::vector<std::string>*> lists[] = {
+      {"allowed_domains", &config.allowed_domains},
+      {"denied_domains", &config.denied_domains},
+      {"reserved_names", &config.reserved_names},
+  };
+  for (const auto& [key, list] : lists) {
+    for (auto& entry : *list) {
+      std::string name = core::ascii_lower(entry);
+      if (!name.empty() && name.back() == '.') name.pop_back();
+      std::string why = name.find('*') != std::string::npos
+                            ? "a wildcard is not allowed here; list the domain itself"
+                            : name_error(name);
+      if (!why.empty()) {
+        return core::make_error(ProblemType::Malformed, std::string(key) + ": \"" + entry +
+                                                            "\" is not a valid DNS name: " + why);
+      }
+      entry = std::move(name);
     }
-    const auto len = static_cast<uint32_t>(output.size() + 1);
-    bias = adapt(i - oldi, len, oldi == 0);
-    if (i / len > UINT32_MAX - n) return false;
-    n += i / len;
-    i %= len;
-    if (n > 0x10FFFF || (n >= 0xD800 && n <= 0xDFFF)) return false;
-    output.insert(output.begin() + i, static_cast<char32_t>(n));
-    ++i;
   }
-  return true;
+  return {};
+}
+
+std::optional<std::string> IdentifierPolicy::refusal(std::string_view name) const {
+  const bool wildcard = name.starts_with("*.");
+  // A wildcard is judged by its base: every name it covers lies under the base.
+  const std::string_view base = wildcard ? name.substr(2) : name;
+  if (wildcard && !config_.allow_wildcards) return "this CA does not issue wildcard certificates";
+
+  for (const auto& r : config_.reserved_names) {
+    if (base == r && !wildcard) return "a reserved name";
+    if (at_or_under(base, r)) return "under the reserved name " + r;
+    if (wildcard && parent(r) == base) return "the wildcard would cover the reserved name " + r;
+  }
+  if (is_public_suffix(base)) {
+    if (wildcard) return "a wildcard directly under the public suffix " + std::string(base);
+    return "a public suffix";
+  }
+  if (base.find('.') == std::string_view::npos) {
+    return wildcard ? "wildcard needs at least two labels below it"
+                    : "single-label names are not allowed";
+  }
+  for (const auto& d : config_.denied_domains) {
+    if (base == d && !wildcard) return "a denied domain";
+    if (at_or_under(base, d)) return "under denied domain " + d;
+    // *.corp.example would be valid for secret.corp.example.
+    if (wildcard && parent(d) == base) return "the wildcard would cover denied domain " + d;
+  }
+  if (!config_.allowed_domains.empty() &&
+      std::none_of(config_.allowed_domains.begin(), config_.allowed_domains.end(),
+                   [&](const std::string& a) { return at_or_under(base, a); })) {
+    return "not under an allowed domain (allowed: " + join(config_.allowed_domains) + ")";
+  }
+  return std::nullopt;
 }
 
 core::Result<Identifier> IdentifierPolicy::normalize(const Identifier& id) const {
   if (id.type == IdentifierType::Ip) {
-    if (!config_.allow_ip_identifiers) {
-      return core::make_error(ProblemType::UnsupportedIdentifier,
-                              "This CA does not issue certificates for IP addresses");
+    const auto& ranges = config_.allowed_ip_ranges;
+    if (ranges.empty()) {
+      return bad(ProblemType::RejectedIdentifier, id, "this CA does not issue for IP addresses");
     }
-    return normalize_ip(id);
+    auto r = normalize_ip(id);
+    if (!r) return r;
+    if (std::none_of(ranges.begin(), ranges.end(),
+                     [&](const IpRange& range) { return range.contains(r->value); })) {
+      std::vector<std::string> allowed;
+      for (const auto& range : ranges) allowed.push_back(range.to_string());
+      return bad(ProblemType::RejectedIdentifier, id,
+                 "IP address outside the allowed ranges (allowed: " + join(allowed) + ")");
+    }
+    return r;
   }
-  auto r = normalize_dns(id, config_.allow_wildcards);
+  auto r = normalize_dns(id);
   if (!r) return r;
+  if (auto why = refusal(r->value)) return bad(ProblemType::RejectedIdentifier, id, *why);
   if (challenge_types(*r).empty()) {
     return bad(ProblemType::RejectedIdentifier, id,
                r->is_wildcard() ? "wildcard names need dns-01, which this CA does not offer"

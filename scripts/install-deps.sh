@@ -7,6 +7,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libssl-dev libsqlite3-dev rapidjson-dev libc-ares-dev
+  libpsl-dev publicsuffix libidn2-dev
   libcli11-dev libtoml11-dev googletest libgtest-dev libgmock-dev
   openssl ca-certificates
 )
