@@ -107,8 +107,7 @@ core::Status check_explicit_curve(const X509_PUBKEY* spki, EVP_PKEY* key) {
   const auto* params = static_cast<const ASN1_STRING*>(value);
   char group[64] = {};
   size_t group_len = 0;
-  EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                 &group_len);
+  EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &group_len);
   std::unique_ptr<EC_GROUP, core::ossl::Deleter<EC_GROUP_free>> named(
       EC_GROUP_new_by_curve_name(OBJ_sn2nid(group)));
   const core::Error refused = core::make_error(

@@ -129,9 +129,9 @@ TEST(Csr, OtherKeyEncodingsAreCertifiedCanonically) {
     ASSERT_TRUE(plain) << plain.error().detail;
     EXPECT_EQ(core::ossl::spki_der(plain->spki.get()), canonical);
     EXPECT_EQ(plain->spki_sha256, core::ossl::sha256(canonical));
-    for (const Encoding& how : {Encoding{{kPointFormat, "compressed"}},
-                                Encoding{{kEncoding, "explicit"}},
-                                Encoding{{kEncoding, "explicit"}, {kPointFormat, "compressed"}}}) {
+    for (const Encoding& how :
+         {Encoding{{kPointFormat, "compressed"}}, Encoding{{kEncoding, "explicit"}},
+          Encoding{{kEncoding, "explicit"}, {kPointFormat, "compressed"}}}) {
       const auto der = make_csr(encoded_as(key.get(), how).get(), {kA});
       ASSERT_EQ(der.find(canonical), std::string::npos) << kind;  // sent otherwise
       auto r = parse_csr(der, kKeys);

@@ -63,8 +63,8 @@ std::string accepted_list(const std::set<KeyType>& types) {
 std::optional<std::string> group_name(EVP_PKEY* key) {
   char group[64] = {};
   size_t len = 0;
-  if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                     &len) != 1) {
+  if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) !=
+      1) {
     return std::nullopt;
   }
   return std::string(group, len);
@@ -234,7 +234,8 @@ core::Status KeyPolicy::check(EVP_PKEY* key, KeyUse use) const {
   if (!config_.blocked_spki_sha256.empty()) {
     auto digest = canonical_spki_sha256(key);
     if (!digest) return refuse(use, "the key cannot be encoded");
-    if (config_.blocked_spki_sha256.contains(hex(*digest))) return refuse(use, "this key is blocked");
+    if (config_.blocked_spki_sha256.contains(hex(*digest)))
+      return refuse(use, "this key is blocked");
   }
   if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA) {
     const auto n = bn_param(key, OSSL_PKEY_PARAM_RSA_N);

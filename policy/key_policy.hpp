@@ -25,9 +25,8 @@ std::string_view key_type_name(KeyType type);
 
 // [policy.keys]
 struct KeyPolicyConfig {
-  std::set<KeyType> account = {KeyType::Rsa2048, KeyType::Rsa3072, KeyType::Rsa4096,
-                               KeyType::P256,    KeyType::P384,    KeyType::P521,
-                               KeyType::Ed25519};
+  std::set<KeyType> account = {KeyType::Rsa2048, KeyType::Rsa3072, KeyType::Rsa4096, KeyType::P256,
+                               KeyType::P384,    KeyType::P521,    KeyType::Ed25519};
   std::set<KeyType> certificate = {KeyType::Rsa2048, KeyType::Rsa3072, KeyType::Rsa4096,
                                    KeyType::P256, KeyType::P384};
   // SHA-256 of the canonical SubjectPublicKeyInfo (canonical_spki_der), lower-case hex.

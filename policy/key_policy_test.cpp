@@ -358,7 +358,8 @@ TEST(CanonicalSpki, IgnoresHowTheKeyWouldEncodeItself) {
   for (const char* k : {"p256", "p384", "p521"}) {
     auto key = make_key(k);
     const std::string expected = core::ossl::spki_der(key.get());
-    auto compressed = reencoded(key.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "compressed");
+    auto compressed =
+        reencoded(key.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "compressed");
     auto explicit_params = reencoded(key.get(), OSSL_PKEY_PARAM_EC_ENCODING, "explicit");
     EXPECT_NE(core::ossl::spki_der(compressed.get()), expected) << k;
     EXPECT_NE(core::ossl::spki_der(explicit_params.get()), expected) << k;
