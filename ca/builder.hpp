@@ -95,8 +95,9 @@ struct SignedRecord {
 // 128 random bits as 32 lower-case hex digits (a positive DER INTEGER).
 std::string random_serial();
 
-// Checks the key once more (policy::check_key) and the request, then builds the
-// certificate the profile describes, naming issuer as its issuer. Nothing is signed.
+// Checks the key's type once more (against every type a configuration may accept; the
+// configured policy runs on the CSR) and the request, then builds the certificate the
+// profile describes, naming issuer as its issuer. Nothing is signed.
 core::Result<TbsCertificate> build_tbs(const Issuer& issuer, const CertificateProfile& profile,
                                        const LeafRequest& req);
 // Signs tbs with issuer, which must be the one it was built for.

@@ -129,7 +129,7 @@ TEST_F(BuilderTest, AKeyCopiedFromTheCsrMakesTheSameCertificate) {
   for (const char* kind : {"p256", "p384", "rsa2048"}) {
     auto from_key = request(kind);
     auto csr_der = testing::make_csr(from_key.public_key.get(), from_key.identifiers);
-    auto csr = policy::parse_csr(csr_der);
+    auto csr = policy::parse_csr(csr_der, policy::KeyPolicy(policy::KeyPolicyConfig{}));
     ASSERT_TRUE(csr) << kind;
     auto from_csr = from_key;
     from_csr.spki = csr->spki;

@@ -1,12 +1,13 @@
 #include "policy/csr.hpp"
 
 #include <arpa/inet.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/objects.h>
 
 #include <algorithm>
 
 #include "core/ascii.hpp"
-#include "policy/key_policy.hpp"
 
 namespace signet::policy {
 namespace {
@@ -32,9 +33,127 @@ std::string ip_text(const ASN1_OCTET_STRING* ip) {
   return buf;
 }
 
+// RFC 8555 §7.4 leaves the CSR's signature algorithm to the CA. Accepted: PKCS#1 v1.5
+// RSA and ECDSA with SHA-256, SHA-384 or SHA-512, and Ed25519.
+core::Status check_signature_algorithm(const X509_REQ* req) {
+  const X509_ALGOR* alg = nullptr;
+  X509_REQ_get0_signature(req, nullptr, &alg);
+  const ASN1_OBJECT* oid = nullptr;
+  X509_ALGOR_get0(&oid, nullptr, nullptr, alg);
+  const int nid = OBJ_obj2nid(oid);
+  if (nid == NID_ED25519) return {};
+  char name[80] = {};
+  OBJ_obj2txt(name, sizeof name, oid, 0);
+  int md = NID_undef;
+  if (nid != NID_undef && OBJ_find_sigid_algs(nid, &md, nullptr) == 1) {
+    switch (md) {
+      case NID_sha256:
+      case NID_sha384:
+      case NID_sha512:
+        return {};
+      case NID_sha1:
+        return bad_csr(std::string("signed with ") + name + "; SHA-1 signatures are not accepted");
+      case NID_md5:
+      case NID_md4:
+      case NID_md2:
+        return bad_csr(std::string("signed with ") + name + "; " + OBJ_nid2sn(md) +
+                       " signatures are not accepted");
+      default:
+        break;
+    }
+  }
+  return bad_csr(std::string("the signature algorithm ") + name +
+                 " is not accepted; use SHA-256, SHA-384 or SHA-512 with RSA or ECDSA, or "
+                 "Ed25519");
+}
+
+// The content of one DER element after another, each of an expected tag.
+class DerReader {
+ public:
+  explicit DerReader(std::string_view der) : rest_(der) {}
+  std::optional<std::string_view> next(int tag) {
+    const auto* start = reinterpret_cast<const unsigned char*>(rest_.data());
+    const unsigned char* p = start;
+    long len = 0;
+    int got = 0, cls = 0;
+    const int r = ASN1_get_object(&p, &len, &got, &cls, static_cast<long>(rest_.size()));
+    if ((r & 0x80) != 0 || (r & 0x01) != 0 || got != tag || cls != V_ASN1_UNIVERSAL) {
+      core::ossl::last_error();  // clear the queue
+      return std::nullopt;
+    }
+    const auto header = static_cast<std::size_t>(p - start);
+    const std::string_view content = rest_.substr(header, static_cast<std::size_t>(len));
+    rest_.remove_prefix(header + content.size());
+    return content;
+  }
+  bool done() const { return rest_.empty(); }
+
+ private:
+  std::string_view rest_;
+};
+
+// OpenSSL takes explicit EC parameters (RFC 3279 §2.3.5) for the named curve whose
+// field, coefficients, generator and order they repeat, without comparing the rest.
+// Those must match as well, or the parameters are not that curve: the version is 1, a
+// seed is the curve's own, and the cofactor, when given, is 1 (as for every curve a
+// certificate key may use).
+core::Status check_explicit_curve(const X509_PUBKEY* spki, EVP_PKEY* key) {
+  X509_ALGOR* algor = nullptr;
+  X509_PUBKEY_get0_param(nullptr, nullptr, nullptr, &algor, spki);
+  int type = V_ASN1_UNDEF;
+  const void* value = nullptr;
+  X509_ALGOR_get0(nullptr, &type, &value, algor);
+  if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC || type != V_ASN1_SEQUENCE) return {};
+  const auto* params = static_cast<const ASN1_STRING*>(value);
+  char group[64] = {};
+  size_t group_len = 0;
+  EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &group_len);
+  std::unique_ptr<EC_GROUP, core::ossl::Deleter<EC_GROUP_free>> named(
+      EC_GROUP_new_by_curve_name(OBJ_sn2nid(group)));
+  const core::Error refused = core::make_error(
+      core::ProblemType::BadCsr,
+      std::string("CSR key refused: its explicit curve parameters are not exactly ") + group);
+  if (!named) return refused;
+
+  DerReader outer(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(params)),
+                                   static_cast<std::size_t>(ASN1_STRING_length(params))));
+  const auto body = outer.next(V_ASN1_SEQUENCE);
+  if (!body || !outer.done()) return refused;
+  DerReader ecp(*body);
+  const auto version = ecp.next(V_ASN1_INTEGER);
+  if (!version || *version != std::string_view("\x01", 1) || !ecp.next(V_ASN1_SEQUENCE)) {
+    return refused;
+  }
+  const auto curve_body = ecp.next(V_ASN1_SEQUENCE);
+  if (!curve_body) return refused;
+  DerReader curve(*curve_body);
+  if (!curve.next(V_ASN1_OCTET_STRING) || !curve.next(V_ASN1_OCTET_STRING)) return refused;
+  if (!curve.done()) {
+    const auto seed = curve.next(V_ASN1_BIT_STRING);
+    const auto* own = EC_GROUP_get0_seed(named.get());
+    const std::string_view own_seed(reinterpret_cast<const char*>(own),
+                                    own != nullptr ? EC_GROUP_get_seed_len(named.get()) : 0);
+    if (!seed || seed->empty() || (*seed)[0] != '\0' || seed->substr(1) != own_seed ||
+        own_seed.empty() || !curve.done()) {
+      return refused;
+    }
+  }
+  if (!ecp.next(V_ASN1_OCTET_STRING) || !ecp.next(V_ASN1_INTEGER)) return refused;
+  if (!ecp.done()) {
+    const auto cofactor = ecp.next(V_ASN1_INTEGER);
+    if (!cofactor || *cofactor != std::string_view("\x01", 1) || !ecp.done()) return refused;
+  }
+  return {};
+}
+
 }  // namespace
 
 core::Result<ParsedCsr> parse_csr(std::string_view der) {
+  static const KeyPolicy defaults{KeyPolicyConfig{}};
+  return parse_csr(der, defaults);
+}
+
+core::Result<ParsedCsr> parse_csr(std::string_view der, const KeyPolicy& keys) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   std::shared_ptr<X509_REQ> req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())),
                                 X509_REQ_free);
@@ -42,16 +161,39 @@ core::Result<ParsedCsr> parse_csr(std::string_view der) {
   if (p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
     return bad_csr("trailing data after the request");
   }
-  ParsedCsr out;
-  EVP_PKEY* key = X509_REQ_get_pubkey(req.get());  // owned reference
+  if (auto st = check_signature_algorithm(req.get()); !st) return std::move(st).error();
+  EVP_PKEY* key = X509_REQ_get0_pubkey(req.get());
   if (key == nullptr) return bad_csr("unreadable public key");
-  out.public_key = core::ossl::share(core::ossl::Pkey(key));
-  out.spki = std::shared_ptr<const X509_PUBKEY>(req, X509_REQ_get_X509_PUBKEY(req.get()));
-  out.spki_sha256 = core::ossl::sha256(core::ossl::spki_der(out.spki.get()));
-  if (auto st = check_key(key, KeyUse::Certificate); !st) return std::move(st).error();
+  // The cheap checks first: a key of a refused type costs no signature verification.
+  if (auto st = keys.check_type(key, KeyUse::Certificate); !st) return std::move(st).error();
+  const X509_PUBKEY* sent = X509_REQ_get_X509_PUBKEY(req.get());
+  if (auto st = check_explicit_curve(sent, key); !st) return std::move(st).error();
   if (X509_REQ_verify(req.get(), key) != 1) {
     core::ossl::last_error();
     return bad_csr("the signature does not verify with the request's key");
+  }
+
+  ParsedCsr out;
+  auto canonical = canonical_spki_der(key);
+  if (!canonical) return std::move(canonical).error();
+  if (core::ossl::spki_der(sent) == *canonical) {
+    // The usual case: the request's own structure, kept alive with the request.
+    EVP_PKEY_up_ref(key);
+    out.public_key = core::ossl::share(core::ossl::Pkey(key));
+    out.spki = std::shared_ptr<const X509_PUBKEY>(req, sent);
+  } else {
+    // A compressed point or explicit curve parameters: the key as it is certified.
+    const auto* p = reinterpret_cast<const unsigned char*>(canonical->data());
+    X509_PUBKEY* c = d2i_X509_PUBKEY(nullptr, &p, static_cast<long>(canonical->size()));
+    if (c == nullptr) return core::internal_error("canonical SPKI: " + core::ossl::last_error());
+    out.spki = std::shared_ptr<const X509_PUBKEY>(c, X509_PUBKEY_free);
+    EVP_PKEY* ck = X509_PUBKEY_get(c);  // owned reference
+    if (ck == nullptr) return core::internal_error("canonical key: " + core::ossl::last_error());
+    out.public_key = core::ossl::share(core::ossl::Pkey(ck));
+  }
+  out.spki_sha256 = core::ossl::sha256(*canonical);
+  if (auto st = keys.check(out.public_key.get(), KeyUse::Certificate); !st) {
+    return std::move(st).error();
   }
 
   // Common name(s) in the subject.

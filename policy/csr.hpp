@@ -10,13 +10,15 @@
 #include "core/identifier.hpp"
 #include "core/openssl.hpp"
 #include "core/result.hpp"
+#include "policy/key_policy.hpp"
 
 namespace signet::policy {
 
 struct ParsedCsr {
+  // The CSR's key, and its canonical SubjectPublicKeyInfo (canonical_spki_der: named
+  // curve, uncompressed point) with that encoding's raw SHA-256. A key the CSR encoded
+  // otherwise is certified and hashed in the canonical form, never as sent.
   core::ossl::SharedPkey public_key;
-  // The key as the CSR encoded it (kept alive with the parsed request), and the SHA-256
-  // of that SubjectPublicKeyInfo.
   std::shared_ptr<const X509_PUBKEY> spki;
   std::string spki_sha256;
   // Every name the CSR asks for: its DNS and IP SANs plus its common name,
@@ -25,8 +27,11 @@ struct ParsedCsr {
   std::optional<std::string> common_name;
 };
 
-// DER in, parsed CSR out. Verifies the CSR's self-signature and the key policy for
-// certificate keys. Errors are `badCSR`.
+// DER in, parsed CSR out. Refuses signatures with SHA-1, MD5 and other digests than
+// SHA-256/384/512 (Ed25519 aside), checks the key's type against `keys` before the
+// self-signature is verified, and the whole key policy after. Errors are `badCSR`.
+core::Result<ParsedCsr> parse_csr(std::string_view der, const KeyPolicy& keys);
+// Transitional: parse_csr under the default KeyPolicy.
 core::Result<ParsedCsr> parse_csr(std::string_view der);
 
 // The CSR must ask for exactly the order's identifiers: nothing more, nothing missing.

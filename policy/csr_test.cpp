@@ -1,6 +1,8 @@
 #include "policy/csr.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 
 #include "tests/support/crypto.hpp"
 
@@ -15,10 +17,11 @@ using testing::make_key;
 const Identifier kA{IdentifierType::Dns, "a.example"};
 const Identifier kB{IdentifierType::Dns, "b.example"};
 const Identifier kIp{IdentifierType::Ip, "192.0.2.7"};
+const KeyPolicy kKeys{KeyPolicyConfig{}};
 
 TEST(Csr, ParsesNamesAndCommonName) {
   auto key = make_key("p256");
-  auto r = parse_csr(make_csr(key.get(), {kA, kIp}, "B.example"));
+  auto r = parse_csr(make_csr(key.get(), {kA, kIp}, "B.example"), kKeys);
   ASSERT_TRUE(r) << r.error().detail;
   EXPECT_EQ(r->common_name, "b.example");
   EXPECT_EQ(r->names, (std::vector<Identifier>{kA, kIp, kB}));
@@ -27,7 +30,7 @@ TEST(Csr, ParsesNamesAndCommonName) {
 
 TEST(Csr, NamesMustMatchOrderExactly) {
   auto key = make_key("p256");
-  auto r = parse_csr(make_csr(key.get(), {kA, kB}));
+  auto r = parse_csr(make_csr(key.get(), {kA, kB}), kKeys);
   ASSERT_TRUE(r);
   auto extra = check_csr_against_order(*r, {kA});
   ASSERT_FALSE(extra);
@@ -39,13 +42,139 @@ TEST(Csr, RejectsBadSignatureGarbageAndWeakKeys) {
   auto key = make_key("p256");
   auto der = make_csr(key.get(), {kA});
   der[der.size() - 5] ^= 0x55;  // inside the signature
-  auto r = parse_csr(der);
+  auto r = parse_csr(der, kKeys);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().type, core::ProblemType::BadCsr);
-  EXPECT_FALSE(parse_csr("not a csr"));
+  EXPECT_FALSE(parse_csr("not a csr", kKeys));
   auto weak = make_key("rsa1024");
-  EXPECT_FALSE(parse_csr(make_csr(weak.get(), {kA})));
-  EXPECT_FALSE(parse_csr(make_csr(key.get(), {})));  // no names at all
+  EXPECT_FALSE(parse_csr(make_csr(weak.get(), {kA}), kKeys));
+  EXPECT_FALSE(parse_csr(make_csr(key.get(), {}), kKeys));  // no names at all
+}
+
+std::string detail_of(const core::Result<ParsedCsr>& r) {
+  return r ? std::string() : r.error().detail;
+}
+
+// The CSR signed again by key with md, after any edit of its DER.
+std::string resign(const std::string& der, EVP_PKEY* key, const EVP_MD* md) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  core::ossl::X509Req req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
+  EXPECT_TRUE(req);
+  EXPECT_GT(X509_REQ_sign(req.get(), key, md), 0);
+  return core::ossl::der_of(req.get(), i2d_X509_REQ);
+}
+
+// The same key pair, set to encode its public key another way.
+using Encoding = std::vector<std::pair<const char*, const char*>>;
+core::ossl::Pkey encoded_as(EVP_PKEY* key, const Encoding& how) {
+  core::ossl::Pkey dup(EVP_PKEY_dup(key));
+  for (const auto& [param, value] : how) {
+    EXPECT_EQ(EVP_PKEY_set_utf8_string_param(dup.get(), param, value), 1);
+  }
+  return dup;
+}
+
+constexpr auto kPointFormat = OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT;
+constexpr auto kEncoding = OSSL_PKEY_PARAM_EC_ENCODING;
+
+TEST(Csr, RefusesWeakSignatureDigests) {
+  auto p256 = make_key("p256");
+  const auto der = make_csr(p256.get(), {kA});
+  auto sha1 = parse_csr(resign(der, p256.get(), EVP_sha1()), kKeys);
+  ASSERT_FALSE(sha1);
+  EXPECT_EQ(sha1.error().type, core::ProblemType::BadCsr);
+  EXPECT_EQ(sha1.error().detail,
+            "Invalid CSR: signed with ecdsa-with-SHA1; SHA-1 signatures are not accepted");
+  EXPECT_TRUE(parse_csr(resign(der, p256.get(), EVP_sha384()), kKeys));
+
+  auto rsa = make_key("rsa2048");
+  const auto rsa_der = make_csr(rsa.get(), {kA});
+  EXPECT_EQ(detail_of(parse_csr(resign(rsa_der, rsa.get(), EVP_md5()), kKeys)),
+            "Invalid CSR: signed with md5WithRSAEncryption; MD5 signatures are not accepted");
+  EXPECT_EQ(detail_of(parse_csr(resign(rsa_der, rsa.get(), EVP_sha1()), kKeys)),
+            "Invalid CSR: signed with sha1WithRSAEncryption; SHA-1 signatures are not accepted");
+  const auto sha224 = detail_of(parse_csr(resign(rsa_der, rsa.get(), EVP_sha224()), kKeys));
+  EXPECT_NE(sha224.find("sha224WithRSAEncryption is not accepted"), std::string::npos) << sha224;
+  EXPECT_TRUE(parse_csr(rsa_der, kKeys));
+}
+
+TEST(Csr, TheKeyTypeIsJudgedBeforeTheSignature) {
+  auto weak = make_key("rsa1024");
+  auto der = make_csr(weak.get(), {kA});
+  der[der.size() - 5] ^= 0x55;  // inside the signature
+  EXPECT_EQ(detail_of(parse_csr(der, kKeys)),
+            "CSR key refused: RSA 1024-bit keys are not accepted; accepted: rsa2048, rsa3072, "
+            "rsa4096, p256, p384");
+}
+
+TEST(Csr, ConfiguredCertificateKeyTypes) {
+  KeyPolicyConfig c;
+  c.certificate = {KeyType::P256, KeyType::Ed25519};
+  const KeyPolicy keys(c);
+  auto p256 = make_key("p256");
+  auto p384 = make_key("p384");
+  auto ed = make_key("ed25519");
+  EXPECT_TRUE(parse_csr(make_csr(p256.get(), {kA}), keys));
+  EXPECT_TRUE(parse_csr(make_csr(ed.get(), {kA}), keys));
+  EXPECT_EQ(detail_of(parse_csr(make_csr(p384.get(), {kA}), keys)),
+            "CSR key refused: EC P-384 keys are not accepted; accepted: p256, ed25519");
+  EXPECT_FALSE(parse_csr(make_csr(ed.get(), {kA}), kKeys));
+}
+
+TEST(Csr, OtherKeyEncodingsAreCertifiedCanonically) {
+  for (const char* kind : {"p256", "p384"}) {
+    auto key = make_key(kind);
+    const std::string canonical = core::ossl::spki_der(key.get());  // named, uncompressed
+    auto plain = parse_csr(make_csr(key.get(), {kA}), kKeys);
+    ASSERT_TRUE(plain) << plain.error().detail;
+    EXPECT_EQ(core::ossl::spki_der(plain->spki.get()), canonical);
+    EXPECT_EQ(plain->spki_sha256, core::ossl::sha256(canonical));
+    for (const Encoding& how :
+         {Encoding{{kPointFormat, "compressed"}}, Encoding{{kEncoding, "explicit"}},
+          Encoding{{kEncoding, "explicit"}, {kPointFormat, "compressed"}}}) {
+      const auto der = make_csr(encoded_as(key.get(), how).get(), {kA});
+      ASSERT_EQ(der.find(canonical), std::string::npos) << kind;  // sent otherwise
+      auto r = parse_csr(der, kKeys);
+      ASSERT_TRUE(r) << kind << ": " << r.error().detail;
+      EXPECT_EQ(core::ossl::spki_der(r->spki.get()), canonical) << kind;
+      EXPECT_EQ(r->spki_sha256, plain->spki_sha256) << kind;
+      EXPECT_EQ(EVP_PKEY_eq(r->public_key.get(), key.get()), 1) << kind;
+      EXPECT_EQ(core::ossl::spki_der(r->public_key.get()), canonical) << kind;
+    }
+  }
+}
+
+TEST(Csr, ExplicitParametersMustBeExactlyTheNamedCurve) {
+  auto key = make_key("p256");
+  const auto der = make_csr(encoded_as(key.get(), {{kEncoding, "explicit"}}).get(), {kA});
+  ASSERT_TRUE(parse_csr(der, kKeys));
+  const std::string kRefused =
+      "CSR key refused: its explicit curve parameters are not exactly prime256v1";
+
+  // The cofactor (the INTEGER 1 before the key's BIT STRING) changed to 2. OpenSSL alone
+  // would take these parameters for P-256.
+  std::string cofactor = der;
+  const auto at = cofactor.find(std::string("\x02\x01\x01\x03\x42\x00\x04", 7));
+  ASSERT_NE(at, std::string::npos);
+  cofactor[at + 2] = 2;
+  EXPECT_EQ(detail_of(parse_csr(resign(cofactor, key.get(), EVP_sha256()), kKeys)), kRefused);
+
+  // Another seed.
+  std::unique_ptr<EC_GROUP, core::ossl::Deleter<EC_GROUP_free>> p256(
+      EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
+  const std::string seed(reinterpret_cast<const char*>(EC_GROUP_get0_seed(p256.get())),
+                         EC_GROUP_get_seed_len(p256.get()));
+  std::string reseeded = der;
+  const auto seed_at = reseeded.find(seed);
+  ASSERT_NE(seed_at, std::string::npos);
+  reseeded[seed_at] ^= 1;
+  EXPECT_EQ(detail_of(parse_csr(resign(reseeded, key.get(), EVP_sha256()), kKeys)), kRefused);
+
+  // The explicit parameters of a curve outside the list.
+  auto k1 = make_key("secp256k1");
+  const auto k1_der = make_csr(encoded_as(k1.get(), {{kEncoding, "explicit"}}).get(), {kA});
+  const auto d = detail_of(parse_csr(k1_der, kKeys));
+  EXPECT_NE(d.find("EC keys on secp256k1 are not accepted"), std::string::npos) << d;
 }
 
 }  // namespace

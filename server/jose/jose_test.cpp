@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "core/base64url.hpp"
+#include "policy/key_policy.hpp"
 #include "server/jose/jws.hpp"
 #include "server/json/strict.hpp"
 #include "tests/support/crypto.hpp"
@@ -97,6 +98,31 @@ TEST(Jws, RefusesUnsupportedAlgorithms) {
   EXPECT_EQ(
       parse_jws(R"({"protected":")" + none + R"(","payload":"","signature":"AAAA"})").error().type,
       ProblemType::BadSignatureAlgorithm);
+}
+
+// The algorithm is judged first: "none" with the empty signature it comes with is a
+// refused algorithm, not a malformed JWS.
+TEST(Jws, AlgNoneWithAnEmptySignatureIsABadSignatureAlgorithm) {
+  const std::string none = base64url_encode(R"({"alg":"none","nonce":"n","url":"u","kid":"k"})");
+  auto r = parse_jws(R"({"protected":")" + none + R"(","payload":"","signature":""})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().type, ProblemType::BadSignatureAlgorithm);
+  EXPECT_EQ(r.error().detail, "JWS algorithm \"none\" is not supported");
+  // A supported algorithm with an empty signature is still malformed.
+  const std::string es256 = base64url_encode(R"({"alg":"ES256","nonce":"n","url":"u","kid":"k"})");
+  auto empty = parse_jws(R"({"protected":")" + es256 + R"(","payload":"","signature":""})");
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().type, ProblemType::Malformed);
+}
+
+TEST(Jwk, SpkiHashIsTheCanonicalOne) {
+  for (const char* kind : {"rsa2048", "p256", "p384", "p521", "ed25519"}) {
+    auto key = testing::make_key(kind);
+    auto jwk = parse_jwk_json(testing::public_jwk_json(key.get()));
+    ASSERT_TRUE(jwk) << kind;
+    EXPECT_EQ(jwk->spki_sha256, *policy::canonical_spki_sha256(key.get())) << kind;
+    EXPECT_EQ(jwk->spki_sha256, core::ossl::sha256(core::ossl::spki_der(key.get()))) << kind;
+  }
 }
 
 TEST(Jws, RefusesMalformedStructures) {

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "core/base64url.hpp"
+#include "policy/key_policy.hpp"
 #include "server/json/strict.hpp"
 
 namespace signet::server::jose {
@@ -139,7 +140,11 @@ core::Result<Jwk> parse_jwk(const rapidjson::Value& v) {
     return bad_key("unsupported key type \"" + *kty + "\"");
   }
   out.thumbprint = core::base64url_encode(core::ossl::sha256(out.canonical_json));
-  out.spki_sha256 = core::ossl::sha256(core::ossl::spki_der(out.key.get()));
+  // The canonical encoding, the one CSR keys are hashed in: "is this an account key"
+  // and revocation by the certificate's key compare the two.
+  auto spki_sha256 = policy::canonical_spki_sha256(out.key.get());
+  if (!spki_sha256) return bad_key("the JWK cannot be encoded as a SubjectPublicKeyInfo");
+  out.spki_sha256 = std::move(spki_sha256).value();
   return out;
 }
 

@@ -110,11 +110,9 @@ core::Result<Jws> parse_jws(std::string_view body) {
   const std::string payload_b64 = (*doc)["payload"].GetString();
   auto protected_json = core::base64url_decode(protected_b64);
   auto payload = core::base64url_decode(payload_b64);
-  auto signature = core::base64url_decode((*doc)["signature"].GetString());
   if (!protected_json || protected_json->empty())
     return malformed("JWS protected header is not base64url");
   if (!payload) return malformed("JWS payload is not base64url");
-  if (!signature || signature->empty()) return malformed("JWS signature is not base64url");
 
   auto header = json::parse_strict(*protected_json);
   if (!header) return malformed("JWS protected header: " + header.error().detail);
@@ -127,13 +125,17 @@ core::Result<Jws> parse_jws(std::string_view body) {
   jws.header.url = string_member(*header, "url", wrong_type);
   jws.header.kid = string_member(*header, "kid", wrong_type);
   if (wrong_type) return malformed("JWS header members alg, nonce, url and kid must be strings");
-  if (header->HasMember("crit"))
-    return malformed("JWS \"crit\" header parameters are not supported");
-  if (header->HasMember("b64")) return malformed("JWS \"b64\" header parameter is not supported");
   if (!alg) return malformed("JWS protected header has no \"alg\"");
   if (find_alg(*alg) == nullptr) {
     return bad_alg("JWS algorithm \"" + *alg + "\" is not supported");
   }
+  if (header->HasMember("crit"))
+    return malformed("JWS \"crit\" header parameters are not supported");
+  if (header->HasMember("b64")) return malformed("JWS \"b64\" header parameter is not supported");
+  // The algorithm is judged before the signature: "none" comes with an empty one, and is
+  // an algorithm refused (badSignatureAlgorithm), not a malformed request.
+  auto signature = core::base64url_decode((*doc)["signature"].GetString());
+  if (!signature || signature->empty()) return malformed("JWS signature is not base64url");
   jws.header.alg = *alg;
   const bool has_jwk = header->HasMember("jwk");
   if (has_jwk == jws.header.kid.has_value()) {
