@@ -8,7 +8,10 @@ namespace signet::authority {
 
 using core::ProblemType;
 
-Authority::Authority(Services services, Config config) : s_(services), config_(std::move(config)) {}
+Authority::Authority(Services services, Config config, RulesPtr rules)
+    : s_(services), config_(std::move(config)) {
+  set_rules(std::move(rules));
+}
 
 Authority::Async<core::Account> Authority::account_for_kid(const core::AccountId& id) {
   std::optional<core::Account> a = accounts_.get(id);
@@ -36,7 +39,8 @@ Authority::Async<std::optional<core::Account>> Authority::account_by_key(
 
 Authority::Async<AccountResult> Authority::new_account(const core::PublicKey& key,
                                                        const NewAccountRequest& r) {
-  if (auto st = policy::check_key(key.key.get(), policy::KeyUse::Account); !st)
+  const RulesPtr rules = this->rules();
+  if (auto st = rules->keys.check(key.key.get(), policy::KeyUse::Account); !st)
     co_return std::move(st).error();
   auto existing = co_await account_by_key(key.thumbprint);
   if (!existing) co_return std::move(existing).error();
@@ -51,7 +55,7 @@ Authority::Async<AccountResult> Authority::new_account(const core::PublicKey& ke
   if (r.only_return_existing) {
     co_return core::make_error(ProblemType::AccountDoesNotExist, "No account exists with this key");
   }
-  if (config_.terms_of_service_required && !r.terms_of_service_agreed) {
+  if (rules->terms_of_service_required && !r.terms_of_service_agreed) {
     co_return core::make_error(
         ProblemType::Malformed,
         "You must agree to the terms of service (termsOfServiceAgreed: true)");
@@ -64,6 +68,12 @@ Authority::Async<AccountResult> Authority::new_account(const core::PublicKey& ke
     co_return core::make_error(
         ProblemType::BadPublicKey,
         "This key is certified in a certificate; use another key for the account");
+  }
+  if (!r.client_ip.empty()) {
+    LimitCharges c;
+    c.add("new_accounts_per_ip", "the address " + r.client_ip, "new_accounts:" + r.client_ip,
+          rules->limits.new_accounts_per_ip, 1);
+    if (auto st = co_await charge(c); !st) co_return std::move(st).error();
   }
   const core::NewAccount na{key.canonical_json,        key.thumbprint, key.spki_sha256, contact,
                             r.terms_of_service_agreed, s_.clock.now()};
@@ -106,7 +116,7 @@ Authority::Async<core::Account> Authority::change_key(const core::Account& a,
     co_return core::make_error(ProblemType::Unauthorized,
                                "keyChange \"oldKey\" is not the account's current key");
   }
-  if (auto st = policy::check_key(new_key.key.get(), policy::KeyUse::Account); !st)
+  if (auto st = rules()->keys.check(new_key.key.get(), policy::KeyUse::Account); !st)
     co_return std::move(st).error();
   auto is_cert_key = co_await s_.store.is_certificate_key(new_key.spki_sha256);
   if (!is_cert_key) co_return std::move(is_cert_key).error();

@@ -14,11 +14,11 @@
 
 #include "authority/account_cache.hpp"
 #include "authority/requests.hpp"
+#include "authority/rules.hpp"
 #include "ca/certificate_authority.hpp"
 #include "core/async.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "policy/identifiers.hpp"
 #include "policy/profile.hpp"
 #include "storage/store.hpp"
 #include "validation/validation_authority.hpp"
@@ -33,10 +33,6 @@ struct Config {
   core::Seconds valid_authz_lifetime = std::chrono::hours(24 * 30);
   bool reuse_valid_authorizations = true;
   std::size_t orders_page_size = 50;
-  bool terms_of_service_required = false;
-  // This CA's CAA issuer domain names (RFC 8659 §4.2); with none, only names without
-  // CAA records can be issued for.
-  std::vector<std::string> caa_identities;
   // CAA is rechecked at finalization when the validation is older than this.
   core::Seconds caa_recheck_age = std::chrono::hours(8);
   // Account URLs are this followed by the account id (CAA accounturi, RFC 8657).
@@ -48,7 +44,6 @@ struct Services {
   storage::Store& store;
   ca::CertificateAuthority& ca;
   validation::ValidationAuthority& va;
-  const policy::IdentifierPolicy& identifiers;
   const core::Clock& clock;
   core::WorkerPool& cpu;  // signing and CSR checks
   // Where validation outcomes are recorded (a network executor: recording only awaits).
@@ -57,10 +52,18 @@ struct Services {
 
 class Authority final : private validation::ValidationSink {
  public:
-  Authority(Services services, Config config);
+  Authority(Services services, Config config, RulesPtr rules);
 
   template <class T>
   using Async = asio::awaitable<core::Result<T>>;
+
+  // --- rules (rules.hpp) ---
+  // The rules in force; requests that start after set_rules() see the new ones.
+  RulesPtr rules() const { return rules_.load(); }
+  void set_rules(RulesPtr rules);
+  // The cheap part of the account key policy (type, size, curve, exponent): for the
+  // front end, before it spends a signature verification on a key.
+  core::Status check_account_key_type(const core::PublicKey& key) const;
 
   // --- accounts (accounts.cpp) ---
   // The account a JWS "kid" names: `accountDoesNotExist` if unknown, `unauthorized`
@@ -110,10 +113,30 @@ class Authority final : private validation::ValidationSink {
                                        validation::ValidationOutcome o);
   asio::awaitable<void> record_late_answer(core::ChallengeId id, core::PerspectiveResult answer);
 
+  // Rate limits (limits.cpp): the buckets one request touches, charged together.
+  struct LimitCharges {
+    std::vector<storage::LimitSpend> spends;
+    std::vector<std::pair<const char*, std::string>> about;  // limit name, whose
+    void add(const char* limit, std::string subject, std::string bucket,
+             const policy::Rate& rate, std::uint64_t cost);
+  };
+  asio::awaitable<core::Status> charge(const LimitCharges& c);
+  // certificates_per_domain for a set of names, unless it renews an issued set.
+  asio::awaitable<core::Status> add_certificate_charges(LimitCharges& c, const Limits& limits,
+                                                        const std::vector<core::Identifier>& ids,
+                                                        std::uint64_t cost);
+  // The limits a new order is checked against; spends new_orders_per_account.
+  asio::awaitable<core::Status> check_order_limits(const core::Account& a,
+                                                   const core::NewOrder& no, const Limits& limits);
+  static std::string failed_validations_bucket(const core::AccountId& a,
+                                               const core::Identifier& id);
+  static std::vector<std::string> registered_domains(const std::vector<core::Identifier>& ids);
+
   // Ends a processing order invalid with the problem that ended it (the one place).
   asio::awaitable<core::Error> fail_order(const core::OrderId& id, const core::Error& e);
   // RFC 8659: CAA must have been checked recently when the certificate is signed.
-  asio::awaitable<core::Status> recheck_stale_caa(const core::Account& a, const core::Order& o);
+  asio::awaitable<core::Status> recheck_stale_caa(const core::Account& a, const core::Order& o,
+                                                  const Rules& rules);
   // The order as it is now (status per authority/state), with changes persisted.
   asio::awaitable<core::Order> settle(const core::Order& stored);
   std::string account_uri(const core::AccountId& id) const {
@@ -122,6 +145,7 @@ class Authority final : private validation::ValidationSink {
 
   Services s_;
   Config config_;
+  std::atomic<RulesPtr> rules_;
   AccountCache accounts_;
   std::atomic<std::size_t> recording_{0};  // outcomes handed over, not yet stored
 };

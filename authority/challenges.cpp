@@ -94,7 +94,7 @@ Authority::Async<core::Challenge> Authority::respond_to_challenge(const core::Ac
       z->id,
       ch.id,
       {z->identifier, ch.type, ch.token, key_authorization(ch.token, a.jwk_thumbprint), z->wildcard,
-       account_uri(a.id), config_.caa_identities}};
+       account_uri(a.id), rules()->caa_identities}};
   s_.va.start(std::move(*ticket), std::move(job), *this);
   ch.status = core::ChallengeStatus::Processing;
   co_return ch;
@@ -112,6 +112,15 @@ asio::awaitable<void> Authority::record_outcome(validation::ValidationJob job,
                                 o.problem,     o.records, std::nullopt, o.perspectives};
   if (o.ok()) result.authz_expires = now + config_.valid_authz_lifetime;
   auto r = co_await s_.store.complete_challenge(result);
+  if (r && !o.ok() && job.request.account_uri.starts_with(config_.account_uri_prefix)) {
+    // failed_validations_per_account_name: a bucket already full stays full.
+    const core::AccountId account{job.request.account_uri.substr(config_.account_uri_prefix.size())};
+    LimitCharges c;
+    c.add("failed_validations_per_account_name", "", failed_validations_bucket(account, job.request.identifier),
+          rules()->limits_for(account).failed_validations_per_account_name, 1);
+    if (auto spent = co_await charge(c); !spent && spent.error().type != ProblemType::RateLimited)
+      core::log_error("counting a failed validation: " + spent.error().detail);
+  }
   if (!r) {
     core::log_error("recording validation of " + job.authz.value + ": " + r.error().detail);
   } else {

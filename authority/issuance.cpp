@@ -29,8 +29,12 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
     co_return core::make_error(ProblemType::OrderNotReady,
                                "The order is " + std::string(to_string(o->status)) + ", not ready");
   }
-  // Checks that leave the order as it is when they fail.
-  auto csr = co_await s_.cpu.run([&] { return policy::parse_csr(csr_der); });
+  // Checks that leave the order as it is when they fail. The names are checked again:
+  // the policy may have changed since the order was made.
+  const RulesPtr rules = this->rules();
+  if (auto ids = rules->identifiers.check_order(o->identifiers); !ids)
+    co_return std::move(ids).error();
+  auto csr = co_await s_.cpu.run([&] { return policy::parse_csr(csr_der, rules->keys); });
   if (!csr) co_return std::move(csr).error();
   if (auto st = policy::check_csr_against_order(*csr, o->identifiers); !st)
     co_return std::move(st).error();
@@ -46,7 +50,14 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
   auto validity = policy::resolve_validity(config_.profile, o->not_before, o->not_after, now);
   if (!validity) co_return std::move(validity).error();
 
-  if (auto st = co_await recheck_stale_caa(a, *o); !st) co_return std::move(st).error();
+  if (auto st = co_await recheck_stale_caa(a, *o, *rules); !st) co_return std::move(st).error();
+  {
+    LimitCharges c;
+    const Limits& limits = rules->limits_for(a.id);
+    if (auto st = co_await add_certificate_charges(c, limits, o->identifiers, 1); !st)
+      co_return std::move(st).error();
+    if (auto st = co_await charge(c); !st) co_return std::move(st).error();
+  }
 
   // ready → processing, with a serial never used before.
   std::string serial;
@@ -90,7 +101,8 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
 }
 
 asio::awaitable<core::Status> Authority::recheck_stale_caa(const core::Account& a,
-                                                           const core::Order& o) {
+                                                           const core::Order& o,
+                                                           const Rules& rules) {
   const auto now = s_.clock.now();
   for (const auto& ref : o.authorizations) {
     // Checked recently enough: nothing to look up.
@@ -104,7 +116,7 @@ asio::awaitable<core::Status> Authority::recheck_stale_caa(const core::Account& 
       if (ch.validated_at && now - *ch.validated_at <= config_.caa_recheck_age) break;
       validation::ValidationRequest req{
           authz.identifier,      ch.type, ch.token, "", authz.wildcard, account_uri(a.id),
-          config_.caa_identities};
+          rules.caa_identities};
       req.caa_only = true;
       auto outcome = co_await s_.va.validate(req);
       if (!outcome.ok()) co_return std::move(*outcome.problem);

@@ -21,7 +21,8 @@ asio::awaitable<core::Order> Authority::settle(const core::Order& stored) {
 
 Authority::Async<core::Order> Authority::new_order(const core::Account& a,
                                                    const NewOrderRequest& r) {
-  auto ids = s_.identifiers.check_order(r.identifiers);
+  const RulesPtr rules = this->rules();
+  auto ids = rules->identifiers.check_order(r.identifiers);
   if (!ids) co_return std::move(ids).error();
   const auto now = s_.clock.now();
   if (r.not_before || r.not_after) {
@@ -49,12 +50,44 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
       }
     }
     no.create.push_back(
-        {base, wildcard, now + config_.pending_authz_lifetime, s_.identifiers.challenge_types(id)});
+        {base, wildcard, now + config_.pending_authz_lifetime, rules->identifiers.challenge_types(id)});
     no.expires = std::min(no.expires, now + config_.pending_authz_lifetime);
   }
+  if (auto st = co_await check_order_limits(a, no, rules->limits_for(a.id)); !st)
+    co_return std::move(st).error();
   auto o = co_await s_.store.create_order(no);
   if (!o) co_return std::move(o).error();
   co_return co_await settle(std::move(o).value());
+}
+
+asio::awaitable<core::Status> Authority::check_order_limits(const core::Account& a,
+                                                            const core::NewOrder& no,
+                                                            const Limits& limits) {
+  const std::size_t cap = limits.pending_authorizations_per_account;
+  if (cap > 0 && !no.create.empty()) {
+    auto pending = co_await s_.store.count_pending_authorizations(a.id, no.created_at);
+    if (!pending) co_return std::move(pending).error();
+    if (*pending + no.create.size() > cap) {
+      core::Error e = core::make_error(
+          ProblemType::RateLimited,
+          "Rate limit pending_authorizations_per_account (" + std::to_string(cap) +
+              ") reached: account " + a.id.value + " has " + std::to_string(*pending) +
+              " pending authorizations; it frees as they are validated, deactivated or expire");
+      e.retry_after = std::chrono::seconds(60);
+      co_return e;
+    }
+  }
+  LimitCharges c;
+  c.add("new_orders_per_account", "account " + a.id.value, "new_orders:" + a.id.value,
+        limits.new_orders_per_account, 1);
+  for (const auto& id : no.identifiers) {
+    const core::Identifier base{id.type, id.base_name()};
+    c.add("failed_validations_per_account_name", "account " + a.id.value + " and " + base.value,
+          failed_validations_bucket(a.id, base), limits.failed_validations_per_account_name, 0);
+  }
+  if (auto st = co_await add_certificate_charges(c, limits, no.identifiers, 0); !st)
+    co_return std::move(st).error();
+  co_return co_await charge(c);
 }
 
 Authority::Async<core::Order> Authority::order(const core::Account& a, const core::OrderId& id) {

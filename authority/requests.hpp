@@ -15,6 +15,8 @@ struct NewAccountRequest {
   std::optional<std::vector<std::string>> contact;
   bool terms_of_service_agreed = false;
   bool only_return_existing = false;
+  // Where the request came from (new_accounts_per_ip); empty when not over a network.
+  std::string client_ip;
 };
 
 struct AccountUpdate {

@@ -42,8 +42,12 @@ Frontend::Frontend(authority::Authority& authority, NonceService& nonces, Urls u
     : authority_(authority),
       nonces_(nonces),
       urls_(std::move(urls)),
-      meta_(std::move(meta)),
+      meta_(std::make_shared<const json::DirectoryMeta>(std::move(meta))),
       deadline_(deadline) {}
+
+void Frontend::set_meta(json::DirectoryMeta meta) {
+  meta_.store(std::make_shared<const json::DirectoryMeta>(std::move(meta)));
+}
 
 struct Frontend::Pending {
   explicit Pending(const asio::strand<asio::any_io_executor>& s) : timer(s) {}
@@ -111,7 +115,8 @@ asio::awaitable<http::Response> Frontend::respond(const http::Request& req) {
     reply.header("Allow", allowed_methods(spec.methods));
     co_return finish(req, std::move(reply));
   }
-  Context ctx{authority_, nonces_, keys_, urls_, meta_, req, match};
+  const auto meta = meta_.load();  // held until the reply is built
+  Context ctx{authority_, nonces_, keys_, urls_, *meta, req, match};
   std::optional<handlers::SignedRequest> signed_request;
   // A resource that answers GET takes POST-as-GET too, authenticated by an account.
   const Auth auth = spec.auth == Auth::None && is_post ? Auth::Kid : spec.auth;

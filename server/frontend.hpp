@@ -5,6 +5,7 @@
 // Cache-Control) in one place. Thread-safe.
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 
@@ -26,6 +27,8 @@ class Frontend {
            json::DirectoryMeta meta, std::chrono::milliseconds deadline = std::chrono::seconds(30));
 
   boost::asio::awaitable<http::Response> handle(const http::Request& req);
+  // New directory meta, for requests from now on (configuration reload).
+  void set_meta(json::DirectoryMeta meta);
   // For requests the HTTP layer refused before they were complete.
   http::Response error_response(const core::Error& e);
 
@@ -44,7 +47,7 @@ class Frontend {
   NonceService& nonces_;
   jose::KeyCache keys_;
   Urls urls_;
-  json::DirectoryMeta meta_;
+  std::atomic<std::shared_ptr<const json::DirectoryMeta>> meta_;
   std::chrono::milliseconds deadline_;
 };
 

@@ -1,9 +1,11 @@
 #include "server/commands/common.hpp"
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <iostream>
@@ -11,6 +13,9 @@
 
 #include "core/async.hpp"
 #include "core/log.hpp"
+#include "policy/identifiers.hpp"
+#include "policy/key_policy.hpp"
+#include "policy/rate_limit.hpp"
 #include "validation/address_policy.hpp"
 #include "validation/dns01.hpp"
 #include "validation/http01.hpp"
@@ -55,6 +60,44 @@ core::Result<config::Config> load_config(const Overrides& o) {
 
 namespace {
 
+core::Error config_error(const std::string& where, const std::string& detail) {
+  return core::make_error(core::ProblemType::Malformed, where + ": " + detail);
+}
+
+core::Result<std::set<policy::KeyType>> key_types(const std::string& where,
+                                                  const std::vector<std::string>& names) {
+  std::set<policy::KeyType> out;
+  for (const auto& n : names) {
+    auto t = policy::key_type_from_name(n);
+    if (!t) {
+      return config_error(where, "unknown key type \"" + n +
+                                     "\" (known: rsa2048, rsa3072, rsa4096, p256, p384, p521, "
+                                     "ed25519)");
+    }
+    out.insert(*t);
+  }
+  return out;
+}
+
+core::Result<authority::Limits> limits_of(const std::string& where, const config::RateLimits& r) {
+  authority::Limits out;
+  const std::pair<const char*, std::pair<const std::string*, policy::Rate*>> rates[] = {
+      {"new_orders_per_account", {&r.new_orders_per_account, &out.new_orders_per_account}},
+      {"certificates_per_domain", {&r.certificates_per_domain, &out.certificates_per_domain}},
+      {"failed_validations_per_account_name",
+       {&r.failed_validations_per_account_name, &out.failed_validations_per_account_name}},
+      {"new_accounts_per_ip", {&r.new_accounts_per_ip, &out.new_accounts_per_ip}},
+  };
+  for (const auto& [key, v] : rates) {
+    auto rate = policy::parse_rate(*v.first);
+    if (!rate) return config_error(where + " " + key, rate.error().detail);
+    *v.second = *rate;
+  }
+  out.pending_authorizations_per_account = r.pending_authorizations_per_account;
+  out.validations_in_flight_per_account = r.validations_in_flight_per_account;
+  return out;
+}
+
 std::vector<validation::Cidr> cidrs(const std::vector<std::string>& v) {
   std::vector<validation::Cidr> out;
   for (const auto& s : v)
@@ -63,6 +106,54 @@ std::vector<validation::Cidr> cidrs(const std::vector<std::string>& v) {
 }
 
 }  // namespace
+
+core::Result<authority::RulesPtr> build_rules(const config::Config& cfg,
+                                              const std::set<core::ChallengeType>& challenges) {
+  policy::IdentifierPolicyConfig names;
+  names.max_identifiers_per_order = cfg.max_identifiers;
+  names.allow_wildcards = cfg.allow_wildcards;
+  names.allowed_domains = cfg.allowed_domains;
+  names.denied_domains = cfg.denied_domains;
+  names.reserved_names = cfg.reserved_names;
+  names.allowed_ip_ranges.clear();
+  for (const auto& r : cfg.allowed_ip_ranges) {
+    auto range = policy::parse_ip_range(r);
+    if (!range) return config_error("[policy] allowed_ip_ranges", range.error().detail);
+    names.allowed_ip_ranges.push_back(*range);
+  }
+  names.enabled_challenges = challenges;
+  if (auto st = policy::validate_config(names); !st)
+    return config_error("[policy]", st.error().detail);
+
+  policy::KeyPolicyConfig keys;
+  auto account = key_types("[policy.keys] account", cfg.account_keys);
+  if (!account) return std::move(account).error();
+  auto certificate = key_types("[policy.keys] certificate", cfg.certificate_keys);
+  if (!certificate) return std::move(certificate).error();
+  keys.account = *account;
+  keys.certificate = *certificate;
+  if (!cfg.blocked_keys_file.empty()) {
+    auto blocked = policy::load_blocked_keys(cfg.blocked_keys_file);
+    if (!blocked) return config_error("[policy.keys] blocked_keys_file", blocked.error().detail);
+    keys.blocked_spki_sha256 = std::move(blocked).value();
+  }
+
+  auto limits = limits_of("[rate_limits]", cfg.rate_limits);
+  if (!limits) return std::move(limits).error();
+  std::map<std::string, authority::Limits> overrides;
+  for (const auto& o : cfg.rate_limit_overrides) {
+    auto l = limits_of("[[rate_limits.overrides]] account " + o.account, o.limits);
+    if (!l) return std::move(l).error();
+    overrides.emplace(o.account, *l);
+  }
+  return std::make_shared<const authority::Rules>(authority::Rules{
+      policy::IdentifierPolicy(std::move(names)), policy::KeyPolicy(std::move(keys)), *limits,
+      std::move(overrides), !cfg.terms_of_service.empty(), cfg.caa_identities});
+}
+
+json::DirectoryMeta directory_meta(const config::Config& cfg) {
+  return {cfg.terms_of_service, cfg.website, cfg.caa_identities, false};
+}
 
 core::Result<ValidationStack> validation_stack(asio::io_context& va_io, const config::Config& cfg) {
   validation::ResolverConfig resolver_cfg;
@@ -91,6 +182,7 @@ validation::ValidationConfig validation_config(const config::Config& cfg) {
   validation::ValidationConfig v;
   v.max_in_flight = cfg.validation_max_in_flight;
   v.max_pending = cfg.validation_max_pending;
+  v.max_in_flight_per_account = cfg.rate_limits.validations_in_flight_per_account;
   v.max_remote_failures = cfg.max_remote_failures;
   v.remote_timeout = cfg.remote_timeout;
   return v;
@@ -124,12 +216,28 @@ core::Status record_signed(storage::Store& store, const std::optional<ca::Signed
 }
 
 void run_until_signalled(asio::io_context& io, asio::io_context& va_io, http::Listener& listener,
-                         unsigned threads, std::function<asio::awaitable<void>()> drain) {
-  asio::signal_set signals(io, SIGINT, SIGTERM);
+                         unsigned threads, std::function<asio::awaitable<void>()> drain,
+                         std::function<asio::awaitable<void>()> reload) {
+  // Signals are handled on one strand. SIGHUP: one reload at a time, each after the
+  // previous one finished.
+  auto strand = asio::make_strand(io);
+  asio::signal_set hangups(strand);
+  if (reload) hangups.add(SIGHUP);
+  std::function<void()> await_hangup = [&] {
+    hangups.async_wait([&](const boost::system::error_code& e, int) {
+      if (e) return;
+      asio::co_spawn(io, reload(), asio::bind_executor(strand, [&](std::exception_ptr) {
+                       await_hangup();
+                     }));
+    });
+  };
+  if (reload) await_hangup();
+  asio::signal_set signals(strand, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& e, int sig) {
     if (e) return;
     core::log_info("signal " + std::to_string(sig) + ": shutting down");
     listener.stop();
+    hangups.cancel();
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {

@@ -7,12 +7,15 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
+#include "authority/rules.hpp"
 #include "ca/certificate_authority.hpp"
 #include "config/config.hpp"
 #include "server/commands/commands.hpp"
 #include "server/http/listener.hpp"
+#include "server/json/encode.hpp"
 #include "storage/store.hpp"
 #include "validation/checker.hpp"
 #include "validation/resolver.hpp"
@@ -22,6 +25,14 @@ namespace signet::server::commands {
 
 // The configuration file (if any) with the command line over it, checked.
 core::Result<config::Config> load_config(const Overrides& o);
+
+// The rules of a configuration: names, keys, rate limits, terms and CAA identities,
+// for the challenge types this server offers. Errors name the key at fault.
+core::Result<authority::RulesPtr> build_rules(const config::Config& cfg,
+                                              const std::set<core::ChallengeType>& challenges);
+
+// The directory's meta object of a configuration.
+json::DirectoryMeta directory_meta(const config::Config& cfg);
 
 // The resolver and the challenge checkers of one vantage point.
 struct ValidationStack {
@@ -43,10 +54,11 @@ unsigned network_threads(const config::Config& cfg);
 
 // Runs io on `threads` threads and va_io on one until SIGINT/SIGTERM, then stops the
 // listener, lets requests in flight finish (up to 10 s), runs `drain` (bounded by the
-// caller) and returns.
+// caller) and returns. SIGHUP runs `reload` (one at a time), when given.
 void run_until_signalled(boost::asio::io_context& io, boost::asio::io_context& va_io,
                          http::Listener& listener, unsigned threads,
-                         std::function<boost::asio::awaitable<void>()> drain = {});
+                         std::function<boost::asio::awaitable<void>()> drain = {},
+                         std::function<boost::asio::awaitable<void>()> reload = {});
 
 // TLS 1.2 or later, presenting this certificate chain and key.
 void use_credentials(boost::asio::ssl::context& tls, const std::string& chain_pem,

@@ -10,7 +10,6 @@
 #include "ca/certificate_authority.hpp"
 #include "core/async.hpp"
 #include "core/log.hpp"
-#include "policy/identifiers.hpp"
 #include "server/commands/common.hpp"
 #include "server/frontend.hpp"
 #include "server/vantage/client.hpp"
@@ -106,11 +105,10 @@ int serve(const Overrides& o) {
   // remote perspectives over mutual TLS (below, once the port is known).
   auto stack = validation_stack(va_io, cfg);
   if (!stack) return fail(stack.error().detail);
-  policy::IdentifierPolicyConfig id_cfg;
-  id_cfg.max_identifiers_per_order = cfg.max_identifiers;
-  id_cfg.enabled_challenges.clear();
-  for (const auto& [type, checker] : stack->checkers) id_cfg.enabled_challenges.insert(type);
-  const policy::IdentifierPolicy identifiers(id_cfg);
+  std::set<core::ChallengeType> challenges;
+  for (const auto& [type, checker] : stack->checkers) challenges.insert(type);
+  auto rules = build_rules(cfg, challenges);
+  if (!rules) return fail(rules.error().detail);
 
   core::WorkerPool cpu_pool(threads);
   authority::Config acfg;
@@ -119,10 +117,8 @@ int serve(const Overrides& o) {
   acfg.valid_authz_lifetime = cfg.valid_authz_lifetime;
   acfg.reuse_valid_authorizations = cfg.reuse_valid_authorizations;
   acfg.orders_page_size = cfg.orders_page_size;
-  acfg.terms_of_service_required = !cfg.terms_of_service.empty();
   acfg.profile.default_validity = cfg.default_validity;
   acfg.profile.max_validity = cfg.max_validity;
-  acfg.caa_identities = cfg.caa_identities;
   acfg.caa_recheck_age = cfg.caa_recheck_age;
   NonceService nonces;
 
@@ -157,11 +153,9 @@ int serve(const Overrides& o) {
 
   urls.emplace(base);
   acfg.account_uri_prefix = urls->of(Route::Account);
-  authority.emplace(
-      authority::Services{**store, **ca, *va, identifiers, clock, cpu_pool, io.get_executor()},
-      acfg);
-  json::DirectoryMeta meta{cfg.terms_of_service, cfg.website, cfg.caa_identities, false};
-  frontend.emplace(*authority, nonces, *urls, meta);
+  authority.emplace(authority::Services{**store, **ca, *va, clock, cpu_pool, io.get_executor()},
+                    acfg, *rules);
+  frontend.emplace(*authority, nonces, *urls, directory_meta(cfg));
   listener.start();
 
   std::cout << "Signet ACME server listening on " << endpoint.address().to_string() << ":" << port
@@ -173,10 +167,38 @@ int serve(const Overrides& o) {
   // On SIGTERM, validations in flight finish and are recorded, within a bound.
   const auto drain_limit = std::chrono::duration_cast<std::chrono::milliseconds>(
       cfg.validation_timeout + cfg.remote_timeout + std::chrono::seconds(5));
-  run_until_signalled(io, va_io, listener, threads, [&]() -> asio::awaitable<void> {
-    if (!co_await authority->drain(drain_limit))
-      core::log_warn("validations still in flight at shutdown are ended at the next start");
-  });
+  // On SIGHUP, the configuration file is read again: the rules and the directory meta
+  // change for new requests; an invalid file changes nothing.
+  const auto reload = [&]() -> asio::awaitable<void> {
+    if (!o.config_file) {
+      core::log_warn("SIGHUP: there is no configuration file to read again (see --config)");
+      co_return;
+    }
+    using Next = core::Result<std::pair<config::Config, authority::RulesPtr>>;
+    Next next = co_await cpu_pool.run([&]() -> Next {
+      auto c = load_config(o);
+      if (!c) return std::move(c).error();
+      auto r = build_rules(*c, challenges);
+      if (!r) return std::move(r).error();
+      return std::pair{std::move(c).value(), std::move(r).value()};
+    });
+    if (!next) {
+      core::log_error("configuration not reloaded, the running one stays: " + next.error().detail);
+      co_return;
+    }
+    for (const auto& key : config::restart_only_changes(cfg, next->first))
+      core::log_warn("configuration reload: " + key + " takes effect only at restart; ignored");
+    authority->set_rules(next->second);
+    frontend->set_meta(directory_meta(next->first));
+    core::log_info("configuration reloaded from " + *o.config_file);
+  };
+  run_until_signalled(
+      io, va_io, listener, threads,
+      [&]() -> asio::awaitable<void> {
+        if (!co_await authority->drain(drain_limit))
+          core::log_warn("validations still in flight at shutdown are ended at the next start");
+      },
+      reload);
   cpu_pool.join();
   const auto stats = (*store)->stats();
   core::log_info("storage: " + std::to_string(stats.writes) + " writes in " +

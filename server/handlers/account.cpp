@@ -10,6 +10,7 @@ HandlerResult new_account(Context& ctx) {
   SignedRequest* req = ctx.signed_request;
   auto payload = json::decode_new_account(req->jws.payload);
   if (!payload) co_return std::move(payload).error();
+  payload->client_ip = ctx.request.client_ip;
   auto result = co_await ctx.authority.new_account(*req->jws.header.jwk, *payload);
   if (!result) co_return std::move(result).error();
   Reply r;
@@ -68,6 +69,8 @@ HandlerResult key_change(Context& ctx) {
     co_return core::make_error(ProblemType::Malformed,
                                "keyChange inner and outer JWS \"url\" differ");
   }
+  if (auto st = ctx.authority.check_account_key_type(*inner->header.jwk); !st)
+    co_return std::move(st).error();
   if (auto st = jose::verify_jws(*inner, inner->header.jwk->key.get()); !st) {
     co_return core::make_error(st.error().type, "keyChange inner JWS: " + st.error().detail);
   }

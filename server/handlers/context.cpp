@@ -56,6 +56,11 @@ asio::awaitable<core::Result<SignedRequest>> authenticate(const Context& ctx, Au
       co_return core::make_error(ProblemType::Malformed,
                                  "This request must carry \"kid\", not \"jwk\"");
     }
+    // A key the policy refuses outright costs no signature verification.
+    if (auth == Auth::Jwk) {
+      if (auto st = ctx.authority.check_account_key_type(*out.jws.header.jwk); !st)
+        co_return std::move(st).error();
+    }
     if (auto st = jose::verify_jws(out.jws, out.jws.header.jwk->key.get()); !st)
       co_return std::move(st).error();
   }

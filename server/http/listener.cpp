@@ -74,6 +74,9 @@ std::optional<core::Error> refusal_for(const boost::system::error_code& ec, cons
 
 asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket socket) {
   Counter conn(s->connections);
+  boost::system::error_code peer_ec;
+  const auto peer = socket.remote_endpoint(peer_ec);
+  const std::string client_ip = peer_ec ? "" : peer.address().to_string();
   Stream stream(std::move(socket), s->tls);
   auto& tcp_layer = beast::get_lowest_layer(stream);
   boost::system::error_code ec;
@@ -114,6 +117,7 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
     Request req;
     req.method = msg.method();
     req.target = std::string(msg.target());
+    req.client_ip = client_ip;
     if (auto it = msg.find(beast::http::field::content_type); it != msg.end()) {
       req.content_type = std::string(it->value());
     }

@@ -17,6 +17,7 @@ struct Request {
   std::string target;
   std::string content_type;
   std::string body;
+  std::string client_ip;  // the peer's address, as text
 };
 
 using Response = beast_http::response<beast_http::string_body>;

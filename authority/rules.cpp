@@ -1,0 +1,15 @@
+// Swapping the rules in force (configuration reload).
+#include "authority/authority.hpp"
+
+namespace signet::authority {
+
+void Authority::set_rules(RulesPtr rules) {
+  s_.va.set_max_in_flight_per_account(rules->limits.validations_in_flight_per_account);
+  rules_.store(std::move(rules));
+}
+
+core::Status Authority::check_account_key_type(const core::PublicKey& key) const {
+  return rules()->keys.check_type(key.key.get(), policy::KeyUse::Account);
+}
+
+}  // namespace signet::authority
