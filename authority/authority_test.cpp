@@ -51,12 +51,21 @@ class AuthorityTest : public ::testing::Test {
         ca(std::move(ca::CertificateAuthority::open(dir, clock)).value()),
         va(io.get_executor(), {}, {{core::ChallengeType::Http01, std::make_shared<FakeChecker>()}},
            caa_denying_resolver()),
-        identifiers(policy::IdentifierPolicyConfig{}),
         cpu(1),
-        authority({*store, *ca, va, identifiers, clock, cpu, io.get_executor()}, config()) {}
+        authority({*store, *ca, va, clock, cpu, io.get_executor()}, config(), rules()) {}
   static std::unique_ptr<storage::SqliteStore> open_store(const std::filesystem::path& dir) {
     std::filesystem::create_directories(dir);
     return std::move(storage::SqliteStore::open((dir / "signet.db").string())).value();
+  }
+  // The embedded default's rules, with these limits (all off unless given).
+  static RulesPtr rules(Limits limits = {},
+                        policy::IdentifierPolicyConfig names = policy::IdentifierPolicyConfig{}) {
+    return std::make_shared<const Rules>(Rules{policy::IdentifierPolicy(std::move(names)),
+                                               policy::KeyPolicy(policy::KeyPolicyConfig{}),
+                                               limits,
+                                               {},
+                                               false,
+                                               {}});
   }
   static Config config() {
     Config c;
@@ -116,7 +125,6 @@ class AuthorityTest : public ::testing::Test {
   std::unique_ptr<storage::SqliteStore> store;
   std::unique_ptr<ca::CertificateAuthority> ca;
   validation::ValidationAuthority va;
-  policy::IdentifierPolicy identifiers;
   core::WorkerPool cpu;
   Authority authority;
 };
@@ -237,6 +245,142 @@ TEST_F(AuthorityTest, OthersCannotSeeOrRevoke) {
   auto twice = run(authority.revoke(other, p));
   ASSERT_FALSE(twice);
   EXPECT_EQ(twice.error().type, ProblemType::AlreadyRevoked);
+}
+
+// Over a limit: rateLimited with Retry-After and a detail naming the limit.
+void expect_limited(const core::Error& e, const std::string& limit) {
+  EXPECT_EQ(e.type, ProblemType::RateLimited) << e.detail;
+  EXPECT_NE(e.detail.find(limit), std::string::npos) << e.detail;
+  ASSERT_TRUE(e.retry_after);
+  EXPECT_GT(e.retry_after->count(), 0);
+}
+
+TEST_F(AuthorityTest, NewOrdersPerAccountIsLimitedAndFreesWithTime) {
+  Limits l;
+  l.new_orders_per_account = *policy::parse_rate("2/1h");
+  authority.set_rules(rules(l));
+  auto a = account();
+  auto b = account();
+  order(a, {"good1.example"});
+  order(a, {"good2.example"});
+  NewOrderRequest third;
+  third.identifiers = {{IdentifierType::Dns, "good3.example"}};
+  auto r = run(authority.new_order(a, third));
+  ASSERT_FALSE(r);
+  expect_limited(r.error(), "new_orders_per_account (2/1h)");
+  EXPECT_LE(r.error().retry_after->count(), 30 * 60);
+  EXPECT_TRUE(run(authority.new_order(b, third)));  // another account's bucket
+  clock.advance(std::chrono::minutes(31));          // one order per half hour
+  EXPECT_TRUE(run(authority.new_order(a, third)));
+  EXPECT_FALSE(run(authority.new_order(a, third)));
+
+  // An override gives one account more.
+  auto overrides = std::make_shared<Rules>(*rules(l));
+  overrides->account_limits[a.id.value].new_orders_per_account = *policy::parse_rate("100/1h");
+  authority.set_rules(overrides);
+  EXPECT_TRUE(run(authority.new_order(a, third)));
+}
+
+TEST_F(AuthorityTest, FailedValidationsOfANameAreLimited) {
+  Limits l;
+  l.failed_validations_per_account_name = *policy::parse_rate("1/1h");
+  authority.set_rules(rules(l));
+  auto a = account();
+  auto o = order(a, {"bad.example"});
+  validate_all(a, o);
+  NewOrderRequest again;
+  again.identifiers = {{IdentifierType::Dns, "bad.example"}};
+  auto r = run(authority.new_order(a, again));
+  ASSERT_FALSE(r);
+  expect_limited(r.error(), "failed_validations_per_account_name");
+  EXPECT_NE(r.error().detail.find("bad.example"), std::string::npos);
+  EXPECT_TRUE(run(authority.new_order(account(), again)));  // per account
+  order(a, {"good.example"});                                 // per name
+  clock.advance(std::chrono::minutes(61));
+  EXPECT_TRUE(run(authority.new_order(a, again)));
+}
+
+TEST_F(AuthorityTest, CertificatesPerDomainCountsIssuanceAndExemptsRenewals) {
+  Limits l;
+  l.certificates_per_domain = *policy::parse_rate("1/168h");
+  authority.set_rules(rules(l));
+  auto a = account();
+  auto o = order(a, {"good1.shop.example"});
+  validate_all(a, o);
+  auto key = testing::make_key("p256");
+  auto done = run(authority.finalize(
+      a, o.id, testing::make_csr(key.get(), {{IdentifierType::Dns, "good1.shop.example"}})));
+  ASSERT_TRUE(done) << done.error().detail;
+
+  // Another name under the same registered domain, from any account: refused at newOrder.
+  NewOrderRequest other;
+  other.identifiers = {{IdentifierType::Dns, "good2.shop.example"}};
+  auto r = run(authority.new_order(account(), other));
+  ASSERT_FALSE(r);
+  expect_limited(r.error(), "certificates_per_domain");
+  EXPECT_NE(r.error().detail.find("shop.example"), std::string::npos);
+
+  // The same set of names again is a renewal: ordered and issued.
+  auto renewal = order(a, {"good1.shop.example"});
+  validate_all(a, renewal);
+  auto renewed = run(authority.finalize(
+      a, renewal.id, testing::make_csr(key.get(), {{IdentifierType::Dns, "good1.shop.example"}})));
+  EXPECT_TRUE(renewed) << renewed.error().detail;
+}
+
+TEST_F(AuthorityTest, PendingAuthorizationsPerAccountAreCapped) {
+  Limits l;
+  l.pending_authorizations_per_account = 2;
+  authority.set_rules(rules(l));
+  auto a = account();
+  order(a, {"good1.example"});
+  NewOrderRequest two;
+  two.identifiers = {{IdentifierType::Dns, "good2.example"}, {IdentifierType::Dns, "good3.example"}};
+  auto r = run(authority.new_order(a, two));
+  ASSERT_FALSE(r);
+  expect_limited(r.error(), "pending_authorizations_per_account (2)");
+  two.identifiers.pop_back();
+  EXPECT_TRUE(run(authority.new_order(a, two)));
+}
+
+TEST_F(AuthorityTest, NewAccountsPerAddressAreLimited) {
+  Limits l;
+  l.new_accounts_per_ip = *policy::parse_rate("1/3h");
+  authority.set_rules(rules(l));
+  NewAccountRequest p;
+  p.client_ip = "192.0.2.7";
+  auto k1 = testing::make_key("p256"), k2 = testing::make_key("p256");
+  EXPECT_TRUE(run(authority.new_account(testing::public_key(k1.get()), p)));
+  // The same key again is the existing account, not a new one.
+  EXPECT_TRUE(run(authority.new_account(testing::public_key(k1.get()), p)));
+  auto r = run(authority.new_account(testing::public_key(k2.get()), p));
+  ASSERT_FALSE(r);
+  expect_limited(r.error(), "new_accounts_per_ip");
+  p.client_ip = "192.0.2.8";
+  EXPECT_TRUE(run(authority.new_account(testing::public_key(k2.get()), p)));
+}
+
+// New rules apply to the next request: a name allowed before is refused after.
+TEST_F(AuthorityTest, NewRulesApplyToTheNextRequest) {
+  auto a = account();
+  auto o = order(a, {"good.corp.example"});
+  validate_all(a, o);
+  policy::IdentifierPolicyConfig names;
+  names.allowed_domains = {"lab.example"};
+  authority.set_rules(rules({}, names));
+  NewOrderRequest p;
+  p.identifiers = {{IdentifierType::Dns, "good.corp.example"}};
+  auto r = run(authority.new_order(a, p));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().type, ProblemType::RejectedIdentifier);
+  EXPECT_NE(r.error().detail.find("not under an allowed domain"), std::string::npos);
+  // An order made before is not finalized under the new rules either.
+  auto key = testing::make_key("p256");
+  auto fin = run(authority.finalize(
+      a, o.id, testing::make_csr(key.get(), {{IdentifierType::Dns, "good.corp.example"}})));
+  ASSERT_FALSE(fin);
+  EXPECT_EQ(fin.error().type, ProblemType::RejectedIdentifier);
+  EXPECT_EQ(run(authority.order(a, o.id))->status, OrderStatus::Ready);
 }
 
 }  // namespace

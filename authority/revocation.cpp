@@ -1,8 +1,12 @@
 // Revocation (RFC 8555 §7.6): who may revoke, with which reasons.
+#include <openssl/x509.h>
+
 #include <algorithm>
 
 #include "authority/authority.hpp"
 #include "core/log.hpp"
+#include "core/openssl.hpp"
+#include "policy/key_policy.hpp"
 
 namespace signet::authority {
 
@@ -32,7 +36,16 @@ asio::awaitable<core::Status> Authority::revoke(const RevocationRequester& who,
   // the holder of the certificate's key.
   bool allowed = false;
   if (who.certificate_key) {
+    // Compared in canonical form, whatever encoding the certificate carries.
     allowed = who.certificate_key->spki_sha256 == cert->key_spki_sha256;
+    if (!allowed) {
+      const auto* der = reinterpret_cast<const unsigned char*>(cert->der.data());
+      core::ossl::X509Ptr x(d2i_X509(nullptr, &der, static_cast<long>(cert->der.size())));
+      if (x) {
+        auto h = policy::canonical_spki_sha256(X509_get0_pubkey(x.get()));
+        allowed = h && *h == who.certificate_key->spki_sha256;
+      }
+    }
   } else if (who.account) {
     allowed = who.account->id == cert->account_id;
     if (!allowed) {

@@ -31,8 +31,6 @@ struct ParsedCsr {
 // SHA-256/384/512 (Ed25519 aside), checks the key's type against `keys` before the
 // self-signature is verified, and the whole key policy after. Errors are `badCSR`.
 core::Result<ParsedCsr> parse_csr(std::string_view der, const KeyPolicy& keys);
-// Transitional: parse_csr under the default KeyPolicy.
-core::Result<ParsedCsr> parse_csr(std::string_view der);
 
 // The CSR must ask for exactly the order's identifiers: nothing more, nothing missing.
 core::Status check_csr_against_order(const ParsedCsr& csr,

@@ -310,9 +310,4 @@ core::Result<std::string> canonical_spki_sha256(EVP_PKEY* key) {
   return core::ossl::sha256(*der);
 }
 
-core::Status check_key(EVP_PKEY* key, KeyUse use) {
-  static const KeyPolicy defaults{KeyPolicyConfig{}};
-  return defaults.check(key, use);
-}
-
 }  // namespace signet::policy

@@ -67,8 +67,4 @@ core::Result<std::string> canonical_spki_der(EVP_PKEY* key);
 // stored key hash take).
 core::Result<std::string> canonical_spki_sha256(EVP_PKEY* key);
 
-// Transitional: the default KeyPolicy's check(), for callers not yet given a
-// configured policy.
-core::Status check_key(EVP_PKEY* key, KeyUse use);
-
 }  // namespace signet::policy

@@ -370,11 +370,5 @@ TEST(CanonicalSpki, IgnoresHowTheKeyWouldEncodeItself) {
   EXPECT_FALSE(canonical_spki_der(k1.get()));
 }
 
-TEST(KeyPolicy, TransitionalCheckKeyIsTheDefaultPolicy) {
-  auto p521 = make_key("p521");
-  EXPECT_TRUE(check_key(p521.get(), KeyUse::Account));
-  EXPECT_FALSE(check_key(p521.get(), KeyUse::Certificate));
-}
-
 }  // namespace
 }  // namespace signet::policy
