@@ -38,5 +38,9 @@ inline int64_t to_unix(TimePoint t) {
 inline TimePoint from_unix(int64_t s) {
   return TimePoint(Seconds(s));
 }
+// Milliseconds since the Unix epoch, for what needs finer steps (rate-limit buckets).
+inline int64_t to_unix_ms(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
 
 }  // namespace signet::core

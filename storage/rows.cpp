@@ -1,7 +1,9 @@
 #include "storage/rows.hpp"
 
+#include <algorithm>
 #include <sstream>
 
+#include "core/openssl.hpp"
 #include "storage/statements.hpp"
 
 namespace signet::storage::detail::rows {
@@ -27,6 +29,14 @@ std::string encode_identifiers(const std::vector<core::Identifier>& ids) {
   std::vector<std::string> parts;
   for (const auto& id : ids) parts.push_back(std::string(to_string(id.type)) + ":" + id.value);
   return join(parts);
+}
+
+std::string identifiers_sha256(std::vector<core::Identifier> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::string lines;
+  for (const auto& id : ids) lines += std::string(to_string(id.type)) + ":" + id.value + "\n";
+  return core::ossl::sha256(lines);
 }
 
 std::vector<core::Identifier> decode_identifiers(const std::string& s) {

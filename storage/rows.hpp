@@ -15,6 +15,9 @@ std::string join(const std::vector<std::string>& v);
 std::vector<std::string> split(const std::string& s);
 std::string encode_identifiers(const std::vector<core::Identifier>& ids);
 std::vector<core::Identifier> decode_identifiers(const std::string& s);
+// An identifier set as one key: the SHA-256 (raw) of its "type:value" lines, each
+// ending in "\n", sorted and without repeats; so the order given does not matter.
+std::string identifiers_sha256(std::vector<core::Identifier> ids);
 std::optional<core::Error> read_error(const Statement& st, int type_col, int detail_col);
 std::optional<int64_t> opt_unix(const std::optional<core::TimePoint>& t);
 std::optional<core::TimePoint> opt_time(const std::optional<int64_t>& s);

@@ -2,6 +2,9 @@
 
 #include <openssl/rand.h>
 
+#include <map>
+#include <set>
+
 #include "core/base64url.hpp"
 #include "storage/rows.hpp"
 #include "storage/sqlite_db.hpp"
@@ -264,6 +267,7 @@ Changed SqliteStore::complete_order(const core::OrderId& id, const Certificate& 
         .bind(8, to_unix(c.not_before))
         .bind(9, to_unix(c.not_after))
         .bind(10, to_unix(c.issued_at))
+        .bind_blob(11, identifiers_sha256(c.identifiers))
         .exec();
     return true;
   });
@@ -415,6 +419,67 @@ Changed SqliteStore::revoke_certificate(const std::string& serial, int reason, c
                .bind(2, int64_t{reason})
                .bind(3, to_unix(at))
                .exec() == 1;
+  });
+}
+
+Async<std::optional<LimitDenial>> SqliteStore::spend_limits(const std::vector<LimitSpend>& spends,
+                                                            core::TimePoint now) {
+  return exec_->write([=](Connection& db) -> core::Result<std::optional<LimitDenial>> {
+    const int64_t now_ms = core::to_unix_ms(now);
+    // Every bucket's TAT as this write leaves it; a spend sees what the spends before
+    // it on the same bucket took.
+    std::map<std::string, std::optional<int64_t>> tats;
+    std::set<std::string> changed;
+    std::optional<LimitDenial> denial;
+    for (std::size_t i = 0; i < spends.size(); ++i) {
+      const LimitSpend& s = spends[i];
+      if (!s.rate.enabled()) continue;
+      auto [tat, first] = tats.try_emplace(s.bucket);
+      if (first) {
+        auto st = db.prepare(sql::kLimitBucket);
+        st.bind(1, s.bucket);
+        if (st.step()) tat->second = st.integer(0);
+      }
+      const auto d = policy::gcra(tat->second, now_ms, s.rate, s.cost);
+      if (!d.allowed) {
+        if (!denial || d.retry_after > denial->retry_after) denial = LimitDenial{i, d.retry_after};
+      } else if (s.cost > 0) {
+        tat->second = d.new_tat_ms;
+        changed.insert(s.bucket);
+      }
+    }
+    if (denial || changed.empty()) return denial;
+    for (const auto& bucket : changed) {
+      // GCRA: the TAT is also when the bucket is full again.
+      const int64_t tat = *tats[bucket];
+      db.prepare(sql::kSaveLimitBucket).bind(1, bucket).bind(2, tat).bind(3, tat).exec();
+    }
+    // A full bucket is the same as none: drop a few such rows with every spend, so the
+    // table holds only buckets in use. Bounded by the spend's own size, so no request
+    // pays for a large sweep.
+    db.prepare(sql::kDeleteFullLimitBuckets)
+        .bind(1, now_ms)
+        .bind(2, static_cast<int64_t>(16 + 2 * changed.size()))
+        .exec();
+    return std::nullopt;
+  });
+}
+
+Async<std::size_t> SqliteStore::count_pending_authorizations(const core::AccountId& account,
+                                                             core::TimePoint now) {
+  return exec_->read([=](Connection& db) -> core::Result<std::size_t> {
+    auto st = db.prepare(sql::kCountPendingAuthzs);
+    st.bind(1, account.value).bind(2, to_unix(now));
+    st.step();
+    return static_cast<std::size_t>(st.integer(0));
+  });
+}
+
+Async<bool> SqliteStore::issued_for_identifiers(const std::vector<core::Identifier>& identifiers) {
+  return exec_->read([=](Connection& db) -> core::Result<bool> {
+    return db.prepare(sql::kIssuedForIdentifiers)
+        .bind_blob(1, identifiers_sha256(identifiers))
+        .step();
   });
 }
 

@@ -52,6 +52,12 @@ class SqliteStore final : public Store {
   Maybe<Certificate> certificate_by_serial(const std::string& serial) override;
   Changed record_infrastructure_certificate(const core::InfrastructureCertificate& c) override;
   Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at) override;
+  Async<std::optional<LimitDenial>> spend_limits(const std::vector<LimitSpend>& spends,
+                                                 core::TimePoint now) override;
+  Async<std::size_t> count_pending_authorizations(const core::AccountId& account,
+                                                  core::TimePoint now) override;
+  Async<bool> issued_for_identifiers(const std::vector<core::Identifier>& identifiers) override;
+
   Async<int> recover_interrupted() override;
 
   // Writes run and transactions committed so far (each commit is one fsync).

@@ -6,10 +6,9 @@
 
 #include <filesystem>
 
-#include "core/async.hpp"
-
 #include "storage/sqlite_db.hpp"
 #include "storage/statements.hpp"
+#include "storage/store_test_fixture.hpp"
 
 namespace signet::storage {
 namespace {
@@ -19,70 +18,9 @@ using core::ChallengeStatus;
 using core::Identifier;
 using core::IdentifierType;
 using core::OrderStatus;
-
-const core::TimePoint kNow = core::from_unix(1'800'000'000);
-
-template <class T>
-T sync(boost::asio::awaitable<T> a) {
-  return core::await_blocking(std::move(a));
-}
-
-// A database file of its own for each test, removed afterwards.
-class TempDb {
- public:
-  TempDb()
-      : path_(std::filesystem::temp_directory_path() / ("signet-store-" + random_id() + ".db")) {}
-  ~TempDb() {
-    for (const char* suffix : {"", "-wal", "-shm"})
-      std::filesystem::remove(path_.string() + suffix);
-  }
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-class StoreTest : public ::testing::Test {
- protected:
-  TempDb db;
-  void SetUp() override {
-    auto s = SqliteStore::open(db.path());
-    ASSERT_TRUE(s) << s.error().detail;
-    store = std::move(s).value();
-  }
-
-  Account account(const std::string& key = "k1") {
-    auto a = sync(store->create_account(
-        {"{jwk}", "thumb-" + key, "spki-" + key, {"mailto:a@b.example"}, true, kNow}));
-    EXPECT_TRUE(a);
-    return a.value();
-  }
-
-  Order order(const Account& a, std::vector<std::string> names) {
-    NewOrder o;
-    o.account_id = a.id;
-    o.expires = kNow + std::chrono::hours(24);
-    o.created_at = kNow;
-    for (auto& n : names) {
-      Identifier id{IdentifierType::Dns, n};
-      o.identifiers.push_back(id);
-      o.create.push_back({id, false, kNow + std::chrono::hours(24), {core::ChallengeType::Http01}});
-    }
-    auto r = sync(store->create_order(o));
-    EXPECT_TRUE(r);
-    return r.value();
-  }
-
-  // A new order's authorization for name, with its first challenge processing.
-  Authorization started(const std::string& name) {
-    auto o = order(account("k-" + name), {name});
-    auto authz = sync(store->authz_by_id(o.authorizations[0].id)).value().value();
-    EXPECT_TRUE(*sync(store->start_challenge(authz.id, authz.challenges[0].id)));
-    return authz;
-  }
-
-  std::unique_ptr<SqliteStore> store;
-};
+using fixture::kNow;
+using fixture::StoreTest;
+using fixture::sync;
 
 TEST_F(StoreTest, AccountsAreUniqueByKey) {
   auto a = account();

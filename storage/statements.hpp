@@ -123,6 +123,22 @@ CREATE TABLE infrastructure_certificates (
   issued_at INTEGER NOT NULL
 );
 )sql",
+    // 3 -> 4: rate limits. Token buckets, one row each while it is not full (expires_ms:
+    // when it is full again, and the row can go); pending authorizations counted per
+    // account without reading the account's others; and each certificate's identifier
+    // set as one key, for the renewal exemption (NULL for certificates stored before).
+    R"sql(
+CREATE TABLE rate_limit_buckets (
+  bucket TEXT PRIMARY KEY,
+  tat_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX rate_limit_buckets_by_expiry ON rate_limit_buckets(expires_ms);
+CREATE INDEX authz_pending_by_account ON authorizations(account_id, expires)
+  WHERE status = 'pending';
+ALTER TABLE certificates ADD COLUMN identifiers_sha256 BLOB;
+CREATE INDEX certificates_by_identifiers ON certificates(identifiers_sha256);
+)sql",
 };
 
 // --- accounts --------------------------------------------------------------------------
@@ -183,6 +199,9 @@ inline constexpr const char* kInsertChallenge =
 inline constexpr const char* kAuthzById =
     "SELECT id, account_id, identifier_type, identifier_value, wildcard, status, expires "
     "FROM authorizations WHERE id = ?1";
+inline constexpr const char* kCountPendingAuthzs =
+    "SELECT count(*) FROM authorizations WHERE account_id = ?1 AND status = 'pending' "
+    "AND expires > ?2";
 inline constexpr const char* kValidAuthzs =
     "SELECT id FROM authorizations WHERE account_id = ?1 AND identifier_type = ?2 "
     "AND identifier_value = ?3 AND wildcard = ?4 AND status = 'valid' AND expires > ?5 "
@@ -225,14 +244,16 @@ inline constexpr const char* kReserveSerial =
     "INSERT OR IGNORE INTO serials (serial, order_id, reserved_at) VALUES (?1, ?2, ?3)";
 inline constexpr const char* kInsertCertificate =
     "INSERT INTO certificates (serial, account_id, order_id, der, chain_pem, key_spki_sha256, "
-    "identifiers, not_before, not_after, issued_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    "identifiers, not_before, not_after, issued_at, identifiers_sha256) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 inline constexpr const char* kCertificateBySerial =
     "SELECT serial, account_id, order_id, der, chain_pem, key_spki_sha256, identifiers, "
     "not_before, not_after, issued_at, revoked_at, revocation_reason FROM certificates "
     "WHERE serial = ?1";
 inline constexpr const char* kIsCertificateKey =
     "SELECT 1 FROM certificates WHERE key_spki_sha256 = ?1 LIMIT 1";
+inline constexpr const char* kIssuedForIdentifiers =
+    "SELECT 1 FROM certificates WHERE identifiers_sha256 = ?1 LIMIT 1";
 inline constexpr const char* kRevokeCertificate =
     "UPDATE certificates SET revoked_at = ?3, revocation_reason = ?2 "
     "WHERE serial = ?1 AND revoked_at IS NULL";
@@ -241,6 +262,18 @@ inline constexpr const char* kInsertInfrastructureCertificate =
     "INSERT OR IGNORE INTO infrastructure_certificates (serial, issuer, profile, identifiers, "
     "key_spki_sha256, der, not_before, not_after, issued_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+// --- rate limits ------------------------------------------------------------------------------
+inline constexpr const char* kLimitBucket =
+    "SELECT tat_ms FROM rate_limit_buckets WHERE bucket = ?1";
+inline constexpr const char* kSaveLimitBucket =
+    "INSERT INTO rate_limit_buckets (bucket, tat_ms, expires_ms) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (bucket) DO UPDATE SET tat_ms = excluded.tat_ms, "
+    "expires_ms = excluded.expires_ms";
+// At most ?2 of the buckets that are full again by ?1, earliest first.
+inline constexpr const char* kDeleteFullLimitBuckets =
+    "DELETE FROM rate_limit_buckets WHERE bucket IN (SELECT bucket FROM rate_limit_buckets "
+    "WHERE expires_ms <= ?1 ORDER BY expires_ms LIMIT ?2)";
 
 // --- recovery after a restart ----------------------------------------------------------------
 inline constexpr const char* kFailInterruptedAuthzs =

@@ -8,13 +8,16 @@
 // same verbs.
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/records.hpp"
 #include "core/result.hpp"
+#include "policy/rate_limit.hpp"
 
 namespace signet::storage {
 
@@ -32,6 +35,21 @@ using Async = boost::asio::awaitable<core::Result<T>>;
 template <class T>
 using Maybe = Async<std::optional<T>>;
 using Changed = Async<bool>;
+
+// One request against a rate limit: `cost` taken from the token bucket named `bucket`
+// (its limit and its subject, e.g. "new_orders:acct:<id>"), which refills at `rate`.
+// Buckets are shared by every node on the same database.
+struct LimitSpend {
+  std::string bucket;
+  policy::Rate rate;
+  std::uint64_t cost = 1;
+};
+
+// Why spend_limits refused: which spend (its index) and how long until it would fit.
+struct LimitDenial {
+  std::size_t index = 0;
+  std::chrono::milliseconds retry_after{0};
+};
 
 class Store {
  public:
@@ -96,6 +114,23 @@ class Store {
   virtual Changed record_infrastructure_certificate(const core::InfrastructureCertificate& c) = 0;
   // not revoked → revoked.
   virtual Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at) = 0;
+
+  // Rate limits.
+  // Spends every one of `spends` at `now` (policy/rate_limit.hpp: gcra), all or
+  // nothing: if each fits, all are taken and nullopt returned; otherwise nothing is
+  // taken and the denial that frees last is returned (the longest retry_after; the
+  // first of those that tie). A cost of 0 takes nothing and is denied when its bucket
+  // is used up. Spends whose rate is off are allowed and never stored. Spends on the
+  // same bucket add up.
+  virtual Async<std::optional<LimitDenial>> spend_limits(const std::vector<LimitSpend>& spends,
+                                                         core::TimePoint now) = 0;
+  // An account's authorizations that are pending and have not expired at `now`.
+  virtual Async<std::size_t> count_pending_authorizations(const core::AccountId& account,
+                                                          core::TimePoint now) = 0;
+  // Whether a certificate (any account's) was ever issued for exactly this set of
+  // identifiers: the renewal exemption. Order and repeats in `identifiers` do not
+  // matter. Certificates stored before schema version 4 are not seen.
+  virtual Async<bool> issued_for_identifiers(const std::vector<core::Identifier>& identifiers) = 0;
 
   // After a restart: challenges and orders left "processing" by the previous run
   // end invalid with a serverInternal problem, so nothing stays stuck. Returns how
