@@ -49,7 +49,7 @@ class AgentTest : public ::testing::Test {
         io.get_executor(), {}, {{core::ChallengeType::Http01, std::make_shared<PassingChecker>()}},
         resolver);
     Agent agent(va);
-    const http::Request req{method, target, type, body};
+    const http::Request req{method, target, type, body, "127.0.0.1"};
     auto fut = asio::co_spawn(io, agent.handle(req), asio::use_future);
     io.run();
     io.restart();
