@@ -19,8 +19,10 @@ def b64(data):
 
 class Key:
     def __init__(self, kind="p256"):
-        self.kind = kind
-        self.priv = rsa.generate_private_key(65537, 2048) if kind == "rsa" else ec.generate_private_key(ec.SECP256R1())
+        """kind: "p256", "rsa" (2048 bits) or "rsa<bits>"."""
+        self.kind = "rsa" if kind.startswith("rsa") else kind
+        bits = int(kind[3:] or 2048) if kind.startswith("rsa") else 0
+        self.priv = rsa.generate_private_key(65537, bits) if bits else ec.generate_private_key(ec.SECP256R1())
 
     @property
     def alg(self):
@@ -58,7 +60,7 @@ def jws(key, url, payload, nonce=None, kid=None, extra_header=None, alg=None):
     return {"protected": protected, "payload": body, "signature": b64(sig)}
 
 
-def csr_der(key_priv, names):
+def csr_der(key_priv, names, digest=None):
     import ipaddress
 
     def san(n):
@@ -70,7 +72,7 @@ def csr_der(key_priv, names):
     sans = [san(n) for n in names]
     b = x509.CertificateSigningRequestBuilder().subject_name(x509.Name([]))
     b = b.add_extension(x509.SubjectAlternativeName(sans), critical=False)
-    return b.sign(key_priv, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    return b.sign(key_priv, digest or hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
 class Client:

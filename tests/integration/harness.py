@@ -36,6 +36,17 @@ def free_port_tcp_udp():
     raise RuntimeError("no free TCP+UDP port")
 
 
+# A configuration that switches every rate limit off, for load tests.
+NO_RATE_LIMITS = """
+[rate_limits]
+new_orders_per_account = ""
+certificates_per_domain = ""
+failed_validations_per_account_name = ""
+new_accounts_per_ip = ""
+pending_authorizations_per_account = 0
+"""
+
+
 def wait_until(what, check, timeout=30.0, interval=0.05):
     deadline = time.monotonic() + timeout
     last = None
