@@ -70,6 +70,12 @@ def main():
             doc = problem(weak.post(weak.dir["newAccount"], {"termsOfServiceAgreed": True}, use_jwk=True),
                           400, "badPublicKey")
             assert "1024" in doc["detail"], doc
+            # The key is judged before its signature: a garbage signature still gets badPublicKey.
+            header = {"alg": "RS256", "url": weak.dir["newAccount"], "nonce": weak.new_nonce(),
+                      "jwk": weak.key.jwk()}
+            body = {"protected": b64(json.dumps(header)), "payload": b64(json.dumps({})),
+                    "signature": b64(b"\x01" * 128)}
+            problem(weak.post(weak.dir["newAccount"], None, raw=json.dumps(body)), 400, "badPublicKey")
             # alg "none": badSignatureAlgorithm with the algorithms Signet accepts.
             header = {"alg": "none", "url": c.dir["newAccount"], "nonce": c.new_nonce(), "jwk": Key().jwk()}
             body = {"protected": b64(json.dumps(header)), "payload": b64(json.dumps({})), "signature": ""}
