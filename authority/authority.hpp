@@ -95,8 +95,16 @@ class Authority final : private validation::ValidationSink {
   // --- issuance (issuance.cpp) ---
   Async<core::Order> finalize(const core::Account& a, const core::OrderId& id,
                               const std::string& csr_der);
-  Async<core::Certificate> certificate(const std::string& serial);
+  // A certificate, for the account that ordered it only (`NotFound` for others: the
+  // names in a private CA's certificates are its inventory).
+  Async<core::Certificate> certificate(const core::Account& a, const std::string& serial);
+  // At start: certificates recorded but not stored when the previous run stopped
+  // (between signing and storing) are signed again, identical but for the signature,
+  // and stored; those that cannot be end their order invalid and are logged. Returns
+  // how many were stored.
+  Async<int> resume_interrupted_issuances();
   const std::string& issuer_pem() const { return s_.ca.intermediate_pem(); }
+  const std::string& root_pem() const { return s_.ca.root_pem(); }
 
   // --- revocation (revocation.cpp) ---
   asio::awaitable<core::Status> revoke(const RevocationRequester& who, const RevocationRequest& r);
@@ -131,6 +139,18 @@ class Authority final : private validation::ValidationSink {
   static std::string failed_validations_bucket(const core::AccountId& a,
                                                const core::Identifier& id);
   static std::vector<std::string> registered_domains(const std::vector<core::Identifier>& ids);
+
+  // Any account's certificate by serial (revocation decides who may act on it).
+  Async<core::Certificate> certificate_by_serial(const std::string& serial);
+  // The record of a certificate about to be signed (issuance.cpp).
+  static core::PendingIssuance pending_issuance(const core::AccountId& account,
+                                                const core::OrderId& order,
+                                                const ca::TbsCertificate& tbs,
+                                                const std::string& spki_der);
+  // Signs a recorded certificate and stores it with its order's completion; a failure
+  // ends the order through fail_order.
+  Async<core::Certificate> sign_and_store(core::AccountId account, core::OrderId id,
+                                          ca::TbsCertificate tbs, core::TimePoint now);
 
   // Ends a processing order invalid with the problem that ended it (the one place).
   asio::awaitable<core::Error> fail_order(const core::OrderId& id, const core::Error& e);

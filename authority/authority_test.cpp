@@ -145,7 +145,7 @@ TEST_F(AuthorityTest, OrderBecomesReadyThenValidAndReusesAuthorizations) {
   ASSERT_TRUE(done) << done.error().detail;
   EXPECT_EQ(done->status, OrderStatus::Valid);
   ASSERT_TRUE(done->certificate_serial);
-  auto cert = run(authority.certificate(*done->certificate_serial));
+  auto cert = run(authority.certificate(a, *done->certificate_serial));
   ASSERT_TRUE(cert);
   EXPECT_EQ(cert->not_after - cert->not_before, std::chrono::hours(24 * 90));
 
@@ -232,7 +232,11 @@ TEST_F(AuthorityTest, OthersCannotSeeOrRevoke) {
   auto done = run(authority.finalize(
       a, o.id, testing::make_csr(key.get(), {{IdentifierType::Dns, "good.example"}})));
   ASSERT_TRUE(done);
-  auto cert = run(authority.certificate(*done->certificate_serial));
+  auto cert = run(authority.certificate(a, *done->certificate_serial));
+  ASSERT_TRUE(cert);
+  auto not_theirs = run(authority.certificate(b, *done->certificate_serial));
+  ASSERT_FALSE(not_theirs);
+  EXPECT_EQ(not_theirs.error().type, ProblemType::NotFound);
   RevocationRequester other{b, std::nullopt};
   RevocationRequest p{cert->der, 4};
   auto r = run(authority.revoke(other, p));

@@ -3,7 +3,9 @@
 // reserved, the certificate signed on the CPU pool and stored with the order's
 // completion. After "processing", every failure ends the order through fail_order.
 #include "authority/authority.hpp"
+#include "core/fault.hpp"
 #include "core/log.hpp"
+#include "core/openssl.hpp"
 #include "policy/csr.hpp"
 
 namespace signet::authority {
@@ -59,45 +61,105 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
     if (auto st = co_await charge(c); !st) co_return std::move(st).error();
   }
 
-  // ready → processing, with a serial never used before.
-  std::string serial;
-  for (int attempt = 0; attempt < 3 && serial.empty(); ++attempt) {
-    std::string candidate = ca::random_serial();
-    auto started = co_await s_.store.start_issuance(id, candidate, now);
+  // ready → processing, with the certificate recorded (a serial never used before, its
+  // names, key and dates) before it is signed.
+  ca::LeafRequest req{csr->public_key, o->identifiers, *validity, ""};
+  req.spki = csr->spki;
+  const std::string spki_der = core::ossl::spki_der(csr->spki.get());
+  std::optional<ca::TbsCertificate> tbs;
+  for (int attempt = 0; attempt < 3 && !tbs; ++attempt) {
+    req.serial = ca::random_serial();
+    auto built = co_await s_.cpu.run([&] { return s_.ca.prepare_leaf(req); });
+    if (!built) co_return std::move(built).error();
+    auto started = co_await s_.store.start_issuance(pending_issuance(a.id, id, *built, spki_der), now);
     if (!started && started.error().type == ProblemType::Conflict) continue;
     if (!started) co_return std::move(started).error();
     if (!*started)
       co_return core::make_error(ProblemType::OrderNotReady,
                                  "The order is already being finalized");
-    serial = std::move(candidate);
+    tbs = std::move(built).value();
   }
-  if (serial.empty()) co_return core::internal_error("no unused serial number found");
+  if (!tbs) co_return core::internal_error("no unused serial number found");
 
   // From here on every failure ends the order invalid, through fail_order.
-  ca::LeafRequest req{csr->public_key, o->identifiers, *validity, serial};
-  req.spki = csr->spki;
-  auto issued = co_await s_.cpu.run([&] { return s_.ca.issue_leaf(req); });
-  if (!issued) co_return co_await fail_order(id, std::move(issued).error());
+  auto stored = co_await sign_and_store(a.id, id, std::move(*tbs), now);
+  if (!stored) co_return std::move(stored).error();
+  co_return co_await order(a, id);
+}
 
+core::PendingIssuance Authority::pending_issuance(const core::AccountId& account,
+                                                  const core::OrderId& order,
+                                                  const ca::TbsCertificate& tbs,
+                                                  const std::string& spki_der) {
+  return {order,           account,      tbs.serial,          tbs.issuer,
+          tbs.profile,     spki_der,     tbs.key_spki_sha256, tbs.identifiers,
+          tbs.not_before,  tbs.not_after};
+}
+
+Authority::Async<core::Certificate> Authority::sign_and_store(core::AccountId account,
+                                                              core::OrderId id,
+                                                              ca::TbsCertificate tbs,
+                                                              core::TimePoint now) {
+  const std::string serial = tbs.serial;
   core::Certificate cert;
   cert.serial = serial;
-  cert.account_id = a.id;
+  cert.account_id = account;
   cert.order_id = id;
+  cert.key_spki_sha256 = tbs.key_spki_sha256;
+  cert.identifiers = tbs.identifiers;
+  cert.issued_at = now;
+  auto issued = co_await s_.cpu.run([&] { return s_.ca.sign_leaf(std::move(tbs)); });
+  if (!issued) co_return co_await fail_order(id, std::move(issued).error());
+  core::fault_point("after-signing");  // recovery tests: signed, not yet stored
   cert.der = issued->der;
   cert.chain_pem = issued->chain_pem;
-  cert.key_spki_sha256 = spki;
-  cert.identifiers = o->identifiers;
   cert.not_before = issued->not_before;
   cert.not_after = issued->not_after;
-  cert.issued_at = now;
   auto done = co_await s_.store.complete_order(id, cert);
   if (!done) co_return co_await fail_order(id, std::move(done).error());
-  if (!*done) {
-    const auto e = core::internal_error("order left processing during issuance");
-    co_return co_await fail_order(id, e);
-  }
+  if (!*done) co_return co_await fail_order(id, core::internal_error("order left processing during issuance"));
   core::log_info("certificate issued: serial " + serial + " for order " + id.value);
-  co_return co_await order(a, id);
+  co_return cert;
+}
+
+Authority::Async<int> Authority::resume_interrupted_issuances() {
+  auto pending = co_await s_.store.interrupted_issuances();
+  if (!pending) co_return std::move(pending).error();
+  int resumed = 0;
+  for (const auto& p : *pending) {
+    // The same certificate again: same serial, names, key, dates and issuer.
+    const auto* der = reinterpret_cast<const unsigned char*>(p.spki_der.data());
+    std::shared_ptr<X509_PUBKEY> spki(
+        d2i_X509_PUBKEY(nullptr, &der, static_cast<long>(p.spki_der.size())), X509_PUBKEY_free);
+    EVP_PKEY* key = spki ? X509_PUBKEY_get(spki.get()) : nullptr;  // owned reference
+    std::optional<ca::TbsCertificate> tbs;
+    if (key != nullptr) {
+      ca::LeafRequest req{core::ossl::share(core::ossl::Pkey(key)), p.identifiers,
+                          {p.not_before, p.not_after}, p.serial};
+      req.spki = spki;
+      auto built = co_await s_.cpu.run([&] { return s_.ca.prepare_leaf(req); });
+      if (built && built->issuer == p.issuer && built->profile == p.profile &&
+          built->key_spki_sha256 == p.key_spki_sha256) {
+        tbs = std::move(built).value();
+      }
+    }
+    if (!tbs) {
+      core::log_error("certificate " + p.serial + " of order " + p.order_id.value +
+                      " was recorded but cannot be signed again (issuer, profile or key "
+                      "changed); the order ends invalid and serial " + p.serial +
+                      " stays reserved");
+      co_await fail_order(p.order_id,
+                          core::internal_error("interrupted issuance could not be resumed"));
+      continue;
+    }
+    auto stored = co_await sign_and_store(p.account_id, p.order_id, std::move(*tbs), s_.clock.now());
+    if (stored) {
+      ++resumed;
+      core::log_warn("certificate " + p.serial + " of order " + p.order_id.value +
+                     ", signed when the previous run stopped, signed again and stored");
+    }
+  }
+  co_return resumed;
 }
 
 asio::awaitable<core::Status> Authority::recheck_stale_caa(const core::Account& a,
@@ -126,7 +188,15 @@ asio::awaitable<core::Status> Authority::recheck_stale_caa(const core::Account& 
   co_return core::Status{};
 }
 
-Authority::Async<core::Certificate> Authority::certificate(const std::string& serial) {
+Authority::Async<core::Certificate> Authority::certificate(const core::Account& a,
+                                                           const std::string& serial) {
+  auto c = co_await certificate_by_serial(serial);
+  if (c && c->account_id != a.id)
+    co_return core::make_error(ProblemType::NotFound, "Certificate not found");
+  co_return c;
+}
+
+Authority::Async<core::Certificate> Authority::certificate_by_serial(const std::string& serial) {
   auto c = co_await s_.store.certificate_by_serial(serial);
   if (!c) co_return std::move(c).error();
   if (!c->has_value()) co_return core::make_error(ProblemType::NotFound, "Certificate not found");

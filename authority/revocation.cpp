@@ -22,7 +22,7 @@ asio::awaitable<core::Status> Authority::revoke(const RevocationRequester& who,
                                                 const RevocationRequest& p) {
   auto serial = ca::certificate_serial(p.certificate_der);
   if (!serial) co_return std::move(serial).error();
-  auto cert = co_await certificate(*serial);
+  auto cert = co_await certificate_by_serial(*serial);
   if (!cert || cert->der != p.certificate_der)
     co_return core::make_error(ProblemType::NotFound, "Certificate not found");
   const int reason = p.reason.value_or(0);

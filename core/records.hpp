@@ -126,6 +126,22 @@ struct Certificate {
   std::optional<int> revocation_reason;
 };
 
+// What is recorded about an ACME certificate before it is signed: enough to sign it
+// again, identical but for the signature, when a crash came between signing and
+// storing, so that every certificate Signet signs can be found and revoked.
+struct PendingIssuance {
+  OrderId order_id;
+  AccountId account_id;
+  std::string serial;  // lower-case hex
+  std::string issuer;
+  std::string profile;
+  std::string spki_der;         // the subject key, as certified
+  std::string key_spki_sha256;  // raw SHA-256 of spki_der
+  std::vector<Identifier> identifiers;
+  TimePoint not_before;
+  TimePoint not_after;
+};
+
 struct ChallengeOutcome {
   ChallengeId challenge_id;
   AuthzId authz_id;

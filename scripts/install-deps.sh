@@ -11,7 +11,7 @@ build_pkgs=(
   libcli11-dev libtoml11-dev googletest libgtest-dev libgmock-dev
   openssl ca-certificates
 )
-test_pkgs=(certbot lego pebble python3 python3-acme python3-josepy python3-cryptography python3-requests curl)
+test_pkgs=(certbot lego caddy pebble python3 python3-acme python3-josepy python3-cryptography python3-requests curl)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi

@@ -30,6 +30,9 @@ constexpr std::array kRoutes{
     RouteSpec{Route::Challenge, "/acme/chall/{id}/{sub}", kPost, Auth::Kid, "", h::challenge},
     RouteSpec{Route::Certificate, "/acme/cert/{id}", kPost, Auth::Kid, "", h::certificate},
     RouteSpec{Route::Issuer, "/acme/issuer", kGet | kPost, Auth::None, "", h::issuer},
+    // For people and for setting up trust: not ACME resources.
+    RouteSpec{Route::Home, "/", kGet, Auth::None, "", h::home},
+    RouteSpec{Route::RootCertificate, "/root.pem", kGet, Auth::None, "", h::root_certificate},
 };
 
 bool id_chars(std::string_view s) {
@@ -122,7 +125,7 @@ std::string route_path(Route r, std::string_view id, std::string_view sub) {
     out += '/';
     out += seg == "{id}" ? id : seg == "{sub}" ? sub : seg;
   }
-  return out;
+  return out.empty() ? "/" : out;
 }
 
 }  // namespace signet::server

@@ -23,6 +23,8 @@ enum class Route {
   Issuer,
   Revoke,
   KeyChange,
+  Home,             // the server's root page, for people
+  RootCertificate,  // the root certificate, PEM
   NotFound,
 };
 

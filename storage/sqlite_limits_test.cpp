@@ -55,7 +55,7 @@ class LimitsTest : public StoreTest {
     auto o = order(a, names);
     ASSERT_TRUE(
         *sync(store->set_order_status(o.id, core::OrderStatus::Pending, core::OrderStatus::Ready)));
-    ASSERT_TRUE(*sync(store->start_issuance(o.id, serial, kNow)));
+    ASSERT_TRUE(*sync(store->start_issuance(pending(o, serial), kNow)));
     Certificate c;
     c.serial = serial;
     c.account_id = a.id;

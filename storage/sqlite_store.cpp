@@ -365,25 +365,55 @@ Changed SqliteStore::record_late_perspective(const core::ChallengeId& challenge,
   });
 }
 
-Changed SqliteStore::start_issuance(const core::OrderId& id, const std::string& serial,
-                                    core::TimePoint at) {
+Changed SqliteStore::start_issuance(const core::PendingIssuance& p, core::TimePoint at) {
   return exec_->write([=](Connection& db) -> core::Result<bool> {
     if (db.prepare(sql::kSetOrderStatus)
-            .bind(1, id.value)
+            .bind(1, p.order_id.value)
             .bind(2, to_string(core::OrderStatus::Ready))
             .bind(3, to_string(core::OrderStatus::Processing))
             .exec() != 1) {
       return false;
     }
     if (db.prepare(sql::kReserveSerial)
-            .bind(1, serial)
-            .bind(2, id.value)
+            .bind(1, p.serial)
+            .bind(2, p.order_id.value)
             .bind(3, to_unix(at))
+            .bind(4, p.account_id.value)
+            .bind(5, p.issuer)
+            .bind(6, p.profile)
+            .bind_blob(7, p.spki_der)
+            .bind_blob(8, p.key_spki_sha256)
+            .bind(9, encode_identifiers(p.identifiers))
+            .bind(10, to_unix(p.not_before))
+            .bind(11, to_unix(p.not_after))
             .exec() != 1) {
       // An error undoes the transition above too: a write is all or nothing.
-      return core::make_error(core::ProblemType::Conflict, "serial " + serial + " was used before");
+      return core::make_error(core::ProblemType::Conflict,
+                              "serial " + p.serial + " was used before");
     }
     return true;
+  });
+}
+
+Async<std::vector<core::PendingIssuance>> SqliteStore::interrupted_issuances() {
+  return exec_->read([=](Connection& db) -> core::Result<std::vector<core::PendingIssuance>> {
+    auto st = db.prepare(sql::kInterruptedIssuances);
+    std::vector<core::PendingIssuance> out;
+    while (st.step()) {
+      core::PendingIssuance p;
+      p.order_id = core::OrderId{st.text(0)};
+      p.account_id = core::AccountId{st.text(1)};
+      p.serial = st.text(2);
+      p.issuer = st.text(3);
+      p.profile = st.text(4);
+      p.spki_der = st.blob(5);
+      p.key_spki_sha256 = st.blob(6);
+      p.identifiers = decode_identifiers(st.text(7));
+      p.not_before = core::from_unix(st.integer(8));
+      p.not_after = core::from_unix(st.integer(9));
+      out.push_back(std::move(p));
+    }
+    return out;
   });
 }
 

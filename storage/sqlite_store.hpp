@@ -47,8 +47,8 @@ class SqliteStore final : public Store {
   Changed record_late_perspective(const core::ChallengeId& challenge,
                                   const core::PerspectiveResult& result) override;
 
-  Changed start_issuance(const core::OrderId& id, const std::string& serial,
-                         core::TimePoint at) override;
+  Changed start_issuance(const core::PendingIssuance& p, core::TimePoint at) override;
+  Async<std::vector<core::PendingIssuance>> interrupted_issuances() override;
   Maybe<Certificate> certificate_by_serial(const std::string& serial) override;
   Changed record_infrastructure_certificate(const core::InfrastructureCertificate& c) override;
   Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at) override;

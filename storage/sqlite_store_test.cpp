@@ -155,14 +155,14 @@ TEST_F(StoreTest, OrderFinalizationIsGuardedAndCertificateStored) {
   auto a = account();
   auto o = order(a, {"a.example"});
   // Only a ready order starts issuance.
-  EXPECT_FALSE(*sync(store->start_issuance(o.id, "0abc", kNow)));
+  EXPECT_FALSE(*sync(store->start_issuance(pending(o, "0abc"), kNow)));
   ASSERT_TRUE(*sync(store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Ready)));
-  ASSERT_TRUE(*sync(store->start_issuance(o.id, "0abc", kNow)));
+  ASSERT_TRUE(*sync(store->start_issuance(pending(o, "0abc"), kNow)));
   EXPECT_EQ(sync(store->order_by_id(o.id)).value()->status, OrderStatus::Processing);
   // A serial is never used twice; the failed start changes nothing.
   auto o2 = order(a, {"b.example"});
   ASSERT_TRUE(*sync(store->set_order_status(o2.id, OrderStatus::Pending, OrderStatus::Ready)));
-  auto reused = sync(store->start_issuance(o2.id, "0abc", kNow));
+  auto reused = sync(store->start_issuance(pending(o2, "0abc"), kNow));
   ASSERT_FALSE(reused);
   EXPECT_EQ(reused.error().type, core::ProblemType::Conflict);
   EXPECT_EQ(sync(store->order_by_id(o2.id)).value()->status, OrderStatus::Ready);
@@ -220,6 +220,48 @@ TEST_F(StoreTest, RecoveryEndsInterruptedWork) {
   EXPECT_EQ(authz.challenges[0].error->type, core::ProblemType::ServerInternal);
   EXPECT_EQ(sync(store->order_by_id(o2.id)).value()->status, OrderStatus::Invalid);
   EXPECT_EQ(*sync(store->recover_interrupted()), 0);
+}
+
+// A certificate recorded before signing and never stored is left for the authority to
+// sign again; recovery does not end its order.
+TEST_F(StoreTest, RecordedIssuancesSurviveRecovery) {
+  auto a = account();
+  auto o = order(a, {"a.example"});
+  ASSERT_TRUE(*sync(store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Ready)));
+  ASSERT_TRUE(*sync(store->start_issuance(pending(o, "0abc"), kNow)));
+  auto done = order(a, {"b.example"});
+  ASSERT_TRUE(*sync(store->set_order_status(done.id, OrderStatus::Pending, OrderStatus::Ready)));
+  ASSERT_TRUE(*sync(store->start_issuance(pending(done, "0def"), kNow)));
+  Certificate c;
+  c.serial = "0def";
+  c.account_id = a.id;
+  c.order_id = done.id;
+  c.der = "DER";
+  c.chain_pem = "PEM";
+  c.key_spki_sha256 = "key-0def";
+  c.identifiers = done.identifiers;
+  c.not_before = kNow;
+  c.not_after = kNow + std::chrono::hours(1);
+  c.issued_at = kNow;
+  ASSERT_TRUE(*sync(store->complete_order(done.id, c)));
+
+  EXPECT_EQ(*sync(store->recover_interrupted()), 0);
+  EXPECT_EQ(sync(store->order_by_id(o.id)).value()->status, OrderStatus::Processing);
+  auto left = sync(store->interrupted_issuances());
+  ASSERT_TRUE(left);
+  ASSERT_EQ(left->size(), 1u);  // the stored one is not interrupted
+  const auto& p = left->front();
+  const auto want = pending(o, "0abc");
+  EXPECT_EQ(p.order_id, want.order_id);
+  EXPECT_EQ(p.account_id, want.account_id);
+  EXPECT_EQ(p.serial, "0abc");
+  EXPECT_EQ(p.issuer, want.issuer);
+  EXPECT_EQ(p.profile, want.profile);
+  EXPECT_EQ(p.spki_der, want.spki_der);
+  EXPECT_EQ(p.key_spki_sha256, want.key_spki_sha256);
+  EXPECT_EQ(p.identifiers, want.identifiers);
+  EXPECT_EQ(p.not_before, want.not_before);
+  EXPECT_EQ(p.not_after, want.not_after);
 }
 
 TEST_F(StoreTest, InfrastructureCertificatesAreRecordedOnce) {

@@ -139,6 +139,18 @@ CREATE INDEX authz_pending_by_account ON authorizations(account_id, expires)
 ALTER TABLE certificates ADD COLUMN identifiers_sha256 BLOB;
 CREATE INDEX certificates_by_identifiers ON certificates(identifiers_sha256);
 )sql",
+    // 4 -> 5: a certificate is recorded before it is signed: its serial reservation
+    // carries what signing it again needs (NULL for serials reserved before).
+    R"sql(
+ALTER TABLE serials ADD COLUMN account_id TEXT;
+ALTER TABLE serials ADD COLUMN issuer TEXT;
+ALTER TABLE serials ADD COLUMN profile TEXT;
+ALTER TABLE serials ADD COLUMN spki BLOB;
+ALTER TABLE serials ADD COLUMN key_spki_sha256 BLOB;
+ALTER TABLE serials ADD COLUMN identifiers TEXT;
+ALTER TABLE serials ADD COLUMN not_before INTEGER;
+ALTER TABLE serials ADD COLUMN not_after INTEGER;
+)sql",
 };
 
 // --- accounts --------------------------------------------------------------------------
@@ -241,7 +253,17 @@ inline constexpr const char* kInsertPerspective =
 
 // --- certificates ---------------------------------------------------------------------------
 inline constexpr const char* kReserveSerial =
-    "INSERT OR IGNORE INTO serials (serial, order_id, reserved_at) VALUES (?1, ?2, ?3)";
+    "INSERT OR IGNORE INTO serials (serial, order_id, reserved_at, account_id, issuer, profile, "
+    "spki, key_spki_sha256, identifiers, not_before, not_after) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+// Certificates recorded before signing whose order is still processing and which were
+// never stored: signing was interrupted.
+inline constexpr const char* kInterruptedIssuances =
+    "SELECT s.order_id, s.account_id, s.serial, s.issuer, s.profile, s.spki, s.key_spki_sha256, "
+    "s.identifiers, s.not_before, s.not_after FROM serials s JOIN orders o ON o.id = s.order_id "
+    "WHERE o.status = 'processing' AND s.spki IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM certificates c WHERE c.serial = s.serial) "
+    "ORDER BY s.reserved_at";
 inline constexpr const char* kInsertCertificate =
     "INSERT INTO certificates (serial, account_id, order_id, der, chain_pem, key_spki_sha256, "
     "identifiers, not_before, not_after, issued_at, identifiers_sha256) "
@@ -284,6 +306,7 @@ inline constexpr const char* kFailInterruptedChallenges =
     "error_detail = ?1 WHERE status = 'processing'";
 inline constexpr const char* kFailInterruptedOrders =
     "UPDATE orders SET status = 'invalid', error_type = 'serverInternal', error_detail = ?1 "
-    "WHERE status = 'processing'";
+    "WHERE status = 'processing' AND NOT EXISTS "
+    "(SELECT 1 FROM serials s WHERE s.order_id = orders.id AND s.spki IS NOT NULL)";
 
 }  // namespace signet::storage::sql

@@ -103,10 +103,13 @@ class Store {
   virtual Changed record_late_perspective(const core::ChallengeId& challenge,
                                           const core::PerspectiveResult& result) = 0;
 
-  // ready → processing, reserving the certificate's serial with it: false if the
-  // order was not ready; `Conflict` (and nothing changed) if the serial was ever used.
-  virtual Changed start_issuance(const core::OrderId& id, const std::string& serial,
-                                 core::TimePoint at) = 0;
+  // ready → processing, recording the certificate about to be signed with its serial:
+  // false if the order was not ready; `Conflict` (and nothing changed) if the serial
+  // was ever used.
+  virtual Changed start_issuance(const core::PendingIssuance& p, core::TimePoint at) = 0;
+  // Certificates recorded by start_issuance whose order is still processing and which
+  // were never stored (a crash between signing and storing), oldest first.
+  virtual Async<std::vector<core::PendingIssuance>> interrupted_issuances() = 0;
 
   // Certificates.
   virtual Maybe<Certificate> certificate_by_serial(const std::string& serial) = 0;
@@ -133,7 +136,8 @@ class Store {
   virtual Async<bool> issued_for_identifiers(const std::vector<core::Identifier>& identifiers) = 0;
 
   // After a restart: challenges and orders left "processing" by the previous run
-  // end invalid with a serverInternal problem, so nothing stays stuck. Returns how
+  // end invalid with a serverInternal problem, so nothing stays stuck; orders with a
+  // recorded certificate are left for interrupted_issuances(). Returns how
   // many objects were ended.
   virtual Async<int> recover_interrupted() = 0;
 };

@@ -69,6 +69,22 @@ class StoreTest : public ::testing::Test {
     return r.value();
   }
 
+  // What start_issuance records for an order's certificate with this serial.
+  static core::PendingIssuance pending(const Order& o, const std::string& serial) {
+    core::PendingIssuance p;
+    p.order_id = o.id;
+    p.account_id = o.account_id;
+    p.serial = serial;
+    p.issuer = "acme";
+    p.profile = "acme-tls-server";
+    p.spki_der = "SPKI-" + serial;
+    p.key_spki_sha256 = "key-" + serial;
+    p.identifiers = o.identifiers;
+    p.not_before = kNow;
+    p.not_after = kNow + std::chrono::hours(24 * 90);
+    return p;
+  }
+
   // A new order's authorization for name, with its first challenge processing.
   Authorization started(const std::string& name) {
     auto o = order(account("k-" + name), {name});

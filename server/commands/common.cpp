@@ -151,8 +151,9 @@ core::Result<authority::RulesPtr> build_rules(const config::Config& cfg,
       std::move(overrides), !cfg.terms_of_service.empty(), cfg.caa_identities});
 }
 
-json::DirectoryMeta directory_meta(const config::Config& cfg) {
-  return {cfg.terms_of_service, cfg.website, cfg.caa_identities, false};
+json::DirectoryMeta directory_meta(const config::Config& cfg, const std::string& base_url) {
+  return {cfg.terms_of_service, cfg.website.empty() ? base_url + "/" : cfg.website,
+          cfg.caa_identities, false};
 }
 
 core::Result<ValidationStack> validation_stack(asio::io_context& va_io, const config::Config& cfg) {

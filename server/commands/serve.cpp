@@ -155,7 +155,10 @@ int serve(const Overrides& o) {
   acfg.account_uri_prefix = urls->of(Route::Account);
   authority.emplace(authority::Services{**store, **ca, *va, clock, cpu_pool, io.get_executor()},
                     acfg, *rules);
-  frontend.emplace(*authority, nonces, *urls, directory_meta(cfg));
+  frontend.emplace(*authority, nonces, *urls, directory_meta(cfg, base));
+  // Certificates signed but not stored when the previous run stopped are stored now.
+  if (auto n = core::await_blocking(authority->resume_interrupted_issuances()); !n)
+    return fail(n.error().detail);
   listener.start();
 
   std::cout << "Signet ACME server listening on " << endpoint.address().to_string() << ":" << port
@@ -189,7 +192,7 @@ int serve(const Overrides& o) {
     for (const auto& key : config::restart_only_changes(cfg, next->first))
       core::log_warn("configuration reload: " + key + " takes effect only at restart; ignored");
     authority->set_rules(next->second);
-    frontend->set_meta(directory_meta(next->first));
+    frontend->set_meta(directory_meta(next->first, base));
     core::log_info("configuration reloaded from " + *o.config_file);
   };
   run_until_signalled(

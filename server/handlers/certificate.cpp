@@ -6,7 +6,7 @@ namespace signet::server::handlers {
 HandlerResult certificate(Context& ctx) {
   SignedRequest* req = ctx.signed_request;
   if (auto st = require_post_as_get(*req); !st) co_return std::move(st).error();
-  auto cert = co_await ctx.authority.certificate(ctx.route.id);
+  auto cert = co_await ctx.authority.certificate(*req->account, ctx.route.id);
   if (!cert) co_return std::move(cert).error();
   Reply r;
   r.content_type = "application/pem-certificate-chain";

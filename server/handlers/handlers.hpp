@@ -9,6 +9,8 @@ namespace signet::server::handlers {
 HandlerResult directory(Context& ctx);
 HandlerResult new_nonce(Context& ctx);
 HandlerResult issuer(Context& ctx);
+HandlerResult home(Context& ctx);
+HandlerResult root_certificate(Context& ctx);
 HandlerResult new_account(Context& ctx);
 HandlerResult account(Context& ctx);
 HandlerResult account_orders(Context& ctx);

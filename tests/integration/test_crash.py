@@ -14,9 +14,10 @@ import time
 import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
-from acme_raw import Client
-from harness import NO_RATE_LIMITS, Checks, Env, main_args
+from acme_raw import Client, b64, csr_der
+from harness import NO_RATE_LIMITS, Checks, Env, main_args, wait_until
 from test_protocol import ChallengeResponder, issue
 
 CLIENTS = 64
@@ -210,6 +211,54 @@ def main():
         checks.run("nothing left processing after the restart", nothing_processing)
         checks.run("restarted server issues again", issues_after_restart)
         db.close()
+        responder.close()
+
+    # A crash between signing a certificate and storing it: the certificate was recorded
+    # before it was signed, so the next start signs it again and stores it.
+    with Env(args.signet, config_text=NO_RATE_LIMITS, server_env={"SIGNET_FAULT": "after-signing"}) as env:
+        responder = ChallengeResponder(env.http01_port)
+        quiet_on_hangup(responder)
+
+        def signed_then_killed():
+            c = Client(env.directory, env.root)
+            c.register()
+            name = "signed.crash.example.test"
+            r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": name}]})
+            assert r.status_code == 201, r.text
+            order_url, order = r.headers["Location"], r.json()
+            az = order["authorizations"][0]
+            ch = next(x for x in c.post(az, None).json()["challenges"] if x["type"] == "http-01")
+            responder.tokens[ch["token"]] = f"{ch['token']}.{c.key.thumbprint()}"
+            c.post(ch["url"], {})
+            wait_until("authorization valid", lambda: c.post(az, None).json()["status"] == "valid")
+            cert_key = ec.generate_private_key(ec.SECP256R1())
+            try:
+                c.post(order["finalize"], {"csr": b64(csr_der(cert_key, [name]))})
+            except requests.RequestException:
+                pass  # the server ended while answering
+            assert env.server.wait(30) == 86, "the server did not stop at the fault point"
+            env.server_env = None
+            old_base = env.base
+            env.restart_server()
+            order_url = order_url.replace(old_base, env.base)  # a new port
+            assert "signed again and stored" in env.log("signet-restart"), env.log("signet-restart")
+            again = Client(env.directory, env.root, c.key)
+            assert again.register().status_code == 200
+            o = again.post(order_url, None).json()
+            assert o["status"] == "valid", o
+            pem = again.post(o["certificate"], None).text
+            leaf = x509.load_pem_x509_certificate(pem.encode())
+            sans = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            assert sans.get_values_for_type(x509.DNSName) == [name]
+            assert leaf.public_key().public_numbers() == cert_key.public_key().public_numbers()
+            db = sqlite3.connect(f"file:{os.path.join(env.data_dir, 'signet.db')}?mode=ro", uri=True)
+            row = db.execute("SELECT der FROM certificates WHERE serial = ?", (serial_hex(leaf),)).fetchone()
+            reserved = db.execute("SELECT order_id FROM serials WHERE serial = ?", (serial_hex(leaf),)).fetchone()
+            db.close()
+            assert row is not None and bytes(row[0]) == der(leaf), "the certificate is not stored"
+            assert reserved is not None and order_url.endswith(reserved[0]), reserved
+
+        checks.run("a crash between signing and storing leaves the certificate recorded", signed_then_killed)
         responder.close()
     checks.finish()
 

@@ -1,0 +1,54 @@
+// GET / (a page for people: where the directory is, how to trust this CA) and
+// GET /root.pem.
+#include <string>
+
+#include "server/handlers/handlers.hpp"
+
+namespace signet::server::handlers {
+namespace {
+
+std::string escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+HandlerResult home(Context& ctx) {
+  const std::string directory = escape(ctx.urls.of(Route::Directory));
+  const std::string root = escape(ctx.urls.of(Route::RootCertificate));
+  Reply r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body =
+      "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
+      "<title>Signet certificate authority</title></head>\n<body>\n"
+      "<h1>Signet certificate authority</h1>\n"
+      "<p>This is an ACME server (RFC 8555). Point your ACME client at its directory:</p>\n"
+      "<pre>" + directory + "</pre>\n"
+      "<p>for example <code>certbot certonly --server " + directory +
+      " -d app.example</code>, <code>lego --server " + directory +
+      " ...</code> or Caddy's <code>acme_ca " + directory + "</code>.</p>\n"
+      "<p>Certificates chain to this CA's root: <a href=\"" + root +
+      "\">download the root certificate</a> (PEM) and add it to the trust store of the "
+      "clients that connect to your servers, and of your ACME client.</p>\n"
+      "</body>\n</html>\n";
+  co_return r;
+}
+
+HandlerResult root_certificate(Context& ctx) {
+  Reply r;
+  r.content_type = "application/x-pem-file";
+  r.body = ctx.authority.root_pem();
+  co_return r;
+}
+
+}  // namespace signet::server::handlers
