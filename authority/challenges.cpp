@@ -65,6 +65,7 @@ Authority::Async<core::Challenge> Authority::challenge(const core::Account& a,
 Authority::Async<core::Challenge> Authority::respond_to_challenge(const core::Account& a,
                                                                   const core::AuthzId& authz_id,
                                                                   const core::ChallengeId& id) {
+  const RulesPtr rules = this->rules();
   auto z = co_await authorization(a, authz_id);
   if (!z) co_return std::move(z).error();
   auto it = std::find_if(z->challenges.begin(), z->challenges.end(),
@@ -94,7 +95,8 @@ Authority::Async<core::Challenge> Authority::respond_to_challenge(const core::Ac
       z->id,
       ch.id,
       {z->identifier, ch.type, ch.token, key_authorization(ch.token, a.jwk_thumbprint), z->wildcard,
-       account_uri(a.id), rules()->caa_identities}};
+       account_uri(a.id), rules->caa_identities}};
+  job.request.account_slots = rules->limits_for(a.id).validations_in_flight_per_account;
   s_.va.start(std::move(*ticket), std::move(job), *this);
   ch.status = core::ChallengeStatus::Processing;
   co_return ch;

@@ -4,7 +4,6 @@
 namespace signet::authority {
 
 void Authority::set_rules(RulesPtr rules) {
-  s_.va.set_max_in_flight_per_account(rules->limits.validations_in_flight_per_account);
   rules_.store(std::move(rules));
 }
 

@@ -27,6 +27,9 @@ struct ValidationRequest {
   std::vector<std::string> caa_identities;
   // CAA alone, without the challenge: the recheck before issuance.
   bool caa_only = false;
+  // Checks of the requesting account that may run at once (0: no cap); unset: the
+  // validation authority's default. Not sent to remote perspectives.
+  std::optional<std::size_t> account_slots = std::nullopt;
 };
 
 // What a check saw (one record per connection attempt or redirect hop) and, when it

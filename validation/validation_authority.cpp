@@ -31,27 +31,29 @@ ValidationAuthority::ValidationAuthority(
 struct ValidationAuthority::Slots {
   struct Account {
     std::size_t running = 0;
+    std::size_t cap = 0;  // as its latest request said; 0: no cap of its own
     std::deque<std::shared_ptr<asio::steady_timer>> waiting;
   };
   std::size_t max_in_flight;
-  std::atomic<std::size_t> per_account_cap;
+  std::size_t default_cap;
   std::size_t running = 0;
   std::map<std::string, Account> accounts;
   std::deque<std::string> turns;
   bool closed = false;  // the authority is gone: checks ending now free nothing
 
   Slots(std::size_t total, std::size_t per_account)
-      : max_in_flight(total), per_account_cap(per_account) {}
+      : max_in_flight(total), default_cap(per_account) {}
 
   bool may_run(const Account& a) const {
-    const std::size_t cap = per_account_cap;
-    return running < max_in_flight && (cap == 0 || a.running < cap);
+    return running < max_in_flight && (a.cap == 0 || a.running < a.cap);
   }
 
   // nullptr: the slot is taken; else the timer to wait on.
   std::shared_ptr<asio::steady_timer> take(const std::string& account,
+                                           std::optional<std::size_t> cap,
                                            const asio::any_io_executor& ex) {
     Account& a = accounts[account];
+    a.cap = cap.value_or(default_cap);
     if (a.waiting.empty() && may_run(a)) {
       ++running;
       ++a.running;
@@ -91,10 +93,6 @@ struct ValidationAuthority::Slots {
 };
 
 ValidationAuthority::~ValidationAuthority() { slots_->closed = true; }
-
-void ValidationAuthority::set_max_in_flight_per_account(std::size_t n) {
-  slots_->per_account_cap = n;
-}
 
 std::optional<Ticket> ValidationAuthority::admit() {
   std::size_t cur = pending_->load();
@@ -149,7 +147,7 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::run(ValidationRequest re
     co_return out;
   }
   // Wait for a slot; it passes on, or is freed, however the check ends.
-  if (auto timer = slots_->take(req.account_uri, executor_)) {
+  if (auto timer = slots_->take(req.account_uri, req.account_slots, executor_)) {
     boost::system::error_code ec;
     co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }

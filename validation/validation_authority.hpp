@@ -29,9 +29,10 @@ struct ValidationConfig {
   std::chrono::milliseconds remote_timeout{15000};
   std::size_t max_in_flight = 64;  // checks running at once
   std::size_t max_pending = 4096;  // admitted (queued + running) before overload is reported
-  // Checks of one account running at once (0: no cap of its own). Waiting checks get
-  // free slots account by account in turn, so one account's slow validations never
-  // hold back another's.
+  // Checks of one account running at once (0: no cap of its own), unless a request
+  // says otherwise (ValidationRequest::account_slots). Waiting checks get free slots
+  // account by account in turn, so one account's slow validations never hold back
+  // another's.
   std::size_t max_in_flight_per_account = 16;
 };
 
@@ -116,9 +117,6 @@ class ValidationAuthority {
   // Validations started and not yet reported (thread-safe).
   std::size_t in_flight() const { return *started_; }
 
-  // A new per-account cap, for checks that start from now on (configuration reload).
-  // Thread-safe.
-  void set_max_in_flight_per_account(std::size_t n);
 
   ~ValidationAuthority();
 

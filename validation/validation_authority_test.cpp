@@ -360,6 +360,32 @@ TEST(ValidationAuthority, OneAccountCannotTakeEverySlot) {
   EXPECT_EQ(va.in_flight(), 0u);
 }
 
+// A request may carry its account's own cap (an operator's override).
+TEST(ValidationAuthority, ARequestCarriesItsAccountsCap) {
+  asio::io_context io;
+  ValidationConfig cfg;
+  cfg.max_in_flight = 8;
+  cfg.max_in_flight_per_account = 4;
+  auto checker = std::make_shared<GateChecker>(io);
+  ValidationAuthority va(io.get_executor(), cfg, {{core::ChallengeType::Http01, checker}},
+                         std::make_shared<testing::FakeResolver>());
+  RecordingSink sink;
+  ValidationRequest slow = kRequest;
+  slow.account_uri = "slow";
+  slow.account_slots = 1;
+  for (int i = 0; i < 3; ++i)
+    va.start(*va.admit(), {{"a"}, {"slow" + std::to_string(i)}, slow}, sink);
+  for (int i = 0; i < 20 && checker->slow_running == 0; ++i) io.run_one_for(10ms);
+  io.poll();
+  EXPECT_EQ(checker->slow_running, 1u);
+  for (int i = 0; i < 1000 && sink.outcomes.size() < 3; ++i) {
+    checker->open();
+    io.run_one_for(100ms);
+  }
+  EXPECT_EQ(sink.outcomes.size(), 3u);
+  EXPECT_EQ(checker->max_slow, 1u);
+}
+
 // Waiting accounts are served in turn: with one slot, two accounts' queued checks
 // alternate instead of one account's whole queue running first.
 TEST(ValidationAuthority, WaitingAccountsAreServedInTurn) {
