@@ -195,8 +195,15 @@ asio::ip::tcp::endpoint listen_endpoint(const config::Config& cfg) {
 }
 
 http::Limits connection_limits(const config::Config& cfg) {
-  return {cfg.max_body_bytes, cfg.max_header_bytes, cfg.read_timeout, cfg.idle_timeout,
-          cfg.max_connections};
+  http::Limits l;
+  l.max_body_bytes = cfg.max_body_bytes;
+  l.max_header_bytes = cfg.max_header_bytes;
+  l.handshake_timeout = cfg.handshake_timeout;
+  l.header_timeout = cfg.header_timeout;
+  l.read_timeout = cfg.read_timeout;
+  l.idle_timeout = cfg.idle_timeout;
+  l.max_connections = cfg.max_connections;
+  return l;
 }
 
 unsigned network_threads(const config::Config& cfg) {

@@ -40,6 +40,10 @@ struct Counter {
 
 using Stream = beast::ssl_stream<beast::tcp_stream>;
 
+// How much the wait for a request's first byte reads at most; the rest of the request
+// follows through the parser.
+constexpr std::size_t kFirstRead = 4096;
+
 // Answers a request refused before it was read whole, then reads and discards a
 // bounded amount of what the client is still sending: closing with unread data
 // would reset the connection and the client could lose the answer.
@@ -81,19 +85,30 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
   auto& tcp_layer = beast::get_lowest_layer(stream);
   boost::system::error_code ec;
 
-  tcp_layer.expires_after(s->limits.read_timeout);
+  tcp_layer.expires_after(s->limits.handshake_timeout);
   co_await stream.async_handshake(asio::ssl::stream_base::server,
                                   asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return;
 
   beast::flat_buffer buffer;
-  for (;;) {
+  for (bool first = true;; first = false) {
     beast::http::request_parser<beast::http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(s->limits.max_header_bytes));
     parser.body_limit(s->limits.max_body_bytes);
 
-    // Idle until the next request starts; then the header must arrive in time.
-    tcp_layer.expires_after(buffer.size() > 0 ? s->limits.read_timeout : s->limits.idle_timeout);
+    // Until a request starts: after the handshake a client has the header deadline to
+    // begin; between kept-alive requests it may idle for the idle timeout. (Bytes left
+    // over from the previous request have started the next one already.)
+    if (buffer.size() == 0) {
+      tcp_layer.expires_after(first ? s->limits.header_timeout : s->limits.idle_timeout);
+      const std::size_t n = co_await stream.async_read_some(
+          buffer.prepare(kFirstRead), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;  // closed, or nothing in time
+      buffer.commit(n);
+    }
+    // From its first byte, the whole head must arrive within one deadline: a client
+    // that sends it a byte at a time is not given more time for each byte.
+    tcp_layer.expires_after(s->limits.header_timeout);
     co_await beast::http::async_read_header(stream, buffer, parser,
                                             asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
