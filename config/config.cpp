@@ -296,6 +296,11 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     s.get_duration("read_timeout_seconds", c.read_timeout, 1);
     s.get_duration("idle_timeout_seconds", c.idle_timeout, 1);
     s.get_count("max_connections", c.max_connections);
+    if (s.raw("max_connections_per_address")) {
+      std::size_t per_address = 0;
+      s.get_count_or_zero("max_connections_per_address", per_address);
+      c.max_connections_per_address = per_address;
+    }
   }
   if (!errors.empty()) {
     std::string all;
@@ -395,6 +400,8 @@ std::vector<std::string> restart_only_changes(const Config& a, const Config& b) 
   check("limits.read_timeout_seconds", a.read_timeout == b.read_timeout);
   check("limits.idle_timeout_seconds", a.idle_timeout == b.idle_timeout);
   check("limits.max_connections", a.max_connections == b.max_connections);
+  check("limits.max_connections_per_address",
+        a.max_connections_per_address == b.max_connections_per_address);
   return out;
 }
 

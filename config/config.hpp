@@ -104,7 +104,12 @@ struct Config {
   std::chrono::seconds read_timeout{10};       // a request's body, a response's write
   std::chrono::seconds idle_timeout{60};       // between kept-alive requests
   std::size_t max_connections = 1024;
+  // 0: off. Unset: kDefaultConnectionsPerAddress for `signet serve`; off for `signet
+  // vantage`, whose one client, the Signet server, opens a connection per validation.
+  std::optional<std::size_t> max_connections_per_address;
 };
+
+inline constexpr std::size_t kDefaultConnectionsPerAddress = 64;
 
 // Reads a TOML file over the defaults. Unknown keys and wrong types are errors.
 core::Result<Config> load_file(const std::filesystem::path& path);

@@ -194,7 +194,7 @@ asio::ip::tcp::endpoint listen_endpoint(const config::Config& cfg) {
   return {asio::ip::make_address(host), hp->second};
 }
 
-http::Limits connection_limits(const config::Config& cfg) {
+http::Limits connection_limits(const config::Config& cfg, std::size_t default_per_address) {
   http::Limits l;
   l.max_body_bytes = cfg.max_body_bytes;
   l.max_header_bytes = cfg.max_header_bytes;
@@ -203,6 +203,7 @@ http::Limits connection_limits(const config::Config& cfg) {
   l.read_timeout = cfg.read_timeout;
   l.idle_timeout = cfg.idle_timeout;
   l.max_connections = cfg.max_connections;
+  l.max_connections_per_address = cfg.max_connections_per_address.value_or(default_per_address);
   return l;
 }
 

@@ -45,9 +45,10 @@ core::Result<ValidationStack> validation_stack(boost::asio::io_context& va_io,
 // The validation queue and quorum settings of the configuration.
 validation::ValidationConfig validation_config(const config::Config& cfg);
 
-// Where to listen ("localhost" is 127.0.0.1), and the limits of each connection.
+// Where to listen ("localhost" is 127.0.0.1), and the limits of each connection, with
+// the command's own per-address cap when the configuration sets none.
 boost::asio::ip::tcp::endpoint listen_endpoint(const config::Config& cfg);
-http::Limits connection_limits(const config::Config& cfg);
+http::Limits connection_limits(const config::Config& cfg, std::size_t default_per_address);
 
 // Network threads to run: the configured number, or one per core.
 unsigned network_threads(const config::Config& cfg);

@@ -11,6 +11,9 @@
 #include <array>
 #include <optional>
 
+#include "core/log.hpp"
+#include "server/http/admission.hpp"
+
 namespace signet::server::http {
 
 namespace asio = boost::asio;
@@ -24,9 +27,9 @@ struct Listener::State {
   Handler handler;
   ErrorResponder on_error;
   tcp::acceptor acceptor;
+  ConnectionTable connections;  // open connections, per source address
   std::atomic<bool> stopping{false};
-  std::atomic<std::size_t> in_flight{0};    // requests being handled
-  std::atomic<std::size_t> connections{0};  // open connections (capped)
+  std::atomic<std::size_t> in_flight{0};  // requests being handled
 };
 
 namespace {
@@ -36,6 +39,26 @@ struct Counter {
   std::atomic<std::size_t>& c;
   explicit Counter(std::atomic<std::size_t>& counter) : c(counter) { ++c; }
   ~Counter() { --c; }
+};
+
+// An admitted connection, counted in the table for as long as it lives. A parameter of
+// the connection's coroutine, so that it is released even if the coroutine never runs.
+class Slot {
+ public:
+  Slot(std::shared_ptr<Listener::State> s, asio::ip::address from)
+      : s_(std::move(s)), from_(std::move(from)) {}
+  Slot(Slot&& o) noexcept : s_(std::move(o.s_)), from_(o.from_) {}
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+  Slot& operator=(Slot&&) = delete;
+  ~Slot() {
+    if (s_) s_->connections.release(from_);
+  }
+  const asio::ip::address& from() const { return from_; }
+
+ private:
+  std::shared_ptr<Listener::State> s_;
+  asio::ip::address from_;
 };
 
 using Stream = beast::ssl_stream<beast::tcp_stream>;
@@ -76,11 +99,8 @@ std::optional<core::Error> refusal_for(const boost::system::error_code& ec, cons
   return std::nullopt;
 }
 
-asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket socket) {
-  Counter conn(s->connections);
-  boost::system::error_code peer_ec;
-  const auto peer = socket.remote_endpoint(peer_ec);
-  const std::string client_ip = peer_ec ? "" : peer.address().to_string();
+asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket socket, Slot slot) {
+  const std::string client_ip = slot.from().to_string();
   Stream stream(std::move(socket), s->tls);
   auto& tcp_layer = beast::get_lowest_layer(stream);
   boost::system::error_code ec;
@@ -151,7 +171,30 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
   co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
 }
 
+// Refused connections are logged at most once every 10 s, with how many there were, so
+// that a flood of them does not flood the log too.
+class RefusalLog {
+ public:
+  void refused(Admission why, const asio::ip::address& from) {
+    ++count_;
+    const auto now = std::chrono::steady_clock::now();
+    if (logged_ && now - last_ < std::chrono::seconds(10)) return;
+    core::log_warn("connection refused: " + std::string(describe(why)) + " (latest from " +
+                   from.to_string() + "; " + std::to_string(count_) +
+                   " refused since the previous report)");
+    logged_ = true;
+    last_ = now;
+    count_ = 0;
+  }
+
+ private:
+  bool logged_ = false;
+  std::chrono::steady_clock::time_point last_;
+  std::size_t count_ = 0;
+};
+
 asio::awaitable<void> accept_loop(std::shared_ptr<Listener::State> s) {
+  RefusalLog refusals;
   for (;;) {
     boost::system::error_code ec;
     auto strand = asio::make_strand(s->io);
@@ -159,12 +202,19 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Listener::State> s) {
         co_await s->acceptor.async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
     if (s->stopping || ec == asio::error::operation_aborted) co_return;
     if (ec) continue;  // e.g. EMFILE: try the next one
-    if (s->connections >= s->limits.max_connections) {
-      socket.close(ec);  // over the cap: refuse at once rather than queue
+    const auto peer = socket.remote_endpoint(ec);
+    if (ec) continue;  // gone already
+    const Admission admission = s->connections.admit(peer.address());
+    if (admission != Admission::Admitted) {
+      // Refused at once, before any TLS work, rather than queued.
+      socket.close(ec);
+      refusals.refused(admission, peer.address());
       continue;
     }
+    Slot slot(s, peer.address());
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(socket.get_executor(), serve(s, std::move(socket)), asio::detached);
+    asio::co_spawn(socket.get_executor(), serve(s, std::move(socket), std::move(slot)),
+                   asio::detached);
   }
 }
 
@@ -172,7 +222,9 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Listener::State> s) {
 
 Listener::Listener(asio::io_context& io, asio::ssl::context& tls, Limits limits, Handler handler,
                    ErrorResponder on_error)
-    : s_(new State{io, tls, limits, std::move(handler), std::move(on_error), tcp::acceptor(io)}) {}
+    : s_(new State{io, tls, limits, std::move(handler), std::move(on_error), tcp::acceptor(io),
+                   ConnectionTable({limits.max_connections, limits.max_connections_per_address})}) {
+}
 
 std::size_t Listener::requests_in_flight() const {
   return s_->in_flight;

@@ -1,7 +1,8 @@
 #pragma once
 // The HTTPS listener: one coroutine per connection that owns its stream, a deadline
-// before every handshake, read and write, header and body limits, and a cap on
-// connections. Thread-safe; runs on the io_context it is given.
+// before every handshake, read and write, header and body limits, and caps on
+// connections, overall and per source address (see admission.hpp). Thread-safe; runs on
+// the io_context it is given.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -25,6 +26,7 @@ struct Limits {
   std::chrono::seconds read_timeout{10};  // one request's body, one write
   std::chrono::seconds idle_timeout{60};  // waiting for the next request on a kept-alive connection
   std::size_t max_connections = 1024;
+  std::size_t max_connections_per_address = 64;  // 0: no per-address rule
 };
 
 class Listener {

@@ -36,6 +36,13 @@ def free_port_tcp_udp():
     raise RuntimeError("no free TCP+UDP port")
 
 
+# Load tests run every client from 127.0.0.1: the per-address connection rules would
+# refuse a client or not depending on how many connections happen to be open.
+NO_PER_ADDRESS_LIMITS = """
+[limits]
+max_connections_per_address = 0
+"""
+
 # A configuration that switches every rate limit off, for load tests.
 NO_RATE_LIMITS = """
 [rate_limits]
