@@ -50,6 +50,14 @@ validation::ValidationConfig validation_config(const config::Config& cfg);
 boost::asio::ip::tcp::endpoint listen_endpoint(const config::Config& cfg);
 http::Limits connection_limits(const config::Config& cfg, std::size_t default_per_address);
 
+// The files Signet keeps open besides its connections: the database and its WAL, the
+// log, resolver sockets, validation and perspective connections, with room to spare.
+inline constexpr std::size_t kOwnFiles = 256;
+
+// Raises the soft open-file limit to the hard one; an error, naming both numbers and
+// what to change, when max_connections + kOwnFiles still does not fit under it.
+core::Status raise_file_limit(std::size_t max_connections);
+
 // Network threads to run: the configured number, or one per core.
 unsigned network_threads(const config::Config& cfg);
 

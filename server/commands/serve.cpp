@@ -79,6 +79,7 @@ int serve(const Overrides& o) {
   auto loaded = load_config(o);
   if (!loaded) return fail(loaded.error().detail);
   const config::Config& cfg = *loaded;
+  if (auto st = raise_file_limit(cfg.max_connections); !st) return fail(st.error().detail);
 
   std::error_code ec;
   fs::create_directories(cfg.data_dir, ec);

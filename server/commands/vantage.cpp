@@ -34,6 +34,7 @@ int vantage(const Overrides& o, const std::string& credentials_dir) {
   auto loaded = load_config(with_default);
   if (!loaded) return fail(loaded.error().detail);
   const config::Config& cfg = *loaded;
+  if (auto st = raise_file_limit(cfg.max_connections); !st) return fail(st.error().detail);
 
   const fs::path dir(credentials_dir);
   auto chain = core::read_file(dir / kChainFile);

@@ -1,6 +1,7 @@
 #include "server/http/admission.hpp"
 
 #include <algorithm>
+#include <cerrno>
 
 namespace signet::server::http {
 
@@ -75,6 +76,30 @@ std::size_t ConnectionTable::held_by(const boost::asio::ip::address& addr) const
 std::size_t ConnectionTable::addresses() const {
   std::lock_guard lock(mutex_);
   return held_.size();
+}
+
+bool is_resource_exhaustion(const boost::system::error_code& ec) {
+  if (ec.category() != boost::system::system_category()) return false;
+  switch (ec.value()) {
+    case EMFILE:
+    case ENFILE:
+    case ENOBUFS:
+    case ENOMEM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::chrono::milliseconds AcceptBackoff::next() {
+  next_ = active() ? std::min(next_ * 2, kMax) : kFirst;
+  return next_;
+}
+
+bool AcceptBackoff::reset() {
+  const bool was = active();
+  next_ = std::chrono::milliseconds(0);
+  return was;
 }
 
 }  // namespace signet::server::http

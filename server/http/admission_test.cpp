@@ -120,5 +120,32 @@ TEST(ConnectionTable, SafeFromManyThreads) {
   EXPECT_EQ(t.total(), 0u);
 }
 
+TEST(AcceptBackoff, GrowsToASecondAndStartsOverAfterAnAccept) {
+  AcceptBackoff b;
+  EXPECT_FALSE(b.active());
+  EXPECT_EQ(b.next(), std::chrono::milliseconds(50));
+  EXPECT_TRUE(b.active());
+  EXPECT_EQ(b.next(), std::chrono::milliseconds(100));
+  EXPECT_EQ(b.next(), std::chrono::milliseconds(200));
+  EXPECT_EQ(b.next(), std::chrono::milliseconds(400));
+  EXPECT_EQ(b.next(), std::chrono::milliseconds(800));
+  EXPECT_EQ(b.next(), std::chrono::milliseconds(1000));
+  EXPECT_EQ(b.next(), std::chrono::milliseconds(1000));
+  EXPECT_TRUE(b.reset());
+  EXPECT_FALSE(b.reset());
+  EXPECT_EQ(b.next(), std::chrono::milliseconds(50));
+}
+
+TEST(AcceptBackoff, OnlyExhaustionBacksOff) {
+  using boost::system::error_code;
+  using boost::system::system_category;
+  EXPECT_TRUE(is_resource_exhaustion(error_code(EMFILE, system_category())));
+  EXPECT_TRUE(is_resource_exhaustion(error_code(ENFILE, system_category())));
+  EXPECT_TRUE(is_resource_exhaustion(error_code(ENOBUFS, system_category())));
+  EXPECT_TRUE(is_resource_exhaustion(error_code(ENOMEM, system_category())));
+  EXPECT_FALSE(is_resource_exhaustion(error_code(ECONNABORTED, system_category())));
+  EXPECT_FALSE(is_resource_exhaustion(error_code()));
+}
+
 }  // namespace
 }  // namespace signet::server::http

@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -194,14 +195,29 @@ class RefusalLog {
 };
 
 asio::awaitable<void> accept_loop(std::shared_ptr<Listener::State> s) {
+  AcceptBackoff backoff;
   RefusalLog refusals;
+  asio::steady_timer pause(s->acceptor.get_executor());
   for (;;) {
     boost::system::error_code ec;
     auto strand = asio::make_strand(s->io);
     tcp::socket socket =
         co_await s->acceptor.async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
     if (s->stopping || ec == asio::error::operation_aborted) co_return;
-    if (ec) continue;  // e.g. EMFILE: try the next one
+    if (is_resource_exhaustion(ec)) {
+      // Out of descriptors or memory: accepting again at once would fail again and spin.
+      // The connection waits in the backlog until something is freed.
+      if (!backoff.active()) {
+        core::log_warn("accept: " + ec.message() +
+                       "; accepting more slowly until it succeeds (max_connections is " +
+                       std::to_string(s->limits.max_connections) + "; see the open-file limit)");
+      }
+      pause.expires_after(backoff.next());
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    if (ec) continue;  // e.g. the peer gave up before it was accepted: the next one
+    if (backoff.reset()) core::log_info("accept: accepting connections again");
     const auto peer = socket.remote_endpoint(ec);
     if (ec) continue;  // gone already
     const Admission admission = s->connections.admit(peer.address());
