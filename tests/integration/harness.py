@@ -71,8 +71,11 @@ class Env:
     """A DNS server answering every A query with 127.0.0.1, and a Signet server that
     resolves through it and may validate on loopback."""
 
-    def __init__(self, signet, extra_args=(), config_text=None, before_serve=None):
+    def __init__(self, signet, extra_args=(), config_text=None, before_serve=None, server_preexec=None):
+        """server_preexec, if given, runs in each `signet serve` process before it starts
+        (to set its resource limits, say)."""
         self.signet = signet
+        self.server_preexec = server_preexec
         self.tmp = tempfile.mkdtemp(prefix="signet-it-")
         self.procs = []
         self.http01_port = free_port()
@@ -100,7 +103,7 @@ class Env:
     def serve(self, name):
         """Starts `signet serve` with the environment's arguments (its log is NAME.log)
         and waits until its directory answers."""
-        self.server = self.start(name, self.server_args)
+        self.server = self.start(name, self.server_args, preexec_fn=self.server_preexec)
         self.directory = self.read_line(self.server, r"Directory URL:\s+(\S+)", name)
         self.root = os.path.join(self.data_dir, "root.pem")
         self.base = self.directory.rsplit("/directory", 1)[0]
@@ -114,12 +117,12 @@ class Env:
         assert self.server.poll() is not None, "the previous server is still running"
         self.serve(name)
 
-    def start(self, name, args):
+    def start(self, name, args, preexec_fn=None):
         """Starts a process stopped with the environment; its stderr goes to NAME.log
         (its stdout too, except for signet processes, whose stdout is piped)."""
         log = open(os.path.join(self.tmp, f"{name}.log"), "w")
         p = subprocess.Popen(args, stdout=subprocess.PIPE if name.startswith("signet") else log,
-                             stderr=log, text=True)
+                             stderr=log, text=True, preexec_fn=preexec_fn)
         self.procs.append((name, p, log))
         return p
 
