@@ -291,9 +291,16 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     Section s(root, "limits", errors);
     s.get_count("max_body_bytes", c.max_body_bytes);
     s.get_count("max_header_bytes", c.max_header_bytes);
+    s.get_duration("handshake_timeout_seconds", c.handshake_timeout, 1);
+    s.get_duration("header_timeout_seconds", c.header_timeout, 1);
     s.get_duration("read_timeout_seconds", c.read_timeout, 1);
     s.get_duration("idle_timeout_seconds", c.idle_timeout, 1);
     s.get_count("max_connections", c.max_connections);
+    if (s.raw("max_connections_per_address")) {
+      std::size_t per_address = 0;
+      s.get_count_or_zero("max_connections_per_address", per_address);
+      c.max_connections_per_address = per_address;
+    }
   }
   if (!errors.empty()) {
     std::string all;
@@ -388,9 +395,13 @@ std::vector<std::string> restart_only_changes(const Config& a, const Config& b) 
   check("certificates.max_validity_days", a.max_validity == b.max_validity);
   check("limits.max_body_bytes", a.max_body_bytes == b.max_body_bytes);
   check("limits.max_header_bytes", a.max_header_bytes == b.max_header_bytes);
+  check("limits.handshake_timeout_seconds", a.handshake_timeout == b.handshake_timeout);
+  check("limits.header_timeout_seconds", a.header_timeout == b.header_timeout);
   check("limits.read_timeout_seconds", a.read_timeout == b.read_timeout);
   check("limits.idle_timeout_seconds", a.idle_timeout == b.idle_timeout);
   check("limits.max_connections", a.max_connections == b.max_connections);
+  check("limits.max_connections_per_address",
+        a.max_connections_per_address == b.max_connections_per_address);
   return out;
 }
 

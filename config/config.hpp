@@ -99,10 +99,17 @@ struct Config {
   // [limits]
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_header_bytes = 8 * 1024;
-  std::chrono::seconds read_timeout{10};
-  std::chrono::seconds idle_timeout{60};
+  std::chrono::seconds handshake_timeout{10};  // the TLS handshake
+  std::chrono::seconds header_timeout{10};     // first byte to the end of a request's head
+  std::chrono::seconds read_timeout{10};       // a request's body, a response's write
+  std::chrono::seconds idle_timeout{60};       // between kept-alive requests
   std::size_t max_connections = 1024;
+  // 0: off. Unset: kDefaultConnectionsPerAddress for `signet serve`; off for `signet
+  // vantage`, whose one client, the Signet server, opens a connection per validation.
+  std::optional<std::size_t> max_connections_per_address;
 };
+
+inline constexpr std::size_t kDefaultConnectionsPerAddress = 64;
 
 // Reads a TOML file over the defaults. Unknown keys and wrong types are errors.
 core::Result<Config> load_file(const std::filesystem::path& path);

@@ -141,6 +141,12 @@ TEST(Config, ShippedExampleLoadsAndEqualsDefaults) {
   EXPECT_EQ(c->max_validity, d.max_validity);
   EXPECT_EQ(c->validation_max_pending, d.validation_max_pending);
   EXPECT_EQ(c->remote_timeout, d.remote_timeout);
+  EXPECT_EQ(c->handshake_timeout, d.handshake_timeout);
+  EXPECT_EQ(c->header_timeout, d.header_timeout);
+  EXPECT_EQ(c->read_timeout, d.read_timeout);
+  EXPECT_EQ(c->idle_timeout, d.idle_timeout);
+  EXPECT_EQ(c->max_connections, d.max_connections);
+  EXPECT_EQ(c->max_connections_per_address, d.max_connections_per_address);
   EXPECT_TRUE(c->perspectives.empty());
   EXPECT_TRUE(validate(*c));
 }
@@ -210,6 +216,54 @@ new_orders_per_account = "1/1h"
   Config bad;
   bad.allowed_ip_ranges = {"10.0.0.0/33"};
   EXPECT_FALSE(validate(bad));
+}
+
+TEST(Config, LoadsConnectionLimits) {
+  const Config d;
+  EXPECT_EQ(d.handshake_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(d.header_timeout, std::chrono::seconds(10));
+  EXPECT_FALSE(d.max_connections_per_address);  // each command has its own default
+  auto p = write(R"([limits]
+handshake_timeout_seconds = 3
+header_timeout_seconds = 2
+read_timeout_seconds = 7
+idle_timeout_seconds = 30
+max_connections = 200
+max_connections_per_address = 50
+)");
+  auto c = load_file(p);
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->handshake_timeout, std::chrono::seconds(3));
+  EXPECT_EQ(c->header_timeout, std::chrono::seconds(2));
+  EXPECT_EQ(c->read_timeout, std::chrono::seconds(7));
+  EXPECT_EQ(c->idle_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(c->max_connections, 200u);
+  ASSERT_TRUE(c->max_connections_per_address);
+  EXPECT_EQ(*c->max_connections_per_address, 50u);
+  std::filesystem::remove(p);
+
+  auto off = write("[limits]\nmax_connections_per_address = 0\n");
+  auto co = load_file(off);
+  ASSERT_TRUE(co) << co.error().detail;
+  ASSERT_TRUE(co->max_connections_per_address);
+  EXPECT_EQ(*co->max_connections_per_address, 0u);
+  std::filesystem::remove(off);
+
+  for (const char* text :
+       {"[limits]\nheader_timeout_seconds = 0\n", "[limits]\nhandshake_timeout_seconds = -1\n",
+        "[limits]\nmax_connections_per_address = -1\n", "[limits]\nheader_timeout = 5\n"}) {
+    auto bad = write(text);
+    auto cb = load_file(bad);
+    EXPECT_FALSE(cb) << text;
+    std::filesystem::remove(bad);
+  }
+
+  Config a, b;
+  b.header_timeout = std::chrono::seconds(2);
+  b.max_connections_per_address = 0;
+  EXPECT_EQ(restart_only_changes(a, b),
+            (std::vector<std::string>{"limits.header_timeout_seconds",
+                                      "limits.max_connections_per_address"}));
 }
 
 TEST(Config, NamesTheKeysThatNeedARestart) {

@@ -8,6 +8,10 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <thread>
 
@@ -195,9 +199,55 @@ asio::ip::tcp::endpoint listen_endpoint(const config::Config& cfg) {
   return {asio::ip::make_address(host), hp->second};
 }
 
-http::Limits connection_limits(const config::Config& cfg) {
-  return {cfg.max_body_bytes, cfg.max_header_bytes, cfg.read_timeout, cfg.idle_timeout,
-          cfg.max_connections};
+http::Limits connection_limits(const config::Config& cfg, std::size_t default_per_address) {
+  http::Limits l;
+  l.max_body_bytes = cfg.max_body_bytes;
+  l.max_header_bytes = cfg.max_header_bytes;
+  l.handshake_timeout = cfg.handshake_timeout;
+  l.header_timeout = cfg.header_timeout;
+  l.read_timeout = cfg.read_timeout;
+  l.idle_timeout = cfg.idle_timeout;
+  l.max_connections = cfg.max_connections;
+  l.max_connections_per_address = cfg.max_connections_per_address.value_or(default_per_address);
+  return l;
+}
+
+core::Status raise_file_limit(std::size_t max_connections) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    return core::make_error(
+        core::ProblemType::ServerInternal,
+        std::string("cannot read the open-file limit: ") + std::strerror(errno));
+  }
+  const std::size_t needed = max_connections + kOwnFiles;
+  // The soft limit may go up to the hard one without privileges. An unlimited hard limit
+  // is still bounded by the kernel (fs.nr_open): when raising to it fails, what is
+  // needed is asked for instead.
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      lim = raised;
+    } else if (lim.rlim_cur < needed) {
+      raised.rlim_cur = static_cast<rlim_t>(needed);
+      if (setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+    }
+  }
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < needed) {
+    const auto limit = static_cast<std::size_t>(lim.rlim_cur);
+    const std::string hard =
+        lim.rlim_max == RLIM_INFINITY ? "unlimited" : std::to_string(lim.rlim_max);
+    return core::make_error(
+        core::ProblemType::ServerInternal,
+        "the open-file limit (" + std::to_string(limit) + ", hard limit " + hard +
+            ") is too low for [limits] max_connections = " + std::to_string(max_connections) +
+            ": Signet needs max_connections + " + std::to_string(kOwnFiles) + " = " +
+            std::to_string(needed) + " open files. Lower max_connections to at most " +
+            std::to_string(limit > kOwnFiles ? limit - kOwnFiles : 0) +
+            ", or raise the limit to at least " + std::to_string(needed) +
+            " (LimitNOFILE=" + std::to_string(needed) + " in the systemd unit, or ulimit -n)");
+  }
+  return {};
 }
 
 unsigned network_threads(const config::Config& cfg) {

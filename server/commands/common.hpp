@@ -46,9 +46,18 @@ core::Result<ValidationStack> validation_stack(boost::asio::io_context& va_io,
 // The validation queue and quorum settings of the configuration.
 validation::ValidationConfig validation_config(const config::Config& cfg);
 
-// Where to listen ("localhost" is 127.0.0.1), and the limits of each connection.
+// Where to listen ("localhost" is 127.0.0.1), and the limits of each connection, with
+// the command's own per-address cap when the configuration sets none.
 boost::asio::ip::tcp::endpoint listen_endpoint(const config::Config& cfg);
-http::Limits connection_limits(const config::Config& cfg);
+http::Limits connection_limits(const config::Config& cfg, std::size_t default_per_address);
+
+// The files Signet keeps open besides its connections: the database and its WAL, the
+// log, resolver sockets, validation and perspective connections, with room to spare.
+inline constexpr std::size_t kOwnFiles = 256;
+
+// Raises the soft open-file limit to the hard one; an error, naming both numbers and
+// what to change, when max_connections + kOwnFiles still does not fit under it.
+core::Status raise_file_limit(std::size_t max_connections);
 
 // Network threads to run: the configured number, or one per core.
 unsigned network_threads(const config::Config& cfg);

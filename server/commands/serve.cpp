@@ -79,6 +79,7 @@ int serve(const Overrides& o) {
   auto loaded = load_config(o);
   if (!loaded) return fail(loaded.error().detail);
   const config::Config& cfg = *loaded;
+  if (auto st = raise_file_limit(cfg.max_connections); !st) return fail(st.error().detail);
 
   std::error_code ec;
   fs::create_directories(cfg.data_dir, ec);
@@ -132,7 +133,7 @@ int serve(const Overrides& o) {
   asio::ssl::context agent_tls(asio::ssl::context::tls_client);
   asio::ssl::context tls(asio::ssl::context::tls_server);
   http::Listener listener(
-      io, tls, connection_limits(cfg),
+      io, tls, connection_limits(cfg, config::kDefaultConnectionsPerAddress),
       [&frontend](const http::Request& r) { return frontend->handle(r); },
       [&frontend](const core::Error& e) { return frontend->error_response(e); });
   if (auto st = listener.bind(endpoint); !st) return fail(st.error().detail);

@@ -34,6 +34,7 @@ int vantage(const Overrides& o, const std::string& credentials_dir) {
   auto loaded = load_config(with_default);
   if (!loaded) return fail(loaded.error().detail);
   const config::Config& cfg = *loaded;
+  if (auto st = raise_file_limit(cfg.max_connections); !st) return fail(st.error().detail);
 
   const fs::path dir(credentials_dir);
   auto chain = core::read_file(dir / kChainFile);
@@ -64,8 +65,11 @@ int vantage(const Overrides& o, const std::string& credentials_dir) {
   vantage::Agent agent(va);
 
   const auto endpoint = listen_endpoint(cfg);
+  // No per-address cap unless configured: the agent's one client is the Signet server,
+  // which opens a connection for each validation.
   http::Listener listener(
-      io, tls, connection_limits(cfg), [&agent](const http::Request& r) { return agent.handle(r); },
+      io, tls, connection_limits(cfg, 0),
+      [&agent](const http::Request& r) { return agent.handle(r); },
       [&agent](const core::Error& e) { return agent.error_response(e); });
   if (auto st = listener.bind(endpoint); !st) return fail(st.error().detail);
   listener.start();

@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -10,6 +11,9 @@
 
 #include <array>
 #include <optional>
+
+#include "core/log.hpp"
+#include "server/http/admission.hpp"
 
 namespace signet::server::http {
 
@@ -24,9 +28,9 @@ struct Listener::State {
   Handler handler;
   ErrorResponder on_error;
   tcp::acceptor acceptor;
+  ConnectionTable connections;  // open connections, per source address
   std::atomic<bool> stopping{false};
-  std::atomic<std::size_t> in_flight{0};    // requests being handled
-  std::atomic<std::size_t> connections{0};  // open connections (capped)
+  std::atomic<std::size_t> in_flight{0};  // requests being handled
 };
 
 namespace {
@@ -38,7 +42,31 @@ struct Counter {
   ~Counter() { --c; }
 };
 
+// An admitted connection, counted in the table for as long as it lives. A parameter of
+// the connection's coroutine, so that it is released even if the coroutine never runs.
+class Slot {
+ public:
+  Slot(std::shared_ptr<Listener::State> s, asio::ip::address from)
+      : s_(std::move(s)), from_(std::move(from)) {}
+  Slot(Slot&& o) noexcept : s_(std::move(o.s_)), from_(o.from_) {}
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+  Slot& operator=(Slot&&) = delete;
+  ~Slot() {
+    if (s_) s_->connections.release(from_);
+  }
+  const asio::ip::address& from() const { return from_; }
+
+ private:
+  std::shared_ptr<Listener::State> s_;
+  asio::ip::address from_;
+};
+
 using Stream = beast::ssl_stream<beast::tcp_stream>;
+
+// How much the wait for a request's first byte reads at most; the rest of the request
+// follows through the parser.
+constexpr std::size_t kFirstRead = 4096;
 
 // Answers a request refused before it was read whole, then reads and discards a
 // bounded amount of what the client is still sending: closing with unread data
@@ -72,28 +100,36 @@ std::optional<core::Error> refusal_for(const boost::system::error_code& ec, cons
   return std::nullopt;
 }
 
-asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket socket) {
-  Counter conn(s->connections);
-  boost::system::error_code peer_ec;
-  const auto peer = socket.remote_endpoint(peer_ec);
-  const std::string client_ip = peer_ec ? "" : peer.address().to_string();
+asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket socket, Slot slot) {
+  const std::string client_ip = slot.from().to_string();
   Stream stream(std::move(socket), s->tls);
   auto& tcp_layer = beast::get_lowest_layer(stream);
   boost::system::error_code ec;
 
-  tcp_layer.expires_after(s->limits.read_timeout);
+  tcp_layer.expires_after(s->limits.handshake_timeout);
   co_await stream.async_handshake(asio::ssl::stream_base::server,
                                   asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return;
 
   beast::flat_buffer buffer;
-  for (;;) {
+  for (bool first = true;; first = false) {
     beast::http::request_parser<beast::http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(s->limits.max_header_bytes));
     parser.body_limit(s->limits.max_body_bytes);
 
-    // Idle until the next request starts; then the header must arrive in time.
-    tcp_layer.expires_after(buffer.size() > 0 ? s->limits.read_timeout : s->limits.idle_timeout);
+    // Until a request starts: after the handshake a client has the header deadline to
+    // begin; between kept-alive requests it may idle for the idle timeout. (Bytes left
+    // over from the previous request have started the next one already.)
+    if (buffer.size() == 0) {
+      tcp_layer.expires_after(first ? s->limits.header_timeout : s->limits.idle_timeout);
+      const std::size_t n = co_await stream.async_read_some(
+          buffer.prepare(kFirstRead), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;  // closed, or nothing in time
+      buffer.commit(n);
+    }
+    // From its first byte, the whole head must arrive within one deadline: a client
+    // that sends it a byte at a time is not given more time for each byte.
+    tcp_layer.expires_after(s->limits.header_timeout);
     co_await beast::http::async_read_header(stream, buffer, parser,
                                             asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
@@ -136,20 +172,65 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
   co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
 }
 
+// Refused connections are logged at most once every 10 s, with how many there were, so
+// that a flood of them does not flood the log too.
+class RefusalLog {
+ public:
+  void refused(Admission why, const asio::ip::address& from) {
+    ++count_;
+    const auto now = std::chrono::steady_clock::now();
+    if (logged_ && now - last_ < std::chrono::seconds(10)) return;
+    core::log_warn("connection refused: " + std::string(describe(why)) + " (latest from " +
+                   from.to_string() + "; " + std::to_string(count_) +
+                   " refused since the previous report)");
+    logged_ = true;
+    last_ = now;
+    count_ = 0;
+  }
+
+ private:
+  bool logged_ = false;
+  std::chrono::steady_clock::time_point last_;
+  std::size_t count_ = 0;
+};
+
 asio::awaitable<void> accept_loop(std::shared_ptr<Listener::State> s) {
+  AcceptBackoff backoff;
+  RefusalLog refusals;
+  asio::steady_timer pause(s->acceptor.get_executor());
   for (;;) {
     boost::system::error_code ec;
     auto strand = asio::make_strand(s->io);
     tcp::socket socket =
         co_await s->acceptor.async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
     if (s->stopping || ec == asio::error::operation_aborted) co_return;
-    if (ec) continue;  // e.g. EMFILE: try the next one
-    if (s->connections >= s->limits.max_connections) {
-      socket.close(ec);  // over the cap: refuse at once rather than queue
+    if (is_resource_exhaustion(ec)) {
+      // Out of descriptors or memory: accepting again at once would fail again and spin.
+      // The connection waits in the backlog until something is freed.
+      if (!backoff.active()) {
+        core::log_warn("accept: " + ec.message() +
+                       "; accepting more slowly until it succeeds (max_connections is " +
+                       std::to_string(s->limits.max_connections) + "; see the open-file limit)");
+      }
+      pause.expires_after(backoff.next());
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
+    if (ec) continue;  // e.g. the peer gave up before it was accepted: the next one
+    if (backoff.reset()) core::log_info("accept: accepting connections again");
+    const auto peer = socket.remote_endpoint(ec);
+    if (ec) continue;  // gone already
+    const Admission admission = s->connections.admit(peer.address());
+    if (admission != Admission::Admitted) {
+      // Refused at once, before any TLS work, rather than queued.
+      socket.close(ec);
+      refusals.refused(admission, peer.address());
+      continue;
+    }
+    Slot slot(s, peer.address());
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(socket.get_executor(), serve(s, std::move(socket)), asio::detached);
+    asio::co_spawn(socket.get_executor(), serve(s, std::move(socket), std::move(slot)),
+                   asio::detached);
   }
 }
 
@@ -157,7 +238,9 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Listener::State> s) {
 
 Listener::Listener(asio::io_context& io, asio::ssl::context& tls, Limits limits, Handler handler,
                    ErrorResponder on_error)
-    : s_(new State{io, tls, limits, std::move(handler), std::move(on_error), tcp::acceptor(io)}) {}
+    : s_(new State{io, tls, limits, std::move(handler), std::move(on_error), tcp::acceptor(io),
+                   ConnectionTable({limits.max_connections, limits.max_connections_per_address})}) {
+}
 
 std::size_t Listener::requests_in_flight() const {
   return s_->in_flight;

@@ -1,7 +1,8 @@
 #pragma once
 // The HTTPS listener: one coroutine per connection that owns its stream, a deadline
-// before every handshake, read and write, header and body limits, and a cap on
-// connections. Thread-safe; runs on the io_context it is given.
+// before every handshake, read and write, header and body limits, and caps on
+// connections, overall and per source address (see admission.hpp). Thread-safe; runs on
+// the io_context it is given.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -18,9 +19,14 @@ namespace signet::server::http {
 struct Limits {
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_header_bytes = 8 * 1024;
-  std::chrono::seconds read_timeout{10};  // handshake, one request's body, one write
-  std::chrono::seconds idle_timeout{60};  // waiting for the next request
+  std::chrono::seconds handshake_timeout{10};  // the TLS handshake
+  // The first byte of the first request after the handshake, and then, from the first
+  // byte of each request, its whole head: one deadline, not renewed by each byte.
+  std::chrono::seconds header_timeout{10};
+  std::chrono::seconds read_timeout{10};  // one request's body, one write
+  std::chrono::seconds idle_timeout{60};  // waiting for the next request on a kept-alive connection
   std::size_t max_connections = 1024;
+  std::size_t max_connections_per_address = 64;  // 0: no per-address rule
 };
 
 class Listener {

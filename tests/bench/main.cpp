@@ -189,7 +189,8 @@ bool Bench::start_server() {
                                 "--validation-allow",
                                 "127.0.0.0/8"};
   // The benchmark measures the server's work, not its limits: without a configuration
-  // of its own, the rate limits are off.
+  // of its own, the rate limits are off, and so are the per-address connection rules
+  // (every client connects from 127.0.0.1).
   std::string config = o_.config;
   if (config.empty()) {
     config = tmp_.path() + "/bench.toml";
@@ -198,7 +199,9 @@ bool Bench::start_server() {
                              "certificates_per_domain = \"\"\n"
                              "failed_validations_per_account_name = \"\"\n"
                              "new_accounts_per_ip = \"\"\n"
-                             "pending_authorizations_per_account = 0\n";
+                             "pending_authorizations_per_account = 0\n"
+                             "[limits]\n"
+                             "max_connections_per_address = 0\n";
   }
   argv.push_back("--config");
   argv.push_back(config);

@@ -36,6 +36,13 @@ def free_port_tcp_udp():
     raise RuntimeError("no free TCP+UDP port")
 
 
+# Load tests run every client from 127.0.0.1: the per-address connection rules would
+# refuse a client or not depending on how many connections happen to be open.
+NO_PER_ADDRESS_LIMITS = """
+[limits]
+max_connections_per_address = 0
+"""
+
 # A configuration that switches every rate limit off, for load tests.
 NO_RATE_LIMITS = """
 [rate_limits]
@@ -64,9 +71,14 @@ class Env:
     """A DNS server answering every A query with 127.0.0.1, and a Signet server that
     resolves through it and may validate on loopback."""
 
-    def __init__(self, signet, extra_args=(), config_text=None, before_serve=None, server_env=None):
+    def __init__(self, signet, extra_args=(), config_text=None, before_serve=None, server_env=None,
+                 server_preexec=None):
+        """server_env: extra environment variables for `signet serve`; server_preexec, if
+        given, runs in each `signet serve` process before it starts (to set its resource
+        limits, say)."""
         self.signet = signet
-        self.server_env = server_env  # extra environment variables for signet serve
+        self.server_env = server_env
+        self.server_preexec = server_preexec
         self.tmp = tempfile.mkdtemp(prefix="signet-it-")
         self.procs = []
         self.http01_port = free_port()
@@ -94,7 +106,7 @@ class Env:
     def serve(self, name):
         """Starts `signet serve` with the environment's arguments (its log is NAME.log)
         and waits until its directory answers."""
-        self.server = self.start(name, self.server_args, self.server_env)
+        self.server = self.start(name, self.server_args, self.server_env, self.server_preexec)
         self.directory = self.read_line(self.server, r"Directory URL:\s+(\S+)", name)
         self.root = os.path.join(self.data_dir, "root.pem")
         self.base = self.directory.rsplit("/directory", 1)[0]
@@ -108,13 +120,13 @@ class Env:
         assert self.server.poll() is not None, "the previous server is still running"
         self.serve(name)
 
-    def start(self, name, args, extra_env=None):
+    def start(self, name, args, extra_env=None, preexec_fn=None):
         """Starts a process stopped with the environment; its stderr goes to NAME.log
         (its stdout too, except for signet processes, whose stdout is piped)."""
         log = open(os.path.join(self.tmp, f"{name}.log"), "w")
         env = dict(os.environ, **extra_env) if extra_env else None
         p = subprocess.Popen(args, stdout=subprocess.PIPE if name.startswith("signet") else log,
-                             stderr=log, text=True, env=env)
+                             stderr=log, text=True, env=env, preexec_fn=preexec_fn)
         self.procs.append((name, p, log))
         return p
 

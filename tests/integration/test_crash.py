@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from acme_raw import Client, b64, csr_der
-from harness import NO_RATE_LIMITS, Checks, Env, main_args, wait_until
+from harness import NO_PER_ADDRESS_LIMITS, NO_RATE_LIMITS, Checks, Env, main_args, wait_until
 from test_protocol import ChallengeResponder, issue
 
 CLIENTS = 64
@@ -130,7 +130,7 @@ class LoadClient(Client):
 def main():
     args = main_args()
     checks = Checks()
-    with Env(args.signet, config_text=NO_RATE_LIMITS) as env:
+    with Env(args.signet, config_text=NO_RATE_LIMITS + NO_PER_ADDRESS_LIMITS) as env:
         responder = ChallengeResponder(env.http01_port)
         quiet_on_hangup(responder)
         load = Load(env, responder)
