@@ -15,7 +15,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ip = asio::ip;
 using core::ProblemType;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -188,9 +187,9 @@ Http01Checker::Http01Checker(Http01Config config, std::shared_ptr<Resolver> reso
   tls_->set_verify_mode(asio::ssl::verify_none);
 }
 
-asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest& req) {
+asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest& req,
+                                                        Deadline& deadline) {
   ValidationOutcome out;
-  const auto deadline = Clock::now() + config_.timeout;
   auto ex = co_await asio::this_coro::executor;
 
   Url url;
@@ -204,6 +203,7 @@ asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest&
     rec.hostname = url.host;
     rec.port = std::to_string(url.port);
 
+    deadline.doing(ProblemType::Dns, "looking up the address of " + url.host);
     auto targets = co_await resolve_targets(*resolver_, policy_, url.host, rec.addresses_resolved);
     if (!targets) {
       out.records.push_back(std::move(rec));
@@ -217,8 +217,10 @@ asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest&
     std::optional<core::Error> failure;
     for (const auto& addr : *targets) {
       rec.address_used = addr.to_string();
+      deadline.doing(ProblemType::Connection,
+                     "fetching " + url.str() + " from " + addr.to_string());
       beast::tcp_stream tcp(ex);
-      tcp.expires_at(deadline);
+      tcp.expires_at(deadline.at());
       boost::system::error_code ec;
       co_await tcp.async_connect(ip::tcp::endpoint(addr, url.port),
                                  asio::redirect_error(asio::use_awaitable, ec));
@@ -235,6 +237,10 @@ asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest&
       }
       if (!ec) {
         failure.reset();
+        break;
+      }
+      if (deadline.passed()) {
+        failure = deadline.expired();
         break;
       }
       failure = connection_problem(url, addr, ec);

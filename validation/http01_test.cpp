@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "tests/support/fake_resolver.hpp"
+#include "validation/validation_authority.hpp"
 
 namespace signet::validation {
 namespace {
@@ -68,6 +70,11 @@ class TestServer {
       res.set(http::field::location, "http://other.test:1/x");
     } else if (target == "/.well-known/acme-challenge/big") {
       res.body() = std::string(100000, 'x');
+    } else if (target == "/.well-known/acme-challenge/silent") {
+      // Accepts and never answers.
+      asio::steady_timer t(io_, std::chrono::minutes(1));
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_return;
     } else {
       res.result(http::status::not_found);
       res.body() = "no such file";
@@ -88,7 +95,6 @@ class Http01Test : public ::testing::Test {
                         uint16_t port = 0) {
     Http01Config cfg;
     cfg.port = port ? port : server.port();
-    cfg.timeout = std::chrono::seconds(5);
     std::vector<Cidr> allow;
     if (allow_loopback) allow.push_back(*Cidr::parse("127.0.0.0/8"));
     auto resolver = testing::loopback_resolver();
@@ -102,7 +108,8 @@ class Http01Test : public ::testing::Test {
                           "",
                           {}};
     asio::io_context io;
-    auto fut = asio::co_spawn(io, checker->check(req), asio::use_future);
+    Deadline deadline(std::chrono::seconds(5));
+    auto fut = asio::co_spawn(io, checker->check(req, deadline), asio::use_future);
     io.run();
     return fut.get();
   }
@@ -177,6 +184,62 @@ TEST_F(Http01Test, DnsAndConnectionFailures) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.problem->type, ProblemType::Connection);
   EXPECT_NE(refused.problem->detail.find("refused"), std::string::npos) << refused.problem->detail;
+}
+
+// Through a validation authority whose deadline is 1 s, with a resolver answering
+// after `dns_delay`: the outcome and how long it took.
+struct Timed {
+  ValidationOutcome outcome;
+  std::chrono::steady_clock::duration elapsed;
+};
+
+Timed validate_within_1s(uint16_t port, const std::string& token,
+                         std::chrono::milliseconds dns_delay) {
+  Http01Config cfg;
+  cfg.port = port;
+  auto resolver = testing::loopback_resolver();
+  resolver->delay = dns_delay;
+  auto checker = std::make_shared<Http01Checker>(
+      cfg, resolver, AddressPolicy(std::vector<Cidr>{*Cidr::parse("127.0.0.0/8")}));
+  asio::io_context io;
+  ValidationConfig vcfg;
+  vcfg.timeout = std::chrono::seconds(1);
+  ValidationAuthority va(io.get_executor(), vcfg, {{core::ChallengeType::Http01, checker}},
+                         resolver);
+  ValidationRequest req{{core::IdentifierType::Dns, "a.test"},
+                        core::ChallengeType::Http01,
+                        token,
+                        "x",
+                        false,
+                        "",
+                        {}};
+  const auto start = std::chrono::steady_clock::now();
+  auto fut = asio::co_spawn(io, va.validate(req), asio::use_future);
+  io.run();
+  return {fut.get(), std::chrono::steady_clock::now() - start};
+}
+
+constexpr auto kWithMargin = std::chrono::seconds(2);  // the 1 s deadline and scheduling slack
+
+// Ten redirects, each looked up in 300 ms, would take 3 s: the deadline ends them.
+TEST_F(Http01Test, RedirectsAndTheirLookupsShareTheDeadline) {
+  auto t = validate_within_1s(server.port(), "loop", std::chrono::milliseconds(300));
+  ASSERT_FALSE(t.outcome.ok());
+  EXPECT_EQ(t.outcome.problem->detail.find("validation did not finish within 1 s ("), 0u)
+      << t.outcome.problem->detail;
+  EXPECT_LT(t.elapsed, kWithMargin);
+}
+
+// A server that accepts and never answers.
+TEST_F(Http01Test, ASilentServerEndsAtTheDeadline) {
+  auto t = validate_within_1s(server.port(), "silent", std::chrono::milliseconds(0));
+  ASSERT_FALSE(t.outcome.ok());
+  EXPECT_EQ(t.outcome.problem->type, ProblemType::Connection);
+  EXPECT_EQ(t.outcome.problem->detail,
+            "validation did not finish within 1 s (fetching http://a.test:" +
+                std::to_string(server.port()) +
+                "/.well-known/acme-challenge/silent from 127.0.0.1)");
+  EXPECT_LT(t.elapsed, kWithMargin);
 }
 
 TEST(SanitizeExcerpt, KeepsPrintableAndTruncates) {
