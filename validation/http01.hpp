@@ -1,6 +1,9 @@
 #pragma once
 // http-01 (RFC 8555 §8.3): fetch http://<identifier>/.well-known/acme-challenge/<token>
-// and compare the body with the key authorization.
+// and compare the body with the key authorization. Problems quote what came back only
+// from that original URL (short and sanitized). A response after a redirect is
+// described by its status and length; a URL taken from one is named "the target of
+// redirect N" in problems, and its record holds only the addresses resolved and used.
 #include <boost/asio/ssl/context.hpp>
 
 #include <cstdint>

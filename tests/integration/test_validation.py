@@ -1,6 +1,7 @@
 """Validation against a real Signet: one deadline bounds a whole validation however
-slowly DNS answers."""
+slowly DNS answers, and an http-01 redirect to an internal page leaks nothing of it."""
 import hashlib
+import json
 import socket
 import struct
 import threading
@@ -13,6 +14,7 @@ from harness import Checks, Env, main_args, wait_until
 DEADLINE = 4  # [validation] timeout_seconds
 MARGIN = 2.5  # scheduling and polling slack on a busy machine
 DNS_DELAY = 1.5
+SECRET = "root:x:0:0:SECRET-internal"
 
 
 class SlowDns:
@@ -85,16 +87,35 @@ class SlowDns:
 
 
 class Responder:
-    """Serves http-01 key authorizations on the validation port."""
+    """Serves the http-01 port. A challenge token maps to a mode: "secret" redirects to an
+    internal page that holds SECRET; "secret404" to one that answers 404 with it;
+    "secretnext" to one that redirects again, with SECRET in its Location; any other
+    value is the key authorization itself."""
 
     def __init__(self, port):
         self.tokens = {}
         tokens = self.tokens
+        origin = f"http://127.0.0.1:{port}"
 
         class H(BaseHTTPRequestHandler):
             def do_GET(self):
-                body = tokens.get(self.path.rsplit("/", 1)[-1], "").encode()
-                self.send_response(200 if body else 404)
+                status, headers, body = 404, {}, b""
+                if self.path.startswith("/.well-known/acme-challenge/"):
+                    mode = tokens.get(self.path.rsplit("/", 1)[-1], "")
+                    if mode.startswith("secret"):
+                        status, headers = 302, {"Location": f"{origin}/private/{mode}"}
+                    elif mode:
+                        status, body = 200, mode.encode()
+                elif self.path == "/private/secret":
+                    status, body = 200, SECRET.encode()
+                elif self.path == "/private/secret404":
+                    body = SECRET.encode()
+                elif self.path == "/private/secretnext":
+                    status, headers = 302, {"Location": f"{origin}/private/{SECRET}?session={SECRET}"}
+                    body = SECRET.encode()
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -174,10 +195,39 @@ def deadline_checks(args, checks):
     dns.close()
 
 
+def leak_checks(args, checks):
+    with Env(args.signet) as env:
+        responder = Responder(env.http01_port)
+        c = Client(env.directory, env.root)
+        c.register()
+        # Every part of the secret of 5 characters or more.
+        parts = {SECRET[i:j] for i in range(len(SECRET)) for j in range(i + 5, len(SECRET) + 1)}
+
+        def redirected(mode, expect):
+            az_url, ch, _ = start_challenge(c, f"{mode}.leak.test", "http-01")
+            responder.tokens[ch["token"]] = mode
+            az, _ = finish(c, az_url, ch)
+            assert az["status"] == "invalid", az
+            shown = next(x for x in az["challenges"] if x["type"] == "http-01")
+            visible = json.dumps({"error": shown["error"], "records": shown.get("validationRecord")})
+            leaked = sorted(p for p in parts if p in visible)
+            assert not leaked, f"leaked {leaked[-1]!r}: {visible}"
+            assert expect in shown["error"]["detail"], shown["error"]
+
+        checks.run("a redirect to an internal page does not echo it",
+                   redirected, "secret", "got a 26-byte body")
+        checks.run("a redirect to an internal 404 page does not echo it",
+                   redirected, "secret404", "HTTP 404 with a 26-byte body")
+        checks.run("an internal page's own redirect is not echoed",
+                   redirected, "secretnext", "the target of redirect 2: HTTP 404")
+        responder.close()
+
+
 def main():
     args = main_args()
     checks = Checks()
     deadline_checks(args, checks)
+    leak_checks(args, checks)
     checks.finish()
 
 
