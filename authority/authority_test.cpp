@@ -22,8 +22,8 @@ using namespace std::chrono_literals;
 // Passes http-01 for names starting with "good", fails the rest.
 class FakeChecker : public validation::Checker {
  public:
-  asio::awaitable<validation::ValidationOutcome> check(
-      const validation::ValidationRequest& req) override {
+  asio::awaitable<validation::ValidationOutcome> check(const validation::ValidationRequest& req,
+                                                       validation::Deadline&) override {
     validation::ValidationOutcome out;
     out.records.push_back(
         {"primary", "http://" + req.identifier.value + "/", req.identifier.value, "80", {}, ""});

@@ -1,11 +1,20 @@
 #include "validation/caa.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <algorithm>
 
 #include "core/ascii.hpp"
 #include "validation/resolver.hpp"
 
 namespace signet::validation {
+
+namespace asio = boost::asio;
+
 namespace {
 
 std::string trim(std::string_view s) {
@@ -81,25 +90,81 @@ std::optional<std::string> caa_refusal(const std::vector<CaaRecord>& rrset, cons
   return "CAA " + tag + " records " + records + " do not authorize this CA";
 }
 
-boost::asio::awaitable<core::Status> check_caa(Resolver& resolver, const core::Identifier& id,
-                                               const CaaRequest& req) {
-  if (id.type == core::IdentifierType::Ip) co_return core::Status{};
-  std::string name = id.base_name();
+std::vector<std::string> caa_names(std::string_view name) {
+  std::vector<std::string> out;
   for (;;) {
-    auto rrset = co_await resolver.lookup_caa(name);
-    if (!rrset) co_return std::move(rrset).error();
-    if (!rrset->empty()) {
-      if (auto why = caa_refusal(*rrset, req)) {
-        co_return core::make_error(
-            core::ProblemType::Caa,
-            "CAA at " + name + " forbids issuance for " + id.value + ": " + *why);
-      }
-      co_return core::Status{};
-    }
+    out.emplace_back(name);
     const auto dot = name.find('.');
-    if (dot == std::string::npos) co_return core::Status{};  // no CAA anywhere: permitted
-    name = name.substr(dot + 1);
+    if (dot == std::string_view::npos) return out;
+    name.remove_prefix(dot + 1);
   }
+}
+
+namespace {
+
+using Found = std::optional<core::Result<std::vector<CaaRecord>>>;
+
+asio::awaitable<void> look_up(Resolver& resolver, const std::string& name, Found& out) {
+  out = co_await resolver.lookup_caa(name);
+}
+
+// The first RRset of the climb that decides (a failed lookup or a non-empty RRset, the
+// closest first); names.size() when every RRset is empty; nullopt while a closer
+// lookup is still running.
+std::optional<std::size_t> deciding(const std::vector<Found>& found) {
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    if (!found[i]) return std::nullopt;
+    if (!*found[i] || !(*found[i])->empty()) return i;
+  }
+  return found.size();
+}
+
+}  // namespace
+
+asio::awaitable<core::Status> check_caa(Resolver& resolver, const core::Identifier& id,
+                                        const CaaRequest& req) {
+  if (id.type == core::IdentifierType::Ip) co_return core::Status{};
+  const std::vector<std::string> names = caa_names(id.base_name());
+  if (names.size() > kMaxCaaNames) {
+    co_return core::make_error(core::ProblemType::Caa,
+                               "CAA for " + id.value + " was not checked: the name has " +
+                                   std::to_string(names.size()) +
+                                   " labels, and this CA looks up CAA for names of at most " +
+                                   std::to_string(kMaxCaaNames) + " labels");
+  }
+  // RFC 8659 §3 climbs the tree one name at a time and stops at the first non-empty
+  // RRset. Asking for every RRset at once and then taking the closest one that decides
+  // gives the same answer in the time of one lookup; the lookups still running once a
+  // closer name decided are cancelled.
+  std::vector<Found> found(names.size());
+  auto ex = co_await asio::this_coro::executor;
+  using Op = decltype(asio::co_spawn(ex, look_up(resolver, names[0], found[0]), asio::deferred));
+  std::vector<Op> lookups;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    lookups.push_back(asio::co_spawn(ex, look_up(resolver, names[i], found[i]), asio::deferred));
+  }
+  co_await asio::experimental::make_parallel_group(std::move(lookups))
+      .async_wait(
+          [&found](const std::exception_ptr&) {
+            return deciding(found) ? asio::cancellation_type::terminal
+                                   : asio::cancellation_type::none;
+          },
+          asio::use_awaitable);
+
+  const auto i = deciding(found);
+  if (!i) {
+    co_return core::make_error(core::ProblemType::Dns,
+                               "DNS problem: the CAA lookups for " + id.value + " did not finish");
+  }
+  if (*i == names.size()) co_return core::Status{};  // no CAA anywhere: permitted
+  auto& rrset = *found[*i];
+  if (!rrset) co_return std::move(rrset).error();
+  if (auto why = caa_refusal(*rrset, req)) {
+    co_return core::make_error(
+        core::ProblemType::Caa,
+        "CAA at " + names[*i] + " forbids issuance for " + id.value + ": " + *why);
+  }
+  co_return core::Status{};
 }
 
 }  // namespace signet::validation

@@ -2,8 +2,10 @@
 // CAA (RFC 8659) with the ACME parameters of RFC 8657: may this CA issue for a name?
 #include <boost/asio/awaitable.hpp>
 
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/identifier.hpp"
@@ -31,9 +33,22 @@ struct CaaRequest {
 // when issuance is permitted, else why not, naming the record that refused.
 std::optional<std::string> caa_refusal(const std::vector<CaaRecord>& rrset, const CaaRequest& req);
 
-// Climbs from the name towards the root to the first non-empty CAA RRset (RFC 8659
-// §3) and evaluates it. IP identifiers have no CAA and always pass. Errors are
-// `dns` problems (a failed lookup refuses issuance) and `caa` problems.
+// The most names looked up for one identifier: the name and its parents up to and
+// including the TLD (RFC 8659 §3 stops only below the root). A deeper name is refused
+// with a `caa` problem: looking at only its closest names would skip its parents'
+// records (where a domain's owner usually publishes CAA), and looking at only the
+// farthest ones would skip the records at and near the name.
+inline constexpr std::size_t kMaxCaaNames = 16;
+
+// The names whose CAA RRsets the tree climb needs, the closest first: for "a.b.test",
+// "a.b.test", "b.test" and "test".
+std::vector<std::string> caa_names(std::string_view name);
+
+// Finds the closest non-empty CAA RRset of the name and its parents (RFC 8659 §3),
+// looking all of them up at once, and evaluates it. IP identifiers have no CAA and
+// always pass. Errors are `dns` problems (a failed lookup closer than the deciding
+// RRset refuses issuance) and `caa` problems (refused, or a name deeper than
+// kMaxCaaNames). Ends at once when the awaiting coroutine is cancelled.
 boost::asio::awaitable<core::Status> check_caa(Resolver& resolver, const core::Identifier& id,
                                                const CaaRequest& req);
 

@@ -12,6 +12,7 @@
 #include "core/identifier.hpp"
 #include "core/status.hpp"
 #include "core/validation_record.hpp"
+#include "validation/deadline.hpp"
 
 namespace signet::validation {
 
@@ -46,9 +47,12 @@ struct ValidationOutcome {
 class Checker {
  public:
   virtual ~Checker() = default;
-  // Runs one check from this vantage point. Must finish by itself (own deadlines) and
-  // never block the calling executor.
-  virtual boost::asio::awaitable<ValidationOutcome> check(const ValidationRequest& req) = 0;
+  // Runs one check from this vantage point, within `deadline` (which the validation
+  // authority also enforces by cancelling the check when it passes: every wait must
+  // end on cancellation). Tells `deadline` what it is doing as it goes; never blocks
+  // the calling executor.
+  virtual boost::asio::awaitable<ValidationOutcome> check(const ValidationRequest& req,
+                                                          Deadline& deadline) = 0;
 };
 
 // A short, printable excerpt of what a target sent, safe to show in a problem detail.

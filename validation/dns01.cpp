@@ -9,13 +9,15 @@ std::string Dns01Checker::expected_txt(std::string_view key_authorization) {
   return core::base64url_encode(core::ossl::sha256(key_authorization));
 }
 
-boost::asio::awaitable<ValidationOutcome> Dns01Checker::check(const ValidationRequest& req) {
+boost::asio::awaitable<ValidationOutcome> Dns01Checker::check(const ValidationRequest& req,
+                                                              Deadline& deadline) {
   ValidationOutcome out;
   // For a wildcard the identifier here is already the base name (RFC 8555 §8.4).
   const std::string name = "_acme-challenge." + req.identifier.value;
   core::ValidationRecord rec;
   rec.hostname = req.identifier.value;
   out.records.push_back(rec);
+  deadline.doing(core::ProblemType::Dns, "looking up TXT for " + name);
   auto txts = co_await resolver_->lookup_txt(name);
   if (!txts) {
     out.problem = txts.error();

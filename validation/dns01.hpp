@@ -12,7 +12,8 @@ namespace signet::validation {
 class Dns01Checker final : public Checker {
  public:
   explicit Dns01Checker(std::shared_ptr<Resolver> resolver) : resolver_(std::move(resolver)) {}
-  boost::asio::awaitable<ValidationOutcome> check(const ValidationRequest& req) override;
+  boost::asio::awaitable<ValidationOutcome> check(const ValidationRequest& req,
+                                                  Deadline& deadline) override;
 
   // The TXT value a client publishes for a key authorization.
   static std::string expected_txt(std::string_view key_authorization);

@@ -20,7 +20,8 @@ ValidationOutcome run(std::shared_ptr<testing::FakeResolver> r, const std::strin
   ValidationRequest req{
       {core::IdentifierType::Dns, host}, core::ChallengeType::Dns01, "tok", keyauth, false, "", {}};
   asio::io_context io;
-  auto fut = asio::co_spawn(io, checker.check(req), asio::use_future);
+  Deadline deadline(std::chrono::seconds(5));
+  auto fut = asio::co_spawn(io, checker.check(req, deadline), asio::use_future);
   io.run();
   return fut.get();
 }

@@ -15,7 +15,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ip = asio::ip;
 using core::ProblemType;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -38,8 +37,9 @@ struct Url {
 };
 
 // Resolves a Location header against the current URL. Absolute http(s) URLs and
-// absolute paths only; no userinfo.
-std::optional<Url> resolve_location(const Url& base, std::string_view loc, std::string& why) {
+// absolute paths only; no userinfo. `why` quotes the location only when `quote`.
+std::optional<Url> resolve_location(const Url& base, std::string_view loc, bool quote,
+                                    std::string& why) {
   Url u;
   if (loc.starts_with("/") && !loc.starts_with("//")) {
     u = base;
@@ -48,12 +48,14 @@ std::optional<Url> resolve_location(const Url& base, std::string_view loc, std::
   }
   const auto sep = loc.find("://");
   if (sep == std::string_view::npos) {
-    why = "redirect to an unsupported location \"" + sanitize_excerpt(loc) + "\"";
+    why = quote ? "redirect to an unsupported location \"" + sanitize_excerpt(loc) + "\""
+                : "redirect to an unsupported location";
     return std::nullopt;
   }
   const std::string scheme = core::ascii_lower(loc.substr(0, sep));
   if (scheme != "http" && scheme != "https") {
-    why = "redirect to a non-HTTP scheme \"" + sanitize_excerpt(scheme) + "\"";
+    why = quote ? "redirect to a non-HTTP scheme \"" + sanitize_excerpt(scheme) + "\""
+                : "redirect to a non-HTTP scheme";
     return std::nullopt;
   }
   u.scheme = scheme;
@@ -109,7 +111,7 @@ core::Error problem(ProblemType t, const std::string& detail) {
   return core::make_error(t, detail);
 }
 
-core::Error connection_problem(const Url& url, const ip::address& addr,
+core::Error connection_problem(const std::string& shown_url, const ip::address& addr,
                                const boost::system::error_code& ec) {
   std::string what;
   if (ec == beast::error::timeout || ec == asio::error::timed_out) {
@@ -124,7 +126,7 @@ core::Error connection_problem(const Url& url, const ip::address& addr,
     what = ec.message();
   }
   return problem(ProblemType::Connection,
-                 addr.to_string() + ": fetching " + url.str() + ": " + what);
+                 addr.to_string() + ": fetching " + shown_url + ": " + what);
 }
 
 struct Fetched {
@@ -133,6 +135,20 @@ struct Fetched {
   std::string location;
   bool body_too_large = false;
 };
+
+// A resolve_targets() problem for a host that must not be shown: named `shown`
+// instead. An address policy refusal reads "<host>: <why>".
+std::string withhold_host(const core::Error& e, const std::string& host, const std::string& shown) {
+  if (e.type == ProblemType::Dns) return "DNS problem looking up the address of " + shown;
+  if (e.detail.starts_with(host + ": ")) return shown + e.detail.substr(host.size());
+  return shown + ": no address may be contacted";
+}
+
+// A response body described without its content: for responses after a redirect.
+std::string describe_body(const Fetched& f, std::size_t max_body) {
+  if (f.body_too_large) return "a body of more than " + std::to_string(max_body) + " bytes";
+  return f.body.empty() ? "an empty body" : "a " + std::to_string(f.body.size()) + "-byte body";
+}
 
 template <class Stream>
 asio::awaitable<boost::system::error_code> exchange(Stream& stream, const Url& url,
@@ -188,9 +204,9 @@ Http01Checker::Http01Checker(Http01Config config, std::shared_ptr<Resolver> reso
   tls_->set_verify_mode(asio::ssl::verify_none);
 }
 
-asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest& req) {
+asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest& req,
+                                                        Deadline& deadline) {
   ValidationOutcome out;
-  const auto deadline = Clock::now() + config_.timeout;
   auto ex = co_await asio::this_coro::executor;
 
   Url url;
@@ -199,15 +215,30 @@ asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest&
   url.target = "/.well-known/acme-challenge/" + req.token;
 
   for (int hop = 0;; ++hop) {
+    // A redirect may point anywhere the address policy allows, internal pages included.
+    // So what came back is quoted (short and sanitized) only from the original URL,
+    // which the applicant serves, and so is its redirect's target. A response after a
+    // redirect is described by its status and length, and a URL taken from one (its
+    // Location) is named by its place in the chain: no part of a body or header of a
+    // response after a redirect reaches a problem or a record. Its record keeps the
+    // addresses this CA resolved and used.
+    const bool original = hop == 0;
+    const bool withheld = hop >= 2;
+    const std::string shown =
+        withheld ? "the target of redirect " + std::to_string(hop) : url.str();
     core::ValidationRecord rec;
-    rec.url = url.str();
-    rec.hostname = url.host;
-    rec.port = std::to_string(url.port);
+    if (!withheld) {
+      rec.url = shown;
+      rec.hostname = url.host;
+      rec.port = std::to_string(url.port);
+    }
 
+    deadline.doing(ProblemType::Dns, "looking up the address of " + (withheld ? shown : url.host));
     auto targets = co_await resolve_targets(*resolver_, policy_, url.host, rec.addresses_resolved);
     if (!targets) {
       out.records.push_back(std::move(rec));
       out.problem = std::move(targets).error();
+      if (withheld) out.problem->detail = withhold_host(*out.problem, url.host, shown);
       co_return out;
     }
     boost::system::error_code lit_ec;
@@ -217,8 +248,9 @@ asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest&
     std::optional<core::Error> failure;
     for (const auto& addr : *targets) {
       rec.address_used = addr.to_string();
+      deadline.doing(ProblemType::Connection, "fetching " + shown + " from " + addr.to_string());
       beast::tcp_stream tcp(ex);
-      tcp.expires_at(deadline);
+      tcp.expires_at(deadline.at());
       boost::system::error_code ec;
       co_await tcp.async_connect(ip::tcp::endpoint(addr, url.port),
                                  asio::redirect_error(asio::use_awaitable, ec));
@@ -237,7 +269,11 @@ asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest&
         failure.reset();
         break;
       }
-      failure = connection_problem(url, addr, ec);
+      if (deadline.passed()) {
+        failure = deadline.expired();
+        break;
+      }
+      failure = connection_problem(shown, addr, ec);
     }
     out.records.push_back(rec);
     if (failure) {
@@ -249,37 +285,39 @@ asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest&
       if (hop >= config_.max_redirects) {
         out.problem = problem(ProblemType::Unauthorized, "Too many redirects (more than " +
                                                              std::to_string(config_.max_redirects) +
-                                                             ") fetching " + rec.url);
+                                                             ") fetching " + shown);
         co_return out;
       }
       std::string why;
-      auto next = resolve_location(url, f.location, why);
+      auto next = resolve_location(url, f.location, original, why);
       if (next) {
         const bool port_ok = next->scheme == "http"
                                  ? (next->port == 80 || next->port == config_.port)
                                  : (next->port == 443 || next->port == config_.https_port);
         if (!port_ok) {
-          why = "redirect to port " + std::to_string(next->port) +
+          why = "redirect to " + (original ? "port " + std::to_string(next->port) : "a port") +
                 ", which is not a standard or configured validation port";
           next.reset();
         }
       }
       if (!next) {
-        out.problem = problem(ProblemType::Connection, rec.url + ": " + why);
+        out.problem = problem(ProblemType::Connection, shown + ": " + why);
         co_return out;
       }
       url = std::move(*next);
       continue;
     }
     if (f.status != 200) {
-      out.problem = problem(ProblemType::Unauthorized,
-                            rec.address_used + ": Invalid response from " + rec.url + ": HTTP " +
-                                std::to_string(f.status) + " \"" + sanitize_excerpt(f.body) + "\"");
+      const std::string seen = original ? "\"" + sanitize_excerpt(f.body) + "\""
+                                        : "with " + describe_body(f, config_.max_body);
+      out.problem =
+          problem(ProblemType::Unauthorized, rec.address_used + ": Invalid response from " + shown +
+                                                 ": HTTP " + std::to_string(f.status) + " " + seen);
       co_return out;
     }
     if (f.body_too_large) {
       out.problem =
-          problem(ProblemType::Unauthorized, "The response from " + rec.url + " is larger than " +
+          problem(ProblemType::Unauthorized, "The response from " + shown + " is larger than " +
                                                  std::to_string(config_.max_body) + " bytes");
       co_return out;
     }
@@ -287,11 +325,12 @@ asio::awaitable<ValidationOutcome> Http01Checker::check(const ValidationRequest&
     std::string body = f.body;
     while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back()))) body.pop_back();
     if (body != req.key_authorization) {
+      const std::string seen = original ? "got \"" + sanitize_excerpt(body) + "\""
+                                        : "got " + describe_body(f, config_.max_body);
       out.problem =
-          problem(ProblemType::Unauthorized, "The key authorization file from " + rec.url +
+          problem(ProblemType::Unauthorized, "The key authorization file from " + shown +
                                                  " does not match this challenge: expected \"" +
-                                                 req.key_authorization + "\", got \"" +
-                                                 sanitize_excerpt(body) + "\"");
+                                                 req.key_authorization + "\", " + seen);
     }
     co_return out;
   }

@@ -5,6 +5,7 @@
 #include <ares.h>
 #include <arpa/nameser.h>
 #include <netinet/in.h>
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
@@ -27,21 +28,33 @@ struct Answer {
   std::vector<CaaRecord> caa;
 };
 
-// A type-erased, move-only completion for one query.
+// A type-erased completion for one query. Completes once: with c-ares' answer, or
+// earlier when the awaiting operation is cancelled (then the answer, when it comes, is
+// dropped). Touched only on the resolver's strand.
 struct Pending {
   virtual ~Pending() = default;
-  virtual void complete(Answer a) = 0;
+  void finish(Answer a) {
+    if (done) return;
+    done = true;
+    complete(std::move(a));
+  }
   int type = 0;
+  bool done = false;
+
+ private:
+  virtual void complete(Answer a) = 0;
 };
 
 template <class Handler>
 struct PendingHandler final : Pending {
   explicit PendingHandler(Handler h) : handler(std::move(h)) {}
+  Handler handler;
+
+ private:
   void complete(Answer a) override {
     auto ex = asio::get_associated_executor(handler);
     asio::post(ex, [h = std::move(handler), a = std::move(a)]() mutable { h(std::move(a)); });
   }
-  Handler handler;
 };
 
 std::string status_text(int status) {
@@ -58,6 +71,8 @@ std::string status_text(int status) {
       return "timeout";
     case ARES_ECONNREFUSED:
       return "connection refused";
+    case ARES_ECANCELLED:
+      return "cancelled";
     default:
       return ares_strerror(status);
   }
@@ -201,20 +216,32 @@ struct CaresResolver::Impl : std::enable_shared_from_this<Impl> {
   }
 
   static void on_answer(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
-    std::unique_ptr<Pending> p(static_cast<Pending*>(arg));
+    std::unique_ptr<std::shared_ptr<Pending>> p(static_cast<std::shared_ptr<Pending>*>(arg));
+    if ((*p)->done) return;  // cancelled: nobody waits for this answer any more
     Answer a;
     a.status = status;
-    if (status == ARES_SUCCESS) parse(a, p->type, abuf, alen);
-    p->complete(std::move(a));
+    if (status == ARES_SUCCESS) parse(a, (*p)->type, abuf, alen);
+    (*p)->finish(std::move(a));
   }
 
+  // One query. Cancelling the awaiting operation (a validation's deadline) completes it
+  // at once with ARES_ECANCELLED; c-ares finishes the query by itself, bounded by its
+  // own timeout and tries, and its answer is dropped.
   asio::awaitable<Answer> query(const std::string& name, int type) {
     return asio::async_initiate<decltype(asio::use_awaitable), void(Answer)>(
         [self = shared_from_this(), name, type](auto handler) {
-          auto* p = new PendingHandler<decltype(handler)>(std::move(handler));
+          auto slot = asio::get_associated_cancellation_slot(handler);
+          auto p = std::make_shared<PendingHandler<decltype(handler)>>(std::move(handler));
           p->type = type;
+          if (slot.is_connected()) {
+            slot.assign([self, p](asio::cancellation_type) {
+              asio::post(self->strand, [p] { p->finish(Answer{ARES_ECANCELLED, {}, {}, {}}); });
+            });
+          }
           asio::post(self->strand, [self, name, type, p] {
-            ares_query(self->channel, name.c_str(), ns_c_in, type, &Impl::on_answer, p);
+            if (p->done) return;  // cancelled before it was sent
+            ares_query(self->channel, name.c_str(), ns_c_in, type, &Impl::on_answer,
+                       new std::shared_ptr<Pending>(p));
             self->schedule_timer();
           });
         },

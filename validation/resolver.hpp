@@ -1,6 +1,7 @@
 #pragma once
 // DNS lookups for validation. The interface is what checkers use; CaresResolver is
-// the real one (c-ares driven by Asio); tests may supply their own.
+// the real one (c-ares driven by Asio); tests may supply their own. Every lookup ends
+// at once when the awaiting coroutine is cancelled (a validation's deadline passed).
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -41,7 +42,8 @@ struct ResolverConfig {
 // c-ares on an Asio executor: one watcher per socket c-ares opens, ares_process_fd
 // on readiness and on the ares_timeout timer. Never blocks; thread-safe (all channel
 // work runs on an internal strand). Truncated UDP answers are retried over TCP by
-// c-ares itself.
+// c-ares itself. A cancelled lookup returns at once; c-ares ends the query by itself
+// (its timeout and tries bound it) and the answer is dropped.
 class CaresResolver final : public Resolver {
  public:
   static core::Result<std::shared_ptr<CaresResolver>> create(asio::any_io_executor ex,

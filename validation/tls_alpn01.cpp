@@ -147,13 +147,14 @@ std::string TlsAlpn01Checker::sni_name(const core::Identifier& id) {
   return out + "ip6.arpa";
 }
 
-asio::awaitable<ValidationOutcome> TlsAlpn01Checker::check(const ValidationRequest& req) {
+asio::awaitable<ValidationOutcome> TlsAlpn01Checker::check(const ValidationRequest& req,
+                                                           Deadline& deadline) {
   ValidationOutcome out;
-  const auto deadline = std::chrono::steady_clock::now() + config_.timeout;
   auto ex = co_await asio::this_coro::executor;
   core::ValidationRecord rec;
   rec.hostname = req.identifier.value;
   rec.port = std::to_string(config_.port);
+  deadline.doing(ProblemType::Dns, "looking up A/AAAA for " + req.identifier.value);
   auto targets =
       co_await resolve_targets(*resolver_, policy_, req.identifier.value, rec.addresses_resolved);
   if (!targets) {
@@ -165,13 +166,18 @@ asio::awaitable<ValidationOutcome> TlsAlpn01Checker::check(const ValidationReque
   for (const auto& addr : *targets) {
     rec.address_used = addr.to_string();
     const std::string where = addr.to_string() + ":" + rec.port;
+    deadline.doing(ProblemType::Connection, "tls-alpn-01 handshake with " + where);
     beast::ssl_stream<beast::tcp_stream> stream(ex, *tls_);
-    beast::get_lowest_layer(stream).expires_at(deadline);
+    beast::get_lowest_layer(stream).expires_at(deadline.at());
     SSL_set_tlsext_host_name(stream.native_handle(), sni.c_str());
     SSL_set_alpn_protos(stream.native_handle(), kAlpn, sizeof kAlpn - 1);
     boost::system::error_code ec;
     co_await beast::get_lowest_layer(stream).async_connect(
         ip::tcp::endpoint(addr, config_.port), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec && deadline.passed()) {
+      out.problem = deadline.expired();
+      break;
+    }
     if (ec) {
       out.problem = core::make_error(ProblemType::Connection, where + ": " + ec.message());
       continue;  // the other address family may answer
@@ -179,8 +185,10 @@ asio::awaitable<ValidationOutcome> TlsAlpn01Checker::check(const ValidationReque
     co_await stream.async_handshake(asio::ssl::stream_base::client,
                                     asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      out.problem =
-          core::make_error(ProblemType::Tls, where + ": TLS handshake failed: " + ec.message());
+      out.problem = deadline.passed()
+                        ? deadline.expired()
+                        : core::make_error(ProblemType::Tls,
+                                           where + ": TLS handshake failed: " + ec.message());
       break;
     }
     const unsigned char* proto = nullptr;

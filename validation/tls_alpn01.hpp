@@ -4,7 +4,6 @@
 // critical acmeIdentifier extension with SHA-256 of the key authorization.
 #include <boost/asio/ssl/context.hpp>
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
 
@@ -16,7 +15,6 @@ namespace signet::validation {
 
 struct TlsAlpn01Config {
   uint16_t port = 443;
-  std::chrono::milliseconds timeout{10000};
 };
 
 // Thread-safe: immutable configuration and shared services.
@@ -24,7 +22,9 @@ class TlsAlpn01Checker final : public Checker {
  public:
   TlsAlpn01Checker(TlsAlpn01Config config, std::shared_ptr<Resolver> resolver,
                    AddressPolicy policy);
-  boost::asio::awaitable<ValidationOutcome> check(const ValidationRequest& req) override;
+  // Within `deadline`: resolving, connecting and the handshake.
+  boost::asio::awaitable<ValidationOutcome> check(const ValidationRequest& req,
+                                                  Deadline& deadline) override;
 
   // The SNI name for an identifier: the name itself, or for an IP address its
   // reverse-DNS name (RFC 8738 §6), e.g. "1.2.0.192.in-addr.arpa".

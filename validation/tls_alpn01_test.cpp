@@ -119,7 +119,6 @@ ValidationOutcome run(const CertSpec& spec, bool alpn = true,
   TlsServer server(spec, alpn);
   TlsAlpn01Config cfg;
   cfg.port = server.port();
-  cfg.timeout = std::chrono::seconds(5);
   TlsAlpn01Checker checker(cfg, testing::loopback_resolver(),
                            AddressPolicy({*Cidr::parse("127.0.0.0/8")}));
   ValidationRequest req{{core::IdentifierType::Dns, "a.test"},
@@ -130,7 +129,8 @@ ValidationOutcome run(const CertSpec& spec, bool alpn = true,
                         "",
                         {}};
   asio::io_context io;
-  auto fut = asio::co_spawn(io, checker.check(req), asio::use_future);
+  Deadline deadline(std::chrono::seconds(5));
+  auto fut = asio::co_spawn(io, checker.check(req, deadline), asio::use_future);
   io.run();
   return fut.get();
 }

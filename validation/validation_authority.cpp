@@ -4,6 +4,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -162,15 +163,33 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::run(ValidationRequest re
 
 asio::awaitable<ValidationOutcome> ValidationAuthority::primary(const ValidationRequest& req,
                                                                 Checker& checker) {
+  using namespace asio::experimental::awaitable_operators;
+  // One deadline for the whole validation. When it passes first, the check (or CAA) is
+  // cancelled: every DNS lookup, connection and read in it ends at once.
+  Deadline deadline(config_.timeout);
+  asio::steady_timer timer(co_await asio::this_coro::executor, deadline.at());
   ValidationOutcome out;
-  if (!req.caa_only) out = co_await checker.check(req);
-  if (out.ok()) {
-    // CAA after the challenge passed, as part of the same validation (RFC 8659 §3).
-    const CaaRequest caa_req{req.caa_identities, req.account_uri, req.type, req.wildcard};
-    auto caa = co_await check_caa(*resolver_, req.identifier, caa_req);
-    if (!caa) out.problem = std::move(caa).error();
-  }
+  const auto first = co_await (check_then_caa(req, checker, deadline, out) ||
+                               timer.async_wait(asio::use_awaitable));
+  if (first.index() == 1) out.problem = deadline.expired();
   co_return out;
+}
+
+asio::awaitable<void> ValidationAuthority::check_then_caa(const ValidationRequest& req,
+                                                          Checker& checker, Deadline& deadline,
+                                                          ValidationOutcome& out) {
+  if (!req.caa_only) {
+    deadline.doing(core::ProblemType::Connection,
+                   "checking the " + std::string(to_string(req.type)) + " challenge");
+    out = co_await checker.check(req, deadline);
+  }
+  if (!out.ok()) co_return;
+  // CAA after the challenge passed, as part of the same validation (RFC 8659 §3).
+  deadline.doing(core::ProblemType::Dns,
+                 "looking up CAA for " + req.identifier.base_name() + " and its parent domains");
+  const CaaRequest caa_req{req.caa_identities, req.account_uri, req.type, req.wildcard};
+  auto caa = co_await check_caa(*resolver_, req.identifier, caa_req);
+  if (!caa) out.problem = std::move(caa).error();
 }
 
 namespace {

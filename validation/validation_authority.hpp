@@ -17,12 +17,18 @@
 #include "core/ids.hpp"
 #include "validation/caa.hpp"
 #include "validation/checker.hpp"
+#include "validation/deadline.hpp"
 #include "validation/perspective.hpp"
 #include "validation/resolver.hpp"
 
 namespace signet::validation {
 
 struct ValidationConfig {
+  // The whole of one validation at this vantage point, counted from when it gets a
+  // slot: the challenge check (DNS lookups, connections, redirects), then CAA; the
+  // same for a CAA-only recheck. A validation still running then is cancelled and ends
+  // with a `dns` or `connection` problem saying what it was doing.
+  std::chrono::milliseconds timeout{20000};
   // Remote perspectives: how many may disagree (default: BR 3.2.2.9, see quorum.hpp),
   // and how long to wait for them after the primary finished.
   std::optional<std::size_t> max_remote_failures;
@@ -104,9 +110,9 @@ class ValidationAuthority {
   void start(Ticket ticket, ValidationJob job, ValidationSink& sink);
 
   // Runs the check for req once a slot is free, then CAA for the identifier (CAA only
-  // for req.caa_only), here and at every remote perspective at once; the outcome
-  // follows the quorum rule. Awaited from any executor: the work runs on the
-  // validation executor and the caller resumes on its own. Late answers are dropped.
+  // for req.caa_only), both within config.timeout, here and at every remote
+  // perspective at once; the outcome follows the quorum rule. Awaited from any executor: the work
+  // runs on the validation executor and the caller resumes on its own. Late answers are dropped.
   // The caller holds the request's Ticket until this returns.
   boost::asio::awaitable<ValidationOutcome> validate(const ValidationRequest& req);
 
@@ -125,6 +131,8 @@ class ValidationAuthority {
   boost::asio::awaitable<void> run_job(Ticket ticket, ValidationJob job, ValidationSink& sink);
   boost::asio::awaitable<ValidationOutcome> run(ValidationRequest req, LateSink late);
   boost::asio::awaitable<ValidationOutcome> primary(const ValidationRequest& req, Checker& checker);
+  boost::asio::awaitable<void> check_then_caa(const ValidationRequest& req, Checker& checker,
+                                              Deadline& deadline, ValidationOutcome& out);
   boost::asio::awaitable<ValidationOutcome> corroborated(const ValidationRequest& req,
                                                          Checker& checker, LateSink late);
 

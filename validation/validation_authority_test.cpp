@@ -30,7 +30,7 @@ ValidationOutcome outcome(bool ok, const std::string& who) {
 class FixedChecker : public Checker {
  public:
   explicit FixedChecker(bool ok) : ok_(ok) {}
-  asio::awaitable<ValidationOutcome> check(const ValidationRequest&) override {
+  asio::awaitable<ValidationOutcome> check(const ValidationRequest&, Deadline&) override {
     co_return outcome(ok_, "primary");
   }
 
@@ -216,7 +216,7 @@ TEST(ValidationAuthority, ValidateRunsOnItsOwnExecutorAndResumesTheCaller) {
   std::thread::id checked_on, resumed_on, caller;
   struct ThreadChecker : Checker {
     std::thread::id* seen;
-    asio::awaitable<ValidationOutcome> check(const ValidationRequest&) override {
+    asio::awaitable<ValidationOutcome> check(const ValidationRequest&, Deadline&) override {
       *seen = std::this_thread::get_id();
       co_return ValidationOutcome{};
     }
@@ -310,7 +310,7 @@ TEST(ValidationAuthority, DrainWaitsForStartedValidations) {
 class GateChecker : public Checker {
  public:
   explicit GateChecker(asio::io_context& io) : gate_(io, asio::steady_timer::time_point::max()) {}
-  asio::awaitable<ValidationOutcome> check(const ValidationRequest& req) override {
+  asio::awaitable<ValidationOutcome> check(const ValidationRequest& req, Deadline&) override {
     if (req.account_uri == "slow") {
       max_slow = std::max(max_slow, ++slow_running);
       boost::system::error_code ec;
@@ -394,7 +394,7 @@ TEST(ValidationAuthority, WaitingAccountsAreServedInTurn) {
   cfg.max_in_flight = 1;
   // Every check yields once, so that all six are queued before the first one ends.
   struct YieldingChecker : Checker {
-    asio::awaitable<ValidationOutcome> check(const ValidationRequest&) override {
+    asio::awaitable<ValidationOutcome> check(const ValidationRequest&, Deadline&) override {
       co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
       co_return outcome(true, "primary");
     }

@@ -167,10 +167,8 @@ core::Result<ValidationStack> validation_stack(asio::io_context& va_io, const co
   if (!resolver) return std::move(resolver).error();
   validation::Http01Config http01;
   http01.port = cfg.http01_port;
-  http01.timeout = cfg.validation_timeout;
   validation::TlsAlpn01Config tls_alpn;
   tls_alpn.port = cfg.tlsalpn01_port;
-  tls_alpn.timeout = cfg.validation_timeout;
   validation::AddressPolicy address_policy(cidrs(cfg.validation_allow), cidrs(cfg.validation_deny));
   ValidationStack stack;
   stack.resolver = *resolver;
@@ -185,6 +183,7 @@ core::Result<ValidationStack> validation_stack(asio::io_context& va_io, const co
 
 validation::ValidationConfig validation_config(const config::Config& cfg) {
   validation::ValidationConfig v;
+  v.timeout = cfg.validation_timeout;
   v.max_in_flight = cfg.validation_max_in_flight;
   v.max_pending = cfg.validation_max_pending;
   v.max_in_flight_per_account = cfg.rate_limits.validations_in_flight_per_account;

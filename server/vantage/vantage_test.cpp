@@ -35,8 +35,8 @@ TEST(AgentUrl, Parses) {
 // Passes every http-01 check.
 class PassingChecker : public validation::Checker {
  public:
-  asio::awaitable<validation::ValidationOutcome> check(
-      const validation::ValidationRequest&) override {
+  asio::awaitable<validation::ValidationOutcome> check(const validation::ValidationRequest&,
+                                                       validation::Deadline&) override {
     co_return validation::ValidationOutcome{};
   }
 };
