@@ -125,8 +125,8 @@ class Authority final : private validation::ValidationSink {
   struct LimitCharges {
     std::vector<storage::LimitSpend> spends;
     std::vector<std::pair<const char*, std::string>> about;  // limit name, whose
-    void add(const char* limit, std::string subject, std::string bucket,
-             const policy::Rate& rate, std::uint64_t cost);
+    void add(const char* limit, std::string subject, std::string bucket, const policy::Rate& rate,
+             std::uint64_t cost);
   };
   asio::awaitable<core::Status> charge(const LimitCharges& c);
   // certificates_per_domain for a set of names, unless it renews an issued set.
@@ -134,8 +134,8 @@ class Authority final : private validation::ValidationSink {
                                                         const std::vector<core::Identifier>& ids,
                                                         std::uint64_t cost);
   // The limits a new order is checked against; spends new_orders_per_account.
-  asio::awaitable<core::Status> check_order_limits(const core::Account& a,
-                                                   const core::NewOrder& no, const Limits& limits);
+  asio::awaitable<core::Status> check_order_limits(const core::Account& a, const core::NewOrder& no,
+                                                   const Limits& limits);
   static std::string failed_validations_bucket(const core::AccountId& a,
                                                const core::Identifier& id);
   static std::vector<std::string> registered_domains(const std::vector<core::Identifier>& ids);

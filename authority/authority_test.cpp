@@ -299,7 +299,7 @@ TEST_F(AuthorityTest, FailedValidationsOfANameAreLimited) {
   expect_limited(r.error(), "failed_validations_per_account_name");
   EXPECT_NE(r.error().detail.find("bad.example"), std::string::npos);
   EXPECT_TRUE(run(authority.new_order(account(), again)));  // per account
-  order(a, {"good.example"});                                 // per name
+  order(a, {"good.example"});                               // per name
   clock.advance(std::chrono::minutes(61));
   EXPECT_TRUE(run(authority.new_order(a, again)));
 }
@@ -339,7 +339,8 @@ TEST_F(AuthorityTest, PendingAuthorizationsPerAccountAreCapped) {
   auto a = account();
   order(a, {"good1.example"});
   NewOrderRequest two;
-  two.identifiers = {{IdentifierType::Dns, "good2.example"}, {IdentifierType::Dns, "good3.example"}};
+  two.identifiers = {{IdentifierType::Dns, "good2.example"},
+                     {IdentifierType::Dns, "good3.example"}};
   auto r = run(authority.new_order(a, two));
   ASSERT_FALSE(r);
   expect_limited(r.error(), "pending_authorizations_per_account (2)");

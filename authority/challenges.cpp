@@ -116,9 +116,11 @@ asio::awaitable<void> Authority::record_outcome(validation::ValidationJob job,
   auto r = co_await s_.store.complete_challenge(result);
   if (r && !o.ok() && job.request.account_uri.starts_with(config_.account_uri_prefix)) {
     // failed_validations_per_account_name: a bucket already full stays full.
-    const core::AccountId account{job.request.account_uri.substr(config_.account_uri_prefix.size())};
+    const core::AccountId account{
+        job.request.account_uri.substr(config_.account_uri_prefix.size())};
     LimitCharges c;
-    c.add("failed_validations_per_account_name", "", failed_validations_bucket(account, job.request.identifier),
+    c.add("failed_validations_per_account_name", "",
+          failed_validations_bucket(account, job.request.identifier),
           rules()->limits_for(account).failed_validations_per_account_name, 1);
     if (auto spent = co_await charge(c); !spent && spent.error().type != ProblemType::RateLimited)
       core::log_error("counting a failed validation: " + spent.error().detail);

@@ -71,7 +71,8 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
     req.serial = ca::random_serial();
     auto built = co_await s_.cpu.run([&] { return s_.ca.prepare_leaf(req); });
     if (!built) co_return std::move(built).error();
-    auto started = co_await s_.store.start_issuance(pending_issuance(a.id, id, *built, spki_der), now);
+    auto started =
+        co_await s_.store.start_issuance(pending_issuance(a.id, id, *built, spki_der), now);
     if (!started && started.error().type == ProblemType::Conflict) continue;
     if (!started) co_return std::move(started).error();
     if (!*started)
@@ -91,9 +92,9 @@ core::PendingIssuance Authority::pending_issuance(const core::AccountId& account
                                                   const core::OrderId& order,
                                                   const ca::TbsCertificate& tbs,
                                                   const std::string& spki_der) {
-  return {order,           account,      tbs.serial,          tbs.issuer,
-          tbs.profile,     spki_der,     tbs.key_spki_sha256, tbs.identifiers,
-          tbs.not_before,  tbs.not_after};
+  return {order,          account,      tbs.serial,          tbs.issuer,
+          tbs.profile,    spki_der,     tbs.key_spki_sha256, tbs.identifiers,
+          tbs.not_before, tbs.not_after};
 }
 
 Authority::Async<core::Certificate> Authority::sign_and_store(core::AccountId account,
@@ -117,7 +118,9 @@ Authority::Async<core::Certificate> Authority::sign_and_store(core::AccountId ac
   cert.not_after = issued->not_after;
   auto done = co_await s_.store.complete_order(id, cert);
   if (!done) co_return co_await fail_order(id, std::move(done).error());
-  if (!*done) co_return co_await fail_order(id, core::internal_error("order left processing during issuance"));
+  if (!*done)
+    co_return co_await fail_order(id,
+                                  core::internal_error("order left processing during issuance"));
   core::log_info("certificate issued: serial " + serial + " for order " + id.value);
   co_return cert;
 }
@@ -134,8 +137,10 @@ Authority::Async<int> Authority::resume_interrupted_issuances() {
     EVP_PKEY* key = spki ? X509_PUBKEY_get(spki.get()) : nullptr;  // owned reference
     std::optional<ca::TbsCertificate> tbs;
     if (key != nullptr) {
-      ca::LeafRequest req{core::ossl::share(core::ossl::Pkey(key)), p.identifiers,
-                          {p.not_before, p.not_after}, p.serial};
+      ca::LeafRequest req{core::ossl::share(core::ossl::Pkey(key)),
+                          p.identifiers,
+                          {p.not_before, p.not_after},
+                          p.serial};
       req.spki = spki;
       auto built = co_await s_.cpu.run([&] { return s_.ca.prepare_leaf(req); });
       if (built && built->issuer == p.issuer && built->profile == p.profile &&
@@ -146,13 +151,14 @@ Authority::Async<int> Authority::resume_interrupted_issuances() {
     if (!tbs) {
       core::log_error("certificate " + p.serial + " of order " + p.order_id.value +
                       " was recorded but cannot be signed again (issuer, profile or key "
-                      "changed); the order ends invalid and serial " + p.serial +
-                      " stays reserved");
+                      "changed); the order ends invalid and serial " +
+                      p.serial + " stays reserved");
       co_await fail_order(p.order_id,
                           core::internal_error("interrupted issuance could not be resumed"));
       continue;
     }
-    auto stored = co_await sign_and_store(p.account_id, p.order_id, std::move(*tbs), s_.clock.now());
+    auto stored =
+        co_await sign_and_store(p.account_id, p.order_id, std::move(*tbs), s_.clock.now());
     if (stored) {
       ++resumed;
       core::log_warn("certificate " + p.serial + " of order " + p.order_id.value +
@@ -177,7 +183,7 @@ asio::awaitable<core::Status> Authority::recheck_stale_caa(const core::Account& 
       if (ch.status != core::ChallengeStatus::Valid) continue;
       if (ch.validated_at && now - *ch.validated_at <= config_.caa_recheck_age) break;
       validation::ValidationRequest req{
-          authz.identifier,      ch.type, ch.token, "", authz.wildcard, account_uri(a.id),
+          authz.identifier,    ch.type, ch.token, "", authz.wildcard, account_uri(a.id),
           rules.caa_identities};
       req.caa_only = true;
       auto outcome = co_await s_.va.validate(req);

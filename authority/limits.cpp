@@ -34,12 +34,11 @@ asio::awaitable<core::Status> Authority::charge(const LimitCharges& c) {
   const auto& d = **denied;
   const auto& [limit, subject] = c.about.at(d.index);
   const auto wait = std::max<std::chrono::seconds>(
-      std::chrono::seconds(1),
-      std::chrono::ceil<std::chrono::seconds>(d.retry_after));
-  core::Error e = core::make_error(
-      core::ProblemType::RateLimited,
-      "Rate limit " + std::string(limit) + " (" + policy::to_string(c.spends.at(d.index).rate) +
-          ") reached for " + subject + "; it frees in " + human(wait));
+      std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(d.retry_after));
+  core::Error e = core::make_error(core::ProblemType::RateLimited,
+                                   "Rate limit " + std::string(limit) + " (" +
+                                       policy::to_string(c.spends.at(d.index).rate) +
+                                       ") reached for " + subject + "; it frees in " + human(wait));
   e.retry_after = wait;
   co_return e;
 }

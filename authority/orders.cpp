@@ -49,8 +49,8 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
         continue;
       }
     }
-    no.create.push_back(
-        {base, wildcard, now + config_.pending_authz_lifetime, rules->identifiers.challenge_types(id)});
+    no.create.push_back({base, wildcard, now + config_.pending_authz_lifetime,
+                         rules->identifiers.challenge_types(id)});
     no.expires = std::min(no.expires, now + config_.pending_authz_lifetime);
   }
   if (auto st = co_await check_order_limits(a, no, rules->limits_for(a.id)); !st)

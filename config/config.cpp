@@ -208,9 +208,9 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
   }
   std::vector<std::string> errors;
   for (const auto& [k, v] : root.as_table()) {
-    static const std::set<std::string> sections{
-        "server", "directory", "validation", "orders", "certificates",
-        "limits", "policy",    "rate_limits"};
+    static const std::set<std::string> sections{"server", "directory",    "validation",
+                                                "orders", "certificates", "limits",
+                                                "policy", "rate_limits"};
     if (!sections.contains(k)) errors.push_back("unknown section or key \"" + k + "\"");
   }
   {
@@ -348,7 +348,8 @@ core::Status validate(const Config& c) {
     return bad("max_remote_failures exceeds the number of perspectives");
   }
   for (const auto& cidr : c.allowed_ip_ranges) {
-    if (!valid_cidr(cidr)) return bad("[policy] allowed_ip_ranges: \"" + cidr + "\" is not a CIDR range");
+    if (!valid_cidr(cidr))
+      return bad("[policy] allowed_ip_ranges: \"" + cidr + "\" is not a CIDR range");
   }
   std::set<std::string> accounts;
   for (const auto& o : c.rate_limit_overrides) {
@@ -386,7 +387,8 @@ std::vector<std::string> restart_only_changes(const Config& a, const Config& b) 
   }
   check("validation.perspectives", same_perspectives);
   check("orders.lifetime_hours", a.order_lifetime == b.order_lifetime);
-  check("orders.pending_authz_lifetime_hours", a.pending_authz_lifetime == b.pending_authz_lifetime);
+  check("orders.pending_authz_lifetime_hours",
+        a.pending_authz_lifetime == b.pending_authz_lifetime);
   check("orders.valid_authz_lifetime_hours", a.valid_authz_lifetime == b.valid_authz_lifetime);
   check("orders.reuse_valid_authorizations",
         a.reuse_valid_authorizations == b.reuse_valid_authorizations);

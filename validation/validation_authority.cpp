@@ -93,7 +93,9 @@ struct ValidationAuthority::Slots {
   }
 };
 
-ValidationAuthority::~ValidationAuthority() { slots_->closed = true; }
+ValidationAuthority::~ValidationAuthority() {
+  slots_->closed = true;
+}
 
 std::optional<Ticket> ValidationAuthority::admit() {
   std::size_t cur = pending_->load();

@@ -123,7 +123,6 @@ class ValidationAuthority {
   // Validations started and not yet reported (thread-safe).
   std::size_t in_flight() const { return *started_; }
 
-
   ~ValidationAuthority();
 
  private:

@@ -276,9 +276,8 @@ void run_until_signalled(asio::io_context& io, asio::io_context& va_io, http::Li
   std::function<void()> await_hangup = [&] {
     hangups.async_wait([&](const boost::system::error_code& e, int) {
       if (e) return;
-      asio::co_spawn(io, reload(), asio::bind_executor(strand, [&](std::exception_ptr) {
-                       await_hangup();
-                     }));
+      asio::co_spawn(io, reload(),
+                     asio::bind_executor(strand, [&](std::exception_ptr) { await_hangup(); }));
     });
   };
   if (reload) await_hangup();

@@ -11,11 +11,20 @@ std::string escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -33,11 +42,15 @@ HandlerResult home(Context& ctx) {
       "<title>Signet certificate authority</title></head>\n<body>\n"
       "<h1>Signet certificate authority</h1>\n"
       "<p>This is an ACME server (RFC 8555). Point your ACME client at its directory:</p>\n"
-      "<pre>" + directory + "</pre>\n"
-      "<p>for example <code>certbot certonly --server " + directory +
-      " -d app.example</code>, <code>lego --server " + directory +
-      " ...</code> or Caddy's <code>acme_ca " + directory + "</code>.</p>\n"
-      "<p>Certificates chain to this CA's root: <a href=\"" + root +
+      "<pre>" +
+      directory +
+      "</pre>\n"
+      "<p>for example <code>certbot certonly --server " +
+      directory + " -d app.example</code>, <code>lego --server " + directory +
+      " ...</code> or Caddy's <code>acme_ca " + directory +
+      "</code>.</p>\n"
+      "<p>Certificates chain to this CA's root: <a href=\"" +
+      root +
       "\">download the root certificate</a> (PEM) and add it to the trust store of the "
       "clients that connect to your servers, and of your ACME client.</p>\n"
       "</body>\n</html>\n";

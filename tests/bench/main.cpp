@@ -13,8 +13,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include <iomanip>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <thread>
 
