@@ -279,7 +279,12 @@ def main():
                 used = (cpu_seconds() - c0) / (time.monotonic() - t0)
                 print(f"  {used * 100:.0f}% of a core while out of descriptors")
                 assert used < 0.3, f"{used * 100:.0f}% of a core: accept spins"
-                assert env.log().count("accept: Too many open files") == 1, "logged more than once"
+                # Logged once per episode: an accept that gets through in between (a
+                # descriptor freed elsewhere) ends one episode and the next begins.
+                log = env.log()
+                episodes = log.count("accept: Too many open files")
+                assert episodes <= log.count("accepting connections again") + 1, \
+                    f"logged {episodes} times in {log.count('accepting connections again') + 1} episodes"
             finally:
                 resource.prlimit(pid, resource.RLIMIT_NOFILE, limits)
                 for s in held:
