@@ -3,6 +3,8 @@
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
 
+#include <utility>
+
 #include "core/base64url.hpp"
 #include "server/json/strict.hpp"
 
@@ -95,12 +97,12 @@ core::Result<Jws> parse_jws(std::string_view body) {
   }
   if (doc->HasMember("header"))
     return malformed("JWS unprotected headers are not allowed (RFC 8555 §6.2)");
-  for (auto it = doc->MemberBegin(); it != doc->MemberEnd(); ++it) {
-    const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+  for (const auto& member : std::as_const(*doc).GetObject()) {
+    const std::string_view name(member.name.GetString(), member.name.GetStringLength());
     if (name != "protected" && name != "payload" && name != "signature") {
       return malformed("unexpected JWS member \"" + std::string(name) + "\"");
     }
-    if (!it->value.IsString())
+    if (!member.value.IsString())
       return malformed("JWS member \"" + std::string(name) + "\" must be a string");
   }
   for (const char* m : {"protected", "payload", "signature"}) {
