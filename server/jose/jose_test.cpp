@@ -168,5 +168,22 @@ TEST(StrictJson, RefusesDuplicatesDepthAndBadUtf8) {
   EXPECT_FALSE(json::parse_strict(""));
 }
 
+// Found by fuzzing: RapidJSON read 2e308 as infinity, which no JSON writer gives back.
+TEST(StrictJson, RefusesNumbersBeyondADouble) {
+  auto inf = json::parse_strict(R"({"reason":1,"x":2e308})");
+  ASSERT_FALSE(inf);
+  EXPECT_EQ(inf.error().detail, "Invalid JSON: a number beyond the range of a double");
+  EXPECT_FALSE(json::parse_strict("-2e308"));
+  EXPECT_FALSE(json::parse_strict("1e400"));
+  EXPECT_TRUE(json::parse_strict("[1.7976931348623157e308,-1e308,4.9e-324,1e-400]"));
+}
+
+TEST(StrictJson, NamesTheDuplicateMember) {
+  EXPECT_EQ(json::parse_strict(R"({"a":1,"a":2})").error().detail,
+            "Invalid JSON: duplicate member name \"a\"");
+  EXPECT_EQ(json::parse_strict(R"({"":1,"":2})").error().detail,
+            "Invalid JSON: duplicate member name \"\"");
+}
+
 }  // namespace
 }  // namespace signet::server::jose
