@@ -178,6 +178,20 @@ TEST(StrictJson, RefusesNumbersBeyondADouble) {
   EXPECT_TRUE(json::parse_strict("[1.7976931348623157e308,-1e308,4.9e-324,1e-400]"));
 }
 
+// Found by fuzzing: a lone low surrogate escape became a string that is not UTF-8.
+TEST(StrictJson, RefusesUnpairedSurrogates) {
+  auto lone = json::parse_strict(R"({"a":"3d\ude00\u0000"})");
+  ASSERT_FALSE(lone);
+  EXPECT_EQ(lone.error().detail, "Invalid JSON: a string with an unpaired surrogate escape");
+  EXPECT_FALSE(json::parse_strict(R"({"\udfff":1})"));
+  EXPECT_FALSE(json::parse_strict(R"(["\ud800"])"));
+  EXPECT_FALSE(json::parse_strict(R"(["\ud800\u0041"])"));
+  auto pair = json::parse_strict(R"(["\ud83d\ude00\u00e9\u0000"])");
+  ASSERT_TRUE(pair);
+  EXPECT_EQ(std::string((*pair)[0].GetString(), (*pair)[0].GetStringLength()),
+            std::string("\xf0\x9f\x98\x80\xc3\xa9\0", 7));
+}
+
 TEST(StrictJson, NamesTheDuplicateMember) {
   EXPECT_EQ(json::parse_strict(R"({"a":1,"a":2})").error().detail,
             "Invalid JSON: duplicate member name \"a\"");

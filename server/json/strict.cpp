@@ -11,9 +11,22 @@
 namespace signet::server::json {
 namespace {
 
+// Whether s is well-formed UTF-8 (RFC 3629): no surrogates, no overlong forms.
+bool is_utf8(const char* s, rapidjson::SizeType n) {
+  struct Discard {
+    void Put(char) {}
+  };
+  rapidjson::MemoryStream in(s, n);
+  Discard out;
+  while (in.Tell() < n) {
+    if (!rapidjson::UTF8<>::Validate(in, out)) return false;
+  }
+  return true;
+}
+
 // Forwards SAX events to the document while refusing duplicate member names, nesting
-// deeper than the cap and numbers beyond the range of a double (RapidJSON itself accepts
-// all three).
+// deeper than the cap, numbers beyond the range of a double and strings that are not
+// Unicode (RapidJSON itself accepts all four).
 class StrictHandler {
  public:
   StrictHandler(rapidjson::Document& doc, std::size_t max_depth)
@@ -34,13 +47,17 @@ class StrictHandler {
   bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
     return doc_.RawNumber(s, n, copy);
   }
-  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) {
+    if (!is_utf8(s, n)) return refuse(kLoneSurrogate);
+    return doc_.String(s, n, copy);
+  }
   bool StartObject() {
     if (!enter()) return false;
     keys_.emplace_back();
     return doc_.StartObject();
   }
   bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+    if (!is_utf8(s, n)) return refuse(kLoneSurrogate);
     if (!keys_.back().emplace(s, n).second) {
       return refuse("duplicate member name \"" + std::string(s, n) + "\"");
     }
@@ -56,6 +73,11 @@ class StrictHandler {
     --depth_;
     return doc_.EndArray(n);
   }
+
+  // RapidJSON 1.1.0 checks the bytes of a string (kParseValidateEncodingFlag) but turns
+  // the escape of a lone low surrogate (U+DC00 to U+DFFF) into bytes that are not UTF-8,
+  // which would then reach identifiers, contacts and the problem documents quoting them.
+  static constexpr const char* kLoneSurrogate = "a string with an unpaired surrogate escape";
 
   // Why the handler stopped the parse; empty if it did not.
   const std::string& refusal() const { return refusal_; }
