@@ -70,7 +70,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       buffer.erase(0, used);
       if (ec == beast_http::error::need_more) {
         ec = {};
-        if (!receive()) {
+        // Beast 1.81 asserts that the read after a last chunk's "0\r\n" brings two bytes
+        // or more (boostorg/beast#2861, fixed in 2024); a chunked body cut short there is
+        // the same partial message at the end of the stream.
+        const std::size_t want = buffer.size() + (parser.chunked() ? 2 : 1);
+        while (buffer.size() < want && receive()) {
+        }
+        if (buffer.size() < want) {
           if (!closed()) return 0;
           break;
         }
