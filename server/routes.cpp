@@ -95,7 +95,8 @@ const RouteSpec& route_spec(Route r) {
 }
 
 RouteMatch match_route(std::string_view target) {
-  std::string_view path = target, query;
+  std::string_view path = target;
+  std::optional<std::string_view> query;  // "?" alone is an empty query, not none
   if (const auto q = target.find('?'); q != std::string_view::npos) {
     path = target.substr(0, q);
     query = target.substr(q + 1);
@@ -103,9 +104,9 @@ RouteMatch match_route(std::string_view target) {
   for (const auto& s : kRoutes) {
     RouteMatch m;
     if (!fits(s.path, path, m)) continue;
-    if (!query.empty()) {
+    if (query) {
       // Only a paged resource takes a query, and only ?page=N.
-      const auto page = s.paged ? page_of(query) : std::nullopt;
+      const auto page = s.paged ? page_of(*query) : std::nullopt;
       if (!page) return {};
       m.page = *page;
     }
