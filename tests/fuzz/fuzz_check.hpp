@@ -2,6 +2,8 @@
 // What the fuzz targets share. FUZZ_CHECK states a property the code under test must keep
 // for every input; when it does not hold, the run stops and libFuzzer saves the input as a
 // crash, like any sanitizer report.
+#include <openssl/err.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -29,5 +31,13 @@ inline std::string_view take_until(std::string_view& rest, char sep) {
   rest = at == std::string_view::npos ? std::string_view{} : rest.substr(at + 1);
   return head;
 }
+
+// Nothing is left in the thread's OpenSSL error queue: what a refused input left there would
+// surface in a later, unrelated error message.
+#define FUZZ_CHECK_NO_OPENSSL_ERRORS()                      \
+  do {                                                      \
+    if (ERR_peek_error() != 0) ERR_print_errors_fp(stderr); \
+    FUZZ_CHECK(ERR_peek_error() == 0);                      \
+  } while (false)
 
 }  // namespace signet::fuzz

@@ -1,6 +1,7 @@
 // parse_jwk_json (server/jose/jwk.hpp), then the account key policy on what it parsed, as
 // the front end does with a new account's key. A parsed key's canonical JSON must parse
-// to the same key: same thumbprint, same SubjectPublicKeyInfo hash.
+// to the same key: same thumbprint, same SubjectPublicKeyInfo hash. Parsed or refused, a
+// key leaves no error in OpenSSL's queue.
 #include "core/base64url.hpp"
 #include "policy/key_policy.hpp"
 #include "server/jose/jwk.hpp"
@@ -11,6 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const policy::KeyPolicy keys{policy::KeyPolicyConfig{}};
 
   auto jwk = server::jose::parse_jwk_json(fuzz::as_text(data, size));
+  FUZZ_CHECK_NO_OPENSSL_ERRORS();
   if (!jwk) return 0;
   FUZZ_CHECK(jwk->key != nullptr);
   FUZZ_CHECK(jwk->spki_sha256.size() == 32);
@@ -23,5 +25,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   (void)keys.check(jwk->key.get(), policy::KeyUse::Account);
   (void)keys.check(jwk->key.get(), policy::KeyUse::Certificate);
+  FUZZ_CHECK_NO_OPENSSL_ERRORS();
   return 0;
 }

@@ -5,8 +5,9 @@
 //   odd:  the rest is "PROTECTED\nPAYLOAD\nSIGNATURE" in the clear; the target encodes each
 //         part in base64url and assembles a flattened JWS, so that mutations reach the JSON
 //         of the protected header (and its "jwk") directly.
-// A JWS that parses is verified with a fixed key of its algorithm's type, and with its own
-// "jwk" when the account key policy takes that key (the front end judges the key first).
+// A JWS that parses has members that are base64url from end to end, and is verified with a
+// fixed key of its algorithm's type, and with its own "jwk" when the account key policy
+// takes that key (the front end judges the key first). Nothing is left in OpenSSL's queue.
 #include <openssl/evp.h>
 
 #include <map>
@@ -15,6 +16,7 @@
 #include "core/base64url.hpp"
 #include "policy/key_policy.hpp"
 #include "server/jose/jws.hpp"
+#include "server/json/strict.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 #include "tests/support/crypto.hpp"
 
@@ -52,10 +54,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string body = (data[0] & 1) != 0 ? assemble(rest) : std::string(rest);
 
   auto jws = server::jose::parse_jws(body);
+  FUZZ_CHECK_NO_OPENSSL_ERRORS();
   if (!jws) return 0;
   FUZZ_CHECK(jws->header.jwk.has_value() != jws->header.kid.has_value());
   FUZZ_CHECK(!jws->signature.empty());
   FUZZ_CHECK(jws->empty_payload == jws->payload.empty() || !jws->empty_payload);
+  auto doc = server::json::parse_strict(body);
+  FUZZ_CHECK(doc.ok());
+  for (const char* member : {"protected", "payload", "signature"}) {
+    const auto& v = (*doc)[member];
+    FUZZ_CHECK(core::base64url_decode(std::string_view(v.GetString(), v.GetStringLength())));
+  }
 
   const auto& fixed = fixed_keys();
   if (auto it = fixed.find(jws->header.alg); it != fixed.end()) {
@@ -67,5 +76,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     EVP_PKEY* own = jws->header.jwk->key.get();
     if (keys.check(own, policy::KeyUse::Account)) (void)server::jose::verify_jws(*jws, own);
   }
+  FUZZ_CHECK_NO_OPENSSL_ERRORS();
   return 0;
 }
