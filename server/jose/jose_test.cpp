@@ -150,6 +150,22 @@ TEST(Jws, RefusesMalformedStructures) {
   EXPECT_FALSE(parse_jws(make_jws(key.get(), "ES256", R"(,"crit":["x"])", "{}")));
 }
 
+// Found by fuzzing: a "\u0000" escape cut a member short, and what followed it was ignored.
+TEST(Jws, RefusesMembersWithAnEscapedNul) {
+  auto key = testing::make_key("p256");
+  const auto good = make_jws(key.get(), "ES256", "", "{}");
+  for (const char* member : {R"("protected":")", R"("payload":")", R"("signature":")"}) {
+    std::string bad = good;
+    const auto at = bad.find(member);
+    ASSERT_NE(at, std::string::npos);
+    const auto end = bad.find('"', at + std::string_view(member).size());
+    bad.insert(end, R"(\u0000AAAA)");
+    auto r = parse_jws(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().type, ProblemType::Malformed);
+  }
+}
+
 TEST(Jws, PostAsGetHasEmptyPayload) {
   auto key = testing::make_key("p256");
   auto jws = parse_jws(make_jws(key.get(), "ES256", "", "", false));
