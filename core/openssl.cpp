@@ -5,6 +5,10 @@
 
 namespace signet::core::ossl {
 
+ErrorQueueScope::~ErrorQueueScope() {
+  ERR_clear_error();
+}
+
 std::string last_error() {
   std::string out;
   while (unsigned long code = ERR_get_error()) {

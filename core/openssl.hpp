@@ -49,6 +49,17 @@ std::string der_of(T* obj, I2d i2d) {
 // Drains OpenSSL's thread-local error queue into one line (for logs, never for clients).
 std::string last_error();
 
+// Empties the thread's OpenSSL error queue when it goes out of scope, for functions that
+// judge untrusted input: what a refused input left there must not surface in a later,
+// unrelated last_error(), nor stay allocated on the thread.
+class ErrorQueueScope {
+ public:
+  ErrorQueueScope() = default;
+  ErrorQueueScope(const ErrorQueueScope&) = delete;
+  ErrorQueueScope& operator=(const ErrorQueueScope&) = delete;
+  ~ErrorQueueScope();
+};
+
 // DER encoding of a key's SubjectPublicKeyInfo; empty on failure. The EVP_PKEY form
 // runs OpenSSL 3's encoder lookup; the X509_PUBKEY form re-encodes a parsed structure
 // and costs far less (prefer it on the request path).

@@ -149,6 +149,7 @@ core::Status check_explicit_curve(const X509_PUBKEY* spki, EVP_PKEY* key) {
 }  // namespace
 
 core::Result<ParsedCsr> parse_csr(std::string_view der, const KeyPolicy& keys) {
+  const core::ossl::ErrorQueueScope clear_errors;
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   std::shared_ptr<X509_REQ> req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())),
                                 X509_REQ_free);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 
 #include "tests/support/crypto.hpp"
 
@@ -49,6 +50,20 @@ TEST(Csr, RejectsBadSignatureGarbageAndWeakKeys) {
   auto weak = make_key("rsa1024");
   EXPECT_FALSE(parse_csr(make_csr(weak.get(), {kA}), kKeys));
   EXPECT_FALSE(parse_csr(make_csr(key.get(), {}), kKeys));  // no names at all
+}
+
+// Found by fuzzing: a refused request left its errors in OpenSSL's queue, where the next
+// last_error() on the thread reported them.
+TEST(Csr, RefusalsLeaveNoOpenSslErrors) {
+  auto key = make_key("p256");
+  auto der = make_csr(key.get(), {kA});
+  der[der.size() - 5] ^= 0x55;
+  for (const std::string& bad :
+       {std::string("not a csr"), std::string("\x30\x03\x02\x01"), der, make_csr(key.get(), {})}) {
+    ERR_clear_error();
+    EXPECT_FALSE(parse_csr(bad, kKeys));
+    EXPECT_EQ(ERR_peek_error(), 0u);
+  }
 }
 
 std::string detail_of(const core::Result<ParsedCsr>& r) {

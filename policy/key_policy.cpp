@@ -123,8 +123,7 @@ std::string der_tlv(unsigned char tag, std::string_view content) {
   return out;
 }
 
-constexpr unsigned char kInteger = 0x02, kBitString = 0x03, kNull = 0x05, kOid = 0x06,
-                        kSequence = 0x30;
+constexpr unsigned char kInteger = 0x02, kBitString = 0x03, kNull = 0x05, kSequence = 0x30;
 
 std::string der_oid(int nid) {
   return core::ossl::der_of(OBJ_nid2obj(nid), i2d_ASN1_OBJECT);

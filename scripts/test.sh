@@ -4,7 +4,8 @@
 #      and a short run of the load generator;
 #   2. all of them again built with AddressSanitizer and UndefinedBehaviorSanitizer
 #      (the integration tests then drive the sanitized server);
-#   3. the unit tests built with ThreadSanitizer.
+#   3. the unit tests built with ThreadSanitizer;
+#   4. every fuzz target (tests/fuzz, clang and libFuzzer) for 20 seconds over its seeds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
@@ -19,3 +20,5 @@ scripts/build.sh build-asan -DSIGNET_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 scripts/build.sh build-tsan -DSIGNET_TSAN=ON -DCMAKE_BUILD_TYPE=Debug -DSIGNET_INTEGRATION_TESTS=OFF
 (cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
    ctest --output-on-failure --timeout 900 -L unit)
+
+scripts/fuzz.sh 20

@@ -56,6 +56,8 @@ std::string_view next_segment(std::string_view& p) {
 // Whether path fits the pattern; fills the identifiers it carries.
 bool fits(std::string_view pattern, std::string_view path, RouteMatch& m) {
   if (!path.starts_with('/') || !pattern.starts_with('/')) return false;
+  // No pattern ends in '/'; the segments below would not see a trailing one.
+  if (path.ends_with('/')) return false;
   pattern.remove_prefix(1);
   path.remove_prefix(1);
   while (!pattern.empty()) {
@@ -96,7 +98,8 @@ const RouteSpec& route_spec(Route r) {
 }
 
 RouteMatch match_route(std::string_view target) {
-  std::string_view path = target, query;
+  std::string_view path = target;
+  std::optional<std::string_view> query;  // "?" alone is an empty query, not none
   if (const auto q = target.find('?'); q != std::string_view::npos) {
     path = target.substr(0, q);
     query = target.substr(q + 1);
@@ -104,9 +107,9 @@ RouteMatch match_route(std::string_view target) {
   for (const auto& s : kRoutes) {
     RouteMatch m;
     if (!fits(s.path, path, m)) continue;
-    if (!query.empty()) {
+    if (query) {
       // Only a paged resource takes a query, and only ?page=N.
-      const auto page = s.paged ? page_of(query) : std::nullopt;
+      const auto page = s.paged ? page_of(*query) : std::nullopt;
       if (!page) return {};
       m.page = *page;
     }

@@ -23,7 +23,11 @@ TEST(Urls, BuildsAndMatchesRoutes) {
 TEST(Urls, RefusesUnknownAndOddPaths) {
   for (const char* t :
        {"", "//", "/acme/", "/acme/acct/", "/acme/acct/a/b", "/acme/order/x?y=1", "/acme/acct/../x",
-        "/acme/acct/a%2f", "/directory/x", "/acme/acct/X/orders?page=-1"}) {
+        "/acme/acct/a%2f", "/directory/x", "/acme/acct/X/orders?page=-1",
+        // Found by fuzzing: a trailing slash matched the route without it.
+        "/directory/", "/acme/acct/abc/", "/acme/chall/a1/b2/", "/acme/acct/X/orders/?page=1",
+        // and so did an empty query on a resource that takes none.
+        "/directory?", "/acme/acct/abc?", "/acme/acct/X/orders?"}) {
     EXPECT_EQ(match_route(t).route, Route::NotFound) << t;
   }
 }

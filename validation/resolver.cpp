@@ -1,6 +1,6 @@
 #include "validation/resolver.hpp"
 
-#include "core/ascii.hpp"
+#include "validation/dns_answer.hpp"
 
 #include <ares.h>
 #include <arpa/nameser.h>
@@ -21,12 +21,7 @@ namespace {
 
 constexpr int kTypeCaa = 257;  // RFC 8659
 
-struct Answer {
-  int status = ARES_SUCCESS;
-  std::vector<asio::ip::address> addresses;
-  std::vector<std::string> texts;
-  std::vector<CaaRecord> caa;
-};
+using Answer = DnsAnswer;
 
 // A type-erased completion for one query. Completes once: with c-ares' answer, or
 // earlier when the awaiting operation is cancelled (then the answer, when it comes, is
@@ -75,55 +70,6 @@ std::string status_text(int status) {
       return "cancelled";
     default:
       return ares_strerror(status);
-  }
-}
-
-void parse(Answer& out, int type, const unsigned char* abuf, int alen) {
-  if (type == ns_t_a) {
-    hostent* host = nullptr;
-    ares_addrttl ttls[64];
-    int n = 64;
-    out.status = ares_parse_a_reply(abuf, alen, &host, ttls, &n);
-    if (host) ares_free_hostent(host);
-    for (int i = 0; out.status == ARES_SUCCESS && i < n; ++i) {
-      asio::ip::address_v4::bytes_type b;
-      std::memcpy(b.data(), &ttls[i].ipaddr, 4);
-      out.addresses.emplace_back(asio::ip::address_v4(b));
-    }
-  } else if (type == ns_t_aaaa) {
-    hostent* host = nullptr;
-    ares_addr6ttl ttls[64];
-    int n = 64;
-    out.status = ares_parse_aaaa_reply(abuf, alen, &host, ttls, &n);
-    if (host) ares_free_hostent(host);
-    for (int i = 0; out.status == ARES_SUCCESS && i < n; ++i) {
-      asio::ip::address_v6::bytes_type b;
-      std::memcpy(b.data(), &ttls[i].ip6addr, 16);
-      out.addresses.emplace_back(asio::ip::address_v6(b));
-    }
-  } else if (type == ns_t_txt) {
-    ares_txt_ext* txt = nullptr;
-    out.status = ares_parse_txt_reply_ext(abuf, alen, &txt);
-    for (ares_txt_ext* t = txt; t != nullptr; t = t->next) {
-      std::string chunk(reinterpret_cast<char*>(t->txt), t->length);
-      if (t->record_start || out.texts.empty()) {
-        out.texts.push_back(std::move(chunk));
-      } else {
-        out.texts.back() += chunk;
-      }
-    }
-    if (txt) ares_free_data(txt);
-  } else if (type == kTypeCaa) {
-    ares_caa_reply* caa = nullptr;
-    out.status = ares_parse_caa_reply(abuf, alen, &caa);
-    for (ares_caa_reply* c = caa; c != nullptr; c = c->next) {
-      std::string tag =
-          core::ascii_lower(std::string_view(reinterpret_cast<char*>(c->property), c->plength));
-      // c-ares reports the whole flags octet; issuer-critical is its top bit.
-      out.caa.push_back({(c->critical & 0x80) != 0, std::move(tag),
-                         std::string(reinterpret_cast<char*>(c->value), c->length)});
-    }
-    if (caa) ares_free_data(caa);
   }
 }
 
@@ -220,7 +166,10 @@ struct CaresResolver::Impl : std::enable_shared_from_this<Impl> {
     if ((*p)->done) return;  // cancelled: nobody waits for this answer any more
     Answer a;
     a.status = status;
-    if (status == ARES_SUCCESS) parse(a, (*p)->type, abuf, alen);
+    if (status == ARES_SUCCESS) {
+      a = parse_dns_answer((*p)->type,
+                           std::span<const unsigned char>(abuf, static_cast<std::size_t>(alen)));
+    }
     (*p)->finish(std::move(a));
   }
 

@@ -150,6 +150,22 @@ TEST(Jws, RefusesMalformedStructures) {
   EXPECT_FALSE(parse_jws(make_jws(key.get(), "ES256", R"(,"crit":["x"])", "{}")));
 }
 
+// Found by fuzzing: a "\u0000" escape cut a member short, and what followed it was ignored.
+TEST(Jws, RefusesMembersWithAnEscapedNul) {
+  auto key = testing::make_key("p256");
+  const auto good = make_jws(key.get(), "ES256", "", "{}");
+  for (const char* member : {R"("protected":")", R"("payload":")", R"("signature":")"}) {
+    std::string bad = good;
+    const auto at = bad.find(member);
+    ASSERT_NE(at, std::string::npos);
+    const auto end = bad.find('"', at + std::string_view(member).size());
+    bad.insert(end, R"(\u0000AAAA)");
+    auto r = parse_jws(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().type, ProblemType::Malformed);
+  }
+}
+
 TEST(Jws, PostAsGetHasEmptyPayload) {
   auto key = testing::make_key("p256");
   auto jws = parse_jws(make_jws(key.get(), "ES256", "", "", false));
@@ -166,6 +182,37 @@ TEST(StrictJson, RefusesDuplicatesDepthAndBadUtf8) {
   EXPECT_FALSE(json::parse_strict("{\"a\":\"\xff\"}"));
   EXPECT_FALSE(json::parse_strict(R"({"a":1} x)"));
   EXPECT_FALSE(json::parse_strict(""));
+}
+
+// Found by fuzzing: RapidJSON read 2e308 as infinity, which no JSON writer gives back.
+TEST(StrictJson, RefusesNumbersBeyondADouble) {
+  auto inf = json::parse_strict(R"({"reason":1,"x":2e308})");
+  ASSERT_FALSE(inf);
+  EXPECT_EQ(inf.error().detail, "Invalid JSON: a number beyond the range of a double");
+  EXPECT_FALSE(json::parse_strict("-2e308"));
+  EXPECT_FALSE(json::parse_strict("1e400"));
+  EXPECT_TRUE(json::parse_strict("[1.7976931348623157e308,-1e308,4.9e-324,1e-400]"));
+}
+
+// Found by fuzzing: a lone low surrogate escape became a string that is not UTF-8.
+TEST(StrictJson, RefusesUnpairedSurrogates) {
+  auto lone = json::parse_strict(R"({"a":"3d\ude00\u0000"})");
+  ASSERT_FALSE(lone);
+  EXPECT_EQ(lone.error().detail, "Invalid JSON: a string with an unpaired surrogate escape");
+  EXPECT_FALSE(json::parse_strict(R"({"\udfff":1})"));
+  EXPECT_FALSE(json::parse_strict(R"(["\ud800"])"));
+  EXPECT_FALSE(json::parse_strict(R"(["\ud800\u0041"])"));
+  auto pair = json::parse_strict(R"(["\ud83d\ude00\u00e9\u0000"])");
+  ASSERT_TRUE(pair);
+  EXPECT_EQ(std::string((*pair)[0].GetString(), (*pair)[0].GetStringLength()),
+            std::string("\xf0\x9f\x98\x80\xc3\xa9\0", 7));
+}
+
+TEST(StrictJson, NamesTheDuplicateMember) {
+  EXPECT_EQ(json::parse_strict(R"({"a":1,"a":2})").error().detail,
+            "Invalid JSON: duplicate member name \"a\"");
+  EXPECT_EQ(json::parse_strict(R"({"":1,"":2})").error().detail,
+            "Invalid JSON: duplicate member name \"\"");
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
 
+#include <utility>
+
 #include "core/base64url.hpp"
 #include "server/json/strict.hpp"
 
@@ -95,19 +97,24 @@ core::Result<Jws> parse_jws(std::string_view body) {
   }
   if (doc->HasMember("header"))
     return malformed("JWS unprotected headers are not allowed (RFC 8555 §6.2)");
-  for (auto it = doc->MemberBegin(); it != doc->MemberEnd(); ++it) {
-    const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+  for (const auto& member : std::as_const(*doc).GetObject()) {
+    const std::string_view name(member.name.GetString(), member.name.GetStringLength());
     if (name != "protected" && name != "payload" && name != "signature") {
       return malformed("unexpected JWS member \"" + std::string(name) + "\"");
     }
-    if (!it->value.IsString())
+    if (!member.value.IsString())
       return malformed("JWS member \"" + std::string(name) + "\" must be a string");
   }
   for (const char* m : {"protected", "payload", "signature"}) {
     if (!doc->HasMember(m)) return malformed(std::string("JWS is missing \"") + m + "\"");
   }
-  const std::string protected_b64 = (*doc)["protected"].GetString();
-  const std::string payload_b64 = (*doc)["payload"].GetString();
+  // With their lengths: a "\u0000" escape must not cut a member short.
+  auto text = [&](const char* m) {
+    const auto& v = (*doc)[m];
+    return std::string(v.GetString(), v.GetStringLength());
+  };
+  const std::string protected_b64 = text("protected");
+  const std::string payload_b64 = text("payload");
   auto protected_json = core::base64url_decode(protected_b64);
   auto payload = core::base64url_decode(payload_b64);
   if (!protected_json || protected_json->empty())
@@ -134,7 +141,7 @@ core::Result<Jws> parse_jws(std::string_view body) {
   if (header->HasMember("b64")) return malformed("JWS \"b64\" header parameter is not supported");
   // The algorithm is judged before the signature: "none" comes with an empty one, and is
   // an algorithm refused (badSignatureAlgorithm), not a malformed request.
-  auto signature = core::base64url_decode((*doc)["signature"].GetString());
+  auto signature = core::base64url_decode(text("signature"));
   if (!signature || signature->empty()) return malformed("JWS signature is not base64url");
   jws.header.alg = *alg;
   const bool has_jwk = header->HasMember("jwk");

@@ -130,6 +130,8 @@ TEST(Vantage, RequestIsCheckedStrictly) {
            R"({"identifier":{"type":"dns","value":"a.test"},"challenge":"http-01","token":"t",)"
            R"("keyAuthorization":"t.k","wildcard":"yes"})",
            R"([1])",
+           R"({"identifier":{"type":"dns\u0000x","value":"a.test"},"challenge":"http-01",)"
+           R"("token":"t","keyAuthorization":"t.k"})",
        }) {
     auto r = decode_validation_request(bad);
     ASSERT_FALSE(r) << bad;

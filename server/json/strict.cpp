@@ -3,6 +3,7 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
+#include <cmath>
 #include <set>
 #include <string>
 #include <vector>
@@ -10,8 +11,22 @@
 namespace signet::server::json {
 namespace {
 
-// Forwards SAX events to the document while refusing duplicate member names and
-// nesting deeper than the cap (RapidJSON itself accepts both).
+// Whether s is well-formed UTF-8 (RFC 3629): no surrogates, no overlong forms.
+bool is_utf8(const char* s, rapidjson::SizeType n) {
+  struct Discard {
+    void Put(char) {}
+  };
+  rapidjson::MemoryStream in(s, n);
+  Discard out;
+  while (in.Tell() < n) {
+    if (!rapidjson::UTF8<>::Validate(in, out)) return false;
+  }
+  return true;
+}
+
+// Forwards SAX events to the document while refusing duplicate member names, nesting
+// deeper than the cap, numbers beyond the range of a double and strings that are not
+// Unicode (RapidJSON itself accepts all four).
 class StrictHandler {
  public:
   StrictHandler(rapidjson::Document& doc, std::size_t max_depth)
@@ -23,20 +38,28 @@ class StrictHandler {
   bool Uint(unsigned u) { return doc_.Uint(u); }
   bool Int64(int64_t i) { return doc_.Int64(i); }
   bool Uint64(uint64_t u) { return doc_.Uint64(u); }
-  bool Double(double d) { return doc_.Double(d); }
+  bool Double(double d) {
+    // RapidJSON 1.1.0 reads some numbers just past the largest double ("2e308") as
+    // infinity, which JSON cannot express (RFC 8259 §6) nor a writer give back.
+    if (!std::isfinite(d)) return refuse("a number beyond the range of a double");
+    return doc_.Double(d);
+  }
   bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
     return doc_.RawNumber(s, n, copy);
   }
-  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) {
+    if (!is_utf8(s, n)) return refuse(kLoneSurrogate);
+    return doc_.String(s, n, copy);
+  }
   bool StartObject() {
     if (!enter()) return false;
     keys_.emplace_back();
     return doc_.StartObject();
   }
   bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+    if (!is_utf8(s, n)) return refuse(kLoneSurrogate);
     if (!keys_.back().emplace(s, n).second) {
-      duplicate_ = std::string(s, n);
-      return false;
+      return refuse("duplicate member name \"" + std::string(s, n) + "\"");
     }
     return doc_.Key(s, n, copy);
   }
@@ -51,23 +74,30 @@ class StrictHandler {
     return doc_.EndArray(n);
   }
 
-  const std::string& duplicate() const { return duplicate_; }
-  bool too_deep() const { return too_deep_; }
+  // RapidJSON 1.1.0 checks the bytes of a string (kParseValidateEncodingFlag) but turns
+  // the escape of a lone low surrogate (U+DC00 to U+DFFF) into bytes that are not UTF-8,
+  // which would then reach identifiers, contacts and the problem documents quoting them.
+  static constexpr const char* kLoneSurrogate = "a string with an unpaired surrogate escape";
+
+  // Why the handler stopped the parse; empty if it did not.
+  const std::string& refusal() const { return refusal_; }
 
  private:
   bool enter() {
     if (++depth_ > max_depth_) {
-      too_deep_ = true;
-      return false;
+      return refuse("nesting deeper than " + std::to_string(max_depth_) + " levels");
     }
     return true;
+  }
+  bool refuse(std::string why) {
+    refusal_ = std::move(why);
+    return false;
   }
   rapidjson::Document& doc_;
   std::size_t max_depth_;
   std::size_t depth_ = 0;
   std::vector<std::set<std::string, std::less<>>> keys_;
-  std::string duplicate_;
-  bool too_deep_ = false;
+  std::string refusal_;
 };
 
 }  // namespace
@@ -83,10 +113,8 @@ core::Result<rapidjson::Document> parse_strict(std::string_view text, std::size_
   doc.Populate(generate);
   if (!reader.HasParseError()) return doc;
   std::string detail;
-  if (!handler.duplicate().empty()) {
-    detail = "duplicate member name \"" + handler.duplicate() + "\"";
-  } else if (handler.too_deep()) {
-    detail = "nesting deeper than " + std::to_string(max_depth) + " levels";
+  if (!handler.refusal().empty()) {
+    detail = handler.refusal();
   } else {
     detail = std::string(rapidjson::GetParseError_En(reader.GetParseErrorCode())) + " at offset " +
              std::to_string(reader.GetErrorOffset());

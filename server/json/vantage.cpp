@@ -15,7 +15,8 @@ std::optional<core::Identifier> read_identifier(const Value* v) {
       !(*v)["type"].IsString() || !(*v)["value"].IsString()) {
     return std::nullopt;
   }
-  auto type = core::identifier_type_from_string((*v)["type"].GetString());
+  auto type = core::identifier_type_from_string(
+      std::string_view((*v)["type"].GetString(), (*v)["type"].GetStringLength()));
   if (!type) return std::nullopt;
   return core::Identifier{*type,
                           std::string((*v)["value"].GetString(), (*v)["value"].GetStringLength())};
