@@ -56,7 +56,8 @@ std::string_view next_segment(std::string_view& p) {
 // Whether path fits the pattern; fills the identifiers it carries.
 bool fits(std::string_view pattern, std::string_view path, RouteMatch& m) {
   if (!path.starts_with('/') || !pattern.starts_with('/')) return false;
-  // No pattern ends in '/'; the segments below would not see a trailing one.
+  // Only the root pattern ends in '/'; the segments below would not see a trailing one.
+  if (path == "/" || pattern == "/") return path == pattern;
   if (path.ends_with('/')) return false;
   pattern.remove_prefix(1);
   path.remove_prefix(1);
