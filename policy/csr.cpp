@@ -205,12 +205,20 @@ core::Result<ParsedCsr> parse_csr(std::string_view der, const KeyPolicy& keys) {
     out.common_name = core::ascii_lower(cn);
   }
 
-  // Subject alternative names from the extension request.
+  // Subject alternative names from the extension request. A request whose extensions or
+  // names cannot be read is refused, not taken for one that asks for none.
   STACK_OF(X509_EXTENSION)* exts = X509_REQ_get_extensions(req.get());
+  if (exts == nullptr && (X509_REQ_get_attr_by_NID(req.get(), NID_ext_req, -1) >= 0 ||
+                          X509_REQ_get_attr_by_NID(req.get(), NID_ms_ext_req, -1) >= 0)) {
+    return bad_csr("unreadable extension request");
+  }
   if (exts != nullptr) {
+    int found = -1;  // -1: none; -2: more than one; else the criticality of the one
     core::ossl::GeneralNames sans(
-        static_cast<GENERAL_NAMES*>(X509V3_get_d2i(exts, NID_subject_alt_name, nullptr, nullptr)));
+        static_cast<GENERAL_NAMES*>(X509V3_get_d2i(exts, NID_subject_alt_name, &found, nullptr)));
     sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+    if (found == -2) return bad_csr("more than one subjectAltName extension");
+    if (!sans && found != -1) return bad_csr("unreadable subjectAltName extension");
     if (sans) {
       for (int i = 0; i < sk_GENERAL_NAME_num(sans.get()); ++i) {
         const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans.get(), i);

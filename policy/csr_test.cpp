@@ -70,6 +70,62 @@ std::string detail_of(const core::Result<ParsedCsr>& r) {
   return r ? std::string() : r.error().detail;
 }
 
+// A request for a.example by CN, with `edit` applied before it is signed by key.
+template <class Edit>
+std::string edited_csr(EVP_PKEY* key, Edit edit) {
+  const std::string der = make_csr(key, {}, "a.example");
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  core::ossl::X509Req req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
+  edit(req.get());
+  EXPECT_GT(X509_REQ_sign(req.get(), key, EVP_sha256()), 0);
+  return core::ossl::der_of(req.get(), i2d_X509_REQ);
+}
+
+X509_EXTENSION* san_extension(const std::string& content) {
+  std::unique_ptr<ASN1_OCTET_STRING, core::ossl::Deleter<ASN1_OCTET_STRING_free>> value(
+      ASN1_OCTET_STRING_new());
+  ASN1_OCTET_STRING_set(value.get(), reinterpret_cast<const unsigned char*>(content.data()),
+                        static_cast<int>(content.size()));
+  return X509_EXTENSION_create_by_NID(nullptr, NID_subject_alt_name, 0, value.get());
+}
+
+void add_extensions(X509_REQ* req, const std::vector<X509_EXTENSION*>& list) {
+  STACK_OF(X509_EXTENSION)* exts = sk_X509_EXTENSION_new_null();
+  for (auto* e : list) sk_X509_EXTENSION_push(exts, e);
+  X509_REQ_add_extensions(req, exts);
+  sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+}
+
+// Found by fuzzing: names that could not be read were skipped, and the request was judged
+// by its common name alone.
+TEST(Csr, RefusesUnreadableSubjectAltNames) {
+  auto key = make_key("p256");
+  const std::string san_b = std::string("\x30\x0b\x82\x09", 4) + "b.example";
+  ASSERT_TRUE(parse_csr(
+      edited_csr(key.get(), [&](X509_REQ* req) { add_extensions(req, {san_extension(san_b)}); }),
+      kKeys));
+  auto twice =
+      parse_csr(edited_csr(key.get(),
+                           [&](X509_REQ* req) {
+                             add_extensions(req, {san_extension(san_b), san_extension(san_b)});
+                           }),
+                kKeys);
+  EXPECT_EQ(detail_of(twice), "Invalid CSR: more than one subjectAltName extension");
+  auto garbled = parse_csr(
+      edited_csr(key.get(),
+                 [&](X509_REQ* req) { add_extensions(req, {san_extension("\x30\x05\x82")}); }),
+      kKeys);
+  EXPECT_EQ(detail_of(garbled), "Invalid CSR: unreadable subjectAltName extension");
+  auto no_extensions = parse_csr(
+      edited_csr(key.get(),
+                 [](X509_REQ* req) {
+                   X509_REQ_add1_attr_by_NID(req, NID_ext_req, V_ASN1_INTEGER,
+                                             reinterpret_cast<const unsigned char*>("\x01"), 1);
+                 }),
+      kKeys);
+  EXPECT_EQ(detail_of(no_extensions), "Invalid CSR: unreadable extension request");
+}
+
 // The CSR signed again by key with md, after any edit of its DER.
 std::string resign(const std::string& der, EVP_PKEY* key, const EVP_MD* md) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());

@@ -4,9 +4,9 @@
 //   even: as it is (few mutations keep a valid self-signature);
 //   odd:  when OpenSSL can read it, with its key replaced by a fixed P-256 key and signed
 //         again, so that mutations of the subject and extensions reach the name checks.
-// A request that parses asks for at least one name; it fits an order of exactly its
-// names, and no order that lacks one or adds one. Parsed or refused, it leaves no error in
-// OpenSSL's queue.
+// A request that parses asks for at least one name, and every subjectAltName it carries
+// was read; it fits an order of exactly its names, and no order that lacks one or adds one. Parsed
+// or refused, it leaves no error in OpenSSL's queue.
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
@@ -33,6 +33,29 @@ std::string re_signed(std::string_view der) {
   return core::ossl::der_of(req.get(), i2d_X509_REQ);
 }
 
+// Whether the request's subject alternative names were all readable: an extension request
+// OpenSSL can decode, holding at most one subjectAltName, which decodes.
+bool sans_readable(const std::string& der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  core::ossl::X509Req req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
+  if (!req) return false;
+  const bool asks = X509_REQ_get_attr_by_NID(req.get(), NID_ext_req, -1) >= 0 ||
+                    X509_REQ_get_attr_by_NID(req.get(), NID_ms_ext_req, -1) >= 0;
+  STACK_OF(X509_EXTENSION)* exts = X509_REQ_get_extensions(req.get());
+  bool ok = exts != nullptr || !asks;
+  int sans = 0;
+  for (int i = 0; exts != nullptr && i < sk_X509_EXTENSION_num(exts); ++i) {
+    X509_EXTENSION* ext = sk_X509_EXTENSION_value(exts, i);
+    if (OBJ_obj2nid(X509_EXTENSION_get_object(ext)) != NID_subject_alt_name) continue;
+    ++sans;
+    core::ossl::GeneralNames names(static_cast<GENERAL_NAMES*>(X509V3_EXT_d2i(ext)));
+    ok = ok && names != nullptr;
+  }
+  sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+  ERR_clear_error();
+  return ok && sans <= 1;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -47,6 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(!csr->names.empty());
   FUZZ_CHECK(csr->public_key != nullptr && csr->spki != nullptr);
   FUZZ_CHECK(csr->spki_sha256.size() == 32);
+  FUZZ_CHECK(sans_readable(der));
 
   std::vector<core::Identifier> order = csr->names;
   FUZZ_CHECK(policy::check_csr_against_order(*csr, order).ok());
