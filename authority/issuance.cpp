@@ -36,22 +36,29 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
   const RulesPtr rules = this->rules();
   if (auto ids = rules->identifiers.check_order(o->identifiers); !ids)
     co_return std::move(ids).error();
-  auto csr = co_await s_.cpu.run([&] { return policy::parse_csr(csr_der, rules->keys); });
+  const auto now = s_.clock.now();
+  auto validity = policy::resolve_validity(config_.profile, o->not_before, o->not_after, now);
+  if (!validity) co_return std::move(validity).error();
+  // One trip to the CPU pool: the CSR parsed and checked, and the certificate built
+  // (not signed) with a fresh serial.
+  ca::LeafRequest req{nullptr, o->identifiers, *validity, ""};
+  auto csr = co_await s_.cpu.run([&]() -> core::Result<policy::ParsedCsr> {
+    auto parsed = policy::parse_csr(csr_der, rules->keys);
+    if (!parsed) return parsed;
+    if (auto st = policy::check_csr_against_order(*parsed, o->identifiers); !st)
+      return std::move(st).error();
+    req.public_key = parsed->public_key;
+    req.spki = parsed->spki;
+    return parsed;
+  });
   if (!csr) co_return std::move(csr).error();
-  if (auto st = policy::check_csr_against_order(*csr, o->identifiers); !st)
-    co_return std::move(st).error();
-  const std::string& spki = csr->spki_sha256;
-  auto is_account_key = co_await s_.store.is_account_key(spki);
+  auto is_account_key = co_await s_.store.is_account_key(csr->spki_sha256);
   if (!is_account_key) co_return std::move(is_account_key).error();
   if (*is_account_key) {
     co_return core::make_error(
         ProblemType::BadCsr,
         "The CSR's key is an account key; use a separate key for the certificate");
   }
-  const auto now = s_.clock.now();
-  auto validity = policy::resolve_validity(config_.profile, o->not_before, o->not_after, now);
-  if (!validity) co_return std::move(validity).error();
-
   if (auto st = co_await recheck_stale_caa(a, *o, *rules); !st) co_return std::move(st).error();
   {
     LimitCharges c;
@@ -62,14 +69,13 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
   }
 
   // ready → processing, with the certificate recorded (a serial never used before, its
-  // names, key and dates) before it is signed.
-  ca::LeafRequest req{csr->public_key, o->identifiers, *validity, ""};
-  req.spki = csr->spki;
+  // names, key and dates) before it is signed. Building it is cheap (no signature), so
+  // it runs here; signing goes to the CPU pool.
   const std::string spki_der = core::ossl::spki_der(csr->spki.get());
   std::optional<ca::TbsCertificate> tbs;
   for (int attempt = 0; attempt < 3 && !tbs; ++attempt) {
     req.serial = ca::random_serial();
-    auto built = co_await s_.cpu.run([&] { return s_.ca.prepare_leaf(req); });
+    auto built = s_.ca.prepare_leaf(req);
     if (!built) co_return std::move(built).error();
     auto started =
         co_await s_.store.start_issuance(pending_issuance(a.id, id, *built, spki_der), now);
