@@ -31,13 +31,11 @@ struct Config {
   core::Seconds order_lifetime = std::chrono::hours(24 * 7);
   core::Seconds pending_authz_lifetime = std::chrono::hours(24 * 7);
   core::Seconds valid_authz_lifetime = std::chrono::hours(24 * 30);
-  bool reuse_valid_authorizations = true;
   std::size_t orders_page_size = 50;
   // CAA is rechecked at finalization when the validation is older than this.
   core::Seconds caa_recheck_age = std::chrono::hours(8);
   // Account URLs are this followed by the account id (CAA accounturi, RFC 8657).
   std::string account_uri_prefix;
-  policy::Profile profile;
 };
 
 struct Services {
@@ -139,6 +137,16 @@ class Authority final : private validation::ValidationSink {
   static std::string failed_validations_bucket(const core::AccountId& a,
                                                const core::Identifier& id);
   static std::vector<std::string> registered_domains(const std::vector<core::Identifier>& ids);
+
+  // Profiles (orders.cpp): the profile an account may order under by that name (empty:
+  // the default), or `invalidProfile`.
+  core::Result<const ProfileRules*> offered_profile(const Rules& rules, const core::Account& a,
+                                                    const std::string& name) const;
+  // A valid authorization of the account's that a new order under p may reuse.
+  Async<std::optional<core::AuthzId>> reusable_authorization(const core::Account& a,
+                                                             const core::Identifier& base,
+                                                             bool wildcard, const policy::Profile& p,
+                                                             core::TimePoint now);
 
   // Any account's certificate by serial (revocation decides who may act on it).
   Async<core::Certificate> certificate_by_serial(const std::string& serial);

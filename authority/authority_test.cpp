@@ -60,12 +60,29 @@ class AuthorityTest : public ::testing::Test {
   // The embedded default's rules, with these limits (all off unless given).
   static RulesPtr rules(Limits limits = {},
                         policy::IdentifierPolicyConfig names = policy::IdentifierPolicyConfig{}) {
-    return std::make_shared<const Rules>(Rules{policy::IdentifierPolicy(std::move(names)),
-                                               policy::KeyPolicy(policy::KeyPolicyConfig{}),
-                                               limits,
-                                               {},
-                                               false,
-                                               {}});
+    Rules r{policy::IdentifierPolicy(std::move(names)),
+            policy::KeyPolicy(policy::KeyPolicyConfig{}),
+            limits,
+            {},
+            false,
+            {}};
+    for (const auto& p : profiles()) r.profiles.emplace(p.name, ProfileRules{p, ca::certificate_profile(p)});
+    r.default_profile = "tlsserver";
+    return std::make_shared<const Rules>(std::move(r));
+  }
+  // tlsserver (the default), shortlived and tlsclient, as the embedded default has them.
+  static std::vector<policy::Profile> profiles() {
+    policy::Profile server;
+    policy::Profile shortlived;
+    shortlived.name = "shortlived";
+    shortlived.default_validity = shortlived.max_validity = std::chrono::hours(160);
+    shortlived.authorization_reuse = std::chrono::hours(7);
+    shortlived.revocation_pointers = false;
+    policy::Profile client;
+    client.name = "tlsclient";
+    client.extended_key_usages = {policy::ExtendedKeyUsage::ClientAuth};
+    client.key_usages = {policy::KeyUsage::DigitalSignature};
+    return {server, shortlived, client};
   }
   static Config config() {
     Config c;
@@ -386,6 +403,134 @@ TEST_F(AuthorityTest, NewRulesApplyToTheNextRequest) {
   ASSERT_FALSE(fin);
   EXPECT_EQ(fin.error().type, ProblemType::RejectedIdentifier);
   EXPECT_EQ(run(authority.order(a, o.id))->status, OrderStatus::Ready);
+}
+
+// Profiles: each order carries one (the default when it names none), its certificate is
+// built and recorded under it, and unknown or withdrawn profiles are `invalidProfile`.
+TEST_F(AuthorityTest, OrdersAndCertificatesCarryTheirProfile) {
+  auto a = account();
+  NewOrderRequest p;
+  p.identifiers = {{IdentifierType::Dns, "good.example"}};
+  auto plain = run(authority.new_order(a, p));
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->profile, "tlsserver");
+  validate_all(a, *plain);
+
+  p.profile = "nonesuch";
+  auto unknown = run(authority.new_order(a, p));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().type, ProblemType::InvalidProfile);
+  EXPECT_NE(unknown.error().detail.find("shortlived, tlsclient, tlsserver"), std::string::npos)
+      << unknown.error().detail;
+
+  p.profile = "shortlived";
+  auto o = run(authority.new_order(a, p));
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->profile, "shortlived");
+  // The authorization validated for the first order is fresh: shortlived reuses it.
+  EXPECT_EQ(o->authorizations.front().id, plain->authorizations.front().id);
+  EXPECT_EQ(o->status, OrderStatus::Ready);
+  auto key = testing::make_key("p256");
+  auto done = run(authority.finalize(
+      a, o->id, testing::make_csr(key.get(), {{IdentifierType::Dns, "good.example"}})));
+  ASSERT_TRUE(done) << done.error().detail;
+  auto cert = run(authority.certificate(a, *done->certificate_serial));
+  ASSERT_TRUE(cert);
+  EXPECT_EQ(cert->profile, "shortlived");
+  EXPECT_EQ(cert->not_after - cert->not_before, std::chrono::hours(160));
+
+  // Longer than the profile allows.
+  p.not_after = clock.now() + std::chrono::hours(24 * 30);
+  auto too_long = run(authority.new_order(a, p));
+  ASSERT_FALSE(too_long);
+  EXPECT_EQ(too_long.error().type, ProblemType::Malformed);
+  EXPECT_NE(too_long.error().detail.find("160 hours of profile shortlived"), std::string::npos)
+      << too_long.error().detail;
+}
+
+TEST_F(AuthorityTest, ClientProfileCertifiesClientAuthOnly) {
+  auto a = account();
+  NewOrderRequest p;
+  p.identifiers = {{IdentifierType::Dns, "good-device.example"}};
+  p.profile = "tlsclient";
+  auto o = run(authority.new_order(a, p));
+  ASSERT_TRUE(o);
+  validate_all(a, *o);
+  auto key = testing::make_key("rsa2048");
+  auto done = run(authority.finalize(
+      a, o->id, testing::make_csr(key.get(), {{IdentifierType::Dns, "good-device.example"}})));
+  ASSERT_TRUE(done) << done.error().detail;
+  auto cert = run(authority.certificate(a, *done->certificate_serial));
+  ASSERT_TRUE(cert);
+  const auto* der = reinterpret_cast<const unsigned char*>(cert->der.data());
+  core::ossl::X509Ptr x(d2i_X509(nullptr, &der, static_cast<long>(cert->der.size())));
+  ASSERT_TRUE(x);
+  EXPECT_EQ(X509_check_purpose(x.get(), X509_PURPOSE_SSL_CLIENT, 0), 1);
+  EXPECT_NE(X509_check_purpose(x.get(), X509_PURPOSE_SSL_SERVER, 0), 1);
+  EXPECT_EQ(X509_get_key_usage(x.get()), static_cast<uint32_t>(KU_DIGITAL_SIGNATURE));
+}
+
+TEST_F(AuthorityTest, ProfileRulesOnIdentifiersKeysAccountsAndReuse) {
+  auto a = account();
+  auto b = account();
+  auto restricted = [&](auto change) {
+    Rules r = *rules();
+    policy::Profile p = r.profiles.at("tlsserver").policy;
+    change(p);
+    r.profiles.insert_or_assign("tlsserver", ProfileRules{p, ca::certificate_profile(p)});
+    authority.set_rules(std::make_shared<const Rules>(std::move(r)));
+  };
+  NewOrderRequest ip;
+  ip.identifiers = {{IdentifierType::Dns, "good.example"}, {IdentifierType::Ip, "192.0.2.7"}};
+  restricted([](policy::Profile& p) { p.identifier_types = {IdentifierType::Dns}; });
+  auto r = run(authority.new_order(a, ip));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().type, ProblemType::RejectedIdentifier);
+  ASSERT_EQ(r.error().subproblems.size(), 1u);
+  EXPECT_EQ(r.error().subproblems[0].identifier->value, "192.0.2.7");
+
+  restricted([](policy::Profile& p) { p.max_identifiers = 1; });
+  r = run(authority.new_order(a, ip));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().detail.find("at most 1 identifiers"), std::string::npos) << r.error().detail;
+
+  restricted([&](policy::Profile& p) { p.accounts = {b.id.value}; });
+  NewOrderRequest one;
+  one.identifiers = {{IdentifierType::Dns, "good.example"}};
+  r = run(authority.new_order(a, one));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().type, ProblemType::InvalidProfile);
+  auto o = run(authority.new_order(b, one));
+  ASSERT_TRUE(o) << o.error().detail;
+  validate_all(b, *o);
+
+  // Only P-384 keys, and no reuse of authorizations validated more than an hour ago.
+  restricted([&](policy::Profile& p) {
+    p.accounts = {b.id.value};
+    p.key_types = {policy::KeyType::P384};
+    p.authorization_reuse = std::chrono::hours(1);
+  });
+  auto key = testing::make_key("p256");
+  auto fin = run(authority.finalize(
+      b, o->id, testing::make_csr(key.get(), {{IdentifierType::Dns, "good.example"}})));
+  ASSERT_FALSE(fin);
+  EXPECT_EQ(fin.error().type, ProblemType::BadCsr);
+  EXPECT_NE(fin.error().detail.find("p384"), std::string::npos) << fin.error().detail;
+  EXPECT_EQ(run(authority.order(b, o->id))->status, OrderStatus::Ready);
+  EXPECT_EQ(run(authority.new_order(b, one))->status, OrderStatus::Ready);
+  clock.advance(std::chrono::hours(2));
+  EXPECT_EQ(run(authority.new_order(b, one))->status, OrderStatus::Pending);
+
+  // Withdrawn between the order and its finalization.
+  Rules without = *rules();
+  without.profiles.erase("tlsserver");
+  without.default_profile = "shortlived";
+  authority.set_rules(std::make_shared<const Rules>(std::move(without)));
+  auto p384 = testing::make_key("p384");
+  fin = run(authority.finalize(
+      b, o->id, testing::make_csr(p384.get(), {{IdentifierType::Dns, "good.example"}})));
+  ASSERT_FALSE(fin);
+  EXPECT_EQ(fin.error().type, ProblemType::InvalidProfile);
 }
 
 }  // namespace

@@ -36,8 +36,15 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
   const RulesPtr rules = this->rules();
   if (auto ids = rules->identifiers.check_order(o->identifiers); !ids)
     co_return std::move(ids).error();
+  // The profile too: it may have been withdrawn or changed (draft-ietf-acme-profiles:
+  // `invalidProfile` when the CA no longer issues under it).
+  auto profile = offered_profile(*rules, a, o->profile);
+  if (!profile) co_return std::move(profile).error();
+  const ProfileRules& prof = **profile;
+  if (auto st = policy::check_profile_identifiers(prof.policy, o->identifiers); !st)
+    co_return std::move(st).error();
   const auto now = s_.clock.now();
-  auto validity = policy::resolve_validity(config_.profile, o->not_before, o->not_after, now);
+  auto validity = policy::resolve_validity(prof.policy, o->not_before, o->not_after, now);
   if (!validity) co_return std::move(validity).error();
   // One trip to the CPU pool: the CSR parsed and checked, and the certificate built
   // (not signed) with a fresh serial.
@@ -46,6 +53,8 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
     auto parsed = policy::parse_csr(csr_der, rules->keys);
     if (!parsed) return parsed;
     if (auto st = policy::check_csr_against_order(*parsed, o->identifiers); !st)
+      return std::move(st).error();
+    if (auto st = policy::check_profile_key(prof.policy, parsed->public_key.get()); !st)
       return std::move(st).error();
     req.public_key = parsed->public_key;
     req.spki = parsed->spki;
@@ -75,7 +84,7 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
   std::optional<ca::TbsCertificate> tbs;
   for (int attempt = 0; attempt < 3 && !tbs; ++attempt) {
     req.serial = ca::random_serial();
-    auto built = s_.ca.prepare_leaf(req);
+    auto built = s_.ca.prepare_leaf(prof.certificate, req);
     if (!built) co_return std::move(built).error();
     auto started =
         co_await s_.store.start_issuance(pending_issuance(a.id, id, *built, spki_der), now);
@@ -114,6 +123,7 @@ Authority::Async<core::Certificate> Authority::sign_and_store(core::AccountId ac
   cert.order_id = id;
   cert.key_spki_sha256 = tbs.key_spki_sha256;
   cert.identifiers = tbs.identifiers;
+  cert.profile = tbs.profile;
   cert.issued_at = now;
   auto issued = co_await s_.cpu.run([&] { return s_.ca.sign_leaf(std::move(tbs)); });
   if (!issued) co_return co_await fail_order(id, std::move(issued).error());
@@ -140,15 +150,19 @@ Authority::Async<int> Authority::resume_interrupted_issuances() {
     const auto* der = reinterpret_cast<const unsigned char*>(p.spki_der.data());
     std::shared_ptr<X509_PUBKEY> spki(
         d2i_X509_PUBKEY(nullptr, &der, static_cast<long>(p.spki_der.size())), X509_PUBKEY_free);
-    EVP_PKEY* key = spki ? X509_PUBKEY_get(spki.get()) : nullptr;  // owned reference
+    core::ossl::Pkey key(spki ? X509_PUBKEY_get(spki.get()) : nullptr);  // owned reference
     std::optional<ca::TbsCertificate> tbs;
-    if (key != nullptr) {
-      ca::LeafRequest req{core::ossl::share(core::ossl::Pkey(key)),
+    // Under the profile it was recorded with, which must still be configured.
+    const RulesPtr rules = this->rules();
+    const ProfileRules* profile = p.profile.empty() ? nullptr : rules->profile(p.profile);
+    if (key && profile != nullptr) {
+      ca::LeafRequest req{core::ossl::share(std::move(key)),
                           p.identifiers,
                           {p.not_before, p.not_after},
                           p.serial};
       req.spki = spki;
-      auto built = co_await s_.cpu.run([&] { return s_.ca.prepare_leaf(req); });
+      auto built =
+          co_await s_.cpu.run([&] { return s_.ca.prepare_leaf(profile->certificate, req); });
       if (built && built->issuer == p.issuer && built->profile == p.profile &&
           built->key_spki_sha256 == p.key_spki_sha256) {
         tbs = std::move(built).value();

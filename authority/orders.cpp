@@ -24,9 +24,13 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
   const RulesPtr rules = this->rules();
   auto ids = rules->identifiers.check_order(r.identifiers);
   if (!ids) co_return std::move(ids).error();
+  auto profile = offered_profile(*rules, a, r.profile.value_or(""));
+  if (!profile) co_return std::move(profile).error();
+  const policy::Profile& p = (*profile)->policy;
+  if (auto st = policy::check_profile_identifiers(p, *ids); !st) co_return std::move(st).error();
   const auto now = s_.clock.now();
   if (r.not_before || r.not_after) {
-    auto v = policy::resolve_validity(config_.profile, r.not_before, r.not_after, now);
+    auto v = policy::resolve_validity(p, r.not_before, r.not_after, now);
     if (!v) co_return std::move(v).error();
   }
   core::NewOrder no;
@@ -36,18 +40,15 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
   no.identifiers = *ids;
   no.not_before = r.not_before;
   no.not_after = r.not_after;
+  no.profile = p.name;
   for (const auto& id : *ids) {
     const core::Identifier base{id.type, id.base_name()};
     const bool wildcard = id.is_wildcard();
-    if (config_.reuse_valid_authorizations) {
-      // Reuse one that stays valid for at least as long as a new order lives.
-      auto valid =
-          co_await s_.store.valid_authzs(a.id, base, wildcard, now + config_.order_lifetime);
-      if (!valid) co_return std::move(valid).error();
-      if (!valid->empty()) {
-        no.reuse.push_back(valid->front().id);
-        continue;
-      }
+    auto reused = co_await reusable_authorization(a, base, wildcard, p, now);
+    if (!reused) co_return std::move(reused).error();
+    if (*reused) {
+      no.reuse.push_back(**reused);
+      continue;
     }
     no.create.push_back({base, wildcard, now + config_.pending_authz_lifetime,
                          rules->identifiers.challenge_types(id)});
@@ -58,6 +59,36 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
   auto o = co_await s_.store.create_order(no);
   if (!o) co_return std::move(o).error();
   co_return co_await settle(std::move(o).value());
+}
+
+core::Result<const ProfileRules*> Authority::offered_profile(const Rules& rules,
+                                                             const core::Account& a,
+                                                             const std::string& name) const {
+  const ProfileRules* p = rules.profile(name);
+  if (p == nullptr) return policy::unknown_profile(name, rules.profile_names());
+  if (auto st = policy::check_profile_user(p->policy, {a.id.value, std::nullopt}); !st)
+    return std::move(st).error();
+  return p;
+}
+
+Authority::Async<std::optional<core::AuthzId>> Authority::reusable_authorization(
+    const core::Account& a, const core::Identifier& base, bool wildcard,
+    const policy::Profile& p, core::TimePoint now) {
+  if (p.authorization_reuse && p.authorization_reuse->count() == 0) co_return std::nullopt;
+  // One that stays valid for at least as long as a new order lives, and was validated
+  // recently enough for the profile.
+  auto valid = co_await s_.store.valid_authzs(a.id, base, wildcard, now + config_.order_lifetime);
+  if (!valid) co_return std::move(valid).error();
+  for (const auto& z : *valid) {
+    if (!p.authorization_reuse) co_return z.id;
+    for (const auto& ch : z.challenges) {
+      if (ch.status == core::ChallengeStatus::Valid && ch.validated_at &&
+          now - *ch.validated_at <= *p.authorization_reuse) {
+        co_return z.id;
+      }
+    }
+  }
+  co_return std::nullopt;
 }
 
 asio::awaitable<core::Status> Authority::check_order_limits(const core::Account& a,

@@ -28,6 +28,8 @@ struct NewOrderRequest {
   std::vector<core::Identifier> identifiers;
   std::optional<core::TimePoint> not_before;
   std::optional<core::TimePoint> not_after;
+  // draft-ietf-acme-profiles: a profile the directory offers; unset: the default one.
+  std::optional<std::string> profile;
 };
 
 struct RevocationRequest {

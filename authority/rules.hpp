@@ -6,9 +6,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "ca/builder.hpp"
 #include "core/ids.hpp"
+#include "policy/profile.hpp"
 #include "policy/identifiers.hpp"
 #include "policy/key_policy.hpp"
 #include "policy/rate_limit.hpp"
@@ -25,6 +28,12 @@ struct Limits {
   std::size_t validations_in_flight_per_account = 0;
 };
 
+// A certificate profile: what policy checks and what the certificate builder makes.
+struct ProfileRules {
+  policy::Profile policy;
+  ca::CertificateProfile certificate;
+};
+
 struct Rules {
   policy::IdentifierPolicy identifiers;
   policy::KeyPolicy keys;
@@ -34,6 +43,20 @@ struct Rules {
   // This CA's CAA issuer domain names (RFC 8659 §4.2); with none, only names without
   // CAA records can be issued for.
   std::vector<std::string> caa_identities;
+  // Certificate profiles by name, and the one for orders that name none.
+  std::map<std::string, ProfileRules, std::less<>> profiles{};
+  std::string default_profile{};
+
+  // The profile called `name` (the default for an empty name); nullptr if not offered.
+  const ProfileRules* profile(std::string_view name) const {
+    const auto it = profiles.find(name.empty() ? std::string_view(default_profile) : name);
+    return it == profiles.end() ? nullptr : &it->second;
+  }
+  std::vector<std::string> profile_names() const {
+    std::vector<std::string> out;
+    for (const auto& [name, p] : profiles) out.push_back(name);
+    return out;
+  }
 
   const Limits& limits_for(const core::AccountId& id) const {
     const auto it = account_limits.find(id.value);

@@ -59,10 +59,21 @@ const policy::KeyPolicy& any_policy() {
 
 }  // namespace
 
-const CertificateProfile& acme_tls_server_profile() {
-  static const CertificateProfile p =
-      tls_profile("acme-tls-server", KeyPurpose::TlsServer, std::chrono::hours(24 * 90));
-  return p;
+CertificateProfile certificate_profile(const policy::Profile& p) {
+  CertificateProfile c;
+  c.name = p.name;
+  for (auto u : p.key_usages) {
+    c.key_usages.push_back(u == policy::KeyUsage::DigitalSignature ? KeyUsage::DigitalSignature
+                                                                   : KeyUsage::KeyEncipherment);
+  }
+  for (auto e : p.extended_key_usages) {
+    c.extended_key_usages.push_back(e == policy::ExtendedKeyUsage::ServerAuth
+                                        ? KeyPurpose::TlsServer
+                                        : KeyPurpose::TlsClient);
+  }
+  c.validity = p.default_validity;
+  c.common_name_from_first_name = p.common_name;
+  return c;
 }
 
 const CertificateProfile& infrastructure_tls_server_profile() {

@@ -20,9 +20,7 @@
 
 namespace signet::ca {
 
-// The extended key usage of a leaf. ACME certificates are for TLS servers only; the
-// client usage is kept for Signet's own connections to its vantage agents, so that no
-// certificate a subscriber holds can pass as Signet's.
+// The extended key usage of a leaf: serverAuth, clientAuth.
 enum class KeyPurpose { TlsServer, TlsClient };
 
 enum class KeyUsage { DigitalSignature, KeyEncipherment };
@@ -41,8 +39,8 @@ struct CertificateProfile {
   bool key_identifiers = true;              // subject and authority key identifiers
 };
 
-// ACME leaves: TLS server, from the ACME issuer.
-const CertificateProfile& acme_tls_server_profile();
+// The certificate an ACME profile describes (its name, usages and subject).
+CertificateProfile certificate_profile(const policy::Profile& p);
 // Signet's own listener and its vantage agents' listeners.
 const CertificateProfile& infrastructure_tls_server_profile();
 // Signet's client certificate towards its vantage agents.
@@ -53,9 +51,6 @@ struct LeafRequest {
   std::vector<core::Identifier> identifiers;  // SANs in this order; the first may be the CN
   policy::Validity validity;
   std::string serial;  // hex, from random_serial()
-  // The ACME issuer signs TlsServer only (CertificateAuthority::prepare_leaf refuses
-  // others). build_tbs follows its profile and ignores this.
-  KeyPurpose purpose = KeyPurpose::TlsServer;
   // Optional: public_key as a CSR encoded it; copied into the certificate as it is,
   // which spares OpenSSL 3's encoder lookup on the issuance path.
   std::shared_ptr<const X509_PUBKEY> spki{};

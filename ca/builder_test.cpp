@@ -42,7 +42,7 @@ class BuilderTest : public ::testing::Test {
 };
 
 TEST_F(BuilderTest, AcmeLeavesAreTlsServerCertificatesOnly) {
-  auto issued = build_and_sign(issuer, acme_tls_server_profile(), request());
+  auto issued = build_and_sign(issuer, test::acme_profile(), request());
   ASSERT_TRUE(issued) << issued.error().detail;
   auto cert = test::parse_der(issued->der);
   ASSERT_TRUE(cert);
@@ -62,7 +62,7 @@ TEST_F(BuilderTest, AcmeLeavesAreTlsServerCertificatesOnly) {
 }
 
 TEST_F(BuilderTest, RsaKeysAlsoGetKeyEncipherment) {
-  auto issued = build_and_sign(issuer, acme_tls_server_profile(), request("rsa2048"));
+  auto issued = build_and_sign(issuer, test::acme_profile(), request("rsa2048"));
   ASSERT_TRUE(issued) << issued.error().detail;
   auto cert = test::parse_der(issued->der);
   EXPECT_EQ(X509_get_key_usage(cert.get()),
@@ -81,16 +81,16 @@ TEST_F(BuilderTest, InfrastructureProfilesCarryOneUsageEach) {
   EXPECT_NE(X509_check_purpose(c.get(), X509_PURPOSE_SSL_SERVER, 0), 1);
   EXPECT_EQ(infrastructure_tls_server_profile().validity, std::chrono::hours(24 * 90));
   EXPECT_NE(infrastructure_tls_server_profile().name, infrastructure_tls_client_profile().name);
-  EXPECT_NE(acme_tls_server_profile().name, infrastructure_tls_server_profile().name);
+  EXPECT_NE(test::acme_profile().name, infrastructure_tls_server_profile().name);
 }
 
 TEST_F(BuilderTest, TheUnsignedCertificateCarriesWhatIsRecorded) {
   auto req = request();
   req.serial = "00AB" + req.serial.substr(4);
-  auto tbs = build_tbs(issuer, acme_tls_server_profile(), req);
+  auto tbs = build_tbs(issuer, test::acme_profile(), req);
   ASSERT_TRUE(tbs) << tbs.error().detail;
   EXPECT_EQ(tbs->issuer, "acme");
-  EXPECT_EQ(tbs->profile, acme_tls_server_profile().name);
+  EXPECT_EQ(tbs->profile, test::acme_profile().name);
   EXPECT_EQ(tbs->serial, "00ab" + req.serial.substr(4));
   EXPECT_EQ(tbs->identifiers, req.identifiers);
   EXPECT_EQ(tbs->key_spki_sha256, core::ossl::sha256(core::ossl::spki_der(req.public_key.get())));
@@ -111,8 +111,8 @@ TEST_F(BuilderTest, TheUnsignedCertificateCarriesWhatIsRecorded) {
 
 TEST_F(BuilderTest, TwoStepsMakeTheSameCertificateAsOne) {
   const auto req = request();
-  auto one = build_and_sign(issuer, acme_tls_server_profile(), req);
-  auto tbs = build_tbs(issuer, acme_tls_server_profile(), req);
+  auto one = build_and_sign(issuer, test::acme_profile(), req);
+  auto tbs = build_tbs(issuer, test::acme_profile(), req);
   ASSERT_TRUE(one && tbs);
   auto two = sign_tbs(issuer, std::move(tbs).value());
   ASSERT_TRUE(two);
@@ -133,8 +133,8 @@ TEST_F(BuilderTest, AKeyCopiedFromTheCsrMakesTheSameCertificate) {
     ASSERT_TRUE(csr) << kind;
     auto from_csr = from_key;
     from_csr.spki = csr->spki;
-    auto a = build_tbs(issuer, acme_tls_server_profile(), from_key);
-    auto b = build_tbs(issuer, acme_tls_server_profile(), from_csr);
+    auto a = build_tbs(issuer, test::acme_profile(), from_key);
+    auto b = build_tbs(issuer, test::acme_profile(), from_csr);
     ASSERT_TRUE(a && b) << kind;
     EXPECT_EQ(tbs_der(a->x509.get()), tbs_der(b->x509.get())) << kind;
     EXPECT_EQ(b->key_spki_sha256, csr->spki_sha256) << kind;
@@ -147,18 +147,18 @@ TEST_F(BuilderTest, AKeyCopiedFromTheCsrMakesTheSameCertificate) {
 
 TEST_F(BuilderTest, OnlyTheIssuerItWasBuiltForSignsIt) {
   test::FakeIssuer other("infrastructure", "Test Infrastructure CA");
-  auto tbs = build_tbs(issuer, acme_tls_server_profile(), request());
+  auto tbs = build_tbs(issuer, test::acme_profile(), request());
   ASSERT_TRUE(tbs);
   EXPECT_FALSE(sign_tbs(other, std::move(tbs).value()));
   // Even under the same name, an issuer with another certificate refuses it.
   test::FakeIssuer impostor("acme", "Another ACME CA");
-  auto again = build_tbs(issuer, acme_tls_server_profile(), request());
+  auto again = build_tbs(issuer, test::acme_profile(), request());
   ASSERT_TRUE(again);
   EXPECT_FALSE(sign_tbs(impostor, std::move(again).value()));
 }
 
 TEST_F(BuilderTest, RefusesRequestsItCannotCertify) {
-  const auto& profile = acme_tls_server_profile();
+  const auto& profile = test::acme_profile();
   auto weak = request("rsa1024");
   EXPECT_FALSE(build_tbs(issuer, profile, weak));
   auto nameless = request();
@@ -178,7 +178,7 @@ TEST_F(BuilderTest, RefusesRequestsItCannotCertify) {
 TEST_F(BuilderTest, CommonNameOnlyWhenItFitsAndTheProfileWantsIt) {
   auto req = request();
   req.identifiers.front().value = std::string(60, 'a') + ".example";  // 68 > 64
-  auto long_name = build_and_sign(issuer, acme_tls_server_profile(), req);
+  auto long_name = build_and_sign(issuer, test::acme_profile(), req);
   ASSERT_TRUE(long_name);
   auto cert = test::parse_der(long_name->der);
   EXPECT_EQ(common_name(cert.get()), "");
@@ -186,7 +186,7 @@ TEST_F(BuilderTest, CommonNameOnlyWhenItFitsAndTheProfileWantsIt) {
   const int san = X509_get_ext_by_NID(cert.get(), NID_subject_alt_name, -1);
   EXPECT_EQ(X509_EXTENSION_get_critical(X509_get_ext(cert.get(), san)), 1);
 
-  CertificateProfile no_cn = acme_tls_server_profile();
+  CertificateProfile no_cn = test::acme_profile();
   no_cn.common_name_from_first_name = false;
   auto without = build_and_sign(issuer, no_cn, request());
   ASSERT_TRUE(without);

@@ -32,21 +32,18 @@ core::Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::open(
   return std::unique_ptr<CertificateAuthority>(new CertificateAuthority(std::move(s)));
 }
 
-core::Result<TbsCertificate> CertificateAuthority::prepare_leaf(const LeafRequest& req) const {
-  // The ACME issuer signs TLS server certificates only: a client certificate from it
-  // would pass at Signet's vantage agents, which trust the same root.
-  if (req.purpose != KeyPurpose::TlsServer) {
-    return core::internal_error("the ACME issuer signs TLS server certificates only");
-  }
-  return build_tbs(acme_issuer(), acme_tls_server_profile(), req);
+core::Result<TbsCertificate> CertificateAuthority::prepare_leaf(const CertificateProfile& profile,
+                                                               const LeafRequest& req) const {
+  return build_tbs(acme_issuer(), profile, req);
 }
 
 core::Result<IssuedCertificate> CertificateAuthority::sign_leaf(TbsCertificate&& tbs) const {
   return sign_tbs(acme_issuer(), std::move(tbs));
 }
 
-core::Result<IssuedCertificate> CertificateAuthority::issue_leaf(const LeafRequest& req) const {
-  auto tbs = prepare_leaf(req);
+core::Result<IssuedCertificate> CertificateAuthority::issue_leaf(const CertificateProfile& profile,
+                                                                const LeafRequest& req) const {
+  auto tbs = prepare_leaf(profile, req);
   if (!tbs) return std::move(tbs).error();
   return sign_leaf(std::move(tbs).value());
 }

@@ -28,12 +28,14 @@ class CertificateAuthority {
                                                                   const core::Clock& clock);
   ~CertificateAuthority();
 
-  // ACME leaves, in two steps so that the caller records the certificate (serial,
-  // names, key hash) before it is signed. Only KeyPurpose::TlsServer is accepted.
-  core::Result<TbsCertificate> prepare_leaf(const LeafRequest& req) const;
+  // ACME leaves as a profile describes them, in two steps so that the caller records
+  // the certificate (serial, names, key hash) before it is signed.
+  core::Result<TbsCertificate> prepare_leaf(const CertificateProfile& profile,
+                                            const LeafRequest& req) const;
   core::Result<IssuedCertificate> sign_leaf(TbsCertificate&& tbs) const;
   // Both steps at once.
-  core::Result<IssuedCertificate> issue_leaf(const LeafRequest& req) const;
+  core::Result<IssuedCertificate> issue_leaf(const CertificateProfile& profile,
+                                             const LeafRequest& req) const;
 
   // Infrastructure credentials, all from the infrastructure issuer, their chain the
   // leaf and that issuer. When one signs a certificate, the result's newly_signed

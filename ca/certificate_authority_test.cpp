@@ -59,7 +59,7 @@ TEST_F(CaTest, IssuesLeafWithProfileExtensionsOnly) {
                   {{IdentifierType::Dns, "a.example"}, {IdentifierType::Ip, "192.0.2.1"}},
                   {now, now + std::chrono::hours(24)},
                   random_serial()};
-  auto issued = ca->issue_leaf(req);
+  auto issued = ca->issue_leaf(test::acme_profile(), req);
   ASSERT_TRUE(issued) << issued.error().detail;
   auto cert = parse(issued->der);
   ASSERT_TRUE(cert);
@@ -96,7 +96,7 @@ TEST_F(CaTest, RefusesWeakKeysAtTheLastCheck) {
                   {{IdentifierType::Dns, "a.example"}},
                   {now, now + std::chrono::hours(24)},
                   random_serial()};
-  EXPECT_FALSE(ca->issue_leaf(req));
+  EXPECT_FALSE(ca->issue_leaf(test::acme_profile(), req));
 }
 
 TEST_F(CaTest, ServerCredentialsAreReusedWhileValid) {
@@ -142,14 +142,14 @@ TEST_F(CaTest, PreparedThenSignedLeavesAreTheLeavesIssuedAtOnce) {
                   {{IdentifierType::Dns, "a.example"}, {IdentifierType::Dns, "b.example"}},
                   {now, now + std::chrono::hours(24)},
                   random_serial()};
-  auto tbs = ca->prepare_leaf(req);
+  auto tbs = ca->prepare_leaf(test::acme_profile(), req);
   ASSERT_TRUE(tbs) << tbs.error().detail;
   EXPECT_EQ(tbs->serial, req.serial);
   EXPECT_EQ(tbs->issuer, ca->acme_issuer().name());
   EXPECT_EQ(tbs->identifiers, req.identifiers);
   EXPECT_EQ(tbs->key_spki_sha256, core::ossl::sha256(core::ossl::spki_der(req.public_key.get())));
   auto two_step = ca->sign_leaf(std::move(tbs).value());
-  auto one_step = ca->issue_leaf(req);
+  auto one_step = ca->issue_leaf(test::acme_profile(), req);
   ASSERT_TRUE(two_step && one_step);
 
   auto tbs_der = [](X509* cert) {
@@ -169,15 +169,26 @@ TEST_F(CaTest, PreparedThenSignedLeavesAreTheLeavesIssuedAtOnce) {
             ca->intermediate_pem());
 }
 
-TEST_F(CaTest, TheAcmeIssuerSignsNoClientCertificates) {
+TEST_F(CaTest, ClientProfilesAreSignedByTheAcmeIssuerNeverTheInfrastructureOne) {
+  policy::Profile client;
+  client.name = "tlsclient";
+  client.extended_key_usages = {policy::ExtendedKeyUsage::ClientAuth};
+  client.key_usages = {policy::KeyUsage::DigitalSignature};
   const auto now = clock.now();
   LeafRequest req{core::ossl::share(testing::make_key("p256")),
-                  {{IdentifierType::Dns, "a.example"}},
+                  {{IdentifierType::Dns, "device.example"}},
                   {now, now + std::chrono::hours(24)},
-                  random_serial(),
-                  KeyPurpose::TlsClient};
-  EXPECT_FALSE(ca->prepare_leaf(req));
-  EXPECT_FALSE(ca->issue_leaf(req));
+                  random_serial()};
+  auto issued = ca->issue_leaf(certificate_profile(client), req);
+  ASSERT_TRUE(issued) << issued.error().detail;
+  const auto v = test::verify_chain(issued->chain_pem, ca->root_pem(), X509_PURPOSE_SSL_CLIENT);
+  EXPECT_TRUE(v.ok) << v.error;
+  EXPECT_FALSE(
+      test::verify_chain(issued->chain_pem, ca->root_pem(), X509_PURPOSE_SSL_SERVER).ok);
+  auto cert = parse(issued->der);
+  ASSERT_TRUE(cert);
+  EXPECT_EQ(X509_check_issued(ca->acme_issuer().certificate(), cert.get()), X509_V_OK);
+  EXPECT_NE(X509_check_issued(ca->infrastructure_issuer().certificate(), cert.get()), X509_V_OK);
 }
 
 TEST_F(CaTest, IssuesLeavesFromManyThreadsAtOnce) {
@@ -193,7 +204,7 @@ TEST_F(CaTest, IssuesLeavesFromManyThreadsAtOnce) {
                         {{IdentifierType::Dns, "t" + std::to_string(t) + ".example"}},
                         {now, now + std::chrono::hours(24)},
                         random_serial()};
-        auto issued = ca->issue_leaf(req);
+        auto issued = ca->issue_leaf(test::acme_profile(), req);
         if (issued) chains[static_cast<std::size_t>(t)].push_back(issued->chain_pem);
       }
     });

@@ -172,12 +172,13 @@ core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& c
   fs::permissions(dir / "ca", fs::perms::owner_all, ec);
 
   const Paths p(dir);
-  // Subscribers' certificates are TLS server certificates only; with the usage on the
-  // intermediate too, a client certificate under it fails path validation for client
-  // use (at Signet's vantage agents among others). Intermediates made by versions
-  // before this carry no extended key usage and are kept as they are.
-  const IntermediateKind acme{"acme", "Signet Intermediate CA ", "serverAuth", p.acme_cert,
-                              p.acme_key};
+  // Subscribers' certificates: TLS servers, and TLS clients (the tlsclient profile).
+  // Signet's vantage agents accept client certificates from the infrastructure issuer
+  // only, whatever the usages. Intermediates made by earlier versions are kept as they
+  // are: with no extended key usage, or with serverAuth alone (client certificates
+  // under those fail path validation for client use; see `signet serve`'s warning).
+  const IntermediateKind acme{"acme", "Signet Intermediate CA ", "serverAuth,clientAuth",
+                              p.acme_cert, p.acme_key};
   // Signet's listeners and its client certificate: both usages.
   const IntermediateKind infrastructure{"infrastructure", "Signet Infrastructure CA ",
                                         "serverAuth,clientAuth", p.infrastructure_cert,

@@ -64,12 +64,13 @@ TEST_F(HierarchyTest, FirstStartMakesARootAndTwoIssuersUnderIt) {
   EXPECT_EQ(ca->infrastructure_issuer().chain_pem(),
             read(dir.path() / "ca" / "infrastructure.pem"));
 
-  // Both intermediates chain to the root; each is limited to what it signs.
+  // Both intermediates chain to the root; each is limited to TLS usages.
   auto acme = ca->acme_issuer().certificate();
   auto infrastructure = ca->infrastructure_issuer().certificate();
   EXPECT_TRUE(test::verify_chain(ca->acme_issuer().chain_pem(), ca->root_pem(), 0).ok);
   EXPECT_TRUE(test::verify_chain(ca->infrastructure_issuer().chain_pem(), ca->root_pem(), 0).ok);
-  EXPECT_EQ(X509_get_extended_key_usage(acme), static_cast<uint32_t>(XKU_SSL_SERVER));
+  EXPECT_EQ(X509_get_extended_key_usage(acme),
+            static_cast<uint32_t>(XKU_SSL_SERVER | XKU_SSL_CLIENT));
   EXPECT_EQ(X509_get_extended_key_usage(infrastructure),
             static_cast<uint32_t>(XKU_SSL_SERVER | XKU_SSL_CLIENT));
   EXPECT_EQ(EVP_PKEY_get_bits(X509_get0_pubkey(infrastructure)), 256);
@@ -107,7 +108,7 @@ TEST_F(HierarchyTest, AcmeLeavesChainThroughTheAcmeIssuer) {
                   {{IdentifierType::Dns, "a.example"}},
                   {now, now + std::chrono::hours(24)},
                   random_serial()};
-  auto issued = ca->issue_leaf(req);
+  auto issued = ca->issue_leaf(test::acme_profile(), req);
   ASSERT_TRUE(issued) << issued.error().detail;
   const auto v = test::verify_chain(issued->chain_pem, ca->root_pem(), X509_PURPOSE_SSL_SERVER);
   EXPECT_TRUE(v.ok) << v.error;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ca/builder.hpp"
 #include "ca/issuer.hpp"
 #include "ca/x509.hpp"
 #include "core/openssl.hpp"
@@ -21,6 +22,12 @@ namespace signet::ca::test {
 
 using StoreCtx = std::unique_ptr<X509_STORE_CTX, core::ossl::Deleter<X509_STORE_CTX_free>>;
 using Store = std::unique_ptr<X509_STORE, core::ossl::Deleter<X509_STORE_free>>;
+
+// The default ACME profile (tlsserver: serverAuth, 90 days).
+inline const CertificateProfile& acme_profile() {
+  static const CertificateProfile p = certificate_profile(policy::Profile{});
+  return p;
+}
 
 inline std::vector<core::ossl::X509Ptr> parse_pem_chain(const std::string& pem) {
   std::vector<core::ossl::X509Ptr> out;

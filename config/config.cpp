@@ -154,6 +154,61 @@ void read_overrides(const Table& list, const RateLimits& base, std::vector<RateL
   }
 }
 
+// One of the durations a profile gives in days or in hours.
+void read_profile_duration(Section& s, const std::string& name, const std::string& key,
+                           std::optional<std::chrono::seconds>& out,
+                           std::vector<std::string>& errors) {
+  const bool days = s.raw(key + "_days") != nullptr;
+  const bool hours = s.raw(key + "_hours") != nullptr;
+  if (days && hours) {
+    errors.push_back("[profiles." + name + "] sets both " + key + "_days and " + key + "_hours");
+    return;
+  }
+  if (!days && !hours) return;
+  std::chrono::seconds v{0};
+  s.get_duration(key + (days ? "_days" : "_hours"), v, days ? 86400 : 3600);
+  if (v.count() > 0) out = v;
+}
+
+// [profiles.NAME] tables.
+void read_profiles(const Table& table, std::vector<ProfileConfig>& out,
+                   std::vector<std::string>& errors) {
+  if (!table.is_table()) {
+    errors.push_back("[profiles] must be a table of profile tables");
+    return;
+  }
+  out.clear();
+  for (const auto& [name, item] : table.as_table()) {
+    if (!item.is_table()) {
+      errors.push_back("[profiles] " + name + " must be a table");
+      continue;
+    }
+    const std::string section = "profiles." + name;
+    toml::value wrapper(toml::table{{section, item}});
+    Section s(wrapper, section, errors);
+    ProfileConfig p;
+    p.name = name;
+    s.get("description", p.description);
+    read_profile_duration(s, name, "validity", p.validity, errors);
+    read_profile_duration(s, name, "max_validity", p.max_validity, errors);
+    s.get("extended_key_usage", p.extended_key_usage);
+    s.get("key_usage", p.key_usage);
+    s.get("common_name", p.common_name);
+    s.get_count_or_zero("max_identifiers", p.max_identifiers);
+    s.get("identifier_types", p.identifier_types);
+    if (s.raw("authorization_reuse_hours")) {
+      std::size_t hours = 0;
+      s.get_count_or_zero("authorization_reuse_hours", hours);
+      p.authorization_reuse = std::chrono::hours(hours);
+    }
+    s.get("key_types", p.key_types);
+    s.get("accounts", p.accounts);
+    s.get("eab_keys", p.eab_keys);
+    s.get("revocation_pointers", p.revocation_pointers);
+    out.push_back(std::move(p));
+  }
+}
+
 // [[validation.perspectives]]: tables of name, url and region.
 void read_perspectives(const Table& list, std::vector<Perspective>& out,
                        std::vector<std::string>& errors) {
@@ -210,7 +265,7 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
   for (const auto& [k, v] : root.as_table()) {
     static const std::set<std::string> sections{"server", "directory",    "validation",
                                                 "orders", "certificates", "limits",
-                                                "policy", "rate_limits"};
+                                                "policy", "rate_limits",  "profiles"};
     if (!sections.contains(k)) errors.push_back("unknown section or key \"" + k + "\"");
   }
   {
@@ -286,7 +341,9 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     Section s(root, "certificates", errors);
     s.get_duration("validity_days", c.default_validity, 86400);
     s.get_duration("max_validity_days", c.max_validity, 86400);
+    s.get("default_profile", c.default_profile);
   }
+  if (root.contains("profiles")) read_profiles(root.at("profiles"), c.profiles, errors);
   {
     Section s(root, "limits", errors);
     s.get_count("max_body_bytes", c.max_body_bytes);
@@ -310,6 +367,28 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
   return c;
 }
 
+std::pair<std::chrono::seconds, std::chrono::seconds> profile_validity(const Config& c,
+                                                                      const ProfileConfig& p) {
+  const auto validity = p.validity.value_or(c.default_validity);
+  return {validity, p.max_validity.value_or(p.validity ? validity : c.max_validity)};
+}
+
+std::vector<ProfileConfig> embedded_profiles() {
+  ProfileConfig server;
+  server.name = "tlsserver";
+  ProfileConfig shortlived;
+  shortlived.name = "shortlived";
+  shortlived.validity = std::chrono::hours(160);
+  shortlived.max_validity = std::chrono::hours(160);
+  shortlived.authorization_reuse = std::chrono::hours(7);
+  shortlived.revocation_pointers = false;
+  ProfileConfig client;
+  client.name = "tlsclient";
+  client.extended_key_usage = {"clientAuth"};
+  client.key_usage = {"digitalSignature"};
+  return {server, shortlived, client};
+}
+
 core::Status validate(const Config& c) {
   auto hp = split_host_port(c.listen);
   if (!hp) return bad("listen: " + hp.error().detail);
@@ -328,6 +407,23 @@ core::Status validate(const Config& c) {
     return bad("external_url must start with https://");
   }
   if (c.default_validity > c.max_validity) return bad("validity_days exceeds max_validity_days");
+  bool default_found = false;
+  for (const auto& p : c.profiles) {
+    if (p.name.empty() || p.name.size() > 64 ||
+        p.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+            std::string::npos) {
+      return bad("profile name \"" + p.name + "\" must be 1-64 letters, digits, '.', '_' or '-'");
+    }
+    default_found = default_found || p.name == c.default_profile;
+    const auto [validity, max] = profile_validity(c, p);
+    if (validity > max) {
+      return bad("[profiles." + p.name + "] validity exceeds its maximum validity");
+    }
+  }
+  if (!default_found) {
+    return bad("[certificates] default_profile \"" + c.default_profile +
+               "\" is not one of the profiles");
+  }
   if (c.threads < 0 || c.threads > 256) return bad("threads must be 0-256");
   std::set<std::string> names;
   for (const auto& p : c.perspectives) {
@@ -390,11 +486,7 @@ std::vector<std::string> restart_only_changes(const Config& a, const Config& b) 
   check("orders.pending_authz_lifetime_hours",
         a.pending_authz_lifetime == b.pending_authz_lifetime);
   check("orders.valid_authz_lifetime_hours", a.valid_authz_lifetime == b.valid_authz_lifetime);
-  check("orders.reuse_valid_authorizations",
-        a.reuse_valid_authorizations == b.reuse_valid_authorizations);
   check("orders.page_size", a.orders_page_size == b.orders_page_size);
-  check("certificates.validity_days", a.default_validity == b.default_validity);
-  check("certificates.max_validity_days", a.max_validity == b.max_validity);
   check("limits.max_body_bytes", a.max_body_bytes == b.max_body_bytes);
   check("limits.max_header_bytes", a.max_header_bytes == b.max_header_bytes);
   check("limits.handshake_timeout_seconds", a.handshake_timeout == b.handshake_timeout);

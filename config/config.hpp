@@ -38,6 +38,30 @@ struct RateLimitOverride {
   RateLimits limits;
 };
 
+// [profiles.NAME]: a certificate profile clients may ask for in newOrder
+// (draft-ietf-acme-profiles). Unset validities take the [certificates] values.
+struct ProfileConfig {
+  std::string name;
+  std::string description;  // empty: one is written from the settings
+  std::optional<std::chrono::seconds> validity;      // validity_days or validity_hours
+  std::optional<std::chrono::seconds> max_validity;  // max_validity_days or max_validity_hours
+  std::vector<std::string> extended_key_usage = {"serverAuth"};
+  std::vector<std::string> key_usage = {"digitalSignature", "keyEncipherment"};
+  bool common_name = true;
+  std::size_t max_identifiers = 0;  // 0: [orders] max_identifiers
+  std::vector<std::string> identifier_types = {"dns", "ip"};
+  // authorization_reuse_hours: reuse valid authorizations validated at most this long
+  // ago (0: never); unset: as [orders] reuse_valid_authorizations says.
+  std::optional<std::chrono::seconds> authorization_reuse;
+  std::vector<std::string> key_types;  // empty: [policy.keys] certificate
+  std::vector<std::string> accounts;   // account ids; empty: any account
+  std::vector<std::string> eab_keys;   // external account key ids; empty: any
+  bool revocation_pointers = true;     // CRL and OCSP URLs in its certificates
+};
+
+// The profiles of the embedded default: tlsserver, shortlived and tlsclient.
+std::vector<ProfileConfig> embedded_profiles();
+
 struct Config {
   // [server]
   std::string listen = "127.0.0.1:14000";
@@ -95,6 +119,10 @@ struct Config {
   // [certificates]
   std::chrono::seconds default_validity = std::chrono::hours(24 * 90);
   std::chrono::seconds max_validity = std::chrono::hours(24 * 100);
+  std::string default_profile = "tlsserver";  // for orders that name none
+
+  // [profiles.*]: any profile table in the file replaces the whole embedded set.
+  std::vector<ProfileConfig> profiles = embedded_profiles();
 
   // [limits]
   std::size_t max_body_bytes = 64 * 1024;
@@ -110,6 +138,11 @@ struct Config {
 };
 
 inline constexpr std::size_t kDefaultConnectionsPerAddress = 64;
+
+// A profile's default and maximum validity: its own, or the [certificates] values (an
+// unset maximum is the profile's own validity when it sets one).
+std::pair<std::chrono::seconds, std::chrono::seconds> profile_validity(const Config& c,
+                                                                      const ProfileConfig& p);
 
 // Reads a TOML file over the defaults. Unknown keys and wrong types are errors.
 core::Result<Config> load_file(const std::filesystem::path& path);

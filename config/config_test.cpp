@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 namespace signet::config {
@@ -148,7 +149,81 @@ TEST(Config, ShippedExampleLoadsAndEqualsDefaults) {
   EXPECT_EQ(c->max_connections, d.max_connections);
   EXPECT_EQ(c->max_connections_per_address, d.max_connections_per_address);
   EXPECT_TRUE(c->perspectives.empty());
+  EXPECT_EQ(c->default_profile, d.default_profile);
+  ASSERT_EQ(c->profiles.size(), d.profiles.size());
+  for (const auto& want : d.profiles) {
+    const auto got = std::find_if(c->profiles.begin(), c->profiles.end(),
+                                  [&](const ProfileConfig& p) { return p.name == want.name; });
+    ASSERT_NE(got, c->profiles.end()) << want.name;
+    EXPECT_EQ(profile_validity(*c, *got), profile_validity(d, want)) << want.name;
+    EXPECT_EQ(got->extended_key_usage, want.extended_key_usage) << want.name;
+    EXPECT_EQ(got->key_usage, want.key_usage) << want.name;
+    EXPECT_EQ(got->authorization_reuse, want.authorization_reuse) << want.name;
+    EXPECT_EQ(got->revocation_pointers, want.revocation_pointers) << want.name;
+  }
   EXPECT_TRUE(validate(*c));
+}
+
+TEST(Config, ProfilesReplaceTheEmbeddedSet) {
+  auto p = write(R"(
+[certificates]
+validity_days = 30
+default_profile = "internal"
+[profiles.internal]
+description = "Internal servers"
+max_validity_days = 60
+identifier_types = ["dns"]
+max_identifiers = 5
+key_types = ["p256"]
+accounts = ["a1"]
+eab_keys = ["team-a"]
+authorization_reuse_hours = 0
+[profiles.device]
+validity_hours = 12
+extended_key_usage = ["clientAuth"]
+common_name = false
+)");
+  auto c = load_file(p);
+  ASSERT_TRUE(c) << c.error().detail;
+  ASSERT_EQ(c->profiles.size(), 2u);
+  ASSERT_TRUE(validate(*c)) << validate(*c).error().detail;
+  const auto& device = c->profiles[0].name == "device" ? c->profiles[0] : c->profiles[1];
+  const auto& internal = c->profiles[0].name == "device" ? c->profiles[1] : c->profiles[0];
+  EXPECT_EQ(internal.description, "Internal servers");
+  EXPECT_EQ(profile_validity(*c, internal),
+            std::pair(std::chrono::seconds(std::chrono::hours(24 * 30)),
+                      std::chrono::seconds(std::chrono::hours(24 * 60))));
+  EXPECT_EQ(internal.identifier_types, std::vector<std::string>{"dns"});
+  EXPECT_EQ(internal.max_identifiers, 5u);
+  EXPECT_EQ(internal.authorization_reuse, std::chrono::seconds(0));
+  EXPECT_EQ(internal.eab_keys, std::vector<std::string>{"team-a"});
+  // A profile that sets its validity and no maximum may not be asked for longer.
+  EXPECT_EQ(profile_validity(*c, device),
+            std::pair(std::chrono::seconds(std::chrono::hours(12)),
+                      std::chrono::seconds(std::chrono::hours(12))));
+  EXPECT_FALSE(device.common_name);
+}
+
+TEST(Config, RefusesBadProfiles) {
+  for (const char* text : {
+           "[profiles.a]\nvalidity_days = 1\nvalidity_hours = 2\n",
+           "[profiles.tlsserver]\ncolour = \"blue\"\n",
+           "[profiles]\ntlsserver = 1\n",
+           "[profiles.tlsserver]\nvalidity_days = 0\n",
+       }) {
+    auto c = load_file(write(text));
+    EXPECT_FALSE(c) << text;
+  }
+  // Loads, but names no usable set.
+  for (const char* text : {
+           "[profiles.other]\n",                                         // default is gone
+           "[profiles.tlsserver]\nvalidity_days = 30\nmax_validity_days = 10\n",
+           "[profiles.\"bad name\"]\n[certificates]\ndefault_profile = \"bad name\"\n",
+       }) {
+    auto c = load_file(write(text));
+    ASSERT_TRUE(c) << text << c.error().detail;
+    EXPECT_FALSE(validate(*c)) << text;
+  }
 }
 
 TEST(Config, LoadsPolicyKeysAndRateLimits) {

@@ -24,6 +24,7 @@ constexpr std::array kNames{
     Name{ProblemType::ExternalAccountRequired, "externalAccountRequired"},
     Name{ProblemType::IncorrectResponse, "incorrectResponse"},
     Name{ProblemType::InvalidContact, "invalidContact"},
+    Name{ProblemType::InvalidProfile, "invalidProfile"},
     Name{ProblemType::Malformed, "malformed"},
     Name{ProblemType::OrderNotReady, "orderNotReady"},
     Name{ProblemType::RateLimited, "rateLimited"},

@@ -28,6 +28,8 @@ enum class ProblemType {
   ExternalAccountRequired,
   IncorrectResponse,
   InvalidContact,
+  // draft-ietf-acme-profiles
+  InvalidProfile,
   Malformed,
   OrderNotReady,
   RateLimited,

@@ -97,6 +97,7 @@ struct Order {
   std::optional<Error> error;
   std::optional<std::string> certificate_serial;
   TimePoint created_at;
+  std::string profile;  // empty for orders made before profiles
 };
 
 struct NewOrder {
@@ -109,6 +110,7 @@ struct NewOrder {
   std::vector<AuthzId> reuse;
   std::vector<NewAuthorization> create;
   TimePoint created_at;
+  std::string profile;
 };
 
 struct Certificate {
@@ -124,6 +126,7 @@ struct Certificate {
   TimePoint issued_at;
   std::optional<TimePoint> revoked_at;
   std::optional<int> revocation_reason;
+  std::string profile;  // empty for certificates issued before profiles
 };
 
 // What is recorded about an ACME certificate before it is signed: enough to sign it

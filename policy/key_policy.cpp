@@ -167,6 +167,15 @@ std::string_view key_type_name(KeyType type) {
   return info(type).name;
 }
 
+std::optional<KeyType> key_type_of(EVP_PKEY* key) {
+  if (key == nullptr) return std::nullopt;
+  return classify(key).type;
+}
+
+std::string key_type_list(const std::set<KeyType>& types) {
+  return accepted_list(types);
+}
+
 core::Result<std::set<std::string>> load_blocked_keys(const std::filesystem::path& file) {
   auto text = core::read_file(file);
   if (!text) {

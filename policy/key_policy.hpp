@@ -22,6 +22,10 @@ enum class KeyType { Rsa2048, Rsa3072, Rsa4096, P256, P384, P521, Ed25519 };
 // "rsa2048", "rsa3072", "rsa4096", "p256", "p384", "p521", "ed25519"; nullopt otherwise.
 std::optional<KeyType> key_type_from_name(std::string_view name);
 std::string_view key_type_name(KeyType type);
+// Which of the KeyTypes a key is; nullopt for any other key (other sizes, curves, kinds).
+std::optional<KeyType> key_type_of(EVP_PKEY* key);
+// "p256, p384": the names of a set of types, for details that say what is accepted.
+std::string key_type_list(const std::set<KeyType>& types);
 
 // [policy.keys]
 struct KeyPolicyConfig {

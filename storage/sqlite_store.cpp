@@ -167,6 +167,7 @@ Async<Order> SqliteStore::create_order(const NewOrder& o) {
         .bind(4, opt_unix(o.not_before))
         .bind(5, opt_unix(o.not_after))
         .bind(6, to_unix(o.created_at))
+        .bind(7, o.profile)
         .exec();
     int64_t pos = 0;
     for (const auto& id : o.identifiers) {
@@ -268,6 +269,7 @@ Changed SqliteStore::complete_order(const core::OrderId& id, const Certificate& 
         .bind(9, to_unix(c.not_after))
         .bind(10, to_unix(c.issued_at))
         .bind_blob(11, identifiers_sha256(c.identifiers))
+        .bind(12, c.profile)
         .exec();
     return true;
   });

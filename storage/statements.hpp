@@ -151,6 +151,12 @@ ALTER TABLE serials ADD COLUMN identifiers TEXT;
 ALTER TABLE serials ADD COLUMN not_before INTEGER;
 ALTER TABLE serials ADD COLUMN not_after INTEGER;
 )sql",
+    // 5 -> 6: certificate profiles. The profile an order was made for and its
+    // certificate was issued under (NULL for those made before).
+    R"sql(
+ALTER TABLE orders ADD COLUMN profile TEXT;
+ALTER TABLE certificates ADD COLUMN profile TEXT;
+)sql",
 };
 
 // --- accounts --------------------------------------------------------------------------
@@ -175,15 +181,15 @@ inline constexpr const char* kIsAccountKey =
 
 // --- orders ------------------------------------------------------------------------------
 inline constexpr const char* kInsertOrder =
-    "INSERT INTO orders (id, account_id, status, expires, not_before, not_after, created_at) "
-    "VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6)";
+    "INSERT INTO orders (id, account_id, status, expires, not_before, not_after, created_at, "
+    "profile) VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7)";
 inline constexpr const char* kInsertOrderIdentifier =
     "INSERT INTO order_identifiers (order_id, position, type, value) VALUES (?1, ?2, ?3, ?4)";
 inline constexpr const char* kInsertOrderAuthz =
     "INSERT INTO order_authorizations (order_id, authz_id, position) VALUES (?1, ?2, ?3)";
 inline constexpr const char* kOrderById =
     "SELECT id, account_id, status, expires, not_before, not_after, error_type, error_detail, "
-    "certificate_serial, created_at FROM orders WHERE id = ?1";
+    "certificate_serial, created_at, profile FROM orders WHERE id = ?1";
 inline constexpr const char* kOrderIdentifiers =
     "SELECT type, value FROM order_identifiers WHERE order_id = ?1 ORDER BY position";
 inline constexpr const char* kOrderAuthzs =
@@ -266,11 +272,11 @@ inline constexpr const char* kInterruptedIssuances =
     "ORDER BY s.reserved_at";
 inline constexpr const char* kInsertCertificate =
     "INSERT INTO certificates (serial, account_id, order_id, der, chain_pem, key_spki_sha256, "
-    "identifiers, not_before, not_after, issued_at, identifiers_sha256) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    "identifiers, not_before, not_after, issued_at, identifiers_sha256, profile) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 inline constexpr const char* kCertificateBySerial =
     "SELECT serial, account_id, order_id, der, chain_pem, key_spki_sha256, identifiers, "
-    "not_before, not_after, issued_at, revoked_at, revocation_reason FROM certificates "
+    "not_before, not_after, issued_at, revoked_at, revocation_reason, profile FROM certificates "
     "WHERE serial = ?1";
 inline constexpr const char* kIsCertificateKey =
     "SELECT 1 FROM certificates WHERE key_spki_sha256 = ?1 LIMIT 1";

@@ -102,6 +102,82 @@ core::Result<authority::Limits> limits_of(const std::string& where, const config
   return out;
 }
 
+// "90 days", "160 hours".
+std::string duration_text(std::chrono::seconds d) {
+  const auto hours = std::chrono::duration_cast<std::chrono::hours>(d).count();
+  if (hours % 24 == 0) return std::to_string(hours / 24) + (hours == 24 ? " day" : " days");
+  return std::to_string(hours) + (hours == 1 ? " hour" : " hours");
+}
+
+// What the directory says of a profile that brings no description of its own.
+std::string describe_profile(const config::ProfileConfig& p, std::chrono::seconds validity) {
+  std::string usage;
+  for (const auto& u : p.extended_key_usage) usage += (usage.empty() ? "" : " and ") + u;
+  std::string out = (usage == "serverAuth"   ? std::string("TLS server")
+                     : usage == "clientAuth" ? std::string("TLS client")
+                                             : usage) +
+                    " certificates valid for " + duration_text(validity);
+  if (!p.revocation_pointers) out += ", without revocation pointers";
+  return out;
+}
+
+core::Result<authority::ProfileRules> profile_of(const config::Config& cfg,
+                                                 const config::ProfileConfig& p) {
+  const std::string where = "[profiles." + p.name + "]";
+  policy::Profile out;
+  out.name = p.name;
+  const auto [validity, max_validity] = config::profile_validity(cfg, p);
+  out.default_validity = validity;
+  out.max_validity = max_validity;
+  out.description = p.description.empty() ? describe_profile(p, validity) : p.description;
+  out.extended_key_usages.clear();
+  for (const auto& n : p.extended_key_usage) {
+    auto e = policy::extended_key_usage_from_name(n);
+    if (!e) {
+      return config_error(where + " extended_key_usage",
+                          "unknown usage \"" + n + "\" (known: serverAuth, clientAuth)");
+    }
+    out.extended_key_usages.push_back(*e);
+  }
+  if (out.extended_key_usages.empty())
+    return config_error(where + " extended_key_usage", "names no usage");
+  out.key_usages.clear();
+  for (const auto& n : p.key_usage) {
+    auto k = policy::key_usage_from_name(n);
+    if (!k) {
+      return config_error(where + " key_usage", "unknown usage \"" + n +
+                                                    "\" (known: digitalSignature, keyEncipherment)");
+    }
+    out.key_usages.push_back(*k);
+  }
+  if (std::find(out.key_usages.begin(), out.key_usages.end(),
+                policy::KeyUsage::DigitalSignature) == out.key_usages.end()) {
+    // Every TLS key proves possession by signing (RFC 8446 §4.4.3; RFC 5246 ECDHE).
+    return config_error(where + " key_usage", "must include digitalSignature");
+  }
+  out.common_name = p.common_name;
+  out.max_identifiers = p.max_identifiers;
+  out.identifier_types.clear();
+  for (const auto& n : p.identifier_types) {
+    auto t = core::identifier_type_from_string(n);
+    if (!t) return config_error(where + " identifier_types", "unknown type \"" + n + "\" (known: dns, ip)");
+    out.identifier_types.insert(*t);
+  }
+  if (out.identifier_types.empty()) return config_error(where + " identifier_types", "names no type");
+  if (p.authorization_reuse) {
+    out.authorization_reuse = *p.authorization_reuse;
+  } else if (!cfg.reuse_valid_authorizations) {
+    out.authorization_reuse = std::chrono::seconds(0);
+  }
+  auto types = key_types(where + " key_types", p.key_types);
+  if (!types) return std::move(types).error();
+  out.key_types = *types;
+  out.accounts = {p.accounts.begin(), p.accounts.end()};
+  out.eab_keys = {p.eab_keys.begin(), p.eab_keys.end()};
+  out.revocation_pointers = p.revocation_pointers;
+  return authority::ProfileRules{out, ca::certificate_profile(out)};
+}
+
 std::vector<validation::Cidr> cidrs(const std::vector<std::string>& v) {
   std::vector<validation::Cidr> out;
   for (const auto& s : v)
@@ -150,14 +226,29 @@ core::Result<authority::RulesPtr> build_rules(const config::Config& cfg,
     if (!l) return std::move(l).error();
     overrides.emplace(o.account, *l);
   }
-  return std::make_shared<const authority::Rules>(authority::Rules{
-      policy::IdentifierPolicy(std::move(names)), policy::KeyPolicy(std::move(keys)), *limits,
-      std::move(overrides), !cfg.terms_of_service.empty(), cfg.caa_identities});
+  authority::Rules rules{policy::IdentifierPolicy(std::move(names)),
+                         policy::KeyPolicy(std::move(keys)),
+                         *limits,
+                         std::move(overrides),
+                         !cfg.terms_of_service.empty(),
+                         cfg.caa_identities};
+  for (const auto& p : cfg.profiles) {
+    auto profile = profile_of(cfg, p);
+    if (!profile) return std::move(profile).error();
+    rules.profiles.emplace(p.name, std::move(profile).value());
+  }
+  rules.default_profile = cfg.default_profile;
+  if (rules.profile(rules.default_profile) == nullptr)
+    return config_error("[certificates] default_profile", "names no profile");
+  return std::make_shared<const authority::Rules>(std::move(rules));
 }
 
-json::DirectoryMeta directory_meta(const config::Config& cfg, const std::string& base_url) {
-  return {cfg.terms_of_service, cfg.website.empty() ? base_url + "/" : cfg.website,
-          cfg.caa_identities, false};
+json::DirectoryMeta directory_meta(const config::Config& cfg, const authority::Rules& rules,
+                                   const std::string& base_url) {
+  json::DirectoryMeta meta{cfg.terms_of_service, cfg.website.empty() ? base_url + "/" : cfg.website,
+                           cfg.caa_identities, false};
+  for (const auto& [name, p] : rules.profiles) meta.profiles.emplace_back(name, p.policy.description);
+  return meta;
 }
 
 core::Result<ValidationStack> validation_stack(asio::io_context& va_io, const config::Config& cfg) {

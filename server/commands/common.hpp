@@ -31,9 +31,10 @@ core::Result<config::Config> load_config(const Overrides& o);
 core::Result<authority::RulesPtr> build_rules(const config::Config& cfg,
                                               const std::set<core::ChallengeType>& challenges);
 
-// The directory's meta object of a configuration; without a configured website, the
-// server's own home page (base_url + "/").
-json::DirectoryMeta directory_meta(const config::Config& cfg, const std::string& base_url);
+// The directory's meta object of a configuration and the rules built from it (their
+// profiles); without a configured website, the server's own home page (base_url + "/").
+json::DirectoryMeta directory_meta(const config::Config& cfg, const authority::Rules& rules,
+                                   const std::string& base_url);
 
 // The resolver and the challenge checkers of one vantage point.
 struct ValidationStack {

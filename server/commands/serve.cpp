@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include <openssl/x509v3.h>
+
 #include "authority/authority.hpp"
 #include "ca/certificate_authority.hpp"
 #include "core/async.hpp"
@@ -73,6 +75,23 @@ core::Result<std::vector<std::shared_ptr<validation::RemotePerspective>>> remote
   return remotes;
 }
 
+// A CA made by an earlier version has an ACME issuer limited to serverAuth: client
+// certificates under it fail path validation for client use.
+void warn_about_issuer_usages(const ca::CertificateAuthority& ca, const authority::Rules& rules) {
+  X509* issuer = ca.acme_issuer().certificate();
+  const bool limited = (X509_get_extension_flags(issuer) & EXFLAG_XKUSAGE) != 0 &&
+                       (X509_get_extended_key_usage(issuer) & XKU_SSL_CLIENT) == 0;
+  if (!limited) return;
+  for (const auto& [name, p] : rules.profiles) {
+    for (auto u : p.policy.extended_key_usages) {
+      if (u != policy::ExtendedKeyUsage::ClientAuth) continue;
+      core::log_warn("profile " + name +
+                     " issues client certificates, but this CA's ACME issuer certificate "
+                     "allows serverAuth only: relying parties will refuse them for client use");
+    }
+  }
+}
+
 }  // namespace
 
 int serve(const Overrides& o) {
@@ -110,16 +129,14 @@ int serve(const Overrides& o) {
   for (const auto& [type, checker] : stack->checkers) challenges.insert(type);
   auto rules = build_rules(cfg, challenges);
   if (!rules) return fail(rules.error().detail);
+  warn_about_issuer_usages(**ca, **rules);
 
   core::WorkerPool cpu_pool(threads);
   authority::Config acfg;
   acfg.order_lifetime = cfg.order_lifetime;
   acfg.pending_authz_lifetime = cfg.pending_authz_lifetime;
   acfg.valid_authz_lifetime = cfg.valid_authz_lifetime;
-  acfg.reuse_valid_authorizations = cfg.reuse_valid_authorizations;
   acfg.orders_page_size = cfg.orders_page_size;
-  acfg.profile.default_validity = cfg.default_validity;
-  acfg.profile.max_validity = cfg.max_validity;
   acfg.caa_recheck_age = cfg.caa_recheck_age;
   NonceService nonces;
 
@@ -156,7 +173,7 @@ int serve(const Overrides& o) {
   acfg.account_uri_prefix = urls->of(Route::Account);
   authority.emplace(authority::Services{**store, **ca, *va, clock, cpu_pool, io.get_executor()},
                     acfg, *rules);
-  frontend.emplace(*authority, nonces, *urls, directory_meta(cfg, base));
+  frontend.emplace(*authority, nonces, *urls, directory_meta(cfg, **rules, base));
   // Certificates signed but not stored when the previous run stopped are stored now.
   if (auto n = core::await_blocking(authority->resume_interrupted_issuances()); !n)
     return fail(n.error().detail);
@@ -193,7 +210,7 @@ int serve(const Overrides& o) {
     for (const auto& key : config::restart_only_changes(cfg, next->first))
       core::log_warn("configuration reload: " + key + " takes effect only at restart; ignored");
     authority->set_rules(next->second);
-    frontend->set_meta(directory_meta(next->first, base));
+    frontend->set_meta(directory_meta(next->first, *next->second, base));
     core::log_info("configuration reloaded from " + *o.config_file);
   };
   run_until_signalled(

@@ -2,6 +2,7 @@
 // TLS credentials it runs with.
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
+#include <openssl/pem.h>
 
 #include <filesystem>
 #include <iostream>
@@ -26,6 +27,18 @@ constexpr const char* kChainFile = "vantage.pem";
 constexpr const char* kKeyFile = "vantage-key.pem";
 constexpr const char* kRootFile = "root.pem";
 
+// The issuer of an agent's certificate: the second certificate of its chain file.
+core::Result<std::shared_ptr<X509>> infrastructure_issuer(const std::string& chain_pem) {
+  core::ossl::Bio bio(BIO_new_mem_buf(chain_pem.data(), static_cast<int>(chain_pem.size())));
+  core::ossl::X509Ptr leaf(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  std::shared_ptr<X509> issuer(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
+  if (!leaf || !issuer) {
+    return core::make_error(core::ProblemType::Malformed,
+                            "needs the agent's certificate followed by its issuer's");
+  }
+  return issuer;
+}
+
 }  // namespace
 
 int vantage(const Overrides& o, const std::string& credentials_dir) {
@@ -44,8 +57,12 @@ int vantage(const Overrides& o, const std::string& credentials_dir) {
     return fail("credentials directory " + credentials_dir + " needs " + kChainFile + ", " +
                 kKeyFile + " and " + kRootFile + " (see `signet vantage-credentials`)");
   }
-  // Only Signet's own client certificate opens a connection: one from the same CA
-  // with the TLS client usage, which no ACME certificate has.
+  // Only Signet's own client certificate opens a connection: one with the TLS client
+  // usage signed by the infrastructure issuer, which signed this agent's certificate
+  // too (the second certificate of its chain). ACME client certificates chain to the
+  // same root through another issuer, and are refused.
+  auto issuer = infrastructure_issuer(*chain);
+  if (!issuer) return fail(credentials_dir + "/" + kChainFile + ": " + issuer.error().detail);
   asio::ssl::context tls(asio::ssl::context::tls_server);
   try {
     use_credentials(tls, *chain, *key);
@@ -54,6 +71,14 @@ int vantage(const Overrides& o, const std::string& credentials_dir) {
     return fail("credentials in " + credentials_dir + ": " + e.what());
   }
   tls.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+  tls.set_verify_callback(
+      [issuer = *issuer](bool preverified, asio::ssl::verify_context& ctx) {
+        if (!preverified) return false;
+        X509_STORE_CTX* store = ctx.native_handle();
+        if (X509_STORE_CTX_get_error_depth(store) != 0) return true;
+        STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(store);
+        return sk_X509_num(built) >= 2 && X509_cmp(sk_X509_value(built, 1), issuer.get()) == 0;
+      });
 
   const unsigned threads = network_threads(cfg);
   asio::io_context io(static_cast<int>(threads));

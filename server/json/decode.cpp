@@ -122,7 +122,9 @@ core::Result<NewOrderPayload> decode_new_order(std::string_view payload) {
   }
   out.not_before = r.time("notBefore");
   out.not_after = r.time("notAfter");
+  out.profile = r.string("profile");
   if (r.error) return *r.error;
+  if (out.profile && out.profile->empty()) return malformed("\"profile\" must not be empty");
   return out;
 }
 

@@ -77,6 +77,12 @@ std::string encode_directory(const std::vector<std::pair<std::string_view, std::
   }
   key(w, "externalAccountRequired");
   w.Bool(meta.external_account_required);
+  if (!meta.profiles.empty()) {
+    key(w, "profiles");
+    w.StartObject();
+    for (const auto& [name, description] : meta.profiles) kv(w, name, description);
+    w.EndObject();
+  }
   w.EndObject();
   w.EndObject();
   return done(b);
@@ -111,6 +117,7 @@ std::string encode_order(const Urls& urls, const core::Order& o) {
   w.EndArray();
   if (o.not_before) kv(w, "notBefore", format_rfc3339(*o.not_before));
   if (o.not_after) kv(w, "notAfter", format_rfc3339(*o.not_after));
+  if (!o.profile.empty()) kv(w, "profile", o.profile);
   key(w, "authorizations");
   w.StartArray();
   for (const auto& a : o.authorizations) str(w, urls.authz(a.id));

@@ -14,6 +14,7 @@ struct DirectoryMeta {
   std::string website;
   std::vector<std::string> caa_identities;
   bool external_account_required = false;
+  std::vector<std::pair<std::string, std::string>> profiles{};  // name, description
 };
 
 // The directory (RFC 8555 §7.1.1): each resource's key and URL, then meta.
