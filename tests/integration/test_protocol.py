@@ -45,15 +45,20 @@ class ChallengeResponder:
 
     def close(self):
         self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def ident(n):
     return {"type": "ip" if n[0].isdigit() or ":" in n else "dns", "value": n}
 
 
-def issue(c, responder, names):
-    """A full order on client c; returns (order_url, certificate PEM, cert key)."""
-    r = c.post(c.dir["newOrder"], {"identifiers": [ident(n) for n in names]})
+def issue(c, responder, names, profile=None, cert_key=None):
+    """A full order on client c (under `profile` if given); returns (order_url,
+    certificate PEM, cert key)."""
+    payload = {"identifiers": [ident(n) for n in names]}
+    if profile:
+        payload["profile"] = profile
+    r = c.post(c.dir["newOrder"], payload)
     assert r.status_code == 201, r.text
     order_url, order = r.headers["Location"], r.json()
     for az in order["authorizations"]:
@@ -68,7 +73,7 @@ def issue(c, responder, names):
         seen = c.post(ch["url"], None)
         assert seen.status_code == 200 and seen.json()["token"] == ch["token"], seen.text
         wait_until("authorization valid", lambda: c.post(az, None).json()["status"] == "valid", timeout=30)
-    cert_key = ec.generate_private_key(ec.SECP256R1())
+    cert_key = cert_key or ec.generate_private_key(ec.SECP256R1())
     r = c.post(order["finalize"], {"csr": b64(csr_der(cert_key, names))})
     assert r.status_code == 200, r.text
     wait_until("order valid", lambda: c.post(order_url, None).json()["status"] == "valid")

@@ -14,7 +14,8 @@ import urllib.request
 
 from acme_raw import Client, b64
 from harness import Checks, Env, lego_dns01, main_args, run, wait_until
-from test_protocol import ChallengeResponder
+from cryptography.hazmat.primitives import serialization
+from test_protocol import ChallengeResponder, issue
 
 ERR = "urn:ietf:params:acme:error:"
 AGENTS = ["eu-1", "us-1", "ap-1"]
@@ -161,6 +162,21 @@ def main():
                 except (ssl.SSLError, ConnectionError, OSError):
                     continue  # refused, as it must be
                 assert answer == "", f"agent answered a client with {who}: {answer[:80]}"
+            # A client certificate from the same CA (the tlsclient profile), issued to an
+            # ACME account, chains to the same root through the ACME issuer: refused.
+            _, chain, key = issue(c, responder, ["127.0.0.1"], profile="tlsclient")
+            acme_cert = os.path.join(env.tmp, "acme-client.pem")
+            acme_key = os.path.join(env.tmp, "acme-client-key.pem")
+            with open(acme_cert, "w") as f:
+                f.write(chain)
+            with open(acme_key, "wb") as f:
+                f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+            try:
+                answer = post(ctx(acme_cert, acme_key))
+            except (ssl.SSLError, ConnectionError, OSError):
+                answer = ""
+            assert answer == "", f"agent answered an ACME client certificate: {answer[:80]}"
             # Signet's own client certificate is let in; a bad request gets a problem.
             tls = os.path.join(env.data_dir, "tls")
             answer = post(ctx(os.path.join(tls, "client.pem"), os.path.join(tls, "client-key.pem")))
@@ -205,7 +221,7 @@ def main():
         checks.run("two agents disagree: invalid, naming one", two_disagree)
         checks.run("the primary disagrees: invalid", primary_disagrees)
         checks.run("http-01 records name each perspective", http01_records_name_each_agent)
-        checks.run("agents accept only Signet's client certificate", mutual_tls_refuses_strangers)
+        checks.run("agents accept only Signet's client certificate, not an ACME one", mutual_tls_refuses_strangers)
         checks.run("lego gets a wildcard via dns-01 through three agents", lego_through_agents)
         checks.run("a hung agent costs at most its deadline", hung_agent_costs_its_deadline)
         checks.run("a dead agent fails, the outcome follows the quorum", dead_agent_per_quorum)
