@@ -28,6 +28,7 @@ struct NewOrderRequest {
   std::vector<core::Identifier> identifiers;
   std::optional<core::TimePoint> not_before;
   std::optional<core::TimePoint> not_after;
+  std::optional<std::string> replaces;  // RFC 9773 §5: a certID
 };
 
 struct RevocationRequest {

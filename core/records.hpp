@@ -97,6 +97,8 @@ struct Order {
   std::optional<Error> error;
   std::optional<std::string> certificate_serial;
   TimePoint created_at;
+  // The certificate this order replaces, as its RFC 9773 certID.
+  std::optional<std::string> replaces{};
 };
 
 struct NewOrder {
@@ -109,6 +111,9 @@ struct NewOrder {
   std::vector<AuthzId> reuse;
   std::vector<NewAuthorization> create;
   TimePoint created_at;
+  // RFC 9773 §5: the certID of the certificate the order replaces; at most one order
+  // that is not invalid replaces a certificate.
+  std::optional<std::string> replaces{};
 };
 
 struct Certificate {
@@ -124,6 +129,8 @@ struct Certificate {
   TimePoint issued_at;
   std::optional<TimePoint> revoked_at;
   std::optional<int> revocation_reason;
+  // When an administrator asked for it to be renewed early (RFC 9773 windows).
+  std::optional<TimePoint> renew_early_at{};
 };
 
 // What is recorded about an ACME certificate before it is signed: enough to sign it

@@ -143,6 +143,7 @@ std::optional<Order> load_order(Connection& db, const std::string& id) {
   o.error = read_error(st, 6, 7);
   o.certificate_serial = st.opt_text(8);
   o.created_at = core::from_unix(st.integer(9));
+  o.replaces = st.opt_text(10);
 
   auto is = db.prepare(sql::kOrderIdentifiers);
   is.bind(1, id);
@@ -177,6 +178,7 @@ Certificate read_certificate(const Statement& st) {
   c.issued_at = core::from_unix(st.integer(9));
   c.revoked_at = opt_time(st.opt_integer(10));
   if (auto r = st.opt_integer(11)) c.revocation_reason = static_cast<int>(*r);
+  c.renew_early_at = opt_time(st.opt_integer(12));
   return c;
 }
 
