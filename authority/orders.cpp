@@ -36,6 +36,11 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
   no.identifiers = *ids;
   no.not_before = r.not_before;
   no.not_after = r.not_after;
+  if (r.replaces) {
+    auto replaced = co_await check_replaces(a, *r.replaces, *ids);
+    if (!replaced) co_return std::move(replaced).error();
+    no.replaces = std::move(replaced).value();
+  }
   for (const auto& id : *ids) {
     const core::Identifier base{id.type, id.base_name()};
     const bool wildcard = id.is_wildcard();
@@ -63,23 +68,16 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
 asio::awaitable<core::Status> Authority::check_order_limits(const core::Account& a,
                                                             const core::NewOrder& no,
                                                             const Limits& limits) {
-  const std::size_t cap = limits.pending_authorizations_per_account;
-  if (cap > 0 && !no.create.empty()) {
-    auto pending = co_await s_.store.count_pending_authorizations(a.id, no.created_at);
-    if (!pending) co_return std::move(pending).error();
-    if (*pending + no.create.size() > cap) {
-      core::Error e = core::make_error(
-          ProblemType::RateLimited,
-          "Rate limit pending_authorizations_per_account (" + std::to_string(cap) +
-              ") reached: account " + a.id.value + " has " + std::to_string(*pending) +
-              " pending authorizations; it frees as they are validated, deactivated or expire");
-      e.retry_after = std::chrono::seconds(60);
-      co_return e;
-    }
-  }
+  if (auto st = co_await check_pending_authorizations(a, no.create.size(), limits, no.created_at);
+      !st)
+    co_return std::move(st).error();
   LimitCharges c;
-  c.add("new_orders_per_account", "account " + a.id.value, "new_orders:" + a.id.value,
-        limits.new_orders_per_account, 1);
+  // RFC 9773 §5: renewing a certificate it names is not a new order to count (each
+  // certificate is replaced once).
+  if (!no.replaces) {
+    c.add("new_orders_per_account", "account " + a.id.value, "new_orders:" + a.id.value,
+          limits.new_orders_per_account, 1);
+  }
   for (const auto& id : no.identifiers) {
     const core::Identifier base{id.type, id.base_name()};
     c.add("failed_validations_per_account_name", "account " + a.id.value + " and " + base.value,
