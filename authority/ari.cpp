@@ -17,9 +17,8 @@ Authority::Async<RenewalInfo> Authority::renewal_info(std::string_view cert_id) 
 // with the new order, and no order that is not invalid replaces it already. The last
 // check is repeated by storage when the order is created, so two orders racing for
 // one certificate cannot both win.
-Authority::Async<std::string> Authority::check_replaces(const core::Account& a,
-                                                        std::string_view cert_id,
-                                                        const std::vector<core::Identifier>& ids) {
+Authority::Async<Authority::Replacement> Authority::check_replaces(
+    const core::Account& a, std::string_view cert_id, const std::vector<core::Identifier>& ids) {
   auto cert = co_await renewals_.certificate(cert_id, issuer_key_id_);
   if (!cert) {
     if (cert.error().type != ProblemType::NotFound) co_return std::move(cert).error();
@@ -62,7 +61,9 @@ Authority::Async<std::string> Authority::check_replaces(const core::Account& a,
                                      o.id.value + " (" + std::string(to_string(o.status)) + ")");
     }
   }
-  co_return canonical;
+  // Only a certificate's first replacement is exempt from new_orders_per_account, so
+  // that failing and replacing again cannot order without limit.
+  co_return Replacement{std::move(canonical), replacing->empty()};
 }
 
 }  // namespace signet::authority

@@ -143,17 +143,23 @@ class Authority final : private validation::ValidationSink {
   asio::awaitable<core::Status> add_certificate_charges(LimitCharges& c, const Limits& limits,
                                                         const std::vector<core::Identifier>& ids,
                                                         std::uint64_t cost);
-  // The limits a new order is checked against; spends new_orders_per_account.
+  // The limits a new order is checked against; spends new_orders_per_account unless the
+  // order is a certificate's first replacement (RFC 9773).
   asio::awaitable<core::Status> check_order_limits(const core::Account& a, const core::NewOrder& no,
-                                                   const Limits& limits);
+                                                   const Limits& limits,
+                                                   bool first_replacement = false);
   // pending_authorizations_per_account: room for `adding` more.
   asio::awaitable<core::Status> check_pending_authorizations(const core::Account& a,
                                                              std::size_t adding,
                                                              const Limits& limits,
                                                              core::TimePoint now);
   // RFC 9773 §5: whether an order for `ids` by `a` may replace the certificate a certID
-  // names; its canonical certID if so.
-  Async<std::string> check_replaces(const core::Account& a, std::string_view cert_id,
+  // names; its canonical certID if so, and whether no order tried to replace it before.
+  struct Replacement {
+    std::string cert_id;
+    bool first = true;
+  };
+  Async<Replacement> check_replaces(const core::Account& a, std::string_view cert_id,
                                     const std::vector<core::Identifier>& ids);
   static std::string failed_validations_bucket(const core::AccountId& a,
                                                const core::Identifier& id);

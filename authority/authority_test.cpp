@@ -516,6 +516,28 @@ TEST_F(RenewalTest, ReplacesIsCheckedAndHonouredOnce) {
   EXPECT_EQ(run(authority.order(a, first->id))->status, OrderStatus::Invalid);
 }
 
+// Replacing again after a replacement failed is counted as any new order.
+TEST_F(RenewalTest, OnlyTheFirstReplacementIsExemptFromTheOrderLimit) {
+  Limits l;
+  l.new_orders_per_account = *policy::parse_rate("2/24h");
+  authority.set_rules(rules(l));
+  auto a = account();
+  auto [cert, id] = issued(a, {"good.example"});  // the first of two orders
+  auto fail = [&](const core::Order& o) {
+    ASSERT_TRUE(run(authority.deactivate_authorization(a, o.authorizations.at(0).id)));
+    EXPECT_EQ(run(authority.order(a, o.id))->status, OrderStatus::Invalid);
+  };
+  auto first = replace(a, {"good.example"}, id);  // exempt
+  ASSERT_TRUE(first) << first.error().detail;
+  fail(*first);
+  auto second = replace(a, {"good.example"}, id);  // counted: the second of two
+  ASSERT_TRUE(second) << second.error().detail;
+  fail(*second);
+  auto third = replace(a, {"good.example"}, id);
+  ASSERT_FALSE(third);
+  expect_limited(third.error(), "new_orders_per_account");
+}
+
 TEST_F(RenewalTest, AccountsAuthorizedForEveryNameMayReplace) {
   auto a = account();
   auto b = account();

@@ -36,10 +36,12 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
   no.identifiers = *ids;
   no.not_before = r.not_before;
   no.not_after = r.not_after;
+  bool first_replacement = false;
   if (r.replaces) {
     auto replaced = co_await check_replaces(a, *r.replaces, *ids);
     if (!replaced) co_return std::move(replaced).error();
-    no.replaces = std::move(replaced).value();
+    no.replaces = std::move(replaced->cert_id);
+    first_replacement = replaced->first;
   }
   for (const auto& id : *ids) {
     const core::Identifier base{id.type, id.base_name()};
@@ -58,7 +60,7 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
                          rules->identifiers.challenge_types(id)});
     no.expires = std::min(no.expires, now + config_.pending_authz_lifetime);
   }
-  if (auto st = co_await check_order_limits(a, no, rules->limits_for(a.id)); !st)
+  if (auto st = co_await check_order_limits(a, no, rules->limits_for(a.id), first_replacement); !st)
     co_return std::move(st).error();
   auto o = co_await s_.store.create_order(no);
   if (!o) co_return std::move(o).error();
@@ -67,14 +69,15 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
 
 asio::awaitable<core::Status> Authority::check_order_limits(const core::Account& a,
                                                             const core::NewOrder& no,
-                                                            const Limits& limits) {
+                                                            const Limits& limits,
+                                                            bool first_replacement) {
   if (auto st = co_await check_pending_authorizations(a, no.create.size(), limits, no.created_at);
       !st)
     co_return std::move(st).error();
   LimitCharges c;
-  // RFC 9773 §5: renewing a certificate it names is not a new order to count (each
-  // certificate is replaced once).
-  if (!no.replaces) {
+  // RFC 9773 §5: renewing a certificate it names is not a new order to count, the
+  // first time (an invalid replacement frees the certificate, not the limit).
+  if (!first_replacement) {
     c.add("new_orders_per_account", "account " + a.id.value, "new_orders:" + a.id.value,
           limits.new_orders_per_account, 1);
   }
