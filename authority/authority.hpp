@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "authority/account_cache.hpp"
+#include "authority/renewals.hpp"
 #include "authority/requests.hpp"
 #include "authority/rules.hpp"
 #include "ca/certificate_authority.hpp"
@@ -79,6 +80,15 @@ class Authority final : private validation::ValidationSink {
   Async<core::Order> order(const core::Account& a, const core::OrderId& id);
   Async<OrdersPage> orders(const core::Account& a, std::size_t page);
 
+  // --- renewal information, RFC 9773 (ari.cpp) ---
+  // The suggested renewal window of the certificate a certID names: `malformed` for a
+  // bad certID, `NotFound` for one this CA did not issue. No account needed.
+  Async<RenewalInfo> renewal_info(std::string_view cert_id);
+
+  // --- pre-authorization, RFC 8555 §7.4.1 (preauthorization.cpp) ---
+  // A pending authorization for one identifier, outside any order; never a wildcard.
+  Async<core::Authorization> new_authorization(const core::Account& a, const core::Identifier& id);
+
   // --- authorizations and challenges (challenges.cpp) ---
   Async<core::Authorization> authorization(const core::Account& a, const core::AuthzId& id);
   Async<core::Authorization> deactivate_authorization(const core::Account& a,
@@ -131,9 +141,24 @@ class Authority final : private validation::ValidationSink {
   asio::awaitable<core::Status> add_certificate_charges(LimitCharges& c, const Limits& limits,
                                                         const std::vector<core::Identifier>& ids,
                                                         std::uint64_t cost);
-  // The limits a new order is checked against; spends new_orders_per_account.
+  // The limits a new order is checked against; spends new_orders_per_account unless the
+  // order is a certificate's first replacement (RFC 9773).
   asio::awaitable<core::Status> check_order_limits(const core::Account& a, const core::NewOrder& no,
-                                                   const Limits& limits);
+                                                   const Limits& limits,
+                                                   bool first_replacement = false);
+  // pending_authorizations_per_account: room for `adding` more.
+  asio::awaitable<core::Status> check_pending_authorizations(const core::Account& a,
+                                                             std::size_t adding,
+                                                             const Limits& limits,
+                                                             core::TimePoint now);
+  // RFC 9773 §5: whether an order for `ids` by `a` may replace the certificate a certID
+  // names; its canonical certID if so, and whether no order tried to replace it before.
+  struct Replacement {
+    std::string cert_id;
+    bool first = true;
+  };
+  Async<Replacement> check_replaces(const core::Account& a, std::string_view cert_id,
+                                    const std::vector<core::Identifier>& ids);
   static std::string failed_validations_bucket(const core::AccountId& a,
                                                const core::Identifier& id);
   static std::vector<std::string> registered_domains(const std::vector<core::Identifier>& ids);
@@ -176,6 +201,8 @@ class Authority final : private validation::ValidationSink {
   std::atomic<RulesPtr> rules_;
   AccountCache accounts_;
   std::atomic<std::size_t> recording_{0};  // outcomes handed over, not yet stored
+  Renewals renewals_{s_.store, s_.clock};
+  std::string issuer_key_id_ = key_identifier_of(s_.ca.acme_issuer());
 };
 
 }  // namespace signet::authority

@@ -533,5 +533,199 @@ TEST_F(AuthorityTest, ProfileRulesOnIdentifiersKeysAccountsAndReuse) {
   EXPECT_EQ(fin.error().type, ProblemType::InvalidProfile);
 }
 
+// --- renewal information (RFC 9773) and pre-authorization (RFC 8555 §7.4.1) ---
+
+class RenewalTest : public AuthorityTest {
+ protected:
+  // A certificate issued to a for names (all "good..."), and its certID.
+  std::pair<core::Certificate, std::string> issued(const core::Account& a,
+                                                   std::vector<std::string> names) {
+    auto o = order(a, names);
+    validate_all(a, o);
+    std::vector<core::Identifier> ids;
+    for (auto& n : names) ids.push_back({IdentifierType::Dns, n});
+    auto key = testing::make_key("p256");
+    auto done = run(authority.finalize(a, o.id, testing::make_csr(key.get(), ids)));
+    EXPECT_TRUE(done) << done.error().detail;
+    auto cert = run(authority.certificate(a, *done->certificate_serial)).value();
+    const auto id = cert_id_of(cert.der);
+    EXPECT_TRUE(id);
+    return {cert, id.value_or("")};
+  }
+  core::Result<core::Order> replace(const core::Account& a, std::vector<std::string> names,
+                                    const std::string& cert_id) {
+    NewOrderRequest p;
+    for (auto& n : names) p.identifiers.push_back({IdentifierType::Dns, n});
+    p.replaces = cert_id;
+    return run(authority.new_order(a, p));
+  }
+};
+
+TEST_F(RenewalTest, RenewalInfoOfIssuedCertificates) {
+  auto a = account();
+  auto [cert, id] = issued(a, {"good.example"});
+  // The certificate's own AKI and serial are the issuer's key identifier and our serial.
+  EXPECT_EQ(id, encode_cert_id(key_identifier_of(ca->acme_issuer()), cert.serial));
+  auto info = run(authority.renewal_info(id));
+  ASSERT_TRUE(info) << info.error().detail;
+  EXPECT_EQ(info->window, suggested_window(cert, clock.now()));
+  EXPECT_GT(info->window.start, clock.now());
+  EXPECT_GE(info->retry_after, std::chrono::hours(6));
+  EXPECT_LT(info->retry_after, std::chrono::hours(7));
+
+  EXPECT_EQ(run(authority.renewal_info("nodot")).error().type, ProblemType::Malformed);
+  // Another serial, or our serial under another issuer's key identifier: unknown.
+  const auto dot = id.find('.');
+  EXPECT_EQ(run(authority.renewal_info(id.substr(0, dot) + ".AQ")).error().type,
+            ProblemType::NotFound);
+  EXPECT_EQ(
+      run(authority.renewal_info("aYhba4dGQEHhs3uEe6CuLN4ByNQ" + id.substr(dot))).error().type,
+      ProblemType::NotFound);
+
+  // Revoked: the window is in the past.
+  RevocationRequester who{a, std::nullopt};
+  ASSERT_TRUE(run(authority.revoke(who, {cert.der, 4})));
+  auto after = run(authority.renewal_info(id));
+  ASSERT_TRUE(after);
+  EXPECT_LE(after->window.end, clock.now());
+}
+
+TEST_F(RenewalTest, EarlyRenewalMovesTheWindowIntoThePast) {
+  auto a = account();
+  auto [c1, id1] = issued(a, {"good1.example"});
+  auto [c2, id2] = issued(a, {"good2.example", "good3.example"});
+  Renewals renewals(*store, clock);
+  clock.advance(std::chrono::hours(24));
+
+  auto one = run(renewals.renew_early({c1.serial, std::nullopt, std::nullopt}));
+  ASSERT_TRUE(one) << one.error().detail;
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_TRUE(one->front().newly_marked);
+  EXPECT_EQ(run(authority.renewal_info(id1))->window.end, clock.now());
+  EXPECT_GT(run(authority.renewal_info(id2))->window.start, clock.now());
+
+  // By name: the other; by account: both, the first marked before.
+  auto named = run(renewals.renew_early(
+      {std::nullopt, std::nullopt, core::Identifier{IdentifierType::Dns, "good3.example"}}));
+  ASSERT_TRUE(named);
+  ASSERT_EQ(named->size(), 1u);
+  EXPECT_EQ(named->front().certificate.serial, c2.serial);
+  auto all = run(renewals.renew_early({std::nullopt, a.id, std::nullopt}));
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_FALSE(all->at(0).newly_marked);
+  EXPECT_FALSE(all->at(1).newly_marked);
+  EXPECT_LE(run(authority.renewal_info(id2))->window.end, clock.now());
+
+  auto unknown = run(renewals.renew_early({"ff", std::nullopt, std::nullopt}));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().type, ProblemType::NotFound);
+}
+
+TEST_F(RenewalTest, ReplacesIsCheckedAndHonouredOnce) {
+  Limits l;
+  l.new_orders_per_account = *policy::parse_rate("3/1h");
+  authority.set_rules(rules(l));
+  auto a = account();
+  auto b = account();
+  auto [cert, id] = issued(a, {"good.example", "good2.example"});
+
+  // Not a certID; not ours; no name in common; another account's.
+  EXPECT_EQ(replace(a, {"good.example"}, "x").error().type, ProblemType::Malformed);
+  EXPECT_EQ(replace(a, {"good.example"}, id.substr(0, id.find('.')) + ".AQ").error().type,
+            ProblemType::Malformed);
+  EXPECT_EQ(replace(a, {"good9.example"}, id).error().type, ProblemType::Malformed);
+  EXPECT_EQ(replace(b, {"good.example"}, id).error().type, ProblemType::Unauthorized);
+
+  // Names need not be identical: one in common will do. The order says what it replaces.
+  auto first = replace(a, {"good.example", "good4.example"}, id);
+  ASSERT_TRUE(first) << first.error().detail;
+  EXPECT_EQ(first->replaces, id);
+  EXPECT_EQ(run(authority.order(a, first->id))->replaces, id);
+  auto second = replace(a, {"good.example"}, id);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().type, ProblemType::AlreadyReplaced);
+
+  // Replacing orders are not counted against new_orders_per_account: two are left of
+  // three, after the one that issued the certificate.
+  order(a, {"good5.example"});
+  order(a, {"good6.example"});
+  NewOrderRequest more;
+  more.identifiers = {{IdentifierType::Dns, "good7.example"}};
+  EXPECT_EQ(run(authority.new_order(a, more)).error().type, ProblemType::RateLimited);
+
+  // An order that expired frees the certificate again.
+  clock.advance(std::chrono::hours(24 * 8));
+  auto third = replace(a, {"good2.example"}, id);
+  ASSERT_TRUE(third) << third.error().detail;
+  EXPECT_EQ(run(authority.order(a, first->id))->status, OrderStatus::Invalid);
+}
+
+// Replacing again after a replacement failed is counted as any new order.
+TEST_F(RenewalTest, OnlyTheFirstReplacementIsExemptFromTheOrderLimit) {
+  Limits l;
+  l.new_orders_per_account = *policy::parse_rate("2/24h");
+  authority.set_rules(rules(l));
+  auto a = account();
+  auto [cert, id] = issued(a, {"good.example"});  // the first of two orders
+  auto fail = [&](const core::Order& o) {
+    ASSERT_TRUE(run(authority.deactivate_authorization(a, o.authorizations.at(0).id)));
+    EXPECT_EQ(run(authority.order(a, o.id))->status, OrderStatus::Invalid);
+  };
+  auto first = replace(a, {"good.example"}, id);  // exempt
+  ASSERT_TRUE(first) << first.error().detail;
+  fail(*first);
+  auto second = replace(a, {"good.example"}, id);  // counted: the second of two
+  ASSERT_TRUE(second) << second.error().detail;
+  fail(*second);
+  auto third = replace(a, {"good.example"}, id);
+  ASSERT_FALSE(third);
+  expect_limited(third.error(), "new_orders_per_account");
+}
+
+TEST_F(RenewalTest, AccountsAuthorizedForEveryNameMayReplace) {
+  auto a = account();
+  auto b = account();
+  auto [cert, id] = issued(a, {"good.example"});
+  auto ob = order(b, {"good.example"});
+  validate_all(b, ob);
+  EXPECT_TRUE(replace(b, {"good.example"}, id));
+}
+
+TEST_F(AuthorityTest, PreAuthorizationIsReusedByTheNextOrder) {
+  auto a = account();
+  auto z = run(authority.new_authorization(a, {IdentifierType::Dns, "good-pre.example"}));
+  ASSERT_TRUE(z) << z.error().detail;
+  EXPECT_EQ(z->status, core::AuthzStatus::Pending);
+  EXPECT_FALSE(z->wildcard);
+  ASSERT_FALSE(z->challenges.empty());
+  ASSERT_TRUE(run(authority.respond_to_challenge(a, z->id, z->challenges[0].id)));
+  io.restart();
+  io.run();
+  EXPECT_EQ(run(authority.authorization(a, z->id))->status, core::AuthzStatus::Valid);
+  auto o = order(a, {"good-pre.example"});
+  EXPECT_EQ(o.status, OrderStatus::Ready);
+  ASSERT_EQ(o.authorizations.size(), 1u);
+  EXPECT_EQ(o.authorizations[0].id, z->id);
+}
+
+TEST_F(AuthorityTest, PreAuthorizationFollowsTheOrderRules) {
+  Limits l;
+  l.pending_authorizations_per_account = 1;
+  authority.set_rules(rules(l));
+  auto a = account();
+  auto wild = run(authority.new_authorization(a, {IdentifierType::Dns, "*.good.example"}));
+  ASSERT_FALSE(wild);
+  EXPECT_EQ(wild.error().type, ProblemType::Malformed);
+  EXPECT_NE(wild.error().detail.find("§7.4.1"), std::string::npos);
+  auto bad = run(authority.new_authorization(a, {IdentifierType::Dns, "not a name"}));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().type, ProblemType::Malformed);
+  ASSERT_TRUE(run(authority.new_authorization(a, {IdentifierType::Dns, "good1.example"})));
+  auto over = run(authority.new_authorization(a, {IdentifierType::Dns, "good2.example"}));
+  ASSERT_FALSE(over);
+  expect_limited(over.error(), "pending_authorizations_per_account (1)");
+}
+
 }  // namespace
 }  // namespace signet::authority

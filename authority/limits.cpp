@@ -43,6 +43,24 @@ asio::awaitable<core::Status> Authority::charge(const LimitCharges& c) {
   co_return e;
 }
 
+asio::awaitable<core::Status> Authority::check_pending_authorizations(const core::Account& a,
+                                                                      std::size_t adding,
+                                                                      const Limits& limits,
+                                                                      core::TimePoint now) {
+  const std::size_t cap = limits.pending_authorizations_per_account;
+  if (cap == 0 || adding == 0) co_return core::Status{};
+  auto pending = co_await s_.store.count_pending_authorizations(a.id, now);
+  if (!pending) co_return std::move(pending).error();
+  if (*pending + adding <= cap) co_return core::Status{};
+  core::Error e = core::make_error(
+      core::ProblemType::RateLimited,
+      "Rate limit pending_authorizations_per_account (" + std::to_string(cap) +
+          ") reached: account " + a.id.value + " has " + std::to_string(*pending) +
+          " pending authorizations; it frees as they are validated, deactivated or expire");
+  e.retry_after = std::chrono::seconds(60);
+  co_return e;
+}
+
 std::string Authority::failed_validations_bucket(const core::AccountId& a,
                                                  const core::Identifier& id) {
   return "failed_validations:" + a.value + ":" + id.value;

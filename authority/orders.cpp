@@ -41,6 +41,13 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
   no.not_before = r.not_before;
   no.not_after = r.not_after;
   no.profile = p.name;
+  bool first_replacement = false;
+  if (r.replaces) {
+    auto replaced = co_await check_replaces(a, *r.replaces, *ids);
+    if (!replaced) co_return std::move(replaced).error();
+    no.replaces = std::move(replaced->cert_id);
+    first_replacement = replaced->first;
+  }
   for (const auto& id : *ids) {
     const core::Identifier base{id.type, id.base_name()};
     const bool wildcard = id.is_wildcard();
@@ -54,7 +61,7 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
                          rules->identifiers.challenge_types(id)});
     no.expires = std::min(no.expires, now + config_.pending_authz_lifetime);
   }
-  if (auto st = co_await check_order_limits(a, no, rules->limits_for(a.id)); !st)
+  if (auto st = co_await check_order_limits(a, no, rules->limits_for(a.id), first_replacement); !st)
     co_return std::move(st).error();
   auto o = co_await s_.store.create_order(no);
   if (!o) co_return std::move(o).error();
@@ -93,24 +100,18 @@ Authority::Async<std::optional<core::AuthzId>> Authority::reusable_authorization
 
 asio::awaitable<core::Status> Authority::check_order_limits(const core::Account& a,
                                                             const core::NewOrder& no,
-                                                            const Limits& limits) {
-  const std::size_t cap = limits.pending_authorizations_per_account;
-  if (cap > 0 && !no.create.empty()) {
-    auto pending = co_await s_.store.count_pending_authorizations(a.id, no.created_at);
-    if (!pending) co_return std::move(pending).error();
-    if (*pending + no.create.size() > cap) {
-      core::Error e = core::make_error(
-          ProblemType::RateLimited,
-          "Rate limit pending_authorizations_per_account (" + std::to_string(cap) +
-              ") reached: account " + a.id.value + " has " + std::to_string(*pending) +
-              " pending authorizations; it frees as they are validated, deactivated or expire");
-      e.retry_after = std::chrono::seconds(60);
-      co_return e;
-    }
-  }
+                                                            const Limits& limits,
+                                                            bool first_replacement) {
+  if (auto st = co_await check_pending_authorizations(a, no.create.size(), limits, no.created_at);
+      !st)
+    co_return std::move(st).error();
   LimitCharges c;
-  c.add("new_orders_per_account", "account " + a.id.value, "new_orders:" + a.id.value,
-        limits.new_orders_per_account, 1);
+  // RFC 9773 §5: renewing a certificate it names is not a new order to count, the
+  // first time (an invalid replacement frees the certificate, not the limit).
+  if (!first_replacement) {
+    c.add("new_orders_per_account", "account " + a.id.value, "new_orders:" + a.id.value,
+          limits.new_orders_per_account, 1);
+  }
   for (const auto& id : no.identifiers) {
     const core::Identifier base{id.type, id.base_name()};
     c.add("failed_validations_per_account_name", "account " + a.id.value + " and " + base.value,

@@ -30,6 +30,7 @@ struct NewOrderRequest {
   std::optional<core::TimePoint> not_after;
   // draft-ietf-acme-profiles: a profile the directory offers; unset: the default one.
   std::optional<std::string> profile;
+  std::optional<std::string> replaces;  // RFC 9773 §5: a certID
 };
 
 struct RevocationRequest {

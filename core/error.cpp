@@ -12,6 +12,7 @@ struct Name {
 constexpr std::array kNames{
     Name{ProblemType::AccountDoesNotExist, "accountDoesNotExist"},
     Name{ProblemType::AlreadyRevoked, "alreadyRevoked"},
+    Name{ProblemType::AlreadyReplaced, "alreadyReplaced"},
     Name{ProblemType::BadCsr, "badCSR"},
     Name{ProblemType::BadNonce, "badNonce"},
     Name{ProblemType::BadPublicKey, "badPublicKey"},

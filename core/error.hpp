@@ -16,6 +16,7 @@ enum class ProblemType {
   // RFC 8555 §6.7
   AccountDoesNotExist,
   AlreadyRevoked,
+  AlreadyReplaced,  // RFC 9773 §7.4, status 409
   BadCsr,
   BadNonce,
   BadPublicKey,

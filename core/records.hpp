@@ -98,6 +98,8 @@ struct Order {
   std::optional<std::string> certificate_serial;
   TimePoint created_at;
   std::string profile;  // empty for orders made before profiles
+  // The certificate this order replaces, as its RFC 9773 certID.
+  std::optional<std::string> replaces{};
 };
 
 struct NewOrder {
@@ -111,6 +113,9 @@ struct NewOrder {
   std::vector<NewAuthorization> create;
   TimePoint created_at;
   std::string profile;
+  // RFC 9773 §5: the certID of the certificate the order replaces; at most one order
+  // that is not invalid replaces a certificate.
+  std::optional<std::string> replaces{};
 };
 
 struct Certificate {
@@ -127,6 +132,8 @@ struct Certificate {
   std::optional<TimePoint> revoked_at;
   std::optional<int> revocation_reason;
   std::string profile;  // empty for certificates issued before profiles
+  // When an administrator asked for it to be renewed early (RFC 9773 windows).
+  std::optional<TimePoint> renew_early_at{};
 };
 
 // What is recorded about an ACME certificate before it is signed: enough to sign it

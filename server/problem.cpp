@@ -20,6 +20,7 @@ int http_status(core::ProblemType type) {
     case ProblemType::MethodNotAllowed:
       return 405;
     case ProblemType::Conflict:
+    case ProblemType::AlreadyReplaced:  // RFC 9773 §5
       return 409;
     case ProblemType::PayloadTooLarge:
       return 413;

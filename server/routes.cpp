@@ -1,5 +1,6 @@
 #include "server/routes.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <optional>
@@ -21,6 +22,10 @@ constexpr std::array kRoutes{
     RouteSpec{Route::NewOrder, "/acme/new-order", kPost, Auth::Kid, "newOrder", h::new_order},
     RouteSpec{Route::Revoke, "/acme/revoke-cert", kPost, Auth::KidOrJwk, "revokeCert", h::revoke},
     RouteSpec{Route::KeyChange, "/acme/key-change", kPost, Auth::Kid, "keyChange", h::key_change},
+    RouteSpec{Route::NewAuthz, "/acme/new-authz", kPost, Auth::Kid, "newAuthz", h::new_authz},
+    // RFC 9773 §4.1: unauthenticated GET; the directory lists the prefix.
+    RouteSpec{Route::RenewalInfo, "/acme/renewal-info/{certid}", kGet, Auth::None, "renewalInfo",
+              h::renewal_info},
     RouteSpec{Route::Account, "/acme/acct/{id}", kPost, Auth::Kid, "", h::account},
     RouteSpec{Route::AccountOrders, "/acme/acct/{id}/orders", kPost, Auth::Kid, "",
               h::account_orders, true},
@@ -45,6 +50,13 @@ bool id_chars(std::string_view s) {
   return true;
 }
 
+// An RFC 9773 certID as a path segment: what is not one is left to its handler to
+// refuse as malformed, so any visible character but '/' is taken here.
+bool cert_id_chars(std::string_view s) {
+  if (s.empty() || s.size() > 256) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return c > ' ' && c < 127; });
+}
+
 // Takes the next '/'-separated segment off the front of p.
 std::string_view next_segment(std::string_view& p) {
   const auto slash = p.find('/');
@@ -65,7 +77,10 @@ bool fits(std::string_view pattern, std::string_view path, RouteMatch& m) {
     if (path.empty()) return false;
     const auto want = next_segment(pattern);
     const auto got = next_segment(path);
-    if (want == "{id}" || want == "{sub}") {
+    if (want == "{certid}") {
+      if (!cert_id_chars(got)) return false;
+      m.id = std::string(got);
+    } else if (want == "{id}" || want == "{sub}") {
       if (!id_chars(got)) return false;
       (want == "{id}" ? m.id : m.sub_id) = std::string(got);
     } else if (want != got) {
@@ -127,7 +142,7 @@ std::string route_path(Route r, std::string_view id, std::string_view sub) {
   while (!pattern.empty()) {
     const auto seg = next_segment(pattern);
     out += '/';
-    out += seg == "{id}" ? id : seg == "{sub}" ? sub : seg;
+    out += seg == "{id}" || seg == "{certid}" ? id : seg == "{sub}" ? sub : seg;
   }
   return out.empty() ? "/" : out;
 }

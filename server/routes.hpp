@@ -20,7 +20,9 @@ enum Method : unsigned {
 
 struct RouteSpec {
   Route route;
-  // Segments; "{id}" and "{sub}" stand for identifiers (letters, digits, '-', '_').
+  // Segments; "{id}" and "{sub}" stand for identifiers (letters, digits, '-', '_');
+  // "{certid}" for an RFC 9773 certID, any visible characters but '/' (its handler
+  // tells a malformed one from an unknown one).
   std::string_view path;
   unsigned methods;
   Auth auth;

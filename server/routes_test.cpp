@@ -37,7 +37,8 @@ TEST(Routes, EveryPathRoundTrips) {
   for (const auto& spec : route_table()) {
     const auto m = match_route(route_path(spec.route, "id1", "id2"));
     EXPECT_EQ(m.route, spec.route) << spec.path;
-    if (spec.path.find("{id}") != std::string_view::npos) {
+    if (spec.path.find("{id}") != std::string_view::npos ||
+        spec.path.find("{certid}") != std::string_view::npos) {
       EXPECT_EQ(m.id, "id1") << spec.path;
     }
     if (spec.path.find("{sub}") != std::string_view::npos) {
@@ -55,7 +56,21 @@ TEST(Routes, DirectoryKeysAreTheRfc8555Ones) {
     if (!spec.directory_key.empty()) keys.push_back(spec.directory_key);
   }
   EXPECT_EQ(keys, (std::vector<std::string_view>{"newNonce", "newAccount", "newOrder", "revokeCert",
-                                                 "keyChange"}));
+                                                 "keyChange", "newAuthz", "renewalInfo"}));
+}
+
+// A certID carries a '.', and whatever else a client sends is left to the handler to
+// refuse as malformed rather than unknown.
+TEST(Routes, RenewalInfoTakesAnyCertIdSegment) {
+  for (const char* id : {"aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE", "no-dot", "a=.b==", "a.b.c"}) {
+    const auto m = match_route(std::string("/acme/renewal-info/") + id);
+    EXPECT_EQ(m.route, Route::RenewalInfo) << id;
+    EXPECT_EQ(m.id, id);
+  }
+  for (const char* t : {"/acme/renewal-info", "/acme/renewal-info/", "/acme/renewal-info/a.b/c",
+                        "/acme/renewal-info/a.b?x=1", "/acme/renewal-info/a b"}) {
+    EXPECT_EQ(match_route(t).route, Route::NotFound) << t;
+  }
 }
 
 TEST(Urls, AccountIdFromKid) {

@@ -23,6 +23,8 @@ enum class Route {
   Issuer,
   Revoke,
   KeyChange,
+  NewAuthz,         // RFC 8555 §7.4.1
+  RenewalInfo,      // RFC 9773
   Home,             // the server's root page, for people
   RootCertificate,  // the root certificate, PEM
   NotFound,
@@ -30,7 +32,7 @@ enum class Route {
 
 struct RouteMatch {
   Route route = Route::NotFound;
-  std::string id;      // account, order, authz or certificate serial
+  std::string id;      // account, order, authz, certificate serial or certID
   std::string sub_id;  // challenge id
   std::size_t page = 0;
 };

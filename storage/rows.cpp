@@ -144,6 +144,7 @@ std::optional<Order> load_order(Connection& db, const std::string& id) {
   o.certificate_serial = st.opt_text(8);
   o.created_at = core::from_unix(st.integer(9));
   o.profile = st.opt_text(10).value_or("");
+  o.replaces = st.opt_text(11);
 
   auto is = db.prepare(sql::kOrderIdentifiers);
   is.bind(1, id);
@@ -179,6 +180,7 @@ Certificate read_certificate(const Statement& st) {
   c.revoked_at = opt_time(st.opt_integer(10));
   if (auto r = st.opt_integer(11)) c.revocation_reason = static_cast<int>(*r);
   c.profile = st.opt_text(12).value_or("");
+  c.renew_early_at = opt_time(st.opt_integer(13));
   return c;
 }
 

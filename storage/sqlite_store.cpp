@@ -35,6 +35,10 @@ void bind_problem(Statement& st, int type_col, const std::optional<core::Error>&
   }
 }
 
+// Inserts a pending authorization with its challenges; returns its id.
+std::string insert_authz(Connection& db, const core::AccountId& account,
+                         const core::NewAuthorization& na, core::TimePoint created_at);
+
 }  // namespace
 
 std::string random_id() {
@@ -157,18 +161,58 @@ Async<bool> SqliteStore::is_certificate_key(const std::string& spki_sha256) {
   });
 }
 
+namespace {
+
+std::string insert_authz(Connection& db, const core::AccountId& account,
+                         const core::NewAuthorization& na, core::TimePoint created_at) {
+  const std::string authz_id = random_id();
+  db.prepare(sql::kInsertAuthz)
+      .bind(1, authz_id)
+      .bind(2, account.value)
+      .bind(3, to_string(na.identifier.type))
+      .bind(4, na.identifier.value)
+      .bind(5, int64_t{na.wildcard ? 1 : 0})
+      .bind(6, to_unix(na.expires))
+      .bind(7, to_unix(created_at))
+      .exec();
+  int64_t cpos = 0;
+  for (auto type : na.challenge_types) {
+    db.prepare(sql::kInsertChallenge)
+        .bind(1, random_id())
+        .bind(2, authz_id)
+        .bind(3, cpos++)
+        .bind(4, to_string(type))
+        .bind(5, random_id() + random_id())  // 256 bits of entropy (RFC 8555 §8.1: ≥128)
+        .exec();
+  }
+  return authz_id;
+}
+
+}  // namespace
+
 Async<Order> SqliteStore::create_order(const NewOrder& o) {
   return exec_->write([=](Connection& db) -> core::Result<Order> {
     const std::string order_id = random_id();
-    db.prepare(sql::kInsertOrder)
-        .bind(1, order_id)
-        .bind(2, o.account_id.value)
-        .bind(3, to_unix(o.expires))
-        .bind(4, opt_unix(o.not_before))
-        .bind(5, opt_unix(o.not_after))
-        .bind(6, to_unix(o.created_at))
-        .bind(7, o.profile)
-        .exec();
+    try {
+      db.prepare(sql::kInsertOrder)
+          .bind(1, order_id)
+          .bind(2, o.account_id.value)
+          .bind(3, to_unix(o.expires))
+          .bind(4, opt_unix(o.not_before))
+          .bind(5, opt_unix(o.not_after))
+          .bind(6, to_unix(o.created_at))
+          .bind(7, o.profile)
+          .bind_opt(8, o.replaces)
+          .exec();
+    } catch (const SqliteError& e) {
+      // orders_replacing: another order that is not invalid replaces it (RFC 9773 §5).
+      if (o.replaces && is_unique_violation(e)) {
+        return core::make_error(
+            core::ProblemType::AlreadyReplaced,
+            "The certificate " + *o.replaces + " is already being replaced by another order");
+      }
+      throw;
+    }
     int64_t pos = 0;
     for (const auto& id : o.identifiers) {
       db.prepare(sql::kInsertOrderIdentifier)
@@ -187,26 +231,7 @@ Async<Order> SqliteStore::create_order(const NewOrder& o) {
           .exec();
     }
     for (const auto& na : o.create) {
-      const std::string authz_id = random_id();
-      db.prepare(sql::kInsertAuthz)
-          .bind(1, authz_id)
-          .bind(2, o.account_id.value)
-          .bind(3, to_string(na.identifier.type))
-          .bind(4, na.identifier.value)
-          .bind(5, int64_t{na.wildcard ? 1 : 0})
-          .bind(6, to_unix(na.expires))
-          .bind(7, to_unix(o.created_at))
-          .exec();
-      int64_t cpos = 0;
-      for (auto type : na.challenge_types) {
-        db.prepare(sql::kInsertChallenge)
-            .bind(1, random_id())
-            .bind(2, authz_id)
-            .bind(3, cpos++)
-            .bind(4, to_string(type))
-            .bind(5, random_id() + random_id())  // 256 bits of entropy (RFC 8555 §8.1: ≥128)
-            .exec();
-      }
+      const std::string authz_id = insert_authz(db, o.account_id, na, o.created_at);
       db.prepare(sql::kInsertOrderAuthz).bind(1, order_id).bind(2, authz_id).bind(3, pos++).exec();
     }
     return *load_order(db, order_id);
@@ -216,6 +241,22 @@ Async<Order> SqliteStore::create_order(const NewOrder& o) {
 Maybe<Order> SqliteStore::order_by_id(const core::OrderId& id) {
   return exec_->read([=](Connection& db) -> core::Result<std::optional<Order>> {
     return load_order(db, id.value);
+  });
+}
+
+Async<std::vector<Order>> SqliteStore::orders_replacing(const std::string& cert_id) {
+  return exec_->read([=](Connection& db) -> core::Result<std::vector<Order>> {
+    std::vector<std::string> ids;
+    {
+      auto st = db.prepare(sql::kOrdersReplacing);
+      st.bind(1, cert_id);
+      while (st.step()) ids.push_back(st.text(0));
+    }
+    std::vector<Order> out;
+    for (const auto& id : ids) {
+      if (auto o = load_order(db, id)) out.push_back(std::move(*o));
+    }
+    return out;
   });
 }
 
@@ -272,6 +313,14 @@ Changed SqliteStore::complete_order(const core::OrderId& id, const Certificate& 
         .bind(12, c.profile)
         .exec();
     return true;
+  });
+}
+
+Async<Authorization> SqliteStore::create_authorization(const core::AccountId& account,
+                                                       const core::NewAuthorization& a,
+                                                       core::TimePoint created_at) {
+  return exec_->write([=](Connection& db) -> core::Result<Authorization> {
+    return *load_authz(db, insert_authz(db, account, a, created_at));
   });
 }
 
@@ -451,6 +500,38 @@ Changed SqliteStore::revoke_certificate(const std::string& serial, int reason, c
                .bind(2, int64_t{reason})
                .bind(3, to_unix(at))
                .exec() == 1;
+  });
+}
+
+namespace {
+std::vector<Certificate> read_certificates(Statement& st) {
+  std::vector<Certificate> out;
+  while (st.step()) out.push_back(read_certificate(st));
+  return out;
+}
+}  // namespace
+
+Async<std::vector<Certificate>> SqliteStore::current_certificates_of_account(
+    const core::AccountId& account, core::TimePoint now) {
+  return exec_->read([=](Connection& db) -> core::Result<std::vector<Certificate>> {
+    auto st = db.prepare(sql::kCurrentCertificatesOfAccount);
+    st.bind(1, account.value).bind(2, to_unix(now));
+    return read_certificates(st);
+  });
+}
+
+Async<std::vector<Certificate>> SqliteStore::current_certificates_for(const core::Identifier& id,
+                                                                      core::TimePoint now) {
+  return exec_->read([=](Connection& db) -> core::Result<std::vector<Certificate>> {
+    auto st = db.prepare(sql::kCurrentCertificatesFor);
+    st.bind(1, encode_identifiers({id})).bind(2, to_unix(now));
+    return read_certificates(st);
+  });
+}
+
+Changed SqliteStore::mark_renew_early(const std::string& serial, core::TimePoint at) {
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
+    return db.prepare(sql::kMarkRenewEarly).bind(1, serial).bind(2, to_unix(at)).exec() == 1;
   });
 }
 

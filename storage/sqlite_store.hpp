@@ -30,6 +30,7 @@ class SqliteStore final : public Store {
 
   Async<Order> create_order(const NewOrder& o) override;
   Maybe<Order> order_by_id(const core::OrderId& id) override;
+  Async<std::vector<Order>> orders_replacing(const std::string& cert_id) override;
   Async<std::vector<core::OrderId>> orders_by_account(const core::AccountId& id, std::size_t offset,
                                                       std::size_t limit) override;
   Changed set_order_status(const core::OrderId& id, core::OrderStatus from,
@@ -37,6 +38,9 @@ class SqliteStore final : public Store {
   Changed fail_order(const core::OrderId& id, const core::Error& error) override;
   Changed complete_order(const core::OrderId& id, const Certificate& cert) override;
 
+  Async<Authorization> create_authorization(const core::AccountId& account,
+                                            const core::NewAuthorization& a,
+                                            core::TimePoint created_at) override;
   Maybe<Authorization> authz_by_id(const core::AuthzId& id) override;
   Async<std::vector<Authorization>> valid_authzs(const core::AccountId& account,
                                                  const core::Identifier& id, bool wildcard,
@@ -52,6 +56,11 @@ class SqliteStore final : public Store {
   Maybe<Certificate> certificate_by_serial(const std::string& serial) override;
   Changed record_infrastructure_certificate(const core::InfrastructureCertificate& c) override;
   Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at) override;
+  Async<std::vector<Certificate>> current_certificates_of_account(const core::AccountId& account,
+                                                                  core::TimePoint now) override;
+  Async<std::vector<Certificate>> current_certificates_for(const core::Identifier& id,
+                                                           core::TimePoint now) override;
+  Changed mark_renew_early(const std::string& serial, core::TimePoint at) override;
   Async<std::optional<LimitDenial>> spend_limits(const std::vector<LimitSpend>& spends,
                                                  core::TimePoint now) override;
   Async<std::size_t> count_pending_authorizations(const core::AccountId& account,

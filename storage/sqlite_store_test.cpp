@@ -193,6 +193,118 @@ TEST_F(StoreTest, OrderFinalizationIsGuardedAndCertificateStored) {
   EXPECT_EQ(sync(store->certificate_by_serial("0abc")).value()->revocation_reason, 1);
 }
 
+TEST_F(StoreTest, AnOrderReplacesACertificateOnceUnlessItBecomesInvalid) {
+  auto a = account();
+  auto make = [&](const std::optional<std::string>& replaces) {
+    NewOrder o;
+    o.account_id = a.id;
+    o.expires = kNow + std::chrono::hours(24);
+    o.created_at = kNow;
+    o.identifiers = {{IdentifierType::Dns, "a.example"}};
+    o.create.push_back(
+        {o.identifiers[0], false, kNow + std::chrono::hours(24), {core::ChallengeType::Http01}});
+    o.replaces = replaces;
+    return sync(store->create_order(o));
+  };
+  auto first = make("KID.SERIAL");
+  ASSERT_TRUE(first) << first.error().detail;
+  EXPECT_EQ(first->replaces, "KID.SERIAL");
+  EXPECT_EQ(sync(store->order_by_id(first->id)).value()->replaces, "KID.SERIAL");
+  // Orders that replace nothing, or something else, are not held back.
+  ASSERT_TRUE(make(std::nullopt));
+  ASSERT_TRUE(make(std::nullopt));
+  ASSERT_TRUE(make("KID.OTHER"));
+
+  auto second = make("KID.SERIAL");
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().type, core::ProblemType::AlreadyReplaced);
+  EXPECT_EQ(sync(store->orders_replacing("KID.SERIAL"))->size(), 1u);
+
+  // Once the first is invalid, the certificate may be replaced again.
+  ASSERT_TRUE(
+      *sync(store->set_order_status(first->id, OrderStatus::Pending, OrderStatus::Invalid)));
+  auto third = make("KID.SERIAL");
+  ASSERT_TRUE(third) << third.error().detail;
+  auto replacing = sync(store->orders_replacing("KID.SERIAL")).value();
+  ASSERT_EQ(replacing.size(), 2u);
+  EXPECT_EQ(make("KID.SERIAL").error().type, core::ProblemType::AlreadyReplaced);
+}
+
+TEST_F(StoreTest, PreAuthorizationsArePendingWithChallenges) {
+  auto a = account();
+  core::NewAuthorization na{{IdentifierType::Dns, "pre.example"},
+                            false,
+                            kNow + std::chrono::hours(24),
+                            {core::ChallengeType::Http01, core::ChallengeType::Dns01}};
+  auto z = sync(store->create_authorization(a.id, na, kNow));
+  ASSERT_TRUE(z) << z.error().detail;
+  EXPECT_EQ(z->account_id, a.id);
+  EXPECT_EQ(z->identifier.value, "pre.example");
+  EXPECT_EQ(z->status, AuthzStatus::Pending);
+  ASSERT_EQ(z->challenges.size(), 2u);
+  EXPECT_NE(z->challenges[0].token, z->challenges[1].token);
+  EXPECT_EQ(*sync(store->count_pending_authorizations(a.id, kNow)), 1u);
+  EXPECT_TRUE(sync(store->authz_by_id(z->id)).value().has_value());
+}
+
+class CertificateStoreTest : public StoreTest {
+ protected:
+  // A certificate stored for a new order of a's for names, valid from kNow for `days`.
+  Certificate issued(const Account& a, std::vector<std::string> names, const std::string& serial,
+                     int days = 90) {
+    auto o = order(a, std::move(names));
+    EXPECT_TRUE(*sync(store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Ready)));
+    EXPECT_TRUE(*sync(store->start_issuance(pending(o, serial), kNow)));
+    Certificate c;
+    c.serial = serial;
+    c.account_id = a.id;
+    c.order_id = o.id;
+    c.der = "DER-" + serial;
+    c.chain_pem = "PEM";
+    c.key_spki_sha256 = "key-" + serial;
+    c.identifiers = o.identifiers;
+    c.not_before = kNow;
+    c.not_after = kNow + std::chrono::hours(24 * days);
+    c.issued_at = kNow;
+    EXPECT_TRUE(*sync(store->complete_order(o.id, c)));
+    return c;
+  }
+};
+
+TEST_F(CertificateStoreTest, CertificatesAreMarkedForEarlyRenewalOnce) {
+  auto a = account("k1");
+  auto b = account("k2");
+  issued(a, {"one.example", "two.example"}, "01");
+  issued(a, {"two.example"}, "02", 10);
+  issued(b, {"two.example"}, "03");
+  issued(a, {"sub.two.example"}, "04");
+  issued(a, {"two.example"}, "05", 1);  // expired by kNow + 2 days
+  EXPECT_TRUE(*sync(store->revoke_certificate("03", 4, kNow)));
+
+  const auto later = kNow + std::chrono::hours(48);
+  const auto serials = [](const core::Result<std::vector<Certificate>>& found) {
+    std::vector<std::string> out;
+    for (const auto& c : found.value()) out.push_back(c.serial);
+    return out;
+  };
+  // Soonest expiry first.
+  EXPECT_EQ(serials(sync(store->current_certificates_of_account(a.id, later))),
+            (std::vector<std::string>{"02", "01", "04"}));
+  // Not the revoked one, the expired one, or one for a name below.
+  EXPECT_EQ(
+      serials(sync(store->current_certificates_for({IdentifierType::Dns, "two.example"}, later))),
+      (std::vector<std::string>{"02", "01"}));
+  EXPECT_TRUE(
+      sync(store->current_certificates_for({IdentifierType::Dns, "wo.example"}, later))->empty());
+
+  EXPECT_TRUE(*sync(store->mark_renew_early("01", later)));
+  EXPECT_FALSE(*sync(store->mark_renew_early("01", later + std::chrono::hours(1))));
+  EXPECT_FALSE(*sync(store->mark_renew_early("03", later)));  // revoked
+  EXPECT_FALSE(*sync(store->mark_renew_early("ff", later)));  // unknown
+  EXPECT_EQ(sync(store->certificate_by_serial("01")).value()->renew_early_at, later);
+  EXPECT_FALSE(sync(store->certificate_by_serial("02")).value()->renew_early_at);
+}
+
 TEST_F(StoreTest, FailOrderOnlyFromProcessing) {
   auto a = account();
   auto o = order(a, {"a.example"});

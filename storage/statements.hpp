@@ -157,6 +157,17 @@ ALTER TABLE serials ADD COLUMN not_after INTEGER;
 ALTER TABLE orders ADD COLUMN profile TEXT;
 ALTER TABLE certificates ADD COLUMN profile TEXT;
 )sql",
+    // 6 -> 7: renewal information (RFC 9773): when an administrator asked for a certificate to
+    // be renewed early; the certID an order replaces, at most one order that is not
+    // invalid per certificate (an invalid or expired one frees it again); an account's
+    // certificates by expiry.
+    R"sql(
+ALTER TABLE certificates ADD COLUMN renew_early_at INTEGER;
+ALTER TABLE orders ADD COLUMN replaces TEXT;
+CREATE UNIQUE INDEX orders_replacing ON orders(replaces)
+  WHERE replaces IS NOT NULL AND status <> 'invalid';
+CREATE INDEX certificates_by_account ON certificates(account_id, not_after);
+)sql",
 };
 
 // --- accounts --------------------------------------------------------------------------
@@ -182,14 +193,16 @@ inline constexpr const char* kIsAccountKey =
 // --- orders ------------------------------------------------------------------------------
 inline constexpr const char* kInsertOrder =
     "INSERT INTO orders (id, account_id, status, expires, not_before, not_after, created_at, "
-    "profile) VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7)";
+    "profile, replaces) VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8)";
 inline constexpr const char* kInsertOrderIdentifier =
     "INSERT INTO order_identifiers (order_id, position, type, value) VALUES (?1, ?2, ?3, ?4)";
 inline constexpr const char* kInsertOrderAuthz =
     "INSERT INTO order_authorizations (order_id, authz_id, position) VALUES (?1, ?2, ?3)";
 inline constexpr const char* kOrderById =
     "SELECT id, account_id, status, expires, not_before, not_after, error_type, error_detail, "
-    "certificate_serial, created_at, profile FROM orders WHERE id = ?1";
+    "certificate_serial, created_at, profile, replaces FROM orders WHERE id = ?1";
+// Every order that names this certID in "replaces", whatever its status.
+inline constexpr const char* kOrdersReplacing = "SELECT id FROM orders WHERE replaces = ?1";
 inline constexpr const char* kOrderIdentifiers =
     "SELECT type, value FROM order_identifiers WHERE order_id = ?1 ORDER BY position";
 inline constexpr const char* kOrderAuthzs =
@@ -274,10 +287,28 @@ inline constexpr const char* kInsertCertificate =
     "INSERT INTO certificates (serial, account_id, order_id, der, chain_pem, key_spki_sha256, "
     "identifiers, not_before, not_after, issued_at, identifiers_sha256, profile) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+// Every certificate query reads these columns, in this order (rows::read_certificate).
 inline constexpr const char* kCertificateBySerial =
     "SELECT serial, account_id, order_id, der, chain_pem, key_spki_sha256, identifiers, "
-    "not_before, not_after, issued_at, revoked_at, revocation_reason, profile FROM certificates "
-    "WHERE serial = ?1";
+    "not_before, not_after, issued_at, revoked_at, revocation_reason, profile, renew_early_at "
+    "FROM certificates WHERE serial = ?1";
+// Certificates that have not expired by ?2 and are not revoked.
+inline constexpr const char* kCurrentCertificatesOfAccount =
+    "SELECT serial, account_id, order_id, der, chain_pem, key_spki_sha256, identifiers, "
+    "not_before, not_after, issued_at, revoked_at, revocation_reason, profile, renew_early_at "
+    "FROM certificates WHERE account_id = ?1 AND not_after > ?2 AND revoked_at IS NULL "
+    "ORDER BY not_after, serial";
+// ?1: one identifier as the identifiers column spells it ("dns:example.com"); that
+// column holds one per line.
+inline constexpr const char* kCurrentCertificatesFor =
+    "SELECT serial, account_id, order_id, der, chain_pem, key_spki_sha256, identifiers, "
+    "not_before, not_after, issued_at, revoked_at, revocation_reason, profile, renew_early_at "
+    "FROM certificates WHERE not_after > ?2 AND revoked_at IS NULL "
+    "AND instr(char(10) || identifiers || char(10), char(10) || ?1 || char(10)) > 0 "
+    "ORDER BY not_after, serial";
+inline constexpr const char* kMarkRenewEarly =
+    "UPDATE certificates SET renew_early_at = ?2 "
+    "WHERE serial = ?1 AND renew_early_at IS NULL AND revoked_at IS NULL";
 inline constexpr const char* kIsCertificateKey =
     "SELECT 1 FROM certificates WHERE key_spki_sha256 = ?1 LIMIT 1";
 inline constexpr const char* kIssuedForIdentifiers =

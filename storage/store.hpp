@@ -70,9 +70,13 @@ class Store {
   virtual Async<bool> is_account_key(const std::string& spki_sha256) = 0;
   virtual Async<bool> is_certificate_key(const std::string& spki_sha256) = 0;
 
-  // Orders and their authorizations, created in one transaction.
+  // Orders and their authorizations, created in one transaction. `AlreadyReplaced`
+  // (and nothing created) if o.replaces names a certificate that an order which is not
+  // invalid already replaces.
   virtual Async<Order> create_order(const NewOrder& o) = 0;
   virtual Maybe<Order> order_by_id(const core::OrderId& id) = 0;
+  // Every order that replaces this certID, whatever its status (as stored).
+  virtual Async<std::vector<Order>> orders_replacing(const std::string& cert_id) = 0;
   // One page of an account's orders, oldest first; ids only.
   virtual Async<std::vector<core::OrderId>> orders_by_account(const core::AccountId& id,
                                                               std::size_t offset,
@@ -85,6 +89,10 @@ class Store {
   virtual Changed complete_order(const core::OrderId& id, const Certificate& cert) = 0;
 
   // Authorizations and challenges.
+  // A pending authorization outside any order, with its challenges (RFC 8555 §7.4.1).
+  virtual Async<Authorization> create_authorization(const core::AccountId& account,
+                                                    const core::NewAuthorization& a,
+                                                    core::TimePoint created_at) = 0;
   virtual Maybe<Authorization> authz_by_id(const core::AuthzId& id) = 0;
   // An account's authorizations for an identifier that are valid until after `now`.
   virtual Async<std::vector<Authorization>> valid_authzs(const core::AccountId& account,
@@ -117,6 +125,15 @@ class Store {
   virtual Changed record_infrastructure_certificate(const core::InfrastructureCertificate& c) = 0;
   // not revoked → revoked.
   virtual Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at) = 0;
+  // Certificates that are not revoked and have not expired by `now`, soonest expiry
+  // first: an account's, or those naming an identifier (exactly as issued: "*.x" for
+  // a wildcard).
+  virtual Async<std::vector<Certificate>> current_certificates_of_account(
+      const core::AccountId& account, core::TimePoint now) = 0;
+  virtual Async<std::vector<Certificate>> current_certificates_for(const core::Identifier& id,
+                                                                   core::TimePoint now) = 0;
+  // Not revoked, not yet marked → marked for early renewal at `at` (RFC 9773).
+  virtual Changed mark_renew_early(const std::string& serial, core::TimePoint at) = 0;
 
   // Rate limits.
   // Spends every one of `spends` at `now` (policy/rate_limit.hpp: gcra), all or

@@ -26,4 +26,14 @@ int vantage(const Overrides& o, const std::string& credentials_dir);
 int vantage_credentials(const std::string& data_dir, const std::vector<std::string>& hosts,
                         const std::string& out_dir);
 
+// `signet cert renew-early`: marks certificates in data_dir for early renewal (RFC 9773),
+// one serial, an account's or a name's current certificates; works beside a running
+// server. Prints what it marked, as text or JSON.
+struct RenewEarlyOptions {
+  std::string data_dir;
+  std::optional<std::string> serial, account, name;
+  bool json = false;
+};
+int cert_renew_early(const RenewEarlyOptions& o);
+
 }  // namespace signet::server::commands

@@ -1,4 +1,4 @@
-// Authorizations and challenges (RFC 8555 §7.5).
+// Authorizations and challenges (RFC 8555 §7.5), and pre-authorization (§7.4.1).
 #include "server/handlers/handlers.hpp"
 
 namespace signet::server::handlers {
@@ -40,6 +40,18 @@ HandlerResult authorization(Context& ctx) {
   auto z = co_await ctx.authority.deactivate_authorization(*req->account, id);
   if (!z) co_return std::move(z).error();
   co_return authorization_reply(ctx, *z);
+}
+
+HandlerResult new_authz(Context& ctx) {
+  SignedRequest* req = ctx.signed_request;
+  auto payload = json::decode_new_authz(req->jws.payload);
+  if (!payload) co_return std::move(payload).error();
+  auto z = co_await ctx.authority.new_authorization(*req->account, payload->identifier);
+  if (!z) co_return std::move(z).error();
+  Reply r = authorization_reply(ctx, *z);
+  r.status = 201;
+  r.header("Location", ctx.urls.authz(z->id));
+  co_return r;
 }
 
 HandlerResult challenge(Context& ctx) {

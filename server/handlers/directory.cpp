@@ -7,8 +7,12 @@ namespace signet::server::handlers {
 HandlerResult directory(Context& ctx) {
   std::vector<std::pair<std::string_view, std::string>> resources;
   for (const auto& spec : route_table()) {
-    if (!spec.directory_key.empty())
-      resources.emplace_back(spec.directory_key, ctx.urls.of(spec.route));
+    if (spec.directory_key.empty()) continue;
+    // A resource with an identifier in its path (renewalInfo) is listed as the prefix
+    // the identifier follows, without the '/' (RFC 9773 §4.1).
+    std::string url = ctx.urls.of(spec.route);
+    if (url.ends_with('/')) url.pop_back();
+    resources.emplace_back(spec.directory_key, std::move(url));
   }
   Reply r;
   r.body = json::encode_directory(resources, ctx.meta);

@@ -22,5 +22,7 @@ HandlerResult authorization(Context& ctx);
 HandlerResult challenge(Context& ctx);
 HandlerResult certificate(Context& ctx);
 HandlerResult revoke(Context& ctx);
+HandlerResult new_authz(Context& ctx);
+HandlerResult renewal_info(Context& ctx);
 
 }  // namespace signet::server::handlers

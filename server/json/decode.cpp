@@ -19,6 +19,24 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+// An identifier object (RFC 8555 §9.7.7): string "type" and "value", a known type.
+core::Result<core::Identifier> identifier_of(const Value& e) {
+  if (!e.IsObject() || !e.HasMember("type") || !e.HasMember("value") || !e["type"].IsString() ||
+      !e["value"].IsString()) {
+    return malformed("each identifier needs string \"type\" and \"value\"");
+  }
+  const std::string type(e["type"].GetString(), e["type"].GetStringLength());
+  const std::string value(e["value"].GetString(), e["value"].GetStringLength());
+  auto t = core::identifier_type_from_string(type);
+  if (!t) {
+    core::Error err = core::make_error(ProblemType::UnsupportedIdentifier,
+                                       "identifier type \"" + type + "\" is not supported");
+    err.subproblems.push_back({ProblemType::UnsupportedIdentifier, err.detail, std::nullopt});
+    return err;
+  }
+  return core::Identifier{*t, value};
+}
+
 }  // namespace
 
 std::optional<core::TimePoint> parse_rfc3339(std::string_view s) {
@@ -105,24 +123,14 @@ core::Result<NewOrderPayload> decode_new_order(std::string_view payload) {
   const Value* ids = r.find("identifiers");
   if (!ids || !ids->IsArray()) return malformed("newOrder needs an \"identifiers\" array");
   for (const auto& e : ids->GetArray()) {
-    if (!e.IsObject() || !e.HasMember("type") || !e.HasMember("value") || !e["type"].IsString() ||
-        !e["value"].IsString()) {
-      return malformed("each identifier needs string \"type\" and \"value\"");
-    }
-    const std::string type(e["type"].GetString(), e["type"].GetStringLength());
-    const std::string value(e["value"].GetString(), e["value"].GetStringLength());
-    auto t = core::identifier_type_from_string(type);
-    if (!t) {
-      core::Error err = core::make_error(ProblemType::UnsupportedIdentifier,
-                                         "identifier type \"" + type + "\" is not supported");
-      err.subproblems.push_back({ProblemType::UnsupportedIdentifier, err.detail, std::nullopt});
-      return err;
-    }
-    out.identifiers.push_back({*t, value});
+    auto id = identifier_of(e);
+    if (!id) return std::move(id).error();
+    out.identifiers.push_back(std::move(id).value());
   }
   out.not_before = r.time("notBefore");
   out.not_after = r.time("notAfter");
   out.profile = r.string("profile");
+  out.replaces = r.string("replaces");  // RFC 9773 §5
   if (r.error) return *r.error;
   if (out.profile && out.profile->empty()) return malformed("\"profile\" must not be empty");
   return out;
@@ -180,6 +188,17 @@ core::Result<AuthzUpdatePayload> decode_authz_update(std::string_view payload) {
     return malformed("the only update to an authorization is {\"status\": \"deactivated\"}");
   }
   return AuthzUpdatePayload{true};
+}
+
+core::Result<NewAuthzPayload> decode_new_authz(std::string_view payload) {
+  auto doc = object(payload, "newAuthz");
+  if (!doc) return std::move(doc).error();
+  Reader r{*doc, {}};
+  const Value* id = r.find("identifier");
+  if (!id) return malformed("newAuthz needs an \"identifier\"");
+  auto identifier = identifier_of(*id);
+  if (!identifier) return std::move(identifier).error();
+  return NewAuthzPayload{std::move(identifier).value()};
 }
 
 core::Status decode_challenge_response(std::string_view payload) {

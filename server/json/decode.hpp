@@ -29,6 +29,11 @@ struct KeyChangePayload {
   jose::Jwk old_key;
 };
 
+// RFC 8555 §7.4.1.
+struct NewAuthzPayload {
+  core::Identifier identifier;
+};
+
 struct AuthzUpdatePayload {
   bool deactivate = false;
 };
@@ -40,6 +45,7 @@ core::Result<FinalizePayload> decode_finalize(std::string_view payload);
 core::Result<RevokePayload> decode_revoke(std::string_view payload);
 core::Result<KeyChangePayload> decode_key_change(std::string_view payload);
 core::Result<AuthzUpdatePayload> decode_authz_update(std::string_view payload);
+core::Result<NewAuthzPayload> decode_new_authz(std::string_view payload);
 // A challenge response must be an empty JSON object (RFC 8555 §7.5.1).
 core::Status decode_challenge_response(std::string_view payload);
 

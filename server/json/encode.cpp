@@ -118,6 +118,7 @@ std::string encode_order(const Urls& urls, const core::Order& o) {
   if (o.not_before) kv(w, "notBefore", format_rfc3339(*o.not_before));
   if (o.not_after) kv(w, "notAfter", format_rfc3339(*o.not_after));
   if (!o.profile.empty()) kv(w, "profile", o.profile);
+  if (o.replaces) kv(w, "replaces", *o.replaces);  // RFC 9773 §5
   key(w, "authorizations");
   w.StartArray();
   for (const auto& a : o.authorizations) str(w, urls.authz(a.id));
@@ -161,6 +162,43 @@ std::string encode_challenge(const Urls& urls, const core::AuthzId& authz,
   rapidjson::StringBuffer b;
   Writer w(b);
   challenge_body(w, urls, authz, c);
+  return done(b);
+}
+
+std::string encode_renewal_info(const authority::RenewalInfo& info) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  key(w, "suggestedWindow");
+  w.StartObject();
+  kv(w, "start", format_rfc3339(info.window.start));
+  kv(w, "end", format_rfc3339(info.window.end));
+  w.EndObject();
+  w.EndObject();
+  return done(b);
+}
+
+std::string encode_early_renewals(const std::vector<authority::EarlyRenewal>& marked) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartArray();
+  for (const auto& e : marked) {
+    const auto& c = e.certificate;
+    w.StartObject();
+    kv(w, "serial", c.serial);
+    if (auto id = authority::cert_id_of(c.der)) kv(w, "certID", *id);
+    kv(w, "account", c.account_id.value);
+    key(w, "identifiers");
+    w.StartArray();
+    for (const auto& id : c.identifiers) identifier(w, id);
+    w.EndArray();
+    kv(w, "notAfter", format_rfc3339(c.not_after));
+    if (c.renew_early_at) kv(w, "renewEarlyAt", format_rfc3339(*c.renew_early_at));
+    key(w, "newlyMarked");
+    w.Bool(e.newly_marked);
+    w.EndObject();
+  }
+  w.EndArray();
   return done(b);
 }
 

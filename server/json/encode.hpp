@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "authority/renewals.hpp"
 #include "core/error.hpp"
 #include "core/records.hpp"
 #include "server/urls.hpp"
@@ -26,6 +27,10 @@ std::string encode_order(const Urls& urls, const core::Order& o);
 std::string encode_authorization(const Urls& urls, const core::Authorization& a);
 std::string encode_challenge(const Urls& urls, const core::AuthzId& authz,
                              const core::Challenge& c);
+// RFC 9773 §4.2: {"suggestedWindow": {"start", "end"}}.
+std::string encode_renewal_info(const authority::RenewalInfo& info);
+// What `signet cert renew-early` marked: serial, certID, account, names, dates.
+std::string encode_early_renewals(const std::vector<authority::EarlyRenewal>& marked);
 std::string encode_orders_list(const Urls& urls, const std::vector<core::OrderId>& orders);
 // application/problem+json (RFC 7807) for an error, with its HTTP status.
 std::string encode_problem(const core::Error& e, int status,

@@ -37,6 +37,44 @@ TEST(Decode, NewOrder) {
   EXPECT_FALSE(decode_new_order(R"({"identifiers":[],"identifiers":[]})"));
 }
 
+// RFC 9773 §5 and RFC 8555 §7.4.1.
+TEST(Decode, ReplacesAndNewAuthz) {
+  auto o = decode_new_order(
+      R"({"identifiers":[{"type":"dns","value":"a.example"}],"replaces":"aYhb.AIdl"})");
+  ASSERT_TRUE(o) << o.error().detail;
+  EXPECT_EQ(o->replaces, "aYhb.AIdl");
+  EXPECT_FALSE(decode_new_order(R"({"identifiers":[{"type":"dns","value":"a.example"}]})")
+                   ->replaces.has_value());
+  EXPECT_EQ(decode_new_order(R"({"identifiers":[{"type":"dns","value":"a.example"}],"replaces":1})")
+                .error()
+                .type,
+            ProblemType::Malformed);
+
+  auto z = decode_new_authz(R"({"identifier":{"type":"dns","value":"a.example"}})");
+  ASSERT_TRUE(z) << z.error().detail;
+  EXPECT_EQ(z->identifier, (core::Identifier{core::IdentifierType::Dns, "a.example"}));
+  EXPECT_EQ(decode_new_authz("{}").error().type, ProblemType::Malformed);
+  EXPECT_EQ(decode_new_authz(R"({"identifier":"a.example"})").error().type, ProblemType::Malformed);
+  EXPECT_EQ(decode_new_authz(R"({"identifier":{"type":"email","value":"a@b"}})").error().type,
+            ProblemType::UnsupportedIdentifier);
+}
+
+TEST(Encode, RenewalInfoAndReplaces) {
+  authority::RenewalInfo info;
+  info.window = {core::from_unix(1451606400), core::from_unix(1451610000)};
+  EXPECT_EQ(encode_renewal_info(info),
+            R"({"suggestedWindow":{"start":"2016-01-01T00:00:00Z","end":"2016-01-01T01:00:00Z"}})");
+  core::Order o;
+  o.id = core::OrderId{"o1"};
+  o.replaces = "aYhb.AIdl";
+  EXPECT_NE(encode_order(Urls("https://ca.example"), o).find(R"("replaces":"aYhb.AIdl")"),
+            std::string::npos);
+  EXPECT_EQ(http_status(ProblemType::AlreadyReplaced), 409);
+  EXPECT_NE(render_problem(core::make_error(ProblemType::AlreadyReplaced, "twice"))
+                .body.find("urn:ietf:params:acme:error:alreadyReplaced"),
+            std::string::npos);
+}
+
 TEST(Decode, AccountsAndRevocation) {
   auto a = decode_new_account(R"({"contact":["mailto:a@b.example"],"termsOfServiceAgreed":true})");
   ASSERT_TRUE(a);

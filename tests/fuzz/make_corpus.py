@@ -122,6 +122,10 @@ def json_seeds() -> None:
         "revoke": '{"certificate":"MIIBAA","reason":4}',
         "key-change": '{"account":"https://x/acme/acct/1","oldKey":'
                       + json.dumps(jwk_of(KEYS["ES256"])) + "}",
+        "new-order-replaces": '{"identifiers":[{"type":"dns","value":"a.example.com"}],'
+                              '"replaces":"aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE"}',
+        "new-authz": '{"identifier":{"type":"dns","value":"a.example.com"}}',
+        "cert-id": "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE",
         "authz-deactivate": '{"status":"deactivated"}',
         "empty-object": "{}",
         "unicode-escapes": '{"a":"\\u00e9\\ud83d\\ude00\\u0000","b":[1.5e3,-0,true,null]}',

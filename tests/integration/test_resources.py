@@ -39,7 +39,9 @@ def main():
         c.register()
         order_url, _, _ = issue(c, responder, ["walk.example.test"])
         # Resources that act when POSTed: they take their own payloads, not POST-as-GET.
-        actions = {c.dir[k] for k in ("newAccount", "newOrder", "revokeCert", "keyChange")}
+        actions = {c.dir[k] for k in ("newAccount", "newOrder", "revokeCert", "keyChange", "newAuthz")}
+        # A prefix that certIDs follow (RFC 9773 §4.1), not a resource: test_ari walks it.
+        actions.add(c.dir["renewalInfo"])
 
         def walk_every_url():
             seen, queue = set(), [env.directory, c.kid, order_url]
