@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "authority/account_cache.hpp"
+#include "authority/external_accounts.hpp"
 #include "authority/requests.hpp"
 #include "authority/rules.hpp"
 #include "ca/certificate_authority.hpp"
@@ -75,6 +76,8 @@ class Authority final : private validation::ValidationSink {
   // RFC 8555 §7.3.5 checks that need state; `Conflict` if the new key is taken.
   Async<core::Account> change_key(const core::Account& a, const core::PublicKey& old_key,
                                   const core::PublicKey& new_key);
+  // External account keys (RFC 8555 §7.3.4), as the operator manages them.
+  ExternalAccounts& external_accounts() { return eab_; }
 
   // --- orders (orders.cpp) ---
   Async<core::Order> new_order(const core::Account& a, const NewOrderRequest& r);
@@ -157,6 +160,10 @@ class Authority final : private validation::ValidationSink {
   // RFC 8659: CAA must have been checked recently when the certificate is signed.
   asio::awaitable<core::Status> recheck_stale_caa(const core::Account& a, const core::Order& o,
                                                   const Rules& rules);
+  // The external account key of a bound account (none for an unbound one), with what
+  // it allows checked for an order's names: `unauthorized` once the key is revoked.
+  Async<std::optional<core::EabKey>> account_key(const core::Account& a,
+                                                 const std::vector<core::Identifier>& ids);
   // The order as it is now (status per authority/state), with changes persisted.
   asio::awaitable<core::Order> settle(const core::Order& stored);
   std::string account_uri(const core::AccountId& id) const {
@@ -167,6 +174,7 @@ class Authority final : private validation::ValidationSink {
   Config config_;
   std::atomic<RulesPtr> rules_;
   AccountCache accounts_;
+  ExternalAccounts eab_;
   std::atomic<std::size_t> recording_{0};  // outcomes handed over, not yet stored
 };
 
