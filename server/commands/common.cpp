@@ -152,12 +152,13 @@ core::Result<authority::RulesPtr> build_rules(const config::Config& cfg,
   }
   return std::make_shared<const authority::Rules>(authority::Rules{
       policy::IdentifierPolicy(std::move(names)), policy::KeyPolicy(std::move(keys)), *limits,
-      std::move(overrides), !cfg.terms_of_service.empty(), cfg.caa_identities});
+      std::move(overrides), !cfg.terms_of_service.empty(), cfg.caa_identities,
+      cfg.external_account_required});
 }
 
 json::DirectoryMeta directory_meta(const config::Config& cfg, const std::string& base_url) {
   return {cfg.terms_of_service, cfg.website.empty() ? base_url + "/" : cfg.website,
-          cfg.caa_identities, false};
+          cfg.caa_identities, cfg.external_account_required};
 }
 
 core::Result<ValidationStack> validation_stack(asio::io_context& va_io, const config::Config& cfg) {
