@@ -5,7 +5,6 @@
 
 #include <algorithm>
 
-#include "core/base64url.hpp"
 #include "policy/external_account.hpp"
 
 namespace signet::authority {
@@ -20,13 +19,24 @@ std::string random_bytes(std::size_t n) {
   return out;
 }
 
+std::string hex(const std::string& bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
 bool valid_kid(const std::string& kid) {
   // RFC 8555 §7.3.4: an ASCII string. Kept to characters that need no quoting on a
-  // command line or in a URL.
-  return !kid.empty() && kid.size() <= 64 && std::all_of(kid.begin(), kid.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
+  // command line or in a URL, and not starting like an option.
+  return !kid.empty() && kid.size() <= 64 && kid.front() != '-' &&
+         std::all_of(kid.begin(), kid.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '-';
+         });
 }
 
 core::Error not_found(const std::string& kid) {
@@ -37,11 +47,12 @@ core::Error not_found(const std::string& kid) {
 
 ExternalAccounts::Async<core::EabKey> ExternalAccounts::create(NewEabKey n) {
   core::EabKey k;
-  k.kid = n.kid ? *n.kid : core::base64url_encode(random_bytes(12));
+  k.kid = n.kid ? *n.kid : hex(random_bytes(12));
   if (!valid_kid(k.kid)) {
     co_return core::make_error(
         ProblemType::Malformed,
-        "key id \"" + k.kid + "\" must be 1-64 letters, digits, '.', '_' or '-'");
+        "key id \"" + k.kid +
+            "\" must be 1-64 letters, digits, '.', '_' or '-', not starting with '-'");
   }
   if (auto st = policy::normalize_key_domains("allowed domains", n.allowed_domains); !st)
     co_return std::move(st).error();

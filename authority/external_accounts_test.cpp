@@ -76,7 +76,7 @@ TEST_F(EabAuthorityTest, KeysAreCheckedWhenCreated) {
   auto& eab = authority.external_accounts();
   const auto k = make_key({});
   EXPECT_EQ(k.hmac_key.size(), 32u);
-  EXPECT_GE(k.kid.size(), 16u);
+  EXPECT_EQ(k.kid.size(), 24u);  // 96 random bits, hex: never taken for an option
   EXPECT_NE(make_key({}).kid, k.kid);
   NewEabKey named;
   named.kid = "team-a";
@@ -86,6 +86,8 @@ TEST_F(EabAuthorityTest, KeysAreCheckedWhenCreated) {
   EXPECT_EQ(a.allowed_domains, std::vector<std::string>{"a.example"});
   EXPECT_EQ(run(eab.create(named)).error().type, ProblemType::Conflict);
   named.kid = "has space";
+  EXPECT_EQ(run(eab.create(named)).error().type, ProblemType::Malformed);
+  named.kid = "-team";
   EXPECT_EQ(run(eab.create(named)).error().type, ProblemType::Malformed);
   named.kid = "team-b";
   named.prevalidated_domains = {"b.example"};  // outside the allowed domains

@@ -209,7 +209,7 @@ inline constexpr const char* kEabKeyByKid =
 inline constexpr const char* kEabKeys =
     "SELECT kid, hmac_key, note, allowed_domains, prevalidated_domains, profiles, "
     "max_validity_seconds, reusable, created_at, revoked_at, accounts FROM eab_keys "
-    "ORDER BY created_at, kid";
+    "ORDER BY created_at, rowid";
 inline constexpr const char* kRevokeEabKey =
     "UPDATE eab_keys SET revoked_at = ?2 WHERE kid = ?1 AND revoked_at IS NULL";
 // A new binding: only to a key not revoked, and to a single-use key only once. In the
