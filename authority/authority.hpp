@@ -160,10 +160,9 @@ class Authority final : private validation::ValidationSink {
   // RFC 8659: CAA must have been checked recently when the certificate is signed.
   asio::awaitable<core::Status> recheck_stale_caa(const core::Account& a, const core::Order& o,
                                                   const Rules& rules);
-  // The external account key of a bound account (none for an unbound one), with what
-  // it allows checked for an order's names: `unauthorized` once the key is revoked.
-  Async<std::optional<core::EabKey>> account_key(const core::Account& a,
-                                                 const std::vector<core::Identifier>& ids);
+  // The external account key of a bound account, with what it allows checked for an
+  // order's names and profile: `unauthorized` once the key is revoked.
+  Async<core::EabKey> account_key(const core::Account& a, const std::vector<core::Identifier>& ids);
   // The order as it is now (status per authority/state), with changes persisted.
   asio::awaitable<core::Order> settle(const core::Order& stored);
   std::string account_uri(const core::AccountId& id) const {

@@ -37,12 +37,16 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
   const RulesPtr rules = this->rules();
   if (auto ids = rules->identifiers.check_order(o->identifiers); !ids)
     co_return std::move(ids).error();
-  auto key = co_await account_key(a, o->identifiers);
-  if (!key) co_return std::move(key).error();
+  std::optional<core::EabKey> key;
+  if (a.eab_kid) {
+    auto k = co_await account_key(a, o->identifiers);
+    if (!k) co_return std::move(k).error();
+    key = std::move(k).value();
+  }
   const auto now = s_.clock.now();
   auto validity = policy::resolve_validity(config_.profile, o->not_before, o->not_after, now);
   if (!validity) co_return std::move(validity).error();
-  if (*key) *validity = policy::cap_key_validity(**key, *validity);
+  if (key) *validity = policy::cap_key_validity(*key, *validity);
   // One trip to the CPU pool: the CSR parsed and checked, and the certificate built
   // (not signed) with a fresh serial.
   ca::LeafRequest req{nullptr, o->identifiers, *validity, ""};

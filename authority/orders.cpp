@@ -24,10 +24,8 @@ asio::awaitable<core::Order> Authority::settle(const core::Order& stored) {
   co_return o;
 }
 
-Authority::Async<std::optional<core::EabKey>> Authority::account_key(
-    const core::Account& a, const std::vector<core::Identifier>& ids) {
-  // Unbound accounts, the usual case, cost nothing here.
-  if (!a.eab_kid) co_return std::nullopt;
+Authority::Async<core::EabKey> Authority::account_key(const core::Account& a,
+                                                      const std::vector<core::Identifier>& ids) {
   auto key = co_await eab_.of_account(a);
   if (!key) co_return std::move(key).error();
   if (auto st = policy::check_key_names(*key, ids); !st) co_return std::move(st).error();
@@ -42,14 +40,19 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
   const RulesPtr rules = this->rules();
   auto ids = rules->identifiers.check_order(r.identifiers);
   if (!ids) co_return std::move(ids).error();
-  auto key = co_await account_key(a, *ids);
-  if (!key) co_return std::move(key).error();
+  // Unbound accounts, the usual case, read no key.
+  std::optional<core::EabKey> key;
+  if (a.eab_kid) {
+    auto k = co_await account_key(a, *ids);
+    if (!k) co_return std::move(k).error();
+    key = std::move(k).value();
+  }
   const auto now = s_.clock.now();
   if (r.not_before || r.not_after) {
     auto v = policy::resolve_validity(config_.profile, r.not_before, r.not_after, now);
     if (!v) co_return std::move(v).error();
-    if (*key && r.not_after) {
-      if (auto st = policy::check_key_validity(**key, *v); !st) co_return std::move(st).error();
+    if (key && r.not_after) {
+      if (auto st = policy::check_key_validity(*key, *v); !st) co_return std::move(st).error();
     }
   }
   core::NewOrder no;
@@ -72,10 +75,10 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
         continue;
       }
     }
-    if (*key && policy::key_prevalidates(**key, id)) {
+    if (key && policy::key_prevalidates(*key, id)) {
       // Valid from the start, as if validated now; CAA is checked before issuance
       // (recheck_stale_caa), since no challenge checked it.
-      no.create.push_back({base, wildcard, now + config_.valid_authz_lifetime, {}, (*key)->kid});
+      no.create.push_back({base, wildcard, now + config_.valid_authz_lifetime, {}, key->kid});
       continue;
     }
     no.create.push_back({base, wildcard, now + config_.pending_authz_lifetime,
