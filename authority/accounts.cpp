@@ -9,7 +9,7 @@ namespace signet::authority {
 using core::ProblemType;
 
 Authority::Authority(Services services, Config config, RulesPtr rules)
-    : s_(services), config_(std::move(config)) {
+    : s_(services), config_(std::move(config)), eab_(s_.store, s_.clock) {
   set_rules(std::move(rules));
 }
 
@@ -55,6 +55,20 @@ Authority::Async<AccountResult> Authority::new_account(const core::PublicKey& ke
   if (r.only_return_existing) {
     co_return core::make_error(ProblemType::AccountDoesNotExist, "No account exists with this key");
   }
+  // RFC 8555 §7.3.4: a binding sent is verified, required or not.
+  std::optional<std::string> eab_kid;
+  if (const auto& binding = r.external_account_binding) {
+    auto eab_key = co_await eab_.for_binding(binding->kid);
+    if (!eab_key) co_return std::move(eab_key).error();
+    if (auto st = binding->verify_mac(eab_key->hmac_key); !st) co_return std::move(st).error();
+    eab_kid = eab_key->kid;
+  } else if (rules->external_account_required) {
+    co_return core::make_error(
+        ProblemType::ExternalAccountRequired,
+        "This server creates accounts only with an external account binding "
+        "(\"externalAccountBinding\", RFC 8555 §7.3.4); ask its operator for a key id and "
+        "HMAC key");
+  }
   if (rules->terms_of_service_required && !r.terms_of_service_agreed) {
     co_return core::make_error(
         ProblemType::Malformed,
@@ -76,7 +90,7 @@ Authority::Async<AccountResult> Authority::new_account(const core::PublicKey& ke
     if (auto st = co_await charge(c); !st) co_return std::move(st).error();
   }
   const core::NewAccount na{key.canonical_json,        key.thumbprint, key.spki_sha256, contact,
-                            r.terms_of_service_agreed, s_.clock.now()};
+                            r.terms_of_service_agreed, s_.clock.now(), eab_kid};
   auto created = co_await s_.store.create_account(na);
   if (!created && created.error().type == ProblemType::Conflict) {
     // Created concurrently by another request with the same key: return that one.
@@ -84,7 +98,8 @@ Authority::Async<AccountResult> Authority::new_account(const core::PublicKey& ke
     if (again && again->has_value()) co_return AccountResult{std::move(**again), false};
   }
   if (!created) co_return std::move(created).error();
-  core::log_info("account created: " + created->id.value);
+  core::log_info("account created: " + created->id.value +
+                 (eab_kid ? ", bound to external account key " + *eab_kid : ""));
   co_return AccountResult{std::move(created).value(), true};
 }
 

@@ -14,6 +14,7 @@
 
 #include "authority/account_cache.hpp"
 #include "authority/renewals.hpp"
+#include "authority/external_accounts.hpp"
 #include "authority/requests.hpp"
 #include "authority/rules.hpp"
 #include "ca/certificate_authority.hpp"
@@ -74,6 +75,8 @@ class Authority final : private validation::ValidationSink {
   // RFC 8555 §7.3.5 checks that need state; `Conflict` if the new key is taken.
   Async<core::Account> change_key(const core::Account& a, const core::PublicKey& old_key,
                                   const core::PublicKey& new_key);
+  // External account keys (RFC 8555 §7.3.4), as the operator manages them.
+  ExternalAccounts& external_accounts() { return eab_; }
 
   // --- orders (orders.cpp) ---
   Async<core::Order> new_order(const core::Account& a, const NewOrderRequest& r);
@@ -190,6 +193,10 @@ class Authority final : private validation::ValidationSink {
   // RFC 8659: CAA must have been checked recently when the certificate is signed.
   asio::awaitable<core::Status> recheck_stale_caa(const core::Account& a, const core::Order& o,
                                                   const Rules& rules);
+  // The external account key of a bound account, with what it allows checked for an
+  // order's names and profile: `unauthorized` once the key is revoked.
+  Async<core::EabKey> account_key(const core::Account& a, const std::vector<core::Identifier>& ids,
+                                  const std::string& profile);
   // The order as it is now (status per authority/state), with changes persisted.
   asio::awaitable<core::Order> settle(const core::Order& stored);
   std::string account_uri(const core::AccountId& id) const {
@@ -200,6 +207,7 @@ class Authority final : private validation::ValidationSink {
   Config config_;
   std::atomic<RulesPtr> rules_;
   AccountCache accounts_;
+  ExternalAccounts eab_;
   std::atomic<std::size_t> recording_{0};  // outcomes handed over, not yet stored
   Renewals renewals_{s_.store, s_.clock};
   std::string issuer_key_id_ = key_identifier_of(s_.ca.acme_issuer());

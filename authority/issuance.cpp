@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "core/openssl.hpp"
 #include "policy/csr.hpp"
+#include "policy/external_account.hpp"
 
 namespace signet::authority {
 
@@ -43,9 +44,17 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
   const ProfileRules& prof = **profile;
   if (auto st = policy::check_profile_identifiers(prof.policy, o->identifiers); !st)
     co_return std::move(st).error();
+  std::optional<core::EabKey> key;
+  if (a.eab_kid) {
+    auto k = co_await account_key(a, o->identifiers, prof.policy.name);
+    if (!k) co_return std::move(k).error();
+    key = std::move(k).value();
+  }
   const auto now = s_.clock.now();
   auto validity = policy::resolve_validity(prof.policy, o->not_before, o->not_after, now);
   if (!validity) co_return std::move(validity).error();
+  if (key) *validity = policy::cap_key_validity(*key, *validity);
+  if (key) *validity = policy::cap_key_validity(*key, *validity);
   // One trip to the CPU pool: the CSR parsed and checked, and the certificate built
   // (not signed) with a fresh serial.
   ca::LeafRequest req{nullptr, o->identifiers, *validity, ""};
@@ -199,6 +208,19 @@ asio::awaitable<core::Status> Authority::recheck_stale_caa(const core::Account& 
     if (!z) co_return std::move(z).error();
     if (!z->has_value()) co_return core::internal_error("order refers to a missing authorization");
     const core::Authorization& authz = **z;
+    if (authz.prevalidated_by) {
+      // Prevalidated by an external account key: no challenge checked CAA, so it is
+      // checked now, before every certificate (RFC 8659 §3). No ACME method validated
+      // the name (out_of_band); the type is only a placeholder.
+      validation::ValidationRequest req{
+          authz.identifier,  core::ChallengeType::Dns01, "", "", authz.wildcard,
+          account_uri(a.id), rules.caa_identities};
+      req.caa_only = true;
+      req.out_of_band = true;
+      auto outcome = co_await s_.va.validate(req);
+      if (!outcome.ok()) co_return std::move(*outcome.problem);
+      continue;
+    }
     for (const auto& ch : authz.challenges) {
       if (ch.status != core::ChallengeStatus::Valid) continue;
       if (ch.validated_at && now - *ch.validated_at <= config_.caa_recheck_age) break;

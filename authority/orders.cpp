@@ -1,8 +1,13 @@
 // Orders: creation with authorization reuse, lookup with the state machine applied,
-// and an account's orders list (RFC 8555 §7.4, §7.1.2.1).
+// and an account's orders list (RFC 8555 §7.4, §7.1.2.1). An account bound to an
+// external account key orders within what the key allows, and the names the key
+// prevalidates get authorizations that are valid from the start.
+#include <algorithm>
+
 #include "authority/authority.hpp"
 #include "authority/state.hpp"
 #include "core/log.hpp"
+#include "policy/external_account.hpp"
 
 namespace signet::authority {
 
@@ -19,6 +24,16 @@ asio::awaitable<core::Order> Authority::settle(const core::Order& stored) {
   co_return o;
 }
 
+Authority::Async<core::EabKey> Authority::account_key(const core::Account& a,
+                                                      const std::vector<core::Identifier>& ids,
+                                                      const std::string& profile) {
+  auto key = co_await eab_.of_account(a);
+  if (!key) co_return std::move(key).error();
+  if (auto st = policy::check_key_names(*key, ids); !st) co_return std::move(st).error();
+  if (auto st = policy::check_key_profile(*key, profile); !st) co_return std::move(st).error();
+  co_return std::move(key).value();
+}
+
 Authority::Async<core::Order> Authority::new_order(const core::Account& a,
                                                    const NewOrderRequest& r) {
   const RulesPtr rules = this->rules();
@@ -28,10 +43,20 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
   if (!profile) co_return std::move(profile).error();
   const policy::Profile& p = (*profile)->policy;
   if (auto st = policy::check_profile_identifiers(p, *ids); !st) co_return std::move(st).error();
+  // Unbound accounts, the usual case, read no key.
+  std::optional<core::EabKey> key;
+  if (a.eab_kid) {
+    auto k = co_await account_key(a, *ids, p.name);
+    if (!k) co_return std::move(k).error();
+    key = std::move(k).value();
+  }
   const auto now = s_.clock.now();
   if (r.not_before || r.not_after) {
     auto v = policy::resolve_validity(p, r.not_before, r.not_after, now);
     if (!v) co_return std::move(v).error();
+    if (key && r.not_after) {
+      if (auto st = policy::check_key_validity(*key, *v); !st) co_return std::move(st).error();
+    }
   }
   core::NewOrder no;
   no.account_id = a.id;
@@ -57,6 +82,12 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
       no.reuse.push_back(**reused);
       continue;
     }
+    if (key && policy::key_prevalidates(*key, id)) {
+      // Valid from the start, as if validated now; CAA is checked before issuance
+      // (recheck_stale_caa), since no challenge checked it.
+      no.create.push_back({base, wildcard, now + config_.valid_authz_lifetime, {}, key->kid});
+      continue;
+    }
     no.create.push_back({base, wildcard, now + config_.pending_authz_lifetime,
                          rules->identifiers.challenge_types(id)});
     no.expires = std::min(no.expires, now + config_.pending_authz_lifetime);
@@ -73,7 +104,7 @@ core::Result<const ProfileRules*> Authority::offered_profile(const Rules& rules,
                                                              const std::string& name) const {
   const ProfileRules* p = rules.profile(name);
   if (p == nullptr) return policy::unknown_profile(name, rules.profile_names());
-  if (auto st = policy::check_profile_user(p->policy, {a.id.value, std::nullopt}); !st)
+  if (auto st = policy::check_profile_user(p->policy, {a.id.value, a.eab_kid}); !st)
     return std::move(st).error();
   return p;
 }
@@ -102,8 +133,11 @@ asio::awaitable<core::Status> Authority::check_order_limits(const core::Account&
                                                             const core::NewOrder& no,
                                                             const Limits& limits,
                                                             bool first_replacement) {
-  if (auto st = co_await check_pending_authorizations(a, no.create.size(), limits, no.created_at);
-      !st)
+  // Prevalidated authorizations are valid, not pending.
+  const auto new_pending = static_cast<std::size_t>(
+      std::count_if(no.create.begin(), no.create.end(),
+                    [](const core::NewAuthorization& z) { return !z.prevalidated_by; }));
+  if (auto st = co_await check_pending_authorizations(a, new_pending, limits, no.created_at); !st)
     co_return std::move(st).error();
   LimitCharges c;
   // RFC 9773 §5: renewing a certificate it names is not a new order to count, the

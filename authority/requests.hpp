@@ -1,6 +1,7 @@
 #pragma once
 // What the authority is asked and answers, as domain values: the ACME front end
 // decodes requests into these, and the command line builds them directly.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,15 +9,25 @@
 #include "core/clock.hpp"
 #include "core/identifier.hpp"
 #include "core/records.hpp"
+#include "core/result.hpp"
 
 namespace signet::authority {
 
+// RFC 8555 §7.3.4: an externalAccountBinding, checked by the front end as far as it
+// can be without the key (its form, its url, its payload the account key).
+struct ExternalAccountBinding {
+  std::string kid;
+  // Verifies the binding's MAC with the key's HMAC key, in constant time.
+  std::function<core::Status(const std::string& hmac_key)> verify_mac;
+};
+
 struct NewAccountRequest {
-  std::optional<std::vector<std::string>> contact;
+  std::optional<std::vector<std::string>> contact{};
   bool terms_of_service_agreed = false;
   bool only_return_existing = false;
   // Where the request came from (new_accounts_per_ip); empty when not over a network.
-  std::string client_ip;
+  std::string client_ip{};
+  std::optional<ExternalAccountBinding> external_account_binding{};
 };
 
 struct AccountUpdate {

@@ -43,6 +43,8 @@ struct Rules {
   // This CA's CAA issuer domain names (RFC 8659 §4.2); with none, only names without
   // CAA records can be issued for.
   std::vector<std::string> caa_identities;
+  // RFC 8555 §7.3.4: new accounts need an external account binding.
+  bool external_account_required = false;
   // Certificate profiles by name, and the one for orders that name none.
   std::map<std::string, ProfileRules, std::less<>> profiles{};
   std::string default_profile{};

@@ -263,9 +263,10 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
   }
   std::vector<std::string> errors;
   for (const auto& [k, v] : root.as_table()) {
-    static const std::set<std::string> sections{"server", "directory",    "validation",
-                                                "orders", "certificates", "limits",
-                                                "policy", "rate_limits",  "profiles"};
+    static const std::set<std::string> sections{"server",     "directory", "acme",
+                                                "validation", "orders",    "certificates",
+                                                "limits",     "policy",    "rate_limits",
+                                                "profiles"};
     if (!sections.contains(k)) errors.push_back("unknown section or key \"" + k + "\"");
   }
   {
@@ -280,6 +281,10 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     s.get("terms_of_service", c.terms_of_service);
     s.get("website", c.website);
     s.get("caa_identities", c.caa_identities);
+  }
+  {
+    Section s(root, "acme", errors);
+    s.get("external_account_required", c.external_account_required);
   }
   {
     Section s(root, "validation", errors);

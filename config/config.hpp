@@ -75,6 +75,9 @@ struct Config {
   std::string website;
   std::vector<std::string> caa_identities;
 
+  // [acme]: RFC 8555 §7.3.4, new accounts need an external account binding.
+  bool external_account_required = false;
+
   // [validation]
   uint16_t http01_port = 80;
   uint16_t tlsalpn01_port = 443;

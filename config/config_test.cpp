@@ -161,6 +161,7 @@ TEST(Config, ShippedExampleLoadsAndEqualsDefaults) {
     EXPECT_EQ(got->authorization_reuse, want.authorization_reuse) << want.name;
     EXPECT_EQ(got->revocation_pointers, want.revocation_pointers) << want.name;
   }
+  EXPECT_EQ(c->external_account_required, d.external_account_required);
   EXPECT_TRUE(validate(*c));
 }
 
@@ -224,6 +225,31 @@ TEST(Config, RefusesBadProfiles) {
     ASSERT_TRUE(c) << text << c.error().detail;
     EXPECT_FALSE(validate(*c)) << text;
   }
+}
+
+TEST(Config, LoadsAcmeSection) {
+  EXPECT_FALSE(Config{}.external_account_required);
+  auto p = write("[acme]\nexternal_account_required = true\n");
+  auto c = load_file(p);
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_TRUE(c->external_account_required);
+  std::filesystem::remove(p);
+
+  auto typo = write("[acme]\nexternal_account_requird = true\n");
+  auto t = load_file(typo);
+  ASSERT_FALSE(t);
+  EXPECT_NE(t.error().detail.find("unknown key \"external_account_requird\" in [acme]"),
+            std::string::npos)
+      << t.error().detail;
+  std::filesystem::remove(typo);
+
+  auto wrong = write("[acme]\nexternal_account_required = \"yes\"\n");
+  auto w = load_file(wrong);
+  ASSERT_FALSE(w);
+  EXPECT_NE(w.error().detail.find("[acme] external_account_required has the wrong type"),
+            std::string::npos)
+      << w.error().detail;
+  std::filesystem::remove(wrong);
 }
 
 TEST(Config, LoadsPolicyKeysAndRateLimits) {
@@ -347,6 +373,7 @@ TEST(Config, NamesTheKeysThatNeedARestart) {
   b.allowed_domains = {"corp.example"};
   b.rate_limits.new_orders_per_account = "1/1h";
   b.website = "https://pki.example";
+  b.external_account_required = true;  // applies to new requests at reload
   EXPECT_EQ(restart_only_changes(a, b), std::vector<std::string>{"server.listen"});
 }
 

@@ -32,6 +32,8 @@ struct Account {
   AccountStatus status = AccountStatus::Valid;
   bool tos_agreed = false;
   TimePoint created_at;
+  // The external account key (RFC 8555 §7.3.4) the account was bound to at creation.
+  std::optional<std::string> eab_kid{};
 };
 
 struct NewAccount {
@@ -41,6 +43,27 @@ struct NewAccount {
   std::vector<std::string> contact;
   bool tos_agreed = false;
   TimePoint created_at;
+  // Bind the account to this external account key in the same transaction.
+  std::optional<std::string> eab_kid{};
+};
+
+// An external account key (RFC 8555 §7.3.4): an HMAC key handed to a client outside
+// ACME, which binds the accounts it creates to what the operator allowed for it.
+struct EabKey {
+  std::string kid;       // ASCII key identifier
+  std::string hmac_key;  // raw bytes
+  std::string note;
+  // Names (DNS) the bound accounts may order: equal to one of these or under it; empty
+  // allows any name the server's policy allows.
+  std::vector<std::string> allowed_domains;
+  // Names equal to or under these are authorized without a challenge (CAA still applies).
+  std::vector<std::string> prevalidated_domains;
+  std::vector<std::string> profiles;  // empty: any profile
+  std::optional<Seconds> max_validity;
+  bool reusable = false;  // binds any number of accounts; otherwise one
+  TimePoint created_at;
+  std::optional<TimePoint> revoked_at{};
+  std::size_t accounts = 0;  // accounts bound to it so far
 };
 
 struct AccountKey {
@@ -68,6 +91,9 @@ struct Authorization {
   AuthzStatus status = AuthzStatus::Pending;  // as stored; see authority/state
   TimePoint expires;
   std::vector<Challenge> challenges;
+  // Valid from creation, without a challenge, because the account's external account
+  // key (this kid) has the name among its prevalidated domains.
+  std::optional<std::string> prevalidated_by{};
 };
 
 struct NewAuthorization {
@@ -75,6 +101,8 @@ struct NewAuthorization {
   bool wildcard = false;
   TimePoint expires;
   std::vector<ChallengeType> challenge_types;
+  // Set: created valid, with no challenge, prevalidated by this external account key.
+  std::optional<std::string> prevalidated_by{};
 };
 
 // An order's view of one of its authorizations.

@@ -1,6 +1,9 @@
 // The command line: parse it, then hand over to one subcommand.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <map>
+#include <utility>
+#include <vector>
 
 #include "server/commands/commands.hpp"
 
@@ -24,6 +27,16 @@ void validation_options(CLI::App* cmd, Overrides& o) {
                   "CIDR validation may reach even if the default policy refuses it (repeatable)");
   cmd->add_option("--threads", o.threads, "Network threads (default: one per core)")
       ->check(CLI::Range(1, 256));
+}
+
+// The options every `signet eab` action takes.
+void eab_options(CLI::App* cmd, signet::server::commands::EabArgs& a) {
+  cmd->add_option("--data-dir", a.data_dir,
+                  "The server's data directory (default: the --config file's, else "
+                  "./signet-data)");
+  cmd->add_option("--config", a.config_file, "TOML configuration file (for its data_dir)")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--json", a.json, "Print JSON");
 }
 
 }  // namespace
@@ -85,12 +98,56 @@ int main(int argc, char** argv) {
   by_serial->excludes(by_account)->excludes(by_name);
   by_account->excludes(by_name);
   renew_early->add_flag("--json", early.json, "Print what was marked as JSON");
+  commands::EabArgs eab_o;
+  auto* eab = app.add_subcommand(
+      "eab", "Manage external account keys (RFC 8555 §7.3.4) in a data directory");
+  eab->require_subcommand(1);
+  std::map<CLI::App*, std::string> eab_actions;
+  for (const auto& [name, what] : std::vector<std::pair<std::string, std::string>>{
+           {"create", "Create a key and print its key id and HMAC key"},
+           {"list", "List the keys"},
+           {"show", "Show a key and the accounts bound to it"},
+           {"revoke", "Revoke a key: no new bindings, no orders for its accounts"}}) {
+    auto* cmd = eab->add_subcommand(name, what);
+    eab_actions[cmd] = name;
+    eab_options(cmd, eab_o);
+    if (name == "show" || name == "revoke") {
+      cmd->add_option("KID", eab_o.kid, "The key id")->required();
+    }
+    if (name == "create") {
+      cmd->add_option("--kid", eab_o.kid, "Key id (default: a random one)");
+      cmd->add_option("--note", eab_o.note, "A note for operators");
+      cmd->add_option("--allowed-domains", eab_o.allowed_domains,
+                      "Names its accounts may order: these and names under them")
+          ->delimiter(',');
+      cmd->add_option("--prevalidated-domains", eab_o.prevalidated_domains,
+                      "Names authorized without a challenge: these and names under them")
+          ->delimiter(',');
+      cmd->add_option("--profiles", eab_o.profiles, "Certificate profiles its accounts may use")
+          ->delimiter(',');
+      cmd->add_option("--max-validity-days", eab_o.max_validity_days,
+                      "Longest validity of its accounts' certificates")
+          ->check(CLI::Range(1, 36600));
+      cmd->add_flag("--reusable", eab_o.reusable, "Bind any number of accounts (default: one)");
+    }
+  }
 
   app.add_subcommand("version", "Print the version");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Help is success; any other parse error is a usage error: exit code 2.
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
   if (app.got_subcommand("version")) {
     std::cout << "signet 0.1.0\n";
     return 0;
+  }
+  if (app.got_subcommand(eab)) {
+    for (const auto& [cmd, name] : eab_actions) {
+      if (eab->got_subcommand(cmd)) return commands::eab(name, eab_o);
+    }
   }
   if (app.got_subcommand(agent)) return commands::vantage(agent_o, credentials);
   if (app.got_subcommand(creds)) return commands::vantage_credentials(data_dir, hosts, out_dir);

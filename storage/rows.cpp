@@ -74,7 +74,24 @@ Account read_account(const Statement& st) {
   a.status = core::account_status_from_string(st.text(4)).value_or(core::AccountStatus::Revoked);
   a.tos_agreed = st.integer(5) != 0;
   a.created_at = core::from_unix(st.integer(6));
+  a.eab_kid = st.opt_text(7);
   return a;
+}
+
+core::EabKey read_eab_key(const Statement& st) {
+  core::EabKey k;
+  k.kid = st.text(0);
+  k.hmac_key = st.blob(1);
+  k.note = st.text(2);
+  k.allowed_domains = split(st.text(3));
+  k.prevalidated_domains = split(st.text(4));
+  k.profiles = split(st.text(5));
+  if (auto s = st.opt_integer(6)) k.max_validity = core::Seconds(*s);
+  k.reusable = st.integer(7) != 0;
+  k.created_at = core::from_unix(st.integer(8));
+  k.revoked_at = opt_time(st.opt_integer(9));
+  k.accounts = static_cast<std::size_t>(st.integer(10));
+  return k;
 }
 
 std::optional<Account> account_where(Connection& db, const char* sql, const std::string& key) {
@@ -96,6 +113,7 @@ std::optional<Authorization> load_authz(Connection& db, const std::string& id) {
   a.wildcard = st.integer(4) != 0;
   a.status = core::authz_status_from_string(st.text(5)).value_or(core::AuthzStatus::Invalid);
   a.expires = core::from_unix(st.integer(6));
+  a.prevalidated_by = st.opt_text(7);
 
   auto cs = db.prepare(sql::kChallengesByAuthz);
   cs.bind(1, id);

@@ -24,6 +24,7 @@ std::optional<core::TimePoint> opt_time(const std::optional<int64_t>& s);
 
 Account read_account(const Statement& st);
 Certificate read_certificate(const Statement& st);
+core::EabKey read_eab_key(const Statement& st);
 std::optional<Account> account_where(Connection& db, const char* sql, const std::string& key);
 std::optional<Authorization> load_authz(Connection& db, const std::string& id);
 std::optional<Order> load_order(Connection& db, const std::string& id);

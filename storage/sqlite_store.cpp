@@ -82,6 +82,13 @@ detail::ExecutorStats SqliteStore::stats() const {
 Async<Account> SqliteStore::create_account(const NewAccount& a) {
   return exec_->write([=](Connection& db) -> core::Result<Account> {
     const std::string id = random_id();
+    // The binding is taken first: when the account cannot be created, the error rolls
+    // it back with everything else.
+    if (a.eab_kid && db.prepare(sql::kBindEabKey).bind(1, *a.eab_kid).exec() != 1) {
+      return core::make_error(core::ProblemType::Unauthorized,
+                              "The external account key " + *a.eab_kid +
+                                  " is unknown, revoked, or already bound to an account");
+    }
     try {
       db.prepare(sql::kInsertAccount)
           .bind(1, id)
@@ -91,6 +98,7 @@ Async<Account> SqliteStore::create_account(const NewAccount& a) {
           .bind(5, join(a.contact))
           .bind(6, int64_t{a.tos_agreed ? 1 : 0})
           .bind(7, to_unix(a.created_at))
+          .bind_opt(8, a.eab_kid)
           .exec();
     } catch (const SqliteError& e) {
       if (is_unique_violation(e)) {
@@ -174,6 +182,8 @@ std::string insert_authz(Connection& db, const core::AccountId& account,
       .bind(5, int64_t{na.wildcard ? 1 : 0})
       .bind(6, to_unix(na.expires))
       .bind(7, to_unix(created_at))
+      .bind(8, to_string(na.prevalidated_by ? core::AuthzStatus::Valid : core::AuthzStatus::Pending))
+      .bind_opt(9, na.prevalidated_by)
       .exec();
   int64_t cpos = 0;
   for (auto type : na.challenge_types) {
@@ -189,6 +199,57 @@ std::string insert_authz(Connection& db, const core::AccountId& account,
 }
 
 }  // namespace
+
+Async<std::vector<core::AccountId>> SqliteStore::accounts_bound_to(const std::string& kid) {
+  return exec_->read([=](Connection& db) -> core::Result<std::vector<core::AccountId>> {
+    auto st = db.prepare(sql::kAccountsByEabKid);
+    st.bind(1, kid);
+    std::vector<core::AccountId> out;
+    while (st.step()) out.push_back({st.text(0)});
+    return out;
+  });
+}
+
+Changed SqliteStore::create_eab_key(const core::EabKey& k) {
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
+    return db.prepare(sql::kInsertEabKey)
+               .bind(1, k.kid)
+               .bind_blob(2, k.hmac_key)
+               .bind(3, k.note)
+               .bind(4, join(k.allowed_domains))
+               .bind(5, join(k.prevalidated_domains))
+               .bind(6, join(k.profiles))
+               .bind(7, k.max_validity ? std::optional<int64_t>(k.max_validity->count())
+                                       : std::nullopt)
+               .bind(8, int64_t{k.reusable ? 1 : 0})
+               .bind(9, to_unix(k.created_at))
+               .exec() == 1;
+  });
+}
+
+Maybe<core::EabKey> SqliteStore::eab_key(const std::string& kid) {
+  return exec_->read([=](Connection& db) -> core::Result<std::optional<core::EabKey>> {
+    auto st = db.prepare(sql::kEabKeyByKid);
+    st.bind(1, kid);
+    if (!st.step()) return std::nullopt;
+    return read_eab_key(st);
+  });
+}
+
+Async<std::vector<core::EabKey>> SqliteStore::eab_keys() {
+  return exec_->read([=](Connection& db) -> core::Result<std::vector<core::EabKey>> {
+    auto st = db.prepare(sql::kEabKeys);
+    std::vector<core::EabKey> out;
+    while (st.step()) out.push_back(read_eab_key(st));
+    return out;
+  });
+}
+
+Changed SqliteStore::revoke_eab_key(const std::string& kid, core::TimePoint at) {
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
+    return db.prepare(sql::kRevokeEabKey).bind(1, kid).bind(2, to_unix(at)).exec() == 1;
+  });
+}
 
 Async<Order> SqliteStore::create_order(const NewOrder& o) {
   return exec_->write([=](Connection& db) -> core::Result<Order> {

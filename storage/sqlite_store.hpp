@@ -27,6 +27,12 @@ class SqliteStore final : public Store {
                              const AccountKey& key) override;
   Async<bool> is_account_key(const std::string& spki_sha256) override;
   Async<bool> is_certificate_key(const std::string& spki_sha256) override;
+  Async<std::vector<core::AccountId>> accounts_bound_to(const std::string& kid) override;
+
+  Changed create_eab_key(const core::EabKey& k) override;
+  Maybe<core::EabKey> eab_key(const std::string& kid) override;
+  Async<std::vector<core::EabKey>> eab_keys() override;
+  Changed revoke_eab_key(const std::string& kid, core::TimePoint at) override;
 
   Async<Order> create_order(const NewOrder& o) override;
   Maybe<Order> order_by_id(const core::OrderId& id) override;

@@ -168,18 +168,40 @@ CREATE UNIQUE INDEX orders_replacing ON orders(replaces)
   WHERE replaces IS NOT NULL AND status <> 'invalid';
 CREATE INDEX certificates_by_account ON certificates(account_id, not_after);
 )sql",
+    // 7 -> 8: external account binding (RFC 8555 §7.3.4): the keys, what each allows (lists are
+    // one entry a line), how many accounts each has bound; the key an account was bound
+    // to; and the key that prevalidated an authorization created valid without a
+    // challenge.
+    R"sql(
+CREATE TABLE eab_keys (
+  kid TEXT PRIMARY KEY,
+  hmac_key BLOB NOT NULL,
+  note TEXT NOT NULL,
+  allowed_domains TEXT NOT NULL,
+  prevalidated_domains TEXT NOT NULL,
+  profiles TEXT NOT NULL,
+  max_validity_seconds INTEGER,
+  reusable INTEGER NOT NULL,
+  accounts INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+ALTER TABLE accounts ADD COLUMN eab_kid TEXT REFERENCES eab_keys(kid);
+CREATE INDEX accounts_by_eab_kid ON accounts(eab_kid) WHERE eab_kid IS NOT NULL;
+ALTER TABLE authorizations ADD COLUMN prevalidated_by TEXT;
+)sql",
 };
 
 // --- accounts --------------------------------------------------------------------------
 inline constexpr const char* kInsertAccount =
     "INSERT INTO accounts (id, jwk, jwk_thumbprint, key_spki_sha256, contact, status, "
-    "tos_agreed, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'valid', ?6, ?7)";
+    "tos_agreed, created_at, eab_kid) VALUES (?1, ?2, ?3, ?4, ?5, 'valid', ?6, ?7, ?8)";
 inline constexpr const char* kAccountById =
-    "SELECT id, jwk, jwk_thumbprint, contact, status, tos_agreed, created_at FROM accounts "
-    "WHERE id = ?1";
+    "SELECT id, jwk, jwk_thumbprint, contact, status, tos_agreed, created_at, eab_kid "
+    "FROM accounts WHERE id = ?1";
 inline constexpr const char* kAccountByThumbprint =
-    "SELECT id, jwk, jwk_thumbprint, contact, status, tos_agreed, created_at FROM accounts "
-    "WHERE jwk_thumbprint = ?1";
+    "SELECT id, jwk, jwk_thumbprint, contact, status, tos_agreed, created_at, eab_kid "
+    "FROM accounts WHERE jwk_thumbprint = ?1";
 inline constexpr const char* kUpdateAccountContact =
     "UPDATE accounts SET contact = ?2 WHERE id = ?1 AND status = 'valid'";
 inline constexpr const char* kDeactivateAccount =
@@ -189,6 +211,29 @@ inline constexpr const char* kChangeAccountKey =
     "WHERE id = ?1 AND jwk_thumbprint = ?2 AND status = 'valid'";
 inline constexpr const char* kIsAccountKey =
     "SELECT 1 FROM accounts WHERE key_spki_sha256 = ?1 LIMIT 1";
+inline constexpr const char* kAccountsByEabKid =
+    "SELECT id FROM accounts WHERE eab_kid = ?1 ORDER BY created_at, id";
+
+// --- external account keys -------------------------------------------------------------
+inline constexpr const char* kInsertEabKey =
+    "INSERT OR IGNORE INTO eab_keys (kid, hmac_key, note, allowed_domains, "
+    "prevalidated_domains, profiles, max_validity_seconds, reusable, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+inline constexpr const char* kEabKeyByKid =
+    "SELECT kid, hmac_key, note, allowed_domains, prevalidated_domains, profiles, "
+    "max_validity_seconds, reusable, created_at, revoked_at, accounts FROM eab_keys "
+    "WHERE kid = ?1";
+inline constexpr const char* kEabKeys =
+    "SELECT kid, hmac_key, note, allowed_domains, prevalidated_domains, profiles, "
+    "max_validity_seconds, reusable, created_at, revoked_at, accounts FROM eab_keys "
+    "ORDER BY created_at, rowid";
+inline constexpr const char* kRevokeEabKey =
+    "UPDATE eab_keys SET revoked_at = ?2 WHERE kid = ?1 AND revoked_at IS NULL";
+// A new binding: only to a key not revoked, and to a single-use key only once. In the
+// transaction that creates the account, so two accounts can never both take it.
+inline constexpr const char* kBindEabKey =
+    "UPDATE eab_keys SET accounts = accounts + 1 WHERE kid = ?1 AND revoked_at IS NULL "
+    "AND (reusable = 1 OR accounts = 0)";
 
 // --- orders ------------------------------------------------------------------------------
 inline constexpr const char* kInsertOrder =
@@ -223,13 +268,13 @@ inline constexpr const char* kCompleteOrder =
 // --- authorizations and challenges ---------------------------------------------------------
 inline constexpr const char* kInsertAuthz =
     "INSERT INTO authorizations (id, account_id, identifier_type, identifier_value, wildcard, "
-    "status, expires, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7)";
+    "status, expires, created_at, prevalidated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?8, ?6, ?7, ?9)";
 inline constexpr const char* kInsertChallenge =
     "INSERT INTO challenges (id, authz_id, position, type, status, token) "
     "VALUES (?1, ?2, ?3, ?4, 'pending', ?5)";
 inline constexpr const char* kAuthzById =
-    "SELECT id, account_id, identifier_type, identifier_value, wildcard, status, expires "
-    "FROM authorizations WHERE id = ?1";
+    "SELECT id, account_id, identifier_type, identifier_value, wildcard, status, expires, "
+    "prevalidated_by FROM authorizations WHERE id = ?1";
 inline constexpr const char* kCountPendingAuthzs =
     "SELECT count(*) FROM authorizations WHERE account_id = ?1 AND status = 'pending' "
     "AND expires > ?2";

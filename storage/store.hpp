@@ -56,6 +56,9 @@ class Store {
   virtual ~Store() = default;
 
   // Accounts. create_account fails with `Conflict` if the key is already an account's.
+  // With an eab_kid, the account is bound to that external account key in the same
+  // transaction: `Unauthorized` (and nothing created) if the key is unknown, revoked,
+  // or single-use and already bound, so two accounts never both take a single-use key.
   virtual Async<Account> create_account(const NewAccount& a) = 0;
   virtual Maybe<Account> account_by_id(const core::AccountId& id) = 0;
   virtual Maybe<Account> account_by_thumbprint(const std::string& thumbprint) = 0;
@@ -69,8 +72,19 @@ class Store {
   // Whether a key (SPKI SHA-256) is an account key / a certified key.
   virtual Async<bool> is_account_key(const std::string& spki_sha256) = 0;
   virtual Async<bool> is_certificate_key(const std::string& spki_sha256) = 0;
+  // The accounts bound to an external account key, oldest first.
+  virtual Async<std::vector<core::AccountId>> accounts_bound_to(const std::string& kid) = 0;
 
-  // Orders and their authorizations, created in one transaction. `AlreadyReplaced`
+  // External account keys (RFC 8555 §7.3.4). create_eab_key: false if the kid exists.
+  virtual Changed create_eab_key(const core::EabKey& k) = 0;
+  virtual Maybe<core::EabKey> eab_key(const std::string& kid) = 0;
+  // Every key, oldest first.
+  virtual Async<std::vector<core::EabKey>> eab_keys() = 0;
+  // not revoked → revoked. Accounts bound to it stay bound (and are refused orders).
+  virtual Changed revoke_eab_key(const std::string& kid, core::TimePoint at) = 0;
+
+  // Orders and their authorizations, created in one transaction. An authorization
+  // with prevalidated_by is created valid, with no challenge. `AlreadyReplaced`
   // (and nothing created) if o.replaces names a certificate that an order which is not
   // invalid already replaces.
   virtual Async<Order> create_order(const NewOrder& o) = 0;

@@ -50,6 +50,7 @@ bool permits(const CaaRecord& r, const CaaRequest& req) {
     const std::string value = trim(std::string_view(param).substr(eq + 1));
     if (key == "accounturi" && value != req.account_uri) return false;  // RFC 8657 §3
     if (key == "validationmethods") {                                   // RFC 8657 §4
+      if (req.out_of_band) return false;  // no ACME method was used: none is listed
       bool listed = false;
       std::string_view methods = value;
       while (!methods.empty()) {

@@ -27,6 +27,8 @@ struct CaaRequest {
   std::string account_uri;                  // for accounturi (RFC 8657 §3)
   core::ChallengeType method = core::ChallengeType::Http01;  // for validationmethods (§4)
   bool wildcard = false;                                     // issuewild applies
+  // Validated by no ACME method (see ValidationRequest::out_of_band).
+  bool out_of_band = false;
 };
 
 // Evaluates the relevant RRset (the closest one found by climbing the tree). nullopt

@@ -62,6 +62,14 @@ TEST(CaaRules, Rfc8657Parameters) {
   EXPECT_FALSE(caa_refusal({{false, "issue", "signet.test; validationmethods=dns-01"}},
                            req(false, ChallengeType::Dns01)));
   EXPECT_TRUE(caa_refusal({{false, "issue", "signet.test; broken"}}, req()));
+  // Validated outside ACME (prevalidated by an external account key): no method is listed.
+  CaaRequest out_of_band = req(false, ChallengeType::Dns01);
+  out_of_band.out_of_band = true;
+  EXPECT_TRUE(caa_refusal({{false, "issue", "signet.test; validationmethods=dns-01,http-01"}},
+                          out_of_band));
+  EXPECT_FALSE(caa_refusal({{false, "issue", "signet.test"}}, out_of_band));
+  EXPECT_FALSE(caa_refusal(
+      {{false, "issue", "signet.test; accounturi=https://ca.test/acme/acct/1"}}, out_of_band));
 }
 
 core::Status climb(testing::FakeResolver& r, const core::Identifier& id,

@@ -28,6 +28,9 @@ struct ValidationRequest {
   std::vector<std::string> caa_identities;
   // CAA alone, without the challenge: the recheck before issuance.
   bool caa_only = false;
+  // The name was validated outside ACME (an external account key's prevalidated
+  // domain), by no challenge type: a CAA validationmethods parameter never lists it.
+  bool out_of_band = false;
   // Checks of the requesting account that may run at once (0: no cap); unset: the
   // validation authority's default. Not sent to remote perspectives.
   std::optional<std::size_t> account_slots = std::nullopt;

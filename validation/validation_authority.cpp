@@ -141,6 +141,8 @@ asio::awaitable<bool> ValidationAuthority::drain(std::chrono::milliseconds limit
 
 asio::awaitable<ValidationOutcome> ValidationAuthority::run(ValidationRequest req, LateSink late) {
   auto it = checkers_.find(req.type);
+  // CAA alone runs no checker (a recheck, or a name validated outside ACME): any will do.
+  if (it == checkers_.end() && req.caa_only) it = checkers_.begin();
   if (it == checkers_.end()) {
     ValidationOutcome out;
     out.problem =
@@ -189,7 +191,8 @@ asio::awaitable<void> ValidationAuthority::check_then_caa(const ValidationReques
   // CAA after the challenge passed, as part of the same validation (RFC 8659 §3).
   deadline.doing(core::ProblemType::Dns,
                  "looking up CAA for " + req.identifier.base_name() + " and its parent domains");
-  const CaaRequest caa_req{req.caa_identities, req.account_uri, req.type, req.wildcard};
+  const CaaRequest caa_req{req.caa_identities, req.account_uri, req.type, req.wildcard,
+                           req.out_of_band};
   auto caa = co_await check_caa(*resolver_, req.identifier, caa_req);
   if (!caa) out.problem = std::move(caa).error();
 }

@@ -113,6 +113,9 @@ TEST(ValidationAuthority, CaaOnlySkipsTheChallenge) {
   EXPECT_EQ(o.problem->type, ProblemType::Caa);
   resolver->caa.clear();
   EXPECT_TRUE(run(false, {}, 5000ms, req, resolver).ok());
+  // CAA alone needs no checker of the request's type.
+  req.type = core::ChallengeType::TlsAlpn01;
+  EXPECT_TRUE(run(false, {}, 5000ms, req, resolver).ok());
 }
 
 TEST(MultiPerspective, AllAgree) {

@@ -35,5 +35,19 @@ struct RenewEarlyOptions {
   bool json = false;
 };
 int cert_renew_early(const RenewEarlyOptions& o);
+// `signet eab create|list|show|revoke`: external account keys (RFC 8555 §7.3.4) in a
+// data directory, a running server's included (both open the database; the keys are
+// managed through the authority's ExternalAccounts, as the server reads them).
+struct EabArgs {
+  std::optional<std::string> config_file,
+      data_dir;     // data_dir: else the config's, else ./signet-data
+  std::string kid;  // show, revoke; create: optional
+  std::string note;
+  std::vector<std::string> allowed_domains, prevalidated_domains, profiles;
+  std::optional<int> max_validity_days;
+  bool reusable = false;
+  bool json = false;
+};
+int eab(const std::string& action, const EabArgs& a);
 
 }  // namespace signet::server::commands

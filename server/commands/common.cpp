@@ -231,7 +231,8 @@ core::Result<authority::RulesPtr> build_rules(const config::Config& cfg,
                          *limits,
                          std::move(overrides),
                          !cfg.terms_of_service.empty(),
-                         cfg.caa_identities};
+                         cfg.caa_identities,
+                         cfg.external_account_required};
   for (const auto& p : cfg.profiles) {
     auto profile = profile_of(cfg, p);
     if (!profile) return std::move(profile).error();
@@ -246,7 +247,7 @@ core::Result<authority::RulesPtr> build_rules(const config::Config& cfg,
 json::DirectoryMeta directory_meta(const config::Config& cfg, const authority::Rules& rules,
                                    const std::string& base_url) {
   json::DirectoryMeta meta{cfg.terms_of_service, cfg.website.empty() ? base_url + "/" : cfg.website,
-                           cfg.caa_identities, false};
+                           cfg.caa_identities, cfg.external_account_required};
   for (const auto& [name, p] : rules.profiles) meta.profiles.emplace_back(name, p.policy.description);
   return meta;
 }

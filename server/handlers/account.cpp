@@ -1,5 +1,8 @@
 // newAccount, account update/deactivation, the orders list, keyChange (RFC 8555 §7.3).
+#include <memory>
+
 #include "server/handlers/handlers.hpp"
+#include "server/jose/eab.hpp"
 #include "server/problem.hpp"
 
 namespace signet::server::handlers {
@@ -10,13 +13,26 @@ HandlerResult new_account(Context& ctx) {
   SignedRequest* req = ctx.signed_request;
   auto payload = json::decode_new_account(req->jws.payload);
   if (!payload) co_return std::move(payload).error();
-  payload->client_ip = ctx.request.client_ip;
-  auto result = co_await ctx.authority.new_account(*req->jws.header.jwk, *payload);
+  payload->request.client_ip = ctx.request.client_ip;
+  if (payload->external_account_binding) {
+    // RFC 8555 §7.3.4: checked here as far as it can be without the key; the authority
+    // looks the key up and has the MAC verified with it.
+    auto binding = jose::parse_binding(*payload->external_account_binding, *req->jws.header.url,
+                                       *req->jws.header.jwk);
+    if (!binding) co_return std::move(binding).error();
+    auto mac = std::make_shared<const jose::MacJws>(std::move(binding).value());
+    payload->request.external_account_binding = authority::ExternalAccountBinding{
+        mac->kid, [mac](const std::string& key) { return jose::verify_binding_mac(*mac, key); }};
+  }
+  auto result = co_await ctx.authority.new_account(*req->jws.header.jwk, payload->request);
   if (!result) co_return std::move(result).error();
   Reply r;
   r.status = result->created ? 201 : 200;
   r.header("Location", ctx.urls.account(result->account.id));
-  r.body = json::encode_account(ctx.urls, result->account);
+  // The account object returned at creation carries the binding (RFC 8555 §7.3.4).
+  const bool bound_now = result->created && payload->external_account_binding;
+  r.body = json::encode_account(ctx.urls, result->account,
+                                bound_now ? &*payload->external_account_binding : nullptr);
   co_return r;
 }
 

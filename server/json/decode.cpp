@@ -1,6 +1,9 @@
 #include "server/json/decode.hpp"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include "core/base64url.hpp"
+
 #include "server/json/reader.hpp"
 
 namespace signet::server::json {
@@ -92,10 +95,17 @@ core::Result<NewAccountPayload> decode_new_account(std::string_view payload) {
   if (!doc) return std::move(doc).error();
   Reader r{*doc, {}};
   NewAccountPayload out;
-  out.contact = r.strings("contact");
-  out.terms_of_service_agreed = r.boolean("termsOfServiceAgreed");
-  out.only_return_existing = r.boolean("onlyReturnExisting");
+  out.request.contact = r.strings("contact");
+  out.request.terms_of_service_agreed = r.boolean("termsOfServiceAgreed");
+  out.request.only_return_existing = r.boolean("onlyReturnExisting");
   if (r.error) return *r.error;
+  if (const Value* eab = r.find("externalAccountBinding")) {
+    if (!eab->IsObject()) return malformed("\"externalAccountBinding\" must be a JWS object");
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    eab->Accept(w);
+    out.external_account_binding = std::string(b.GetString(), b.GetSize());
+  }
   return out;
 }
 

@@ -15,10 +15,16 @@
 namespace signet::server::json {
 
 // Payloads the authority takes as they are.
-using NewAccountPayload = authority::NewAccountRequest;
 using AccountUpdatePayload = authority::AccountUpdate;
 using NewOrderPayload = authority::NewOrderRequest;
 using RevokePayload = authority::RevocationRequest;
+
+struct NewAccountPayload {
+  authority::NewAccountRequest request;
+  // "externalAccountBinding" (RFC 8555 §7.3.4) as sent: a flattened JWS as JSON text,
+  // for jose::parse_binding.
+  std::optional<std::string> external_account_binding;
+};
 
 struct FinalizePayload {
   std::string csr_der;

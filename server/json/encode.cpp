@@ -88,7 +88,8 @@ std::string encode_directory(const std::vector<std::pair<std::string_view, std::
   return done(b);
 }
 
-std::string encode_account(const Urls& urls, const core::Account& a) {
+std::string encode_account(const Urls& urls, const core::Account& a,
+                           const std::string* external_account_binding) {
   rapidjson::StringBuffer b;
   Writer w(b);
   w.StartObject();
@@ -101,6 +102,11 @@ std::string encode_account(const Urls& urls, const core::Account& a) {
   w.Bool(a.tos_agreed);
   kv(w, "orders", urls.account_orders(a.id));
   kv(w, "createdAt", format_rfc3339(a.created_at));
+  if (external_account_binding) {
+    key(w, "externalAccountBinding");
+    w.RawValue(external_account_binding->data(), external_account_binding->size(),
+               rapidjson::kObjectType);
+  }
   w.EndObject();
   return done(b);
 }

@@ -21,7 +21,10 @@ struct DirectoryMeta {
 // The directory (RFC 8555 §7.1.1): each resource's key and URL, then meta.
 std::string encode_directory(const std::vector<std::pair<std::string_view, std::string>>& resources,
                              const DirectoryMeta& meta);
-std::string encode_account(const Urls& urls, const core::Account& a);
+// With the externalAccountBinding the account was created with (JSON text), as RFC
+// 8555 §7.3.4 asks of the account object returned then.
+std::string encode_account(const Urls& urls, const core::Account& a,
+                           const std::string* external_account_binding = nullptr);
 // The order with the status to show (see authority/state).
 std::string encode_order(const Urls& urls, const core::Order& o);
 std::string encode_authorization(const Urls& urls, const core::Authorization& a);

@@ -78,9 +78,17 @@ TEST(Encode, RenewalInfoAndReplaces) {
 TEST(Decode, AccountsAndRevocation) {
   auto a = decode_new_account(R"({"contact":["mailto:a@b.example"],"termsOfServiceAgreed":true})");
   ASSERT_TRUE(a);
-  EXPECT_TRUE(a->terms_of_service_agreed);
+  EXPECT_TRUE(a->request.terms_of_service_agreed);
+  EXPECT_FALSE(a->external_account_binding);
   EXPECT_FALSE(decode_new_account(R"({"contact":"mailto:a@b.example"})"));
   EXPECT_FALSE(decode_new_account(R"({"onlyReturnExisting":"yes"})"));
+  auto bound = decode_new_account(
+      R"({"externalAccountBinding":{"protected":"e30","payload":"e30","signature":"AA"}})");
+  ASSERT_TRUE(bound);
+  EXPECT_EQ(bound->external_account_binding,
+            R"({"protected":"e30","payload":"e30","signature":"AA"})");
+  EXPECT_EQ(decode_new_account(R"({"externalAccountBinding":"e30.e30.AA"})").error().type,
+            ProblemType::Malformed);
   EXPECT_TRUE(decode_account_update(R"({"status":"deactivated"})")->deactivate);
   EXPECT_FALSE(decode_account_update(R"({"status":"valid"})"));
   EXPECT_EQ(decode_revoke(R"({"certificate":"AAAA","reason":"1"})").error().type,
@@ -155,6 +163,9 @@ TEST(Vantage, RequestRoundTrips) {
   back = decode_validation_request(encode_validation_request(r));
   ASSERT_TRUE(back) << back.error().detail;
   EXPECT_TRUE(back->caa_only && back->wildcard);
+  EXPECT_FALSE(back->out_of_band);
+  r.out_of_band = true;
+  EXPECT_TRUE(decode_validation_request(encode_validation_request(r))->out_of_band);
 }
 
 TEST(Vantage, RequestIsCheckedStrictly) {

@@ -94,6 +94,8 @@ std::string encode_validation_request(const validation::ValidationRequest& r) {
   w.EndArray();
   key(w, "caaOnly");
   w.Bool(r.caa_only);
+  key(w, "outOfBand");
+  w.Bool(r.out_of_band);
   w.EndObject();
   return done(b);
 }
@@ -116,6 +118,7 @@ core::Result<validation::ValidationRequest> decode_validation_request(std::strin
   out.account_uri = r.string("accountUri").value_or("");
   out.caa_identities = r.strings("caaIdentities").value_or(std::vector<std::string>{});
   out.caa_only = r.boolean("caaOnly");
+  out.out_of_band = r.boolean("outOfBand");
   if (r.error) return *r.error;
   if (!out.caa_only && (out.token.empty() || out.key_authorization.empty())) {
     return malformed("a challenge check needs \"token\" and \"keyAuthorization\"");
