@@ -7,7 +7,10 @@
 //         of the protected header (and its "jwk") directly.
 // A JWS that parses has members that are base64url from end to end, and is verified with a
 // fixed key of its algorithm's type, and with its own "jwk" when the account key policy
-// takes that key (the front end judges the key first). Nothing is left in OpenSSL's queue.
+// takes that key (the front end judges the key first). The same body is also read as an
+// external account binding (server/jose/eab.hpp) for a fixed account key: one that parses
+// carries a MAC algorithm and a key id, and a wrong HMAC key never verifies it. Nothing
+// is left in OpenSSL's queue.
 #include <openssl/evp.h>
 
 #include <map>
@@ -15,6 +18,7 @@
 
 #include "core/base64url.hpp"
 #include "policy/key_policy.hpp"
+#include "server/jose/eab.hpp"
 #include "server/jose/jws.hpp"
 #include "server/json/strict.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
@@ -52,6 +56,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const policy::KeyPolicy keys{policy::KeyPolicyConfig{}};
   const std::string_view rest = fuzz::as_text(data + 1, size - 1);
   const std::string body = (data[0] & 1) != 0 ? assemble(rest) : std::string(rest);
+
+  static const auto account_key = server::jose::parse_jwk_json(
+      testing::public_jwk_json(fixed_keys().at("ES256").get()));
+  if (auto binding = server::jose::parse_binding(body, "https://ca.example/acme/new-account",
+                                                 *account_key)) {
+    FUZZ_CHECK(binding->alg == "HS256" || binding->alg == "HS384" || binding->alg == "HS512");
+    FUZZ_CHECK(!binding->kid.empty());
+    FUZZ_CHECK(!server::jose::verify_binding_mac(*binding, "not the key"));
+  }
+  FUZZ_CHECK_NO_OPENSSL_ERRORS();
 
   auto jws = server::jose::parse_jws(body);
   FUZZ_CHECK_NO_OPENSSL_ERRORS();
