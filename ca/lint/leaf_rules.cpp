@@ -8,21 +8,18 @@
 #include <memory>
 
 #include "ca/lint/lint.hpp"
+#include "core/openssl.hpp"
 
 namespace signet::ca::lint {
 namespace {
 
-template <class T, void (*F)(T*)>
-struct Free {
-  void operator()(T* p) const { F(p); }
-};
-using Names = std::unique_ptr<GENERAL_NAMES, Free<GENERAL_NAMES, GENERAL_NAMES_free>>;
-using Constraints = std::unique_ptr<BASIC_CONSTRAINTS, Free<BASIC_CONSTRAINTS, BASIC_CONSTRAINTS_free>>;
-using Usage = std::unique_ptr<ASN1_BIT_STRING, Free<ASN1_BIT_STRING, ASN1_BIT_STRING_free>>;
-using Ekus = std::unique_ptr<EXTENDED_KEY_USAGE, Free<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>>;
-using KeyId = std::unique_ptr<ASN1_OCTET_STRING, Free<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>>;
-using AuthorityKeyId = std::unique_ptr<AUTHORITY_KEYID, Free<AUTHORITY_KEYID, AUTHORITY_KEYID_free>>;
-using Bn = std::unique_ptr<BIGNUM, Free<BIGNUM, BN_free>>;
+using Names = core::ossl::GeneralNames;
+using Constraints = core::ossl::BasicConstraints;
+using Usage = core::ossl::Asn1BitString;
+using Ekus = core::ossl::ExtendedKeyUsage;
+using KeyId = core::ossl::Asn1OctetString;
+using AuthorityKeyId = core::ossl::AuthorityKeyId;
+using Bn = core::ossl::Bignum;
 
 template <class T>
 T* extension(X509* cert, int nid, int* critical = nullptr) {
@@ -305,9 +302,12 @@ std::vector<Finding> lint_leaf(const Leaf& leaf, const LeafExpectations& want) {
 }
 
 core::Status check_leaf(const Leaf& leaf, const LeafExpectations& want) {
-  const auto findings = lint_leaf(leaf, want);
+  return refusal("certificate", lint_leaf(leaf, want));
+}
+
+core::Status refusal(std::string_view what, const std::vector<Finding>& findings) {
   if (findings.empty()) return {};
-  std::string detail = "certificate refused by the pre-issuance lint:";
+  std::string detail = std::string(what) + " refused by the pre-issuance lint:";
   for (const auto& f : findings) detail += " [" + std::string(f.rule) + "] " + f.detail + ";";
   detail.pop_back();
   return core::internal_error(std::move(detail));

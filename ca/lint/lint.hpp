@@ -57,4 +57,25 @@ std::vector<Finding> lint_leaf(const Leaf& leaf, const LeafExpectations& want);
 // see a generic text).
 core::Status check_leaf(const Leaf& leaf, const LeafExpectations& want);
 
+// A to-be-signed CRL, its issuer, and the URL it is published at.
+struct CrlUnderLint {
+  X509_CRL* crl = nullptr;
+  X509* issuer = nullptr;
+  std::string_view distribution_point;
+};
+
+struct CrlRule {
+  std::string_view name;
+  std::string_view source;
+  void (*check)(const CrlUnderLint& crl, std::vector<Finding>& out);
+};
+
+// Every CRL rule, in the order they run.
+const std::vector<CrlRule>& crl_rules();
+std::vector<Finding> lint_crl(const CrlUnderLint& crl);
+core::Status check_crl(const CrlUnderLint& crl);
+
+// Findings as a `serverInternal` status naming each ("certificate", "CRL": what).
+core::Status refusal(std::string_view what, const std::vector<Finding>& findings);
+
 }  // namespace signet::ca::lint
