@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "ca/lint/lint.hpp"
 #include "ca/x509.hpp"
 #include "policy/key_policy.hpp"
 
@@ -19,11 +20,23 @@ CertificateProfile tls_profile(std::string name, KeyPurpose purpose, core::Secon
   p.key_usages = {KeyUsage::DigitalSignature, KeyUsage::KeyEncipherment};
   p.extended_key_usages = {purpose};
   p.validity = validity;
+  // Infrastructure certificates start an hour early (ca/credentials.cpp).
+  p.max_validity = validity + std::chrono::hours(1);
   return p;
 }
 
 bool has(const std::vector<KeyUsage>& v, KeyUsage u) {
   return std::find(v.begin(), v.end(), u) != v.end();
+}
+
+lint::LeafExpectations expectations(const CertificateProfile& p) {
+  lint::LeafExpectations want;
+  for (KeyPurpose k : p.extended_key_usages)
+    want.extended_key_usages.insert(k == KeyPurpose::TlsServer ? lint::Eku::ServerAuth
+                                                               : lint::Eku::ClientAuth);
+  want.max_validity = p.max_validity;
+  want.key_encipherment_for_rsa = has(p.key_usages, KeyUsage::KeyEncipherment);
+  return want;
 }
 
 // The keyUsage configuration text, or empty for none. RFC 5280 §4.2.1.3: critical.
@@ -72,6 +85,7 @@ CertificateProfile certificate_profile(const policy::Profile& p) {
                                         : KeyPurpose::TlsClient);
   }
   c.validity = p.default_validity;
+  c.max_validity = p.max_validity;
   c.common_name_from_first_name = p.common_name;
   return c;
 }
@@ -147,6 +161,8 @@ core::Result<TbsCertificate> build_tbs(const Issuer& issuer, const CertificatePr
         detail::add_ext(cert.get(), iss, NID_authority_key_identifier, "keyid:always"))) &&
       detail::add_san(cert.get(), req.identifiers);
   if (!ok) return core::internal_error("building leaf certificate: " + core::ossl::last_error());
+  if (auto st = lint::check_leaf({cert.get(), iss, key}, expectations(profile)); !st)
+    return std::move(st).error();
 
   TbsCertificate tbs;
   tbs.x509 = std::move(cert);

@@ -34,6 +34,8 @@ struct CertificateProfile {
   // The lifetime of certificates whose dates Signet picks (infrastructure); an ACME
   // request brings the dates policy resolved for it.
   core::Seconds validity{0};
+  // The longest validity a certificate under it may have (the pre-issuance lint).
+  core::Seconds max_validity{0};
   bool common_name_from_first_name = true;  // when it fits (RFC 5280 ub-common-name)
   bool basic_constraints_ca_false = true;   // critical CA:FALSE
   bool key_identifiers = true;              // subject and authority key identifiers
@@ -92,7 +94,8 @@ std::string random_serial();
 
 // Checks the key's type once more (against every type a configuration may accept; the
 // configured policy runs on the CSR) and the request, then builds the certificate the
-// profile describes, naming issuer as its issuer. Nothing is signed.
+// profile describes, naming issuer as its issuer, and lints it (ca/lint): a finding is
+// a `serverInternal` error naming it. Nothing is signed.
 core::Result<TbsCertificate> build_tbs(const Issuer& issuer, const CertificateProfile& profile,
                                        const LeafRequest& req);
 // Signs tbs with issuer, which must be the one it was built for.
