@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/base64url.hpp"
+#include "server/jose/jws.hpp"
 #include "server/json/strict.hpp"
 
 namespace signet::server::jose {
@@ -28,32 +29,16 @@ const EVP_MD* mac_digest(std::string_view alg) {
 
 core::Result<MacJws> parse_binding(std::string_view text, const std::string& outer_url,
                                    const Jwk& account_key) {
-  auto doc = json::parse_strict(text);
-  if (!doc) return malformed(doc.error().detail);
-  if (!doc->IsObject()) return malformed("not a JSON object (a flattened JWS)");
-  for (const auto& member : std::as_const(*doc).GetObject()) {
-    const std::string_view name(member.name.GetString(), member.name.GetStringLength());
-    if (name != "protected" && name != "payload" && name != "signature") {
-      return malformed("unexpected JWS member \"" + std::string(name) + "\"");
-    }
-    if (!member.value.IsString())
-      return malformed("JWS member \"" + std::string(name) + "\" must be a string");
-  }
-  for (const char* m : {"protected", "payload", "signature"}) {
-    if (!doc->HasMember(m)) return malformed(std::string("the JWS has no \"") + m + "\"");
-  }
-  auto text_of = [&](const char* m) {
-    const auto& v = (*doc)[m];
-    return std::string(v.GetString(), v.GetStringLength());
-  };
-  const std::string protected_b64 = text_of("protected");
-  const std::string payload_b64 = text_of("payload");
+  auto parts = split_flattened(text);
+  if (!parts) return malformed(parts.error().detail);
+  const std::string& protected_b64 = parts->protected_b64;
+  const std::string& payload_b64 = parts->payload_b64;
   auto header_json = core::base64url_decode(protected_b64);
   if (!header_json || header_json->empty())
     return malformed("the protected header is not base64url");
   auto payload = core::base64url_decode(payload_b64);
   if (!payload || payload->empty()) return malformed("the payload is not base64url");
-  auto mac = core::base64url_decode(text_of("signature"));
+  auto mac = core::base64url_decode(parts->signature_b64);
   if (!mac || mac->empty()) return malformed("the signature is not base64url");
 
   auto header = json::parse_strict(*header_json);

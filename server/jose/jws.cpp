@@ -88,8 +88,8 @@ const std::vector<std::string>& supported_algorithms() {
   return algs;
 }
 
-core::Result<Jws> parse_jws(std::string_view body) {
-  auto doc = json::parse_strict(body);
+core::Result<FlattenedJws> split_flattened(std::string_view json) {
+  auto doc = json::parse_strict(json);
   if (!doc) return std::move(doc).error();
   if (!doc->IsObject()) return malformed("JWS is not a JSON object");
   if (doc->HasMember("signatures")) {
@@ -113,8 +113,14 @@ core::Result<Jws> parse_jws(std::string_view body) {
     const auto& v = (*doc)[m];
     return std::string(v.GetString(), v.GetStringLength());
   };
-  const std::string protected_b64 = text("protected");
-  const std::string payload_b64 = text("payload");
+  return FlattenedJws{text("protected"), text("payload"), text("signature")};
+}
+
+core::Result<Jws> parse_jws(std::string_view body) {
+  auto parts = split_flattened(body);
+  if (!parts) return std::move(parts).error();
+  const std::string& protected_b64 = parts->protected_b64;
+  const std::string& payload_b64 = parts->payload_b64;
   auto protected_json = core::base64url_decode(protected_b64);
   auto payload = core::base64url_decode(payload_b64);
   if (!protected_json || protected_json->empty())
@@ -141,7 +147,7 @@ core::Result<Jws> parse_jws(std::string_view body) {
   if (header->HasMember("b64")) return malformed("JWS \"b64\" header parameter is not supported");
   // The algorithm is judged before the signature: "none" comes with an empty one, and is
   // an algorithm refused (badSignatureAlgorithm), not a malformed request.
-  auto signature = core::base64url_decode(text("signature"));
+  auto signature = core::base64url_decode(parts->signature_b64);
   if (!signature || signature->empty()) return malformed("JWS signature is not base64url");
   jws.header.alg = *alg;
   const bool has_jwk = header->HasMember("jwk");

@@ -26,6 +26,16 @@ struct Jws {
   std::string signature;       // decoded
 };
 
+// The three members of a flattened JWS (RFC 7515 §7.2.2) as sent, base64url: the
+// general serialization, unprotected headers and any other member are refused.
+// Errors are `malformed`.
+struct FlattenedJws {
+  std::string protected_b64;
+  std::string payload_b64;
+  std::string signature_b64;
+};
+core::Result<FlattenedJws> split_flattened(std::string_view json);
+
 // The algorithms Signet verifies, in the order it reports them (badSignatureAlgorithm).
 const std::vector<std::string>& supported_algorithms();
 
