@@ -45,8 +45,9 @@ core::Result<MacJws> parse_binding(std::string_view text, const std::string& out
   if (!header) return malformed("protected header: " + header.error().detail);
   if (!header->IsObject()) return malformed("the protected header is not a JSON object");
   auto string_member = [&](const char* name) -> std::optional<std::string> {
-    auto it = header->FindMember(name);
-    if (it == header->MemberEnd() || !it->value.IsString()) return std::nullopt;
+    const auto& h = std::as_const(*header);
+    const auto it = h.FindMember(name);
+    if (it == h.MemberEnd() || !it->value.IsString()) return std::nullopt;
     return std::string(it->value.GetString(), it->value.GetStringLength());
   };
   MacJws out;
