@@ -26,6 +26,7 @@ struct LeafExpectations {
   std::set<Eku> extended_key_usages;
   core::Seconds max_validity{0};  // 0: not checked
   bool key_encipherment_for_rsa = false;
+  bool revocation_pointers = true;  // false: no CRL distribution point, no OCSP URL
 };
 
 // A to-be-signed leaf, the issuer that will sign it, and its subject key as the builder
