@@ -1,5 +1,7 @@
 #include "ca/ocsp_responder.hpp"
 
+#include <algorithm>
+
 #include "ca/lint/lint.hpp"
 #include "ca/x509.hpp"
 #include "core/files.hpp"
@@ -42,8 +44,12 @@ core::Result<core::ossl::X509Ptr> build_responder_tbs(const Issuer& issuer, EVP_
                                        0) == 1 &&
             X509_set_issuer_name(cert.get(), X509_get_subject_name(iss)) == 1 &&
             X509_set_pubkey(cert.get(), key) == 1;
-  detail::set_validity(cert.get(), core::to_unix(not_before),
-                       core::to_unix(not_before + kOcspResponderValidity));
+  // Never outliving the issuer that vouches for it.
+  auto not_after = not_before + kOcspResponderValidity;
+  if (auto issuer_end = detail::to_time_point(X509_get0_notAfter(iss))) {
+    not_after = std::min(not_after, *issuer_end);
+  }
+  detail::set_validity(cert.get(), core::to_unix(not_before), core::to_unix(not_after));
   ok = ok && detail::add_ext(cert.get(), iss, NID_basic_constraints, "critical,CA:FALSE") &&
        detail::add_ext(cert.get(), iss, NID_key_usage, "critical,digitalSignature") &&
        detail::add_ext(cert.get(), iss, NID_ext_key_usage, "OCSPSigning") &&
@@ -84,6 +90,9 @@ core::Result<OcspResponder> responder_of(core::ossl::X509Ptr cert, core::ossl::P
 core::Result<OcspResponder> kept_ocsp_responder(const fs::path& dir, const Issuer& issuer,
                                                 const core::Clock& clock) {
   const fs::path cert_path = dir / "ocsp-responder.pem", key_path = dir / "ocsp-responder-key.pem";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return core::internal_error("cannot create " + dir.string() + ": " + ec.message());
   const auto now = clock.now();
   auto cert_pem = core::read_file(cert_path);
   auto key_pem = core::read_file(key_path);

@@ -230,6 +230,16 @@ TEST_F(OcspTest, ResponderIsKeptThenRenewed) {
   EXPECT_TRUE(rekeyed->newly_signed);
 }
 
+TEST_F(OcspTest, ResponderNeverOutlivesItsIssuer) {
+  test::FakeIssuer issuer("acme", "Short CA");  // valid until 2'000'000'000
+  core::FixedClock late(core::from_unix(2'000'000'000 - 20 * 86400));
+  test::TempDir dir("-short");
+  auto r = kept_ocsp_responder(dir.path(), issuer, late);
+  ASSERT_TRUE(r) << r.error().detail;
+  ASSERT_TRUE(r->newly_signed);
+  EXPECT_EQ(r->newly_signed->not_after, core::from_unix(2'000'000'000));
+}
+
 // --- requests and CertIDs --------------------------------------------------------------
 
 TEST_F(OcspTest, RequestFromOpenSslParsesAndMatches) {
@@ -430,6 +440,8 @@ TEST_F(OcspTest, EachResponderRuleFires) {
             Findings{"e_ocsp_responder_key_usage"});
   EXPECT_EQ(findings_after(replace(NID_subject_alt_name, "DNS:ocsp.example")),
             Findings{"e_ocsp_responder_san_present"});
+  EXPECT_EQ(findings_after(replace(NID_crl_distribution_points, "URI:http://ca.example/1.crl")),
+            Findings{"e_ocsp_responder_crldp_present"});
   // The certificate rules it shares with leaves.
   EXPECT_EQ(findings_after(replace(NID_basic_constraints, "critical,CA:TRUE")),
             Findings{"e_leaf_ca_true"});

@@ -79,7 +79,8 @@ core::Status check_crl(const CrlUnderLint& crl);
 // A to-be-signed delegated OCSP responder certificate (RFC 6960 §4.2.2.2; BR 7.1.2.8):
 // the certificate rules that hold for every certificate (version, serial, issuer name,
 // validity against max_validity, CA:FALSE, key identifiers, public key) and its own
-// (OCSPSigning alone, id-pkix-ocsp-nocheck, critical digitalSignature alone, no SAN).
+// (OCSPSigning alone, id-pkix-ocsp-nocheck, critical digitalSignature alone, no SAN and
+// no CRL distribution point).
 const std::vector<Rule>& ocsp_responder_rules();
 std::vector<Finding> lint_ocsp_responder(const Leaf& cert, core::Seconds max_validity);
 core::Status check_ocsp_responder(const Leaf& cert, core::Seconds max_validity);

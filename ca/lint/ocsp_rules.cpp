@@ -81,11 +81,14 @@ void ocsp_key_usage(const Leaf& leaf, const LeafExpectations&, std::vector<Findi
     add(out, "e_ocsp_responder_key_usage", "keyUsage is not digitalSignature alone");
 }
 
-// BR 7.1.2.8.2: a responder certificate names no subject alternative name.
-void ocsp_no_subject_alt_name(const Leaf& leaf, const LeafExpectations&,
-                              std::vector<Finding>& out) {
+// BR 7.1.2.8.2: a responder certificate has no subject alternative name and no CRL
+// distribution point (id-pkix-ocsp-nocheck stands in for its revocation).
+void ocsp_forbidden_extensions(const Leaf& leaf, const LeafExpectations&,
+                               std::vector<Finding>& out) {
   if (X509_get_ext_by_NID(leaf.cert, NID_subject_alt_name, -1) >= 0)
     add(out, "e_ocsp_responder_san_present", "a subjectAltName extension");
+  if (X509_get_ext_by_NID(leaf.cert, NID_crl_distribution_points, -1) >= 0)
+    add(out, "e_ocsp_responder_crldp_present", "a cRLDistributionPoints extension");
 }
 
 // --- the responses ----------------------------------------------------------------------
@@ -176,7 +179,7 @@ const std::vector<Rule>& ocsp_responder_rules() {
         {"ocsp_extended_key_usage", "RFC 6960 §4.2.2.2; BR 7.1.2.8.5", ocsp_extended_key_usage});
     out.push_back({"ocsp_no_check", "RFC 6960 §4.2.2.2.1; BR 7.1.2.8.6", ocsp_no_check});
     out.push_back({"ocsp_key_usage", "BR 7.1.2.8.7", ocsp_key_usage});
-    out.push_back({"ocsp_no_subject_alt_name", "BR 7.1.2.8.2", ocsp_no_subject_alt_name});
+    out.push_back({"ocsp_forbidden_extensions", "BR 7.1.2.8.2", ocsp_forbidden_extensions});
     return out;
   }();
   return rules;
