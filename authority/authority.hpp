@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "authority/account_cache.hpp"
+#include "authority/crls.hpp"
 #include "authority/renewals.hpp"
 #include "authority/external_accounts.hpp"
 #include "authority/requests.hpp"
@@ -48,6 +49,8 @@ struct Services {
   core::WorkerPool& cpu;  // signing and CSR checks
   // Where validation outcomes are recorded (a network executor: recording only awaits).
   asio::any_io_executor background;
+  // CRL publication: certificates name their shard's CRL (none without it).
+  const CrlPublisher* crls = nullptr;
 };
 
 class Authority final : private validation::ValidationSink {
@@ -118,6 +121,10 @@ class Authority final : private validation::ValidationSink {
   const std::string& root_pem() const { return s_.ca.root_pem(); }
 
   // --- revocation (revocation.cpp) ---
+  // The current CRL of an issuer's shard, as the CRL publisher signed it; `NotFound`
+  // for shards and issuers there are not (or when CRLs are not published).
+  core::Result<std::shared_ptr<const PublishedCrl>> current_crl(const std::string& issuer,
+                                                                const std::string& shard) const;
   asio::awaitable<core::Status> revoke(const RevocationRequester& who, const RevocationRequest& r);
 
   // Shutdown: waits until validations in flight have ended and their outcomes are

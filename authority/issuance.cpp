@@ -93,6 +93,7 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
   std::optional<ca::TbsCertificate> tbs;
   for (int attempt = 0; attempt < 3 && !tbs; ++attempt) {
     req.serial = ca::random_serial();
+    if (s_.crls != nullptr) req.crl_url = s_.crls->url(s_.crls->shard_of(req.serial));
     auto built = s_.ca.prepare_leaf(prof.certificate, req);
     if (!built) co_return std::move(built).error();
     auto started =
@@ -133,6 +134,7 @@ Authority::Async<core::Certificate> Authority::sign_and_store(core::AccountId ac
   cert.key_spki_sha256 = tbs.key_spki_sha256;
   cert.identifiers = tbs.identifiers;
   cert.profile = tbs.profile;
+  if (s_.crls != nullptr) cert.crl_shard = static_cast<int>(s_.crls->shard_of(serial));
   cert.issued_at = now;
   auto issued = co_await s_.cpu.run([&] { return s_.ca.sign_leaf(std::move(tbs)); });
   if (!issued) co_return co_await fail_order(id, std::move(issued).error());
@@ -170,6 +172,7 @@ Authority::Async<int> Authority::resume_interrupted_issuances() {
                           {p.not_before, p.not_after},
                           p.serial};
       req.spki = spki;
+      if (s_.crls != nullptr) req.crl_url = s_.crls->url(s_.crls->shard_of(p.serial));
       auto built =
           co_await s_.cpu.run([&] { return s_.ca.prepare_leaf(profile->certificate, req); });
       if (built && built->issuer == p.issuer && built->profile == p.profile &&

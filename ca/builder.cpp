@@ -36,6 +36,7 @@ lint::LeafExpectations expectations(const CertificateProfile& p) {
                                                                : lint::Eku::ClientAuth);
   want.max_validity = p.max_validity;
   want.key_encipherment_for_rsa = has(p.key_usages, KeyUsage::KeyEncipherment);
+  want.revocation_pointers = p.revocation_pointers;
   return want;
 }
 
@@ -87,6 +88,7 @@ CertificateProfile certificate_profile(const policy::Profile& p) {
   c.validity = p.default_validity;
   c.max_validity = p.max_validity;
   c.common_name_from_first_name = p.common_name;
+  c.revocation_pointers = p.revocation_pointers;
   return c;
 }
 
@@ -159,7 +161,12 @@ core::Result<TbsCertificate> build_tbs(const Issuer& issuer, const CertificatePr
       (!profile.key_identifiers ||
        (detail::add_ext(cert.get(), iss, NID_subject_key_identifier, "hash") &&
         detail::add_ext(cert.get(), iss, NID_authority_key_identifier, "keyid:always"))) &&
-      detail::add_san(cert.get(), req.identifiers);
+      detail::add_san(cert.get(), req.identifiers) &&
+      (!profile.revocation_pointers || req.crl_url.empty() ||
+       detail::add_ext(cert.get(), iss, NID_crl_distribution_points,
+                       ("URI:" + req.crl_url).c_str())) &&
+      (!profile.revocation_pointers || req.ocsp_url.empty() ||
+       detail::add_ext(cert.get(), iss, NID_info_access, ("OCSP;URI:" + req.ocsp_url).c_str()));
   if (!ok) return core::internal_error("building leaf certificate: " + core::ossl::last_error());
   if (auto st = lint::check_leaf({cert.get(), iss, key}, expectations(profile)); !st)
     return std::move(st).error();

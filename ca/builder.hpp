@@ -39,6 +39,8 @@ struct CertificateProfile {
   bool common_name_from_first_name = true;  // when it fits (RFC 5280 ub-common-name)
   bool basic_constraints_ca_false = true;   // critical CA:FALSE
   bool key_identifiers = true;              // subject and authority key identifiers
+  // A CRL distribution point and the OCSP URL, when the request brings them.
+  bool revocation_pointers = true;
 };
 
 // The certificate an ACME profile describes (its name, usages and subject).
@@ -53,6 +55,10 @@ struct LeafRequest {
   std::vector<core::Identifier> identifiers;  // SANs in this order; the first may be the CN
   policy::Validity validity;
   std::string serial;  // hex, from random_serial()
+  // Where relying parties find this certificate's revocation status (http:// URLs;
+  // empty: none). Left out under profiles without revocation pointers.
+  std::string crl_url{};
+  std::string ocsp_url{};
   // Optional: public_key as a CSR encoded it; copied into the certificate as it is,
   // which spares OpenSSL 3's encoder lookup on the issuance path.
   std::shared_ptr<const X509_PUBKEY> spki{};

@@ -1,5 +1,7 @@
 #include "ca/certificate_authority.hpp"
 
+#include <mutex>
+
 #include "ca/hierarchy.hpp"
 #include "ca/x509.hpp"
 
@@ -19,6 +21,7 @@ struct CertificateAuthority::State {
   const core::Clock& clock;
   fs::path dir;
   Hierarchy hierarchy;
+  std::mutex ocsp_responder_mutex{};  // one renewal at a time
 };
 
 CertificateAuthority::CertificateAuthority(std::unique_ptr<State> s) : s_(std::move(s)) {}
@@ -28,7 +31,7 @@ core::Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::open(
     const fs::path& dir, const core::Clock& clock) {
   auto h = open_hierarchy(dir, clock);
   if (!h) return std::move(h).error();
-  auto s = std::make_unique<State>(State{clock, dir, std::move(h).value()});
+  auto s = std::unique_ptr<State>(new State{clock, dir, std::move(h).value()});
   return std::unique_ptr<CertificateAuthority>(new CertificateAuthority(std::move(s)));
 }
 
@@ -64,6 +67,11 @@ core::Result<TlsCredentials> CertificateAuthority::issue_credentials(
     const std::vector<core::Identifier>& names, KeyPurpose purpose) const {
   return fresh_credentials(infrastructure_issuer(), infrastructure_profile(purpose), names,
                            s_->clock);
+}
+
+core::Result<OcspResponder> CertificateAuthority::ocsp_responder() const {
+  std::lock_guard lock(s_->ocsp_responder_mutex);
+  return kept_ocsp_responder(s_->dir / "ca", acme_issuer(), s_->clock);
 }
 
 const Issuer& CertificateAuthority::acme_issuer() const {

@@ -13,6 +13,7 @@
 #include "ca/builder.hpp"
 #include "ca/credentials.hpp"
 #include "ca/issuer.hpp"
+#include "ca/ocsp_responder.hpp"
 #include "core/clock.hpp"
 #include "core/identifier.hpp"
 #include "core/result.hpp"
@@ -51,6 +52,12 @@ class CertificateAuthority {
   // A fresh key and certificate, not kept: for a vantage agent's listener.
   core::Result<TlsCredentials> issue_credentials(const std::vector<core::Identifier>& names,
                                                  KeyPurpose purpose) const;
+
+  // The delegated OCSP responder for ACME leaves (ca/ocsp_responder.hpp), issued by the
+  // ACME issuer and kept as dir/ca/ocsp-responder.pem and -key.pem: reused while it
+  // comes from that issuer and has a third of its 30 days to run, else renewed with a
+  // new key. newly_signed is set when it was renewed. Calls are serialised.
+  core::Result<OcspResponder> ocsp_responder() const;
 
   const Issuer& acme_issuer() const;
   const Issuer& infrastructure_issuer() const;

@@ -6,6 +6,8 @@
 //   ca/intermediate.pem, -key.pem     the ACME issuer (P-256): subscribers' certificates
 //   ca/infrastructure.pem, -key.pem   the infrastructure issuer (P-256): Signet's own
 //                                     listener, its client certificate, vantage agents
+//   ca/ocsp-responder.pem, -key.pem   the delegated OCSP responder (P-256), from the ACME
+//                                     issuer; kept by ca/ocsp_responder.hpp, not here
 //
 // Each intermediate carries the extended key usages of what it signs: serverAuth for
 // the ACME issuer, serverAuth and clientAuth for the infrastructure issuer.

@@ -62,6 +62,17 @@ core::Status KeySigner::sign(X509_CRL* tbs) const {
   return {};
 }
 
+core::Status KeySigner::sign(OCSP_BASICRESP* tbs, X509* cert) const {
+  auto ctx = context();
+  if (!ctx) return std::move(ctx).error();
+  // RFC 6960 §4.2.2.3: byKey, the SHA-1 of the responder's public key. OpenSSL sets
+  // producedAt to the current time (RFC 6960 §4.2.1).
+  if (OCSP_basic_sign_ctx(tbs, cert, ctx->get(), nullptr, OCSP_RESPID_KEY) != 1) {
+    return core::internal_error("signing OCSP response: " + core::ossl::last_error());
+  }
+  return {};
+}
+
 bool KeySigner::matches(X509* cert) const {
   return X509_check_private_key(cert, key_.get()) == 1;
 }

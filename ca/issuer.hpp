@@ -1,7 +1,7 @@
 #pragma once
 // Issuers: a signing key with the certificate that names it and the chain served
 // beside what it signs. The private key never leaves an issuer; callers hand it a
-// to-be-signed certificate or CRL (OCSP responses will go through the same KeySigner).
+// to-be-signed certificate, CRL or OCSP response.
 // A file-backed issuer is the one kind today; a PKCS#11 key is meant to be another.
 #include <filesystem>
 #include <memory>
@@ -25,6 +25,9 @@ class KeySigner {
   // Sets the signature algorithm and signature of a complete to-be-signed structure.
   core::Status sign(X509* tbs) const;
   core::Status sign(X509_CRL* tbs) const;
+  // Signs a BasicOCSPResponse as the responder whose certificate is cert: responderID
+  // byKey, cert included in the response's certs, producedAt the signing time.
+  core::Status sign(OCSP_BASICRESP* tbs, X509* cert) const;
 
   // Whether cert carries this signer's public key.
   bool matches(X509* cert) const;

@@ -266,7 +266,7 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     static const std::set<std::string> sections{"server",     "directory", "acme",
                                                 "validation", "orders",    "certificates",
                                                 "limits",     "policy",    "rate_limits",
-                                                "profiles"};
+                                                "profiles",   "crl"};
     if (!sections.contains(k)) errors.push_back("unknown section or key \"" + k + "\"");
   }
   {
@@ -275,6 +275,14 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     s.get("data_dir", c.data_dir);
     s.get_opt("external_url", c.external_url);
     s.get("threads", c.threads);
+    s.get("http_listen", c.http_listen);
+    s.get_opt("http_url", c.http_url);
+  }
+  {
+    Section s(root, "crl", errors);
+    s.get_count("shards", c.crl_shards);
+    s.get_duration("validity_hours", c.crl_validity, 3600);
+    s.get_duration("regenerate_minutes", c.crl_regenerate, 60);
   }
   {
     Section s(root, "directory", errors);
@@ -411,6 +419,21 @@ core::Status validate(const Config& c) {
   if (c.external_url && !c.external_url->starts_with("https://")) {
     return bad("external_url must start with https://");
   }
+  if (!c.http_listen.empty()) {
+    auto hp = split_host_port(c.http_listen);
+    if (!hp) return bad("http_listen: " + hp.error().detail);
+    if (!valid_ip(hp->first) && hp->first != "localhost")
+      return bad("http_listen: host must be an IP address");
+  }
+  if (c.http_url && (!c.http_url->starts_with("http://") || c.http_url->ends_with("/"))) {
+    return bad("http_url must start with http:// and not end with /");
+  }
+  if (c.crl_shards > 4096) return bad("[crl] shards must be 1-4096");
+  // BR 7.2.1.2: a CRL is valid for at most ten days; it is signed again well before.
+  if (c.crl_validity > std::chrono::hours(240)) return bad("[crl] validity_hours must be at most 240");
+  if (c.crl_regenerate * 2 > c.crl_validity) {
+    return bad("[crl] regenerate_minutes must be at most half of validity_hours");
+  }
   if (c.default_validity > c.max_validity) return bad("validity_days exceeds max_validity_days");
   bool default_found = false;
   for (const auto& p : c.profiles) {
@@ -469,6 +492,11 @@ std::vector<std::string> restart_only_changes(const Config& a, const Config& b) 
   check("server.data_dir", a.data_dir == b.data_dir);
   check("server.external_url", a.external_url == b.external_url);
   check("server.threads", a.threads == b.threads);
+  check("server.http_listen", a.http_listen == b.http_listen);
+  check("server.http_url", a.http_url == b.http_url);
+  check("crl.shards", a.crl_shards == b.crl_shards);
+  check("crl.validity_hours", a.crl_validity == b.crl_validity);
+  check("crl.regenerate_minutes", a.crl_regenerate == b.crl_regenerate);
   check("validation.http01_port", a.http01_port == b.http01_port);
   check("validation.tlsalpn01_port", a.tlsalpn01_port == b.tlsalpn01_port);
   check("validation.dns_resolvers", a.dns_resolvers == b.dns_resolvers);

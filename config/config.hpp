@@ -65,6 +65,11 @@ std::vector<ProfileConfig> embedded_profiles();
 struct Config {
   // [server]
   std::string listen = "127.0.0.1:14000";
+  // Plain HTTP for relying parties (CRLs, OCSP); empty: none. Port 0 picks one.
+  std::string http_listen = "127.0.0.1:14080";
+  // The base URL certificates name for CRLs and OCSP; default http://<host of
+  // external_url, or localhost>:<http_listen port>.
+  std::optional<std::string> http_url;
   std::string data_dir = "./signet-data";
   // The URL clients reach Signet at; default https://localhost:<port>.
   std::optional<std::string> external_url;
@@ -118,6 +123,12 @@ struct Config {
   // [rate_limits]
   RateLimits rate_limits;
   std::vector<RateLimitOverride> rate_limit_overrides;
+
+  // [crl]: CRLs per issuer (each certificate is in one shard, for good), how long each
+  // is valid, and how often it is signed again at the latest.
+  std::size_t crl_shards = 16;
+  std::chrono::seconds crl_validity = std::chrono::hours(24);
+  std::chrono::seconds crl_regenerate = std::chrono::minutes(60);
 
   // [certificates]
   std::chrono::seconds default_validity = std::chrono::hours(24 * 90);

@@ -160,8 +160,16 @@ struct Certificate {
   std::optional<TimePoint> revoked_at;
   std::optional<int> revocation_reason;
   std::string profile;  // empty for certificates issued before profiles
+  std::optional<int> crl_shard{};  // the CRL it is listed on once revoked
   // When an administrator asked for it to be renewed early (RFC 9773 windows).
   std::optional<TimePoint> renew_early_at{};
+};
+
+// A revoked certificate as a CRL lists it.
+struct RevokedCertificate {
+  std::string serial;  // lower-case hex
+  TimePoint revoked_at;
+  int reason = 0;  // RFC 5280 CRLReason
 };
 
 // What is recorded about an ACME certificate before it is signed: enough to sign it

@@ -104,6 +104,12 @@ asio::awaitable<http::Response> Frontend::respond(const http::Request& req) {
                                                          "No ACME resource at " + req.target)));
   }
   const RouteSpec& spec = route_spec(match.route);
+  if (!req.secure && !spec.relying_party) {
+    co_return finish(req, problem_reply(core::make_error(
+                              core::ProblemType::NotFound,
+                              "Only CRLs and OCSP are served over plain HTTP; ACME is at " +
+                                  urls_.directory())));
+  }
   const bool is_get = req.method == bh::verb::get || req.method == bh::verb::head;
   const bool is_post = req.method == bh::verb::post;
   if ((is_get && !(spec.methods & kGet)) || (is_post && !(spec.methods & kPost)) ||
@@ -127,7 +133,17 @@ asio::awaitable<http::Response> Frontend::respond(const http::Request& req) {
     ctx.signed_request = &*signed_request;
   }
   core::Result<Reply> r = co_await spec.handler(ctx);
+  if (spec.relying_party && r) co_return finish_public(req, std::move(r).value());
   co_return finish(req, r ? std::move(r).value() : problem_reply(r.error()));
+}
+
+http::Response Frontend::finish_public(const http::Request& req, Reply reply) {
+  http::Response res{static_cast<bh::status>(reply.status), 11};
+  res.set(bh::field::server, "Signet");
+  if (!reply.content_type.empty()) res.set(bh::field::content_type, reply.content_type);
+  for (auto& [name, value] : reply.headers) res.insert(name, value);
+  if (req.method != bh::verb::head) res.body() = std::move(reply.body);
+  return res;
 }
 
 http::Response Frontend::finish(const http::Request& req, Reply reply) {

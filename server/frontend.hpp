@@ -42,6 +42,8 @@ class Frontend {
   boost::asio::awaitable<http::Response> respond(const http::Request& req);
   // The reply with the headers every response carries.
   http::Response finish(const http::Request& req, handlers::Reply reply);
+  // A relying party's answer (CRL, OCSP): the reply's own headers only, no nonce.
+  static http::Response finish_public(const http::Request& req, handlers::Reply reply);
 
   authority::Authority& authority_;
   NonceService& nonces_;

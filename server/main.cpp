@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
       app.add_subcommand("serve", "Run the ACME server (with no options: the embedded default)");
   serve->add_option("--listen", serve_o.listen,
                     "HTTPS listen address IP:PORT (default 127.0.0.1:14000; port 0 picks one)");
+  serve->add_option("--http-listen", serve_o.http_listen,
+                    "Plain HTTP listen address IP:PORT for CRLs (default 127.0.0.1:14080; port 0 "
+                    "picks one; empty: none)");
   serve->add_option("--data-dir", serve_o.data_dir, "Data directory (default ./signet-data)");
   serve->add_option("--external-url", serve_o.external_url,
                     "Base URL clients use (default https://localhost:<port>)");

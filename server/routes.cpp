@@ -38,6 +38,8 @@ constexpr std::array kRoutes{
     // For people and for setting up trust: not ACME resources.
     RouteSpec{Route::Home, "/", kGet, Auth::None, "", h::home},
     RouteSpec{Route::RootCertificate, "/root.pem", kGet, Auth::None, "", h::root_certificate},
+    // For relying parties, over plain HTTP too.
+    RouteSpec{Route::Crl, "/crl/{id}/{crl}", kGet, Auth::None, "", h::crl, false, true},
 };
 
 bool id_chars(std::string_view s) {
@@ -77,7 +79,13 @@ bool fits(std::string_view pattern, std::string_view path, RouteMatch& m) {
     if (path.empty()) return false;
     const auto want = next_segment(pattern);
     const auto got = next_segment(path);
-    if (want == "{certid}") {
+    if (want == "{crl}") {
+      // "<shard>.crl": a decimal number of at most 6 digits.
+      if (!got.ends_with(".crl") || got.size() < 5 || got.size() > 10) return false;
+      const auto digits = got.substr(0, got.size() - 4);
+      if (digits.find_first_not_of("0123456789") != std::string_view::npos) return false;
+      m.sub_id = std::string(digits);
+    } else if (want == "{certid}") {
       if (!cert_id_chars(got)) return false;
       m.id = std::string(got);
     } else if (want == "{id}" || want == "{sub}") {
@@ -142,6 +150,10 @@ std::string route_path(Route r, std::string_view id, std::string_view sub) {
   while (!pattern.empty()) {
     const auto seg = next_segment(pattern);
     out += '/';
+    if (seg == "{crl}") {
+      out += std::string(sub) + ".crl";
+      continue;
+    }
     out += seg == "{id}" || seg == "{certid}" ? id : seg == "{sub}" ? sub : seg;
   }
   return out.empty() ? "/" : out;

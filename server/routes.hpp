@@ -20,7 +20,7 @@ enum Method : unsigned {
 
 struct RouteSpec {
   Route route;
-  // Segments; "{id}" and "{sub}" stand for identifiers (letters, digits, '-', '_');
+  // Segments; "{crl}" for "<shard>.crl" (the shard in sub_id); "{id}" and "{sub}" stand for identifiers (letters, digits, '-', '_');
   // "{certid}" for an RFC 9773 certID, any visible characters but '/' (its handler
   // tells a malformed one from an unknown one).
   std::string_view path;
@@ -29,6 +29,9 @@ struct RouteSpec {
   std::string_view directory_key;  // empty: not listed in the directory
   handlers::HandlerResult (*handler)(handlers::Context&);
   bool paged = false;  // takes "?page=N"
+  // For relying parties (CRLs, OCSP): served over plain HTTP too, cacheable, without
+  // the ACME nonce and directory link. Every other resource is HTTPS only.
+  bool relying_party = false;
 };
 
 std::span<const RouteSpec> route_table();

@@ -27,6 +27,7 @@ enum class Route {
   RenewalInfo,      // RFC 9773
   Home,             // the server's root page, for people
   RootCertificate,  // the root certificate, PEM
+  Crl,              // a CRL shard, for relying parties (RFC 5280 §5)
   NotFound,
 };
 

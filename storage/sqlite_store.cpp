@@ -372,6 +372,7 @@ Changed SqliteStore::complete_order(const core::OrderId& id, const Certificate& 
         .bind(10, to_unix(c.issued_at))
         .bind_blob(11, identifiers_sha256(c.identifiers))
         .bind(12, c.profile)
+        .bind(13, c.crl_shard ? std::optional<int64_t>(*c.crl_shard) : std::nullopt)
         .exec();
     return true;
   });
@@ -551,6 +552,29 @@ Changed SqliteStore::record_infrastructure_certificate(const core::Infrastructur
                .bind(8, to_unix(c.not_after))
                .bind(9, to_unix(c.issued_at))
                .exec() == 1;
+  });
+}
+
+Async<std::vector<core::RevokedCertificate>> SqliteStore::revoked_in_shard(int shard,
+                                                                          core::TimePoint now) {
+  return exec_->read([=](Connection& db) -> core::Result<std::vector<core::RevokedCertificate>> {
+    auto st = db.prepare(sql::kRevokedInShard);
+    st.bind(1, int64_t{shard}).bind(2, to_unix(now));
+    std::vector<core::RevokedCertificate> out;
+    while (st.step()) {
+      out.push_back({st.text(0), core::from_unix(st.integer(1)),
+                     static_cast<int>(st.opt_integer(2).value_or(0))});
+    }
+    return out;
+  });
+}
+
+Async<std::map<int, std::int64_t>> SqliteStore::revocations_by_shard() {
+  return exec_->read([=](Connection& db) -> core::Result<std::map<int, std::int64_t>> {
+    auto st = db.prepare(sql::kRevocationsByShard);
+    std::map<int, std::int64_t> out;
+    while (st.step()) out[static_cast<int>(st.integer(0))] = st.integer(1);
+    return out;
   });
 }
 

@@ -62,6 +62,9 @@ class SqliteStore final : public Store {
   Maybe<Certificate> certificate_by_serial(const std::string& serial) override;
   Changed record_infrastructure_certificate(const core::InfrastructureCertificate& c) override;
   Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at) override;
+  Async<std::vector<core::RevokedCertificate>> revoked_in_shard(int shard,
+                                                               core::TimePoint now) override;
+  Async<std::map<int, std::int64_t>> revocations_by_shard() override;
   Async<std::vector<Certificate>> current_certificates_of_account(const core::AccountId& account,
                                                                   core::TimePoint now) override;
   Async<std::vector<Certificate>> current_certificates_for(const core::Identifier& id,

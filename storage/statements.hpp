@@ -190,6 +190,14 @@ ALTER TABLE accounts ADD COLUMN eab_kid TEXT REFERENCES eab_keys(kid);
 CREATE INDEX accounts_by_eab_kid ON accounts(eab_kid) WHERE eab_kid IS NOT NULL;
 ALTER TABLE authorizations ADD COLUMN prevalidated_by TEXT;
 )sql",
+    // 8 -> 9: revocation publication. The CRL shard each certificate was assigned at
+    // issuance (NULL for those issued before: they are in no CRL), and its revoked
+    // certificates by expiry.
+    R"sql(
+ALTER TABLE certificates ADD COLUMN crl_shard INTEGER;
+CREATE INDEX certificates_revoked_by_shard ON certificates(crl_shard, not_after)
+  WHERE revoked_at IS NOT NULL;
+)sql",
 };
 
 // --- accounts --------------------------------------------------------------------------
@@ -330,8 +338,8 @@ inline constexpr const char* kInterruptedIssuances =
     "ORDER BY s.reserved_at";
 inline constexpr const char* kInsertCertificate =
     "INSERT INTO certificates (serial, account_id, order_id, der, chain_pem, key_spki_sha256, "
-    "identifiers, not_before, not_after, issued_at, identifiers_sha256, profile) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    "identifiers, not_before, not_after, issued_at, identifiers_sha256, profile, crl_shard) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 // Every certificate query reads these columns, in this order (rows::read_certificate).
 inline constexpr const char* kCertificateBySerial =
     "SELECT serial, account_id, order_id, der, chain_pem, key_spki_sha256, identifiers, "
@@ -354,6 +362,14 @@ inline constexpr const char* kCurrentCertificatesFor =
 inline constexpr const char* kMarkRenewEarly =
     "UPDATE certificates SET renew_early_at = ?2 "
     "WHERE serial = ?1 AND renew_early_at IS NULL AND revoked_at IS NULL";
+// The revoked certificates of a CRL shard that have not expired by ?2.
+inline constexpr const char* kRevokedInShard =
+    "SELECT serial, revoked_at, revocation_reason FROM certificates "
+    "WHERE crl_shard = ?1 AND not_after > ?2 AND revoked_at IS NOT NULL ORDER BY serial";
+// How many certificates of each shard were ever revoked: grows with every revocation.
+inline constexpr const char* kRevocationsByShard =
+    "SELECT crl_shard, count(*) FROM certificates WHERE revoked_at IS NOT NULL "
+    "AND crl_shard IS NOT NULL GROUP BY crl_shard";
 inline constexpr const char* kIsCertificateKey =
     "SELECT 1 FROM certificates WHERE key_spki_sha256 = ?1 LIMIT 1";
 inline constexpr const char* kIssuedForIdentifiers =

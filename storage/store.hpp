@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -139,6 +140,12 @@ class Store {
   virtual Changed record_infrastructure_certificate(const core::InfrastructureCertificate& c) = 0;
   // not revoked → revoked.
   virtual Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at) = 0;
+  // The revoked certificates of a CRL shard that have not expired at `now`, by serial.
+  virtual Async<std::vector<core::RevokedCertificate>> revoked_in_shard(int shard,
+                                                                       core::TimePoint now) = 0;
+  // For each shard, how many of its certificates were ever revoked: a shard whose count
+  // changed needs a new CRL (whichever process revoked).
+  virtual Async<std::map<int, std::int64_t>> revocations_by_shard() = 0;
   // Certificates that are not revoked and have not expired by `now`, soonest expiry
   // first: an account's, or those naming an identifier (exactly as issued: "*.x" for
   // a wildcard).

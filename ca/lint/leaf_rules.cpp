@@ -237,6 +237,46 @@ void key_identifiers(const Leaf& leaf, const LeafExpectations&, std::vector<Find
         "authorityKeyIdentifier is not the issuer's subjectKeyIdentifier");
 }
 
+// The http:// URLs of a list of general names; a finding for anything else.
+void http_uris(const GENERAL_NAMES* names, std::string_view what, std::vector<Finding>& out) {
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
+    if (n->type != GEN_URI || !text(n->d.uniformResourceIdentifier).starts_with("http://")) {
+      add(out, "e_revocation_pointer_not_http",
+          std::string(what) + " must be an http:// URL (RFC 5280 §4.2.1.13, BR 7.1.2.11.2)");
+    }
+  }
+}
+
+void revocation_pointers(const Leaf& leaf, const LeafExpectations& want, std::vector<Finding>& out) {
+  core::ossl::CrlDistPoints dps(
+      extension<CRL_DIST_POINTS>(leaf.cert, NID_crl_distribution_points));
+  core::ossl::AuthorityInfoAccess aia(
+      extension<AUTHORITY_INFO_ACCESS>(leaf.cert, NID_info_access));
+  bool ocsp = false;
+  for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia.get()); ++i) {
+    const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(aia.get(), i);
+    if (OBJ_obj2nid(ad->method) != NID_ad_OCSP) continue;
+    ocsp = true;
+    GENERAL_NAMES* one = sk_GENERAL_NAME_new_null();
+    sk_GENERAL_NAME_push(one, ad->location);
+    http_uris(one, "the OCSP URL", out);
+    sk_GENERAL_NAME_free(one);
+  }
+  if (!want.revocation_pointers && (dps || ocsp)) {
+    add(out, "e_revocation_pointers_not_in_profile",
+        "a CRL distribution point or OCSP URL under a profile without revocation pointers");
+  }
+  for (int i = 0; dps && i < sk_DIST_POINT_num(dps.get()); ++i) {
+    const DIST_POINT* dp = sk_DIST_POINT_value(dps.get(), i);
+    if (dp->distpoint == nullptr || dp->distpoint->type != 0) {
+      add(out, "e_crl_distribution_point_malformed", "a CRL distribution point without a full name");
+      continue;
+    }
+    http_uris(dp->distpoint->name.fullname, "the CRL distribution point", out);
+  }
+}
+
 void public_key(const Leaf& leaf, const LeafExpectations&, std::vector<Finding>& out) {
   EVP_PKEY* key = leaf.key;
   ASN1_OBJECT* algorithm = nullptr;
@@ -290,6 +330,7 @@ const std::vector<Rule>& leaf_rules() {
       {"key_usage", "RFC 5280 §4.2.1.3; BR 7.1.2.7.11", key_usage},
       {"extended_key_usage", "RFC 5280 §4.2.1.12; BR 7.1.2.7.10; profile", extended_key_usage},
       {"key_identifiers", "RFC 5280 §4.2.1.1, §4.2.1.2", key_identifiers},
+      {"revocation_pointers", "RFC 5280 §4.2.1.13, §4.2.2.1; BR 7.1.2.11.2", revocation_pointers},
       {"public_key", "BR 6.1.5", public_key},
   };
   return rules;

@@ -7,6 +7,7 @@
 // flags (X509_get_extension_flags and the functions built on it) would be computed
 // from the unsigned certificate and outlive its signing.
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
 #include <set>
@@ -26,6 +27,7 @@ struct LeafExpectations {
   std::set<Eku> extended_key_usages;
   core::Seconds max_validity{0};  // 0: not checked
   bool key_encipherment_for_rsa = false;
+  bool revocation_pointers = true;  // false: no CRL distribution point, no OCSP URL
 };
 
 // A to-be-signed leaf, the issuer that will sign it, and its subject key as the builder
@@ -74,6 +76,34 @@ struct CrlRule {
 const std::vector<CrlRule>& crl_rules();
 std::vector<Finding> lint_crl(const CrlUnderLint& crl);
 core::Status check_crl(const CrlUnderLint& crl);
+
+// A to-be-signed delegated OCSP responder certificate (RFC 6960 §4.2.2.2; BR 7.1.2.8):
+// the certificate rules that hold for every certificate (version, serial, issuer name,
+// validity against max_validity, CA:FALSE, key identifiers, public key) and its own
+// (OCSPSigning alone, id-pkix-ocsp-nocheck, critical digitalSignature alone, no SAN and
+// no CRL distribution point).
+const std::vector<Rule>& ocsp_responder_rules();
+std::vector<Finding> lint_ocsp_responder(const Leaf& cert, core::Seconds max_validity);
+core::Status check_ocsp_responder(const Leaf& cert, core::Seconds max_validity);
+
+// A BasicOCSPResponse before its signature, the responder certificate that will sign
+// it, and the time it is built at.
+struct OcspResponseUnderLint {
+  OCSP_BASICRESP* response = nullptr;
+  X509* responder = nullptr;
+  core::TimePoint now{};
+};
+
+struct OcspResponseRule {
+  std::string_view name;
+  std::string_view source;
+  void (*check)(const OcspResponseUnderLint& r, std::vector<Finding>& out);
+};
+
+// Every OCSP response rule, in the order they run.
+const std::vector<OcspResponseRule>& ocsp_response_rules();
+std::vector<Finding> lint_ocsp_response(const OcspResponseUnderLint& r);
+core::Status check_ocsp_response(const OcspResponseUnderLint& r);
 
 // Findings as a `serverInternal` status naming each ("certificate", "CRL": what).
 core::Status refusal(std::string_view what, const std::vector<Finding>& findings);

@@ -76,7 +76,7 @@ TEST_F(LintTest, WhatTheBuilderMakesIsClean) {
     auto cert = good(kind);
     EXPECT_TRUE(lint_leaf(leaf(cert.get()), want()).empty()) << kind;
   }
-  EXPECT_EQ(leaf_rules().size(), 11u);
+  EXPECT_EQ(leaf_rules().size(), 12u);
 }
 
 TEST_F(LintTest, Version) {
@@ -238,6 +238,29 @@ TEST_F(LintTest, PublicKey) {
   for (const auto& f : lint_leaf({cert.get(), issuer.certificate(), rsa.get()}, want()))
     got.emplace_back(f.rule);
   EXPECT_EQ(got, Findings{"e_public_key_algorithm_mismatch"});
+}
+
+TEST_F(LintTest, RevocationPointers) {
+  EXPECT_TRUE(findings_after([](X509* c) {
+                replace_ext(c, NID_crl_distribution_points, "URI:http://ca.example/crl/acme/1.crl");
+                replace_ext(c, NID_info_access, "OCSP;URI:http://ca.example/ocsp");
+              }).empty());
+  EXPECT_EQ(findings_after([](X509* c) {
+              replace_ext(c, NID_crl_distribution_points, "URI:https://ca.example/crl/acme/1.crl");
+            }),
+            Findings{"e_revocation_pointer_not_http"});
+  EXPECT_EQ(findings_after([](X509* c) {
+              replace_ext(c, NID_info_access, "OCSP;URI:ldap://ca.example/ocsp");
+            }),
+            Findings{"e_revocation_pointer_not_http"});
+  LeafExpectations none = want();
+  none.revocation_pointers = false;
+  EXPECT_EQ(findings_after(
+                [](X509* c) {
+                  replace_ext(c, NID_crl_distribution_points, "URI:http://ca.example/crl/acme/1.crl");
+                },
+                none),
+            Findings{"e_revocation_pointers_not_in_profile"});
 }
 
 // The builder refuses what the lint finds: a profile whose validity exceeds its own

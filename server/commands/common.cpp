@@ -51,6 +51,7 @@ core::Result<config::Config> load_config(const Overrides& o) {
     cfg = std::move(loaded).value();
   }
   if (o.listen) cfg.listen = *o.listen;
+  if (o.http_listen) cfg.http_listen = *o.http_listen;
   if (o.data_dir) cfg.data_dir = *o.data_dir;
   if (o.external_url) cfg.external_url = *o.external_url;
   if (o.http01_port) cfg.http01_port = static_cast<uint16_t>(*o.http01_port);
@@ -285,7 +286,11 @@ validation::ValidationConfig validation_config(const config::Config& cfg) {
 }
 
 asio::ip::tcp::endpoint listen_endpoint(const config::Config& cfg) {
-  auto hp = config::split_host_port(cfg.listen);  // checked by config::validate
+  return endpoint_of(cfg.listen);
+}
+
+asio::ip::tcp::endpoint endpoint_of(const std::string& host_port) {
+  auto hp = config::split_host_port(host_port);  // checked by config::validate
   const std::string host = hp->first == "localhost" ? "127.0.0.1" : hp->first;
   return {asio::ip::make_address(host), hp->second};
 }

@@ -50,6 +50,8 @@ validation::ValidationConfig validation_config(const config::Config& cfg);
 // Where to listen ("localhost" is 127.0.0.1), and the limits of each connection, with
 // the command's own per-address cap when the configuration sets none.
 boost::asio::ip::tcp::endpoint listen_endpoint(const config::Config& cfg);
+// The endpoint of a checked "HOST:PORT" ("localhost" is 127.0.0.1).
+boost::asio::ip::tcp::endpoint endpoint_of(const std::string& host_port);
 http::Limits connection_limits(const config::Config& cfg, std::size_t default_per_address);
 
 // The files Signet keeps open besides its connections: the database and its WAL, the

@@ -1,6 +1,7 @@
 // `signet serve`: build every service of the ACME server, serve until SIGINT/SIGTERM,
 // then stop cleanly.
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <filesystem>
@@ -27,6 +28,13 @@ namespace {
 
 // The names Signet's own certificates carry: localhost, the loopback addresses, the
 // external URL's host and a specific listen address.
+// The host part of an https:// or http:// URL ("[::1]" stays bracketed).
+std::string url_host(const std::string& url) {
+  std::string host = url.substr(url.find("://") + 3);
+  return host.starts_with("[") ? host.substr(0, host.find(']') + 1)
+                               : host.substr(0, host.find_first_of(":/"));
+}
+
 std::vector<core::Identifier> own_names(const std::string& base, const std::string& listen_host) {
   std::vector<core::Identifier> names{{core::IdentifierType::Dns, "localhost"},
                                       {core::IdentifierType::Ip, "127.0.0.1"},
@@ -169,21 +177,53 @@ int serve(const Overrides& o) {
   va.emplace(asio::make_strand(va_io), validation_config(cfg), stack->checkers, stack->resolver,
              *remotes);
 
+  // CRLs for relying parties, over plain HTTP (and HTTPS), signed before the first
+  // certificate names them.
+  std::optional<http::Listener> plain;
+  std::string http_base;
+  if (!cfg.http_listen.empty()) {
+    plain.emplace(
+        io, connection_limits(cfg, config::kDefaultConnectionsPerAddress),
+        [&frontend](const http::Request& r) { return frontend->handle(r); },
+        [&frontend](const core::Error& e) { return frontend->error_response(e); });
+    const auto http_endpoint = endpoint_of(cfg.http_listen);
+    if (auto st = plain->bind(http_endpoint); !st) return fail(st.error().detail);
+    http_base = cfg.http_url ? *cfg.http_url
+                             : "http://" + url_host(base) + ":" +
+                                   std::to_string(plain->local_endpoint().port());
+  } else if (cfg.http_url) {
+    http_base = *cfg.http_url;  // served by a proxy in front of the HTTPS listener
+  }
+  std::optional<authority::CrlPublisher> crls;
+  if (!http_base.empty()) {
+    crls.emplace(**store, **ca, cpu_pool, clock,
+                 authority::CrlConfig{cfg.crl_shards, cfg.crl_validity, cfg.crl_regenerate,
+                                      std::chrono::seconds(2), http_base});
+    if (auto st = core::await_blocking(crls->publish_all()); !st) return fail(st.error().detail);
+  }
+
   urls.emplace(base);
   acfg.account_uri_prefix = urls->of(Route::Account);
-  authority.emplace(authority::Services{**store, **ca, *va, clock, cpu_pool, io.get_executor()},
+  authority.emplace(authority::Services{**store, **ca, *va, clock, cpu_pool, io.get_executor(),
+                                        crls ? &*crls : nullptr},
                     acfg, *rules);
   frontend.emplace(*authority, nonces, *urls, directory_meta(cfg, **rules, base));
   // Certificates signed but not stored when the previous run stopped are stored now.
   if (auto n = core::await_blocking(authority->resume_interrupted_issuances()); !n)
     return fail(n.error().detail);
   listener.start();
+  if (plain) plain->start();
+  if (crls) asio::co_spawn(io, crls->run(), asio::detached);
 
   std::cout << "Signet ACME server listening on " << endpoint.address().to_string() << ":" << port
             << "\n"
             << "Directory URL:    " << base << "/directory\n"
-            << "Root certificate: " << (*ca)->root_path().string() << "\n"
-            << std::flush;
+            << "Root certificate: " << (*ca)->root_path().string() << "\n";
+  if (crls) {
+    std::cout << "CRLs:             " << crls->url(0) << " ... " << crls->url(crls->shards() - 1)
+              << "\n";
+  }
+  std::cout << std::flush;
   core::log_info("ready");
   // On SIGTERM, validations in flight finish and are recorded, within a bound.
   const auto drain_limit = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -216,6 +256,8 @@ int serve(const Overrides& o) {
   run_until_signalled(
       io, va_io, listener, threads,
       [&]() -> asio::awaitable<void> {
+        if (plain) plain->stop();
+        if (crls) crls->stop();
         if (!co_await authority->drain(drain_limit))
           core::log_warn("validations still in flight at shutdown are ended at the next start");
       },

@@ -11,6 +11,7 @@ HandlerResult new_nonce(Context& ctx);
 HandlerResult issuer(Context& ctx);
 HandlerResult home(Context& ctx);
 HandlerResult root_certificate(Context& ctx);
+HandlerResult crl(Context& ctx);
 HandlerResult new_account(Context& ctx);
 HandlerResult account(Context& ctx);
 HandlerResult account_orders(Context& ctx);

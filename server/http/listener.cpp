@@ -23,7 +23,7 @@ using tcp = asio::ip::tcp;
 
 struct Listener::State {
   asio::io_context& io;
-  asio::ssl::context& tls;
+  asio::ssl::context* tls;  // null: plain HTTP
   Limits limits;
   Handler handler;
   ErrorResponder on_error;
@@ -62,7 +62,8 @@ class Slot {
   asio::ip::address from_;
 };
 
-using Stream = beast::ssl_stream<beast::tcp_stream>;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using PlainStream = beast::tcp_stream;
 
 // How much the wait for a request's first byte reads at most; the rest of the request
 // follows through the parser.
@@ -71,6 +72,7 @@ constexpr std::size_t kFirstRead = 4096;
 // Answers a request refused before it was read whole, then reads and discards a
 // bounded amount of what the client is still sending: closing with unread data
 // would reset the connection and the client could lose the answer.
+template <class Stream>
 asio::awaitable<void> write_and_close(Stream& stream, Response& res, std::chrono::seconds timeout) {
   res.keep_alive(false);
   res.prepare_payload();
@@ -100,17 +102,13 @@ std::optional<core::Error> refusal_for(const boost::system::error_code& ec, cons
   return std::nullopt;
 }
 
-asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket socket, Slot slot) {
-  const std::string client_ip = slot.from().to_string();
-  Stream stream(std::move(socket), s->tls);
+// Reads requests and writes their responses until the connection ends: the same for
+// HTTPS and plain HTTP.
+template <class Stream>
+asio::awaitable<void> serve_requests(std::shared_ptr<Listener::State> s, Stream& stream,
+                                     const std::string& client_ip) {
   auto& tcp_layer = beast::get_lowest_layer(stream);
   boost::system::error_code ec;
-
-  tcp_layer.expires_after(s->limits.handshake_timeout);
-  co_await stream.async_handshake(asio::ssl::stream_base::server,
-                                  asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return;
-
   beast::flat_buffer buffer;
   for (bool first = true;; first = false) {
     beast::http::request_parser<beast::http::string_body> parser;
@@ -154,6 +152,7 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
     req.method = msg.method();
     req.target = std::string(msg.target());
     req.client_ip = client_ip;
+    req.secure = s->tls != nullptr;
     if (auto it = msg.find(beast::http::field::content_type); it != msg.end()) {
       req.content_type = std::string(it->value());
     }
@@ -167,6 +166,24 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket sock
     co_await beast::http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !keep_alive) break;
   }
+}
+
+asio::awaitable<void> serve(std::shared_ptr<Listener::State> s, tcp::socket socket, Slot slot) {
+  const std::string client_ip = slot.from().to_string();
+  boost::system::error_code ec;
+  if (s->tls == nullptr) {
+    PlainStream stream(std::move(socket));
+    co_await serve_requests(s, stream, client_ip);
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    co_return;
+  }
+  TlsStream stream(std::move(socket), *s->tls);
+  auto& tcp_layer = beast::get_lowest_layer(stream);
+  tcp_layer.expires_after(s->limits.handshake_timeout);
+  co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return;
+  co_await serve_requests(s, stream, client_ip);
   // Best-effort TLS close_notify; a peer that vanished is a normal end.
   tcp_layer.expires_after(std::chrono::seconds(2));
   co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
@@ -237,6 +254,13 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Listener::State> s) {
 }  // namespace
 
 Listener::Listener(asio::io_context& io, asio::ssl::context& tls, Limits limits, Handler handler,
+                   ErrorResponder on_error)
+    : Listener(io, &tls, limits, std::move(handler), std::move(on_error)) {}
+
+Listener::Listener(asio::io_context& io, Limits limits, Handler handler, ErrorResponder on_error)
+    : Listener(io, nullptr, limits, std::move(handler), std::move(on_error)) {}
+
+Listener::Listener(asio::io_context& io, asio::ssl::context* tls, Limits limits, Handler handler,
                    ErrorResponder on_error)
     : s_(new State{io, tls, limits, std::move(handler), std::move(on_error), tcp::acceptor(io),
                    ConnectionTable({limits.max_connections, limits.max_connections_per_address})}) {

@@ -1,5 +1,5 @@
 #pragma once
-// The HTTPS listener: one coroutine per connection that owns its stream, a deadline
+// The HTTPS (or plain HTTP) listener: one coroutine per connection that owns its stream, a deadline
 // before every handshake, read and write, header and body limits, and caps on
 // connections, overall and per source address (see admission.hpp). Thread-safe; runs on
 // the io_context it is given.
@@ -33,6 +33,8 @@ class Listener {
  public:
   Listener(boost::asio::io_context& io, boost::asio::ssl::context& tls, Limits limits,
            Handler handler, ErrorResponder on_error);
+  // Plain HTTP, for what relying parties fetch without TLS (CRLs, OCSP).
+  Listener(boost::asio::io_context& io, Limits limits, Handler handler, ErrorResponder on_error);
   ~Listener();
 
   core::Status bind(const boost::asio::ip::tcp::endpoint& ep);
@@ -45,6 +47,8 @@ class Listener {
   struct State;  // shared with the connection coroutines
 
  private:
+  Listener(boost::asio::io_context& io, boost::asio::ssl::context* tls, Limits limits,
+           Handler handler, ErrorResponder on_error);
   std::shared_ptr<State> s_;
 };
 

@@ -18,6 +18,7 @@ struct Request {
   std::string content_type;
   std::string body;
   std::string client_ip;  // the peer's address, as text
+  bool secure = true;     // arrived over TLS (false: the plain HTTP listener)
 };
 
 using Response = beast_http::response<beast_http::string_body>;

@@ -182,6 +182,8 @@ bool Bench::start_server() {
                                 o_.data_dir.empty() ? tmp_.path() + "/data" : o_.data_dir,
                                 "--listen",
                                 "127.0.0.1:0",
+                                "--http-listen",
+                                "127.0.0.1:0",
                                 "--http01-port",
                                 std::to_string(http01_.port()),
                                 "--dns-resolver",

@@ -90,6 +90,7 @@ class Env:
         if callable(config_text):
             config_text = config_text(self)
         args = [signet, "serve", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0",
+                "--http-listen", "127.0.0.1:0",
                 "--http01-port", str(self.http01_port),
                 "--tlsalpn01-port", str(self.tlsalpn01_port),
                 "--dns-resolver", f"127.0.0.1:{self.dns_port}",
@@ -108,6 +109,8 @@ class Env:
         and waits until its directory answers."""
         self.server = self.start(name, self.server_args, self.server_env, self.server_preexec)
         self.directory = self.read_line(self.server, r"Directory URL:\s+(\S+)", name)
+        # "CRLs: http://localhost:PORT/crl/acme/0.crl ... .../15.crl"
+        self.crl_base = self.read_line(self.server, r"CRLs:\s+(\S+)/crl/", name)
         self.root = os.path.join(self.data_dir, "root.pem")
         self.base = self.directory.rsplit("/directory", 1)[0]
         ctx = ssl.create_default_context(cafile=self.root)

@@ -297,7 +297,8 @@ def main():
                 resource.setrlimit(resource.RLIMIT_NOFILE, (300, 300))
 
             p = subprocess.run([args.signet, "serve", "--data-dir", os.path.join(env.tmp, "tight"),
-                                "--listen", "127.0.0.1:0"], capture_output=True, text=True,
+                                "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"],
+                               capture_output=True, text=True,
                                timeout=30, preexec_fn=tight_limit)
             assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
             assert "listening" not in p.stdout, p.stdout

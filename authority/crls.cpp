@@ -1,0 +1,117 @@
+#include "authority/crls.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+
+#include "ca/crl.hpp"
+#include "core/log.hpp"
+
+namespace signet::authority {
+
+CrlPublisher::CrlPublisher(storage::Store& store, const ca::CertificateAuthority& ca,
+                           core::WorkerPool& cpu, const core::Clock& clock, CrlConfig config)
+    : store_(store), ca_(ca), cpu_(cpu), clock_(clock), config_(std::move(config)) {
+  config_.shards = std::max<std::size_t>(config_.shards, 1);
+  current_.resize(config_.shards);
+}
+
+std::size_t CrlPublisher::shard_of(const std::string& serial) const {
+  // The last two hex digits: serials are random, so shards fill evenly.
+  const std::string tail = serial.size() >= 2 ? serial.substr(serial.size() - 2) : serial;
+  return std::stoul(tail.empty() ? "0" : tail, nullptr, 16) % config_.shards;
+}
+
+std::string CrlPublisher::url(std::size_t shard) const {
+  return config_.base_url + "/crl/" + kIssuer + "/" + std::to_string(shard) + ".crl";
+}
+
+std::shared_ptr<const PublishedCrl> CrlPublisher::current(std::size_t shard) const {
+  std::lock_guard lock(mu_);
+  return shard < current_.size() ? current_[shard] : nullptr;
+}
+
+std::uint64_t CrlPublisher::next_number(core::TimePoint now) {
+  std::lock_guard lock(mu_);
+  const auto ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+  last_number_ = std::max(last_number_ + 1, ms);
+  return last_number_;
+}
+
+asio::awaitable<core::Status> CrlPublisher::publish(std::size_t shard) {
+  const auto now = clock_.now();
+  auto revoked = co_await store_.revoked_in_shard(static_cast<int>(shard), now);
+  if (!revoked) co_return std::move(revoked).error();
+  ca::CrlRequest req;
+  req.distribution_point = url(shard);
+  req.number = next_number(now);
+  req.this_update = now;
+  req.next_update = now + config_.validity;
+  for (const auto& r : *revoked) {
+    // A revocation recorded a moment "after" now (clocks of two processes) is dated now.
+    req.entries.push_back({r.serial, std::min(r.revoked_at, now), r.reason});
+  }
+  auto der = co_await cpu_.run([&] { return ca::build_crl(ca_.acme_issuer(), req); });
+  if (!der) co_return std::move(der).error();
+  auto published = std::make_shared<const PublishedCrl>(
+      PublishedCrl{std::move(der).value(), req.this_update, req.next_update, req.number});
+  std::lock_guard lock(mu_);
+  current_[shard] = std::move(published);
+  co_return core::Status{};
+}
+
+asio::awaitable<core::Status> CrlPublisher::publish_all() {
+  auto counts = co_await store_.revocations_by_shard();
+  if (!counts) co_return std::move(counts).error();
+  seen_revocations_ = std::move(counts).value();
+  for (std::size_t shard = 0; shard < config_.shards; ++shard) {
+    if (auto st = co_await publish(shard); !st) co_return st;
+  }
+  co_return core::Status{};
+}
+
+asio::awaitable<void> CrlPublisher::run() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stopping_) {
+    timer.expires_after(config_.watch);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping_) break;
+    co_await refresh();
+  }
+}
+
+asio::awaitable<std::size_t> CrlPublisher::refresh() {
+  std::size_t signed_now = 0;
+  auto counts = co_await store_.revocations_by_shard();
+  if (!counts) {
+    core::log_error("CRLs: reading revocations: " + counts.error().detail);
+    co_return signed_now;
+  }
+  const auto now = clock_.now();
+  for (std::size_t shard = 0; shard < config_.shards; ++shard) {
+    const int key = static_cast<int>(shard);
+    const auto it = counts->find(key);
+    const std::int64_t revoked = it == counts->end() ? 0 : it->second;
+    const auto seen = seen_revocations_.find(key);
+    const bool changed = revoked != (seen == seen_revocations_.end() ? 0 : seen->second);
+    const auto crl = current(shard);
+    const bool stale = !crl || now - crl->this_update >= config_.regenerate ||
+                       crl->next_update - now <= config_.regenerate;
+    if (!changed && !stale) continue;
+    if (auto st = co_await publish(shard); !st) {
+      core::log_error("CRL of shard " + std::to_string(shard) +
+                      " not signed; the previous one stays: " + st.error().detail);
+      continue;
+    }
+    seen_revocations_[key] = revoked;
+    ++signed_now;
+  }
+  co_return signed_now;
+}
+
+}  // namespace signet::authority
