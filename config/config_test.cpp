@@ -227,6 +227,40 @@ TEST(Config, RefusesBadProfiles) {
   }
 }
 
+TEST(Config, LoadsCrlPublication) {
+  auto c = load_file(write(R"(
+[server]
+http_listen = "127.0.0.1:0"
+http_url = "http://pki.example"
+[crl]
+shards = 4
+validity_hours = 48
+regenerate_minutes = 30
+)"));
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->http_listen, "127.0.0.1:0");
+  EXPECT_EQ(c->http_url, "http://pki.example");
+  EXPECT_EQ(c->crl_shards, 4u);
+  EXPECT_EQ(c->crl_validity, std::chrono::hours(48));
+  EXPECT_EQ(c->crl_regenerate, std::chrono::minutes(30));
+  EXPECT_TRUE(validate(*c));
+  Config d;
+  EXPECT_EQ(d.http_listen, "127.0.0.1:14080");
+  d.http_listen = "";  // none
+  EXPECT_TRUE(validate(d));
+  for (auto bad : {+[](Config& x) { x.http_url = "https://pki.example"; },
+                   +[](Config& x) { x.http_url = "http://pki.example/"; },
+                   +[](Config& x) { x.http_listen = "pki.example:80"; },
+                   +[](Config& x) { x.crl_validity = std::chrono::hours(241); },
+                   +[](Config& x) { x.crl_regenerate = std::chrono::hours(13); }}) {
+    Config x;
+    bad(x);
+    EXPECT_FALSE(validate(x));
+  }
+  EXPECT_FALSE(load_file(write("[crl]\nshards = 0\n")));
+  EXPECT_FALSE(load_file(write("[crl]\ncolour = 1\n")));
+}
+
 TEST(Config, LoadsAcmeSection) {
   EXPECT_FALSE(Config{}.external_account_required);
   auto p = write("[acme]\nexternal_account_required = true\n");

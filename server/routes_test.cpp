@@ -35,8 +35,13 @@ TEST(Urls, RefusesUnknownAndOddPaths) {
 // Each entry's path is recognized as that entry, identifiers and all.
 TEST(Routes, EveryPathRoundTrips) {
   for (const auto& spec : route_table()) {
-    const auto m = match_route(route_path(spec.route, "id1", "id2"));
+    // A CRL's "sub" is its shard number.
+    const bool crl = spec.path.find("{crl}") != std::string_view::npos;
+    const auto m = match_route(route_path(spec.route, "id1", crl ? "7" : "id2"));
     EXPECT_EQ(m.route, spec.route) << spec.path;
+    if (crl) {
+      EXPECT_EQ(m.sub_id, "7");
+    }
     if (spec.path.find("{id}") != std::string_view::npos ||
         spec.path.find("{certid}") != std::string_view::npos) {
       EXPECT_EQ(m.id, "id1") << spec.path;
@@ -48,6 +53,24 @@ TEST(Routes, EveryPathRoundTrips) {
     EXPECT_NE(spec.methods, 0u);
   }
   EXPECT_EQ(route_table().size(), static_cast<std::size_t>(Route::NotFound));
+}
+
+TEST(Routes, CrlsAreNumberedShards) {
+  EXPECT_EQ(route_path(Route::Crl, "acme", "12"), "/crl/acme/12.crl");
+  const auto m = match_route("/crl/acme/12.crl");
+  EXPECT_EQ(m.route, Route::Crl);
+  EXPECT_EQ(m.id, "acme");
+  EXPECT_EQ(m.sub_id, "12");
+  for (const char* bad : {"/crl/acme/x.crl", "/crl/acme/.crl", "/crl/acme/12", "/crl/acme/12.pem",
+                          "/crl/acme/1234567.crl", "/crl/acme/12.crl/x", "/crl/a.b/1.crl"}) {
+    EXPECT_EQ(match_route(bad).route, Route::NotFound) << bad;
+  }
+  EXPECT_TRUE(route_spec(Route::Crl).relying_party);
+  for (const auto& spec : route_table()) {
+    if (spec.route != Route::Crl) {
+      EXPECT_FALSE(spec.relying_party) << spec.path;
+    }
+  }
 }
 
 TEST(Routes, DirectoryKeysAreTheRfc8555Ones) {
