@@ -147,15 +147,11 @@ http::Response Frontend::finish_public(const http::Request& req, Reply reply) {
 }
 
 http::Response Frontend::finish(const http::Request& req, Reply reply) {
-  http::Response res{static_cast<bh::status>(reply.status), 11};
-  res.set(bh::field::server, "Signet");
-  if (!reply.content_type.empty()) res.set(bh::field::content_type, reply.content_type);
+  http::Response res = finish_public(req, std::move(reply));
   // RFC 8555 §6.5, §7.1: a fresh nonce and the directory link on every response.
   res.set("Replay-Nonce", nonces_.issue());
   res.insert(bh::field::link, "<" + urls_.directory() + ">;rel=\"index\"");
   res.set(bh::field::cache_control, "no-store");
-  for (auto& [name, value] : reply.headers) res.insert(name, value);
-  if (req.method != bh::verb::head) res.body() = std::move(reply.body);
   return res;
 }
 

@@ -157,10 +157,14 @@ int serve(const Overrides& o) {
   std::optional<Frontend> frontend;
   asio::ssl::context agent_tls(asio::ssl::context::tls_client);
   asio::ssl::context tls(asio::ssl::context::tls_server);
-  http::Listener listener(
-      io, tls, connection_limits(cfg, config::kDefaultConnectionsPerAddress),
-      [&frontend](const http::Request& r) { return frontend->handle(r); },
-      [&frontend](const core::Error& e) { return frontend->error_response(e); });
+  // Both listeners hand their requests to the one front end (it decides what plain
+  // HTTP may reach).
+  const http::Handler handle = [&frontend](const http::Request& r) { return frontend->handle(r); };
+  const http::ErrorResponder refuse = [&frontend](const core::Error& e) {
+    return frontend->error_response(e);
+  };
+  const http::Limits limits = connection_limits(cfg, config::kDefaultConnectionsPerAddress);
+  http::Listener listener(io, tls, limits, handle, refuse);
   if (auto st = listener.bind(endpoint); !st) return fail(st.error().detail);
   const uint16_t port = listener.local_endpoint().port();
   const std::string base =
@@ -182,10 +186,7 @@ int serve(const Overrides& o) {
   std::optional<http::Listener> plain;
   std::string http_base;
   if (!cfg.http_listen.empty()) {
-    plain.emplace(
-        io, connection_limits(cfg, config::kDefaultConnectionsPerAddress),
-        [&frontend](const http::Request& r) { return frontend->handle(r); },
-        [&frontend](const core::Error& e) { return frontend->error_response(e); });
+    plain.emplace(io, limits, handle, refuse);
     const auto http_endpoint = endpoint_of(cfg.http_listen);
     if (auto st = plain->bind(http_endpoint); !st) return fail(st.error().detail);
     http_base = cfg.http_url ? *cfg.http_url
