@@ -14,6 +14,7 @@
 
 #include "authority/account_cache.hpp"
 #include "authority/crls.hpp"
+#include "authority/ocsp.hpp"
 #include "authority/renewals.hpp"
 #include "authority/external_accounts.hpp"
 #include "authority/requests.hpp"
@@ -39,6 +40,9 @@ struct Config {
   core::Seconds caa_recheck_age = std::chrono::hours(8);
   // Account URLs are this followed by the account id (CAA accounturi, RFC 8657).
   std::string account_uri_prefix;
+  // Where relying parties fetch the ACME issuer's certificate (DER); certificates name
+  // it in their authority information access (none if empty).
+  std::string ca_issuers_url;
 };
 
 struct Services {
@@ -51,6 +55,8 @@ struct Services {
   asio::any_io_executor background;
   // CRL publication: certificates name their shard's CRL (none without it).
   const CrlPublisher* crls = nullptr;
+  // The OCSP responder: certificates name it (none without it).
+  OcspService* ocsp = nullptr;
 };
 
 class Authority final : private validation::ValidationSink {
@@ -126,6 +132,11 @@ class Authority final : private validation::ValidationSink {
   core::Result<std::shared_ptr<const PublishedCrl>> current_crl(const std::string& issuer,
                                                                 const std::string& shard) const;
   asio::awaitable<core::Status> revoke(const RevocationRequester& who, const RevocationRequest& r);
+  // The OCSP answer to a DER request (authority/ocsp.hpp); `NotFound` when no responder
+  // runs.
+  Async<OcspAnswer> ocsp(std::string_view request_der);
+  // The ACME issuer's certificate, DER, as the caIssuers URL serves it.
+  const std::string& issuer_der() const { return issuer_der_; }
 
   // Shutdown: waits until validations in flight have ended and their outcomes are
   // recorded, or `limit` has passed (false).
@@ -185,6 +196,8 @@ class Authority final : private validation::ValidationSink {
 
   // Any account's certificate by serial (revocation decides who may act on it).
   Async<core::Certificate> certificate_by_serial(const std::string& serial);
+  // The CRL, OCSP and issuer URLs a new certificate carries (issuance.cpp).
+  void add_relying_party_urls(ca::LeafRequest& req) const;
   // The record of a certificate about to be signed (issuance.cpp).
   static core::PendingIssuance pending_issuance(const core::AccountId& account,
                                                 const core::OrderId& order,
@@ -218,6 +231,7 @@ class Authority final : private validation::ValidationSink {
   std::atomic<std::size_t> recording_{0};  // outcomes handed over, not yet stored
   Renewals renewals_{s_.store, s_.clock};
   std::string issuer_key_id_ = key_identifier_of(s_.ca.acme_issuer());
+  std::string issuer_der_ = core::ossl::der_of(s_.ca.acme_issuer().certificate(), i2d_X509);
 };
 
 }  // namespace signet::authority

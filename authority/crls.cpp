@@ -42,7 +42,7 @@ std::uint64_t CrlPublisher::next_number(core::TimePoint now) {
   return last_number_;
 }
 
-asio::awaitable<core::Status> CrlPublisher::publish(std::size_t shard) {
+asio::awaitable<core::Status> CrlPublisher::publish(std::size_t shard, bool notify) {
   const auto now = clock_.now();
   auto revoked = co_await store_.revoked_in_shard(static_cast<int>(shard), now);
   if (!revoked) co_return std::move(revoked).error();
@@ -55,6 +55,7 @@ asio::awaitable<core::Status> CrlPublisher::publish(std::size_t shard) {
     // A revocation recorded a moment "after" now (clocks of two processes) is dated now.
     req.entries.push_back({r.serial, std::min(r.revoked_at, now), r.reason});
   }
+  if (notify && listener_) listener_(*revoked);
   auto der = co_await cpu_.run([&] { return ca::build_crl(ca_.acme_issuer(), req); });
   if (!der) co_return std::move(der).error();
   auto published = std::make_shared<const PublishedCrl>(
@@ -103,7 +104,7 @@ asio::awaitable<std::size_t> CrlPublisher::refresh() {
     const bool stale = !crl || now - crl->this_update >= config_.regenerate ||
                        crl->next_update - now <= config_.regenerate;
     if (!changed && !stale) continue;
-    if (auto st = co_await publish(shard); !st) {
+    if (auto st = co_await publish(shard, changed); !st) {
       core::log_error("CRL of shard " + std::to_string(shard) +
                       " not signed; the previous one stays: " + st.error().detail);
       continue;

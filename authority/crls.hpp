@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -72,10 +73,15 @@ class CrlPublisher {
   asio::awaitable<std::size_t> refresh();
   // Until stopped: refresh() every `watch`.
   asio::awaitable<void> run();
+  // Called with a shard's revoked certificates when it has new ones (the OCSP responder
+  // forgets its answers about them). Set before run().
+  using RevocationListener = std::function<void(const std::vector<core::RevokedCertificate>&)>;
+  void on_revocations(RevocationListener l) { listener_ = std::move(l); }
   void stop() { stopping_ = true; }
 
  private:
-  asio::awaitable<core::Status> publish(std::size_t shard);
+  // notify: the shard has new revocations, for the listener.
+  asio::awaitable<core::Status> publish(std::size_t shard, bool notify = false);
   std::uint64_t next_number(core::TimePoint now);
 
   storage::Store& store_;
@@ -88,6 +94,7 @@ class CrlPublisher {
   std::uint64_t last_number_ = 0;
   std::map<int, std::int64_t> seen_revocations_;  // by shard, as last published
   std::atomic<bool> stopping_{false};
+  RevocationListener listener_;
 };
 
 }  // namespace signet::authority

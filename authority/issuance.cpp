@@ -93,7 +93,7 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
   std::optional<ca::TbsCertificate> tbs;
   for (int attempt = 0; attempt < 3 && !tbs; ++attempt) {
     req.serial = ca::random_serial();
-    if (s_.crls != nullptr) req.crl_url = s_.crls->url(s_.crls->shard_of(req.serial));
+    add_relying_party_urls(req);
     auto built = s_.ca.prepare_leaf(prof.certificate, req);
     if (!built) co_return std::move(built).error();
     auto started =
@@ -111,6 +111,12 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
   auto stored = co_await sign_and_store(a.id, id, std::move(*tbs), now);
   if (!stored) co_return std::move(stored).error();
   co_return co_await order(a, id);
+}
+
+void Authority::add_relying_party_urls(ca::LeafRequest& req) const {
+  if (s_.crls != nullptr) req.crl_url = s_.crls->url(s_.crls->shard_of(req.serial));
+  if (s_.ocsp != nullptr) req.ocsp_url = s_.ocsp->url();
+  req.ca_issuers_url = config_.ca_issuers_url;
 }
 
 core::PendingIssuance Authority::pending_issuance(const core::AccountId& account,
@@ -172,7 +178,7 @@ Authority::Async<int> Authority::resume_interrupted_issuances() {
                           {p.not_before, p.not_after},
                           p.serial};
       req.spki = spki;
-      if (s_.crls != nullptr) req.crl_url = s_.crls->url(s_.crls->shard_of(p.serial));
+      add_relying_party_urls(req);
       auto built =
           co_await s_.cpu.run([&] { return s_.ca.prepare_leaf(profile->certificate, req); });
       if (built && built->issuer == p.issuer && built->profile == p.profile &&

@@ -72,8 +72,15 @@ asio::awaitable<core::Status> Authority::revoke(const RevocationRequester& who,
   if (!r) co_return std::move(r).error();
   if (!*r)
     co_return core::make_error(ProblemType::AlreadyRevoked, "The certificate is already revoked");
+  if (s_.ocsp != nullptr) s_.ocsp->forget(*serial);
   core::log_info("certificate revoked: serial " + *serial + " reason " + std::to_string(reason));
   co_return core::Status{};
+}
+
+Authority::Async<OcspAnswer> Authority::ocsp(std::string_view request_der) {
+  if (s_.ocsp == nullptr)
+    co_return core::make_error(ProblemType::NotFound, "This server runs no OCSP responder");
+  co_return co_await s_.ocsp->answer(request_der);
 }
 
 core::Result<std::shared_ptr<const PublishedCrl>> Authority::current_crl(

@@ -153,6 +153,10 @@ core::Result<TbsCertificate> build_tbs(const Issuer& issuer, const CertificatePr
 
   const std::string ku = key_usage_text(profile, key);
   const std::string eku = extended_key_usage_text(profile);
+  std::string aia;
+  if (profile.revocation_pointers && !req.ocsp_url.empty()) aia = "OCSP;URI:" + req.ocsp_url;
+  if (!req.ca_issuers_url.empty())
+    aia += (aia.empty() ? "" : ",") + std::string("caIssuers;URI:") + req.ca_issuers_url;
   const bool ok =
       (!profile.basic_constraints_ca_false ||
        detail::add_ext(cert.get(), iss, NID_basic_constraints, "critical,CA:FALSE")) &&
@@ -165,8 +169,7 @@ core::Result<TbsCertificate> build_tbs(const Issuer& issuer, const CertificatePr
       (!profile.revocation_pointers || req.crl_url.empty() ||
        detail::add_ext(cert.get(), iss, NID_crl_distribution_points,
                        ("URI:" + req.crl_url).c_str())) &&
-      (!profile.revocation_pointers || req.ocsp_url.empty() ||
-       detail::add_ext(cert.get(), iss, NID_info_access, ("OCSP;URI:" + req.ocsp_url).c_str()));
+      (aia.empty() || detail::add_ext(cert.get(), iss, NID_info_access, aia.c_str()));
   if (!ok) return core::internal_error("building leaf certificate: " + core::ossl::last_error());
   if (auto st = lint::check_leaf({cert.get(), iss, key}, expectations(profile)); !st)
     return std::move(st).error();

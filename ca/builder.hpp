@@ -59,6 +59,9 @@ struct LeafRequest {
   // empty: none). Left out under profiles without revocation pointers.
   std::string crl_url{};
   std::string ocsp_url{};
+  // The issuer's certificate for chain building (RFC 5280 §4.2.2.1 caIssuers), any
+  // profile.
+  std::string ca_issuers_url{};
   // Optional: public_key as a CSR encoded it; copied into the certificate as it is,
   // which spares OpenSSL 3's encoder lookup on the issuance path.
   std::shared_ptr<const X509_PUBKEY> spki{};

@@ -135,8 +135,12 @@ bool names_issuer(const OcspCertId& id, X509* issuer) {
   return !name_hash.empty() && name_hash == id.issuer_name_hash && key_hash == id.issuer_key_hash;
 }
 
-OcspSigner::OcspSigner(core::ossl::X509Ptr cert, KeySigner signer)
-    : cert_(std::move(cert)), signer_(std::move(signer)) {}
+OcspSigner::OcspSigner(core::ossl::X509Ptr cert, KeySigner signer, core::TimePoint not_before,
+                       core::TimePoint not_after)
+    : cert_(std::move(cert)),
+      signer_(std::move(signer)),
+      not_before_(not_before),
+      not_after_(not_after) {}
 
 core::Result<OcspSigner> OcspSigner::create(core::ossl::X509Ptr cert, core::ossl::Pkey key) {
   if (!cert) return core::internal_error("OCSP responder certificate missing");
@@ -144,7 +148,11 @@ core::Result<OcspSigner> OcspSigner::create(core::ossl::X509Ptr cert, core::ossl
   if (!signer) return std::move(signer).error();
   if (!signer->matches(cert.get()))
     return core::internal_error("the OCSP responder key does not match its certificate");
-  return OcspSigner(std::move(cert), std::move(signer).value());
+  const auto not_before = detail::to_time_point(X509_get0_notBefore(cert.get()));
+  const auto not_after = detail::to_time_point(X509_get0_notAfter(cert.get()));
+  if (!not_before || !not_after)
+    return core::internal_error("the OCSP responder certificate's validity cannot be read");
+  return OcspSigner(std::move(cert), std::move(signer).value(), *not_before, *not_after);
 }
 
 core::Result<OcspBasicResp> build_tbs_ocsp_response(const OcspSingleResponse& r) {

@@ -68,13 +68,18 @@ class OcspSigner {
   static core::Result<OcspSigner> create(core::ossl::X509Ptr cert, core::ossl::Pkey key);
 
   X509* certificate() const { return cert_.get(); }
+  // Its certificate's validity: answers it signs end by not_after.
+  core::TimePoint not_before() const { return not_before_; }
+  core::TimePoint not_after() const { return not_after_; }
   // Signs tbs as this responder (KeySigner::sign).
   core::Status sign(OCSP_BASICRESP* tbs) const { return signer_.sign(tbs, cert_.get()); }
 
  private:
-  OcspSigner(core::ossl::X509Ptr cert, KeySigner signer);
+  OcspSigner(core::ossl::X509Ptr cert, KeySigner signer, core::TimePoint not_before,
+             core::TimePoint not_after);
   core::ossl::X509Ptr cert_;
   KeySigner signer_;
+  core::TimePoint not_before_, not_after_;
 };
 
 enum class OcspCertStatus { Good, Revoked, Unknown };

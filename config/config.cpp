@@ -266,7 +266,8 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     static const std::set<std::string> sections{"server",     "directory", "acme",
                                                 "validation", "orders",    "certificates",
                                                 "limits",     "policy",    "rate_limits",
-                                                "profiles",   "crl"};
+                                                "profiles",   "crl",
+                                                "ocsp"};
     if (!sections.contains(k)) errors.push_back("unknown section or key \"" + k + "\"");
   }
   {
@@ -283,6 +284,10 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     s.get_count("shards", c.crl_shards);
     s.get_duration("validity_hours", c.crl_validity, 3600);
     s.get_duration("regenerate_minutes", c.crl_regenerate, 60);
+  }
+  {
+    Section s(root, "ocsp", errors);
+    s.get_duration("validity_hours", c.ocsp_validity, 3600);
   }
   {
     Section s(root, "directory", errors);
@@ -434,6 +439,10 @@ core::Status validate(const Config& c) {
   if (c.crl_regenerate * 2 > c.crl_validity) {
     return bad("[crl] regenerate_minutes must be at most half of validity_hours");
   }
+  // BR 4.9.10: OCSP answers are valid for at most ten days; at least an hour here, as
+  // answers are signed again once half of it has passed.
+  if (c.ocsp_validity < std::chrono::hours(1) || c.ocsp_validity > std::chrono::hours(240))
+    return bad("[ocsp] validity_hours must be 1-240");
   if (c.default_validity > c.max_validity) return bad("validity_days exceeds max_validity_days");
   bool default_found = false;
   for (const auto& p : c.profiles) {
@@ -497,6 +506,7 @@ std::vector<std::string> restart_only_changes(const Config& a, const Config& b) 
   check("crl.shards", a.crl_shards == b.crl_shards);
   check("crl.validity_hours", a.crl_validity == b.crl_validity);
   check("crl.regenerate_minutes", a.crl_regenerate == b.crl_regenerate);
+  check("ocsp.validity_hours", a.ocsp_validity == b.ocsp_validity);
   check("validation.http01_port", a.http01_port == b.http01_port);
   check("validation.tlsalpn01_port", a.tlsalpn01_port == b.tlsalpn01_port);
   check("validation.dns_resolvers", a.dns_resolvers == b.dns_resolvers);

@@ -130,6 +130,9 @@ struct Config {
   std::chrono::seconds crl_validity = std::chrono::hours(24);
   std::chrono::seconds crl_regenerate = std::chrono::minutes(60);
 
+  // [ocsp]: how long an OCSP answer is valid (nextUpdate - thisUpdate).
+  std::chrono::seconds ocsp_validity = std::chrono::hours(24);
+
   // [certificates]
   std::chrono::seconds default_validity = std::chrono::hours(24 * 90);
   std::chrono::seconds max_validity = std::chrono::hours(24 * 100);

@@ -236,8 +236,11 @@ http_url = "http://pki.example"
 shards = 4
 validity_hours = 48
 regenerate_minutes = 30
+[ocsp]
+validity_hours = 12
 )"));
   ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->ocsp_validity, std::chrono::hours(12));
   EXPECT_EQ(c->http_listen, "127.0.0.1:0");
   EXPECT_EQ(c->http_url, "http://pki.example");
   EXPECT_EQ(c->crl_shards, 4u);
@@ -252,7 +255,9 @@ regenerate_minutes = 30
                    +[](Config& x) { x.http_url = "http://pki.example/"; },
                    +[](Config& x) { x.http_listen = "pki.example:80"; },
                    +[](Config& x) { x.crl_validity = std::chrono::hours(241); },
-                   +[](Config& x) { x.crl_regenerate = std::chrono::hours(13); }}) {
+                   +[](Config& x) { x.crl_regenerate = std::chrono::hours(13); },
+                   +[](Config& x) { x.ocsp_validity = std::chrono::minutes(59); },
+                   +[](Config& x) { x.ocsp_validity = std::chrono::hours(241); }}) {
     Config x;
     bad(x);
     EXPECT_FALSE(validate(x));

@@ -124,8 +124,10 @@ asio::awaitable<http::Response> Frontend::respond(const http::Request& req) {
   const auto meta = meta_.load();  // held until the reply is built
   Context ctx{authority_, nonces_, keys_, urls_, *meta, req, match};
   std::optional<handlers::SignedRequest> signed_request;
-  // A resource that answers GET takes POST-as-GET too, authenticated by an account.
-  const Auth auth = spec.auth == Auth::None && is_post ? Auth::Kid : spec.auth;
+  // A resource that answers GET takes POST-as-GET too, authenticated by an account;
+  // relying parties' resources are never authenticated.
+  const Auth auth =
+      spec.auth == Auth::None && is_post && !spec.relying_party ? Auth::Kid : spec.auth;
   if (auth != Auth::None) {
     auto authenticated = co_await handlers::authenticate(ctx, auth);
     if (!authenticated) co_return finish(req, problem_reply(authenticated.error()));

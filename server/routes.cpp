@@ -40,6 +40,9 @@ constexpr std::array kRoutes{
     RouteSpec{Route::RootCertificate, "/root.pem", kGet, Auth::None, "", h::root_certificate},
     // For relying parties, over plain HTTP too.
     RouteSpec{Route::Crl, "/crl/{id}/{crl}", kGet, Auth::None, "", h::crl, false, true},
+    RouteSpec{Route::Ocsp, "/ocsp", kPost, Auth::None, "", h::ocsp, false, true},
+    RouteSpec{Route::OcspGet, "/ocsp/{ocsp}", kGet, Auth::None, "", h::ocsp, false, true},
+    RouteSpec{Route::CaIssuers, "/ca/acme.crt", kGet, Auth::None, "", h::ca_issuers, false, true},
 };
 
 bool id_chars(std::string_view s) {
@@ -79,6 +82,19 @@ bool fits(std::string_view pattern, std::string_view path, RouteMatch& m) {
     if (path.empty()) return false;
     const auto want = next_segment(pattern);
     const auto got = next_segment(path);
+    if (want == "{ocsp}") {
+      // The rest of the path: a base64 OCSP request may hold '/' whether or not the
+      // client percent-encoded it (RFC 6960 §A.1).
+      const std::string_view rest(got.data(), path.empty() ? got.size()
+                                                           : path.data() + path.size() - got.data());
+      if (rest.size() > 4096 || !std::all_of(rest.begin(), rest.end(), [](char c) {
+            return c > ' ' && c < 127;
+          })) {
+        return false;
+      }
+      m.id = std::string(rest);
+      return true;
+    }
     if (want == "{crl}") {
       // "<shard>.crl": a decimal number of at most 6 digits.
       if (!got.ends_with(".crl") || got.size() < 5 || got.size() > 10) return false;

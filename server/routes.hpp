@@ -22,7 +22,7 @@ struct RouteSpec {
   Route route;
   // Segments; "{crl}" for "<shard>.crl" (the shard in sub_id); "{id}" and "{sub}" stand for identifiers (letters, digits, '-', '_');
   // "{certid}" for an RFC 9773 certID, any visible characters but '/' (its handler
-  // tells a malformed one from an unknown one).
+  // tells a malformed one from an unknown one); "{ocsp}", last, for the rest of the path.
   std::string_view path;
   unsigned methods;
   Auth auth;

@@ -65,11 +65,27 @@ TEST(Routes, CrlsAreNumberedShards) {
                           "/crl/acme/1234567.crl", "/crl/acme/12.crl/x", "/crl/a.b/1.crl"}) {
     EXPECT_EQ(match_route(bad).route, Route::NotFound) << bad;
   }
-  EXPECT_TRUE(route_spec(Route::Crl).relying_party);
+}
+
+TEST(Routes, OcspTakesTheRestOfThePath) {
+  EXPECT_EQ(match_route("/ocsp").route, Route::Ocsp);
+  // Base64 holds '/', encoded or not.
+  for (const char* path : {"/ocsp/MEQwQjBAMD4w%2FBwYFKw4DAhoFAA%3D%3D", "/ocsp/MEQw/QjBA/MD4w=="}) {
+    const auto m = match_route(path);
+    EXPECT_EQ(m.route, Route::OcspGet) << path;
+    EXPECT_EQ(m.id, std::string(path).substr(6)) << path;
+  }
+  EXPECT_EQ(match_route("/ocsp/").route, Route::NotFound);
+  EXPECT_EQ(match_route("/ocsp/" + std::string(5000, 'A')).route, Route::NotFound);
+  EXPECT_EQ(match_route("/ca/acme.crt").route, Route::CaIssuers);
+}
+
+// Relying parties' resources, and only they, are served over plain HTTP.
+TEST(Routes, RelyingPartiesResources) {
   for (const auto& spec : route_table()) {
-    if (spec.route != Route::Crl) {
-      EXPECT_FALSE(spec.relying_party) << spec.path;
-    }
+    const bool public_resource = spec.route == Route::Crl || spec.route == Route::Ocsp ||
+                                 spec.route == Route::OcspGet || spec.route == Route::CaIssuers;
+    EXPECT_EQ(spec.relying_party, public_resource) << spec.path;
   }
 }
 

@@ -28,6 +28,9 @@ enum class Route {
   Home,             // the server's root page, for people
   RootCertificate,  // the root certificate, PEM
   Crl,              // a CRL shard, for relying parties (RFC 5280 §5)
+  Ocsp,             // the OCSP responder, POST (RFC 6960 §A.1)
+  OcspGet,          // the OCSP responder, GET with the request in the path
+  CaIssuers,        // the ACME issuer's certificate, DER (RFC 5280 §4.2.2.1)
   NotFound,
 };
 

@@ -256,11 +256,15 @@ void revocation_pointers(const Leaf& leaf, const LeafExpectations& want, std::ve
   bool ocsp = false;
   for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia.get()); ++i) {
     const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(aia.get(), i);
-    if (OBJ_obj2nid(ad->method) != NID_ad_OCSP) continue;
-    ocsp = true;
+    const int method = OBJ_obj2nid(ad->method);
+    if (method != NID_ad_OCSP && method != NID_ad_ca_issuers) {
+      add(out, "e_authority_info_access_method", "an access method other than OCSP and caIssuers");
+      continue;
+    }
+    ocsp = ocsp || method == NID_ad_OCSP;
     GENERAL_NAMES* one = sk_GENERAL_NAME_new_null();
     sk_GENERAL_NAME_push(one, ad->location);
-    http_uris(one, "the OCSP URL", out);
+    http_uris(one, method == NID_ad_OCSP ? "the OCSP URL" : "the caIssuers URL", out);
     sk_GENERAL_NAME_free(one);
   }
   if (!want.revocation_pointers && (dps || ocsp)) {

@@ -243,8 +243,17 @@ TEST_F(LintTest, PublicKey) {
 TEST_F(LintTest, RevocationPointers) {
   EXPECT_TRUE(findings_after([](X509* c) {
                 replace_ext(c, NID_crl_distribution_points, "URI:http://ca.example/crl/acme/1.crl");
-                replace_ext(c, NID_info_access, "OCSP;URI:http://ca.example/ocsp");
+                replace_ext(c, NID_info_access,
+                            "OCSP;URI:http://ca.example/ocsp,caIssuers;URI:http://ca.example/ca/acme.crt");
               }).empty());
+  EXPECT_EQ(findings_after([](X509* c) {
+              replace_ext(c, NID_info_access, "caIssuers;URI:https://ca.example/ca/acme.crt");
+            }),
+            Findings{"e_revocation_pointer_not_http"});
+  EXPECT_EQ(findings_after([](X509* c) {
+              replace_ext(c, NID_info_access, "1.3.6.1.5.5.7.48.5;URI:http://ca.example/repo");
+            }),
+            Findings{"e_authority_info_access_method"});
   EXPECT_EQ(findings_after([](X509* c) {
               replace_ext(c, NID_crl_distribution_points, "URI:https://ca.example/crl/acme/1.crl");
             }),
@@ -261,6 +270,13 @@ TEST_F(LintTest, RevocationPointers) {
                 },
                 none),
             Findings{"e_revocation_pointers_not_in_profile"});
+  // The issuer's certificate URL is no revocation pointer.
+  EXPECT_TRUE(findings_after(
+                  [](X509* c) {
+                    replace_ext(c, NID_info_access, "caIssuers;URI:http://ca.example/ca/acme.crt");
+                  },
+                  none)
+                  .empty());
 }
 
 // The builder refuses what the lint finds: a profile whose validity exceeds its own

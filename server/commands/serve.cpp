@@ -15,6 +15,7 @@
 #include "core/log.hpp"
 #include "server/commands/common.hpp"
 #include "server/frontend.hpp"
+#include "server/routes.hpp"
 #include "server/vantage/client.hpp"
 #include "storage/sqlite_store.hpp"
 #include "validation/validation_authority.hpp"
@@ -202,11 +203,21 @@ int serve(const Overrides& o) {
                                       std::chrono::seconds(2), http_base});
     if (auto st = core::await_blocking(crls->publish_all()); !st) return fail(st.error().detail);
   }
+  // OCSP on the same listeners, told of revocations by other processes as the CRLs are.
+  std::optional<authority::OcspService> ocsp;
+  if (crls) {
+    ocsp.emplace(**store, **ca, cpu_pool, clock,
+                 authority::OcspConfig{cfg.ocsp_validity, std::chrono::seconds(60), 200000, 4096,
+                                       http_base});
+    if (auto st = core::await_blocking(ocsp->start()); !st) return fail(st.error().detail);
+    crls->on_revocations([&ocsp](const auto& entries) { ocsp->revoked(entries); });
+  }
 
   urls.emplace(base);
   acfg.account_uri_prefix = urls->of(Route::Account);
+  if (!http_base.empty()) acfg.ca_issuers_url = http_base + route_path(Route::CaIssuers);
   authority.emplace(authority::Services{**store, **ca, *va, clock, cpu_pool, io.get_executor(),
-                                        crls ? &*crls : nullptr},
+                                        crls ? &*crls : nullptr, ocsp ? &*ocsp : nullptr},
                     acfg, *rules);
   frontend.emplace(*authority, nonces, *urls, directory_meta(cfg, **rules, base));
   // Certificates signed but not stored when the previous run stopped are stored now.
@@ -215,6 +226,7 @@ int serve(const Overrides& o) {
   listener.start();
   if (plain) plain->start();
   if (crls) asio::co_spawn(io, crls->run(), asio::detached);
+  if (ocsp) asio::co_spawn(io, ocsp->run(), asio::detached);
 
   std::cout << "Signet ACME server listening on " << endpoint.address().to_string() << ":" << port
             << "\n"
@@ -224,6 +236,7 @@ int serve(const Overrides& o) {
     std::cout << "CRLs:             " << crls->url(0) << " ... " << crls->url(crls->shards() - 1)
               << "\n";
   }
+  if (ocsp) std::cout << "OCSP:             " << ocsp->url() << "\n";
   std::cout << std::flush;
   core::log_info("ready");
   // On SIGTERM, validations in flight finish and are recorded, within a bound.
@@ -259,6 +272,7 @@ int serve(const Overrides& o) {
       [&]() -> asio::awaitable<void> {
         if (plain) plain->stop();
         if (crls) crls->stop();
+        if (ocsp) ocsp->stop();
         if (!co_await authority->drain(drain_limit))
           core::log_warn("validations still in flight at shutdown are ended at the next start");
       },

@@ -11,7 +11,10 @@ HandlerResult new_nonce(Context& ctx);
 HandlerResult issuer(Context& ctx);
 HandlerResult home(Context& ctx);
 HandlerResult root_certificate(Context& ctx);
+// For relying parties (relying_party.cpp): CRLs, OCSP, the issuer certificate.
 HandlerResult crl(Context& ctx);
+HandlerResult ocsp(Context& ctx);
+HandlerResult ca_issuers(Context& ctx);
 HandlerResult new_account(Context& ctx);
 HandlerResult account(Context& ctx);
 HandlerResult account_orders(Context& ctx);
