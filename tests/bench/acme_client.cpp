@@ -263,6 +263,22 @@ asio::awaitable<void> AcmeClient::order(long index, Recorder& recorder) {
   HttpReply cert = co_await post_checked("certificate", certificate_url, kEmpty, 200, recorder);
   if (!cert.body.starts_with("-----BEGIN CERTIFICATE-----"))
     throw OrderFailed{"certificate: not a PEM chain: " + excerpt(cert.body)};
+  certificates_.push_back(std::move(cert.body));
+}
+
+asio::awaitable<bool> AcmeClient::revoke(const std::string& certificate_der, int reason,
+                                         Recorder& recorder, std::string& problem) {
+  const std::string payload = R"({"certificate":")" + base64url(certificate_der) +
+                              R"(","reason":)" + std::to_string(reason) + "}";
+  try {
+    co_await post_checked("revokeCert", setup_.directory.revoke_cert, payload, 200, recorder);
+    co_return true;
+  } catch (const OrderFailed& f) {
+    problem = f.what;
+  } catch (const std::exception& e) {
+    problem = std::string("revokeCert: ") + e.what();
+  }
+  co_return false;
 }
 
 asio::awaitable<void> AcmeClient::run(Phase& phase, std::chrono::milliseconds start_delay) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <future>
 #include <string>
+#include <vector>
 
 #include "tests/bench/https_connection.hpp"
 #include "tests/bench/jose.hpp"
@@ -21,6 +22,7 @@ struct Directory {
   std::string new_nonce;
   std::string new_account;
   std::string new_order;
+  std::string revoke_cert;
 };
 
 // What every client reads and never changes during a run (except the token store,
@@ -61,6 +63,13 @@ class AcmeClient {
 
   std::uint64_t connects() const { return conn_.connects(); }
 
+  // The PEM chains of the certificates this client downloaded, in order.
+  const std::vector<std::string>& certificates() const { return certificates_; }
+  // revokeCert (RFC 8555 §7.6) for one of them, by this client's account. On failure,
+  // problem says why.
+  boost::asio::awaitable<bool> revoke(const std::string& certificate_der, int reason,
+                                      Recorder& recorder, std::string& problem);
+
  private:
   // A JWS POST with the nonce of the last reply (a new one if there is none); retried
   // once after badNonce and, after waiting, a few times after rateLimited.
@@ -81,6 +90,7 @@ class AcmeClient {
   EcKey certificate_key_;
   std::string kid_;
   std::string nonce_;
+  std::vector<std::string> certificates_;
 };
 
 }  // namespace signet::bench

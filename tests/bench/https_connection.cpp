@@ -51,13 +51,14 @@ asio::awaitable<boost::system::error_code> HttpsConnection::connect() {
 }
 
 asio::awaitable<HttpReply> HttpsConnection::exchange(http::verb verb, const std::string& target,
-                                                     const std::string& body) {
+                                                     const std::string& body,
+                                                     const char* content_type) {
   HttpReply out;
   http::request<http::string_body> req{verb, target, 11};
   req.set(http::field::host, host_ + ":" + std::to_string(server_.port()));
   req.set(http::field::user_agent, "signet-bench");
   if (verb == http::verb::post) {
-    req.set(http::field::content_type, "application/jose+json");
+    req.set(http::field::content_type, content_type);
     req.body() = body;
   }
   req.keep_alive(true);
@@ -86,7 +87,8 @@ asio::awaitable<HttpReply> HttpsConnection::exchange(http::verb verb, const std:
 }
 
 asio::awaitable<HttpReply> HttpsConnection::send(http::verb verb, const std::string& target,
-                                                 const std::string& body) {
+                                                 const std::string& body,
+                                                 const char* content_type) {
   for (int attempt = 0;; ++attempt) {
     const bool reused = stream_.has_value();
     if (!reused) {
@@ -98,7 +100,7 @@ asio::awaitable<HttpReply> HttpsConnection::send(http::verb verb, const std::str
         co_return failed;
       }
     }
-    HttpReply reply = co_await exchange(verb, target, body);
+    HttpReply reply = co_await exchange(verb, target, body, content_type);
     if (!reply.error) co_return reply;
     stream_.reset();  // never reuse a connection after an error
     if (!reused || attempt > 0) co_return reply;

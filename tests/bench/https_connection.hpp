@@ -31,11 +31,12 @@ class HttpsConnection {
   HttpsConnection(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls,
                   boost::asio::ip::tcp::endpoint server, std::string host);
 
-  // One request (a POST body goes as application/jose+json), connecting first if
-  // needed. A request that fails on a reused connection is sent once more on a new one:
-  // the server closes idle connections.
+  // One request (a POST body goes as content_type), connecting first if needed. A
+  // request that fails on a reused connection is sent once more on a new one: the
+  // server closes idle connections.
   boost::asio::awaitable<HttpReply> send(boost::beast::http::verb verb, const std::string& target,
-                                         const std::string& body);
+                                         const std::string& body,
+                                         const char* content_type = "application/jose+json");
 
   std::uint64_t connects() const { return connects_; }
 
@@ -43,7 +44,8 @@ class HttpsConnection {
   using Stream = boost::asio::ssl::stream<boost::beast::tcp_stream>;
   boost::asio::awaitable<boost::system::error_code> connect();
   boost::asio::awaitable<HttpReply> exchange(boost::beast::http::verb verb,
-                                             const std::string& target, const std::string& body);
+                                             const std::string& target, const std::string& body,
+                                             const char* content_type);
 
   boost::asio::any_io_executor ex_;
   boost::asio::ssl::context& tls_;

@@ -23,6 +23,7 @@
 #include "tests/bench/process.hpp"
 #include "tests/bench/report.hpp"
 #include "tests/bench/responders.hpp"
+#include "tests/bench/revocation.hpp"
 
 namespace signet::bench {
 namespace {
@@ -82,11 +83,12 @@ asio::awaitable<std::optional<Directory>> fetch_directory(asio::ssl::context& tl
         return it != d.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString())
                                                            : std::string();
       };
-      Directory dir{url.base, {}, {}, {}};
+      Directory dir{url.base, {}, {}, {}, {}};
       if (!d.HasParseError() && d.IsObject()) {
         dir.new_nonce = get("newNonce");
         dir.new_account = get("newAccount");
         dir.new_order = get("newOrder");
+        dir.revoke_cert = get("revokeCert");
       }
       if (dir.new_nonce.empty() || dir.new_account.empty() || dir.new_order.empty()) {
         problem = "the directory lacks newNonce, newAccount or newOrder: " + r.body;
@@ -394,10 +396,28 @@ int Bench::run() {
     if (!f.fsyncs) std::cerr << "signet-bench: " << error << "\n";
   }
 
+  std::optional<RevocationFigures> revocation;
+  if (o_.revoke > 0 && f.ended.empty()) {
+    std::vector<AcmeClient*> clients;
+    for (auto& c : clients_) clients.push_back(c.get());
+    const RevocationSetup setup{
+        io_,
+        tls_,
+        endpoint_,
+        url_.host,
+        clients,
+        o_.revoke,
+        std::min(o_.clients, 16),
+        [this](std::future<void>& d) { return wait_ready(d, "the revocation phase"); },
+        [this] { return sample_process(server_->pid()).cpu_seconds; }};
+    revocation = run_revocation_phase(setup);
+  }
+
   const auto stop_t0 = Clock::now();
   const std::string ended = server_->stop(std::chrono::seconds(30));
   const double stop_s = std::chrono::duration<double>(Clock::now() - stop_t0).count();
   print_report(std::cout, o_, f);
+  if (revocation) print_revocation(std::cout, *revocation);
   std::cout << std::setprecision(2) << "server: " << ended << " " << stop_s
             << " s after SIGTERM; DNS queries " << dns_.queries() << ", http-01 requests "
             << http01_.requests() << " (" << http01_.misses() << " unanswered)\n";

@@ -35,6 +35,9 @@ against it from concurrent clients (http-01, answered by this program), and prin
                           N ms, so that they do not move in step (0..10000, default
                           10 ms per client, at most 10000)
   --ignore-retry-after    poll every --poll-ms even when the server asks for longer
+  --revoke N              after the timed phase, revoke N of the certificates through
+                          ACME, read every CRL shard until they list them, and ask
+                          OCSP about every certificate twice (0..200000, default 0)
 )";
 
 bool to_long(std::string_view s, long lo, long hi, long& out) {
@@ -117,6 +120,8 @@ std::optional<Options> parse_options(int argc, char** argv, bool& help) {
     } else if (arg == "--ramp-ms") {
       ok = to_long(value, 0, 10000, v);
       o.ramp_ms = static_cast<int>(v);
+    } else if (arg == "--revoke") {
+      ok = to_long(value, 0, kMaxOrders, o.revoke);
     } else if (arg == "--poll-ms") {
       ok = to_long(value, 1, 1000, v);
       o.poll_ms = static_cast<int>(v);

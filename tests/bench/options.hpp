@@ -23,6 +23,7 @@ struct Options {
   int poll_ms = 20;               // polling interval when the server gives no Retry-After
   int ramp_ms = -1;  // the clients' first orders are spread over this; -1: 10 ms per client
   bool ignore_retry_after = false;
+  long revoke = 0;  // certificates revoked after the timed phase; 0: no revocation phase
 };
 
 inline constexpr int kMaxClients = 1024;
