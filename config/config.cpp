@@ -6,6 +6,8 @@
 #include <set>
 #include <toml.hpp>
 
+#include "core/log.hpp"
+
 namespace signet::config {
 namespace {
 
@@ -267,7 +269,7 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
                                                 "validation", "orders",    "certificates",
                                                 "limits",     "policy",    "rate_limits",
                                                 "profiles",   "crl",
-                                                "ocsp"};
+                                                "ocsp",       "log"};
     if (!sections.contains(k)) errors.push_back("unknown section or key \"" + k + "\"");
   }
   {
@@ -284,6 +286,12 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     s.get_count("shards", c.crl_shards);
     s.get_duration("validity_hours", c.crl_validity, 3600);
     s.get_duration("regenerate_minutes", c.crl_regenerate, 60);
+  }
+  {
+    Section s(root, "log", errors);
+    s.get("level", c.log_level);
+    s.get("format", c.log_format);
+    s.get("file", c.log_file);
   }
   {
     Section s(root, "ocsp", errors);
@@ -439,6 +447,10 @@ core::Status validate(const Config& c) {
   if (c.crl_regenerate * 2 > c.crl_validity) {
     return bad("[crl] regenerate_minutes must be at most half of validity_hours");
   }
+  if (!core::parse_log_level(c.log_level))
+    return bad("[log] level must be debug, info, warn or error, not \"" + c.log_level + "\"");
+  if (!core::parse_log_format(c.log_format))
+    return bad("[log] format must be text or json, not \"" + c.log_format + "\"");
   // BR 4.9.10: OCSP answers are valid for at most ten days; at least an hour here, as
   // answers are signed again once half of it has passed.
   if (c.ocsp_validity < std::chrono::hours(1) || c.ocsp_validity > std::chrono::hours(240))

@@ -130,6 +130,11 @@ struct Config {
   std::chrono::seconds crl_validity = std::chrono::hours(24);
   std::chrono::seconds crl_regenerate = std::chrono::minutes(60);
 
+  // [log]: what is logged, how, and where ("" for stderr). Changes on SIGHUP.
+  std::string log_level = "info";
+  std::string log_format = "text";
+  std::string log_file;
+
   // [ocsp]: how long an OCSP answer is valid (nextUpdate - thisUpdate).
   std::chrono::seconds ocsp_validity = std::chrono::hours(24);
 

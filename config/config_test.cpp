@@ -238,9 +238,16 @@ validity_hours = 48
 regenerate_minutes = 30
 [ocsp]
 validity_hours = 12
+[log]
+level = "warn"
+format = "json"
+file = "/var/log/signet.log"
 )"));
   ASSERT_TRUE(c) << c.error().detail;
   EXPECT_EQ(c->ocsp_validity, std::chrono::hours(12));
+  EXPECT_EQ(c->log_level, "warn");
+  EXPECT_EQ(c->log_format, "json");
+  EXPECT_EQ(c->log_file, "/var/log/signet.log");
   EXPECT_EQ(c->http_listen, "127.0.0.1:0");
   EXPECT_EQ(c->http_url, "http://pki.example");
   EXPECT_EQ(c->crl_shards, 4u);
@@ -257,7 +264,9 @@ validity_hours = 12
                    +[](Config& x) { x.crl_validity = std::chrono::hours(241); },
                    +[](Config& x) { x.crl_regenerate = std::chrono::hours(13); },
                    +[](Config& x) { x.ocsp_validity = std::chrono::minutes(59); },
-                   +[](Config& x) { x.ocsp_validity = std::chrono::hours(241); }}) {
+                   +[](Config& x) { x.ocsp_validity = std::chrono::hours(241); },
+                   +[](Config& x) { x.log_level = "verbose"; },
+                   +[](Config& x) { x.log_format = "xml"; }}) {
     Config x;
     bad(x);
     EXPECT_FALSE(validate(x));

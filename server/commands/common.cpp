@@ -43,6 +43,13 @@ void use_credentials(asio::ssl::context& tls, const std::string& chain_pem,
   tls.use_private_key(asio::buffer(key_pem), asio::ssl::context::pem);
 }
 
+core::Status apply_log_config(const config::Config& cfg) {
+  // Validated when the configuration was read.
+  core::set_log_level(core::parse_log_level(cfg.log_level).value_or(core::LogLevel::Info));
+  core::set_log_format(core::parse_log_format(cfg.log_format).value_or(core::LogFormat::Text));
+  return core::set_log_file(cfg.log_file);
+}
+
 core::Result<config::Config> load_config(const Overrides& o) {
   config::Config cfg;
   if (o.config_file) {

@@ -25,6 +25,8 @@ namespace signet::server::commands {
 
 // The configuration file (if any) with the command line over it, checked.
 core::Result<config::Config> load_config(const Overrides& o);
+// [log]: level, format and file, from now on (at start and on SIGHUP).
+core::Status apply_log_config(const config::Config& cfg);
 
 // The rules of a configuration: names, keys, rate limits, terms and CAA identities,
 // for the challenge types this server offers. Errors name the key at fault.

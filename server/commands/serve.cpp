@@ -107,6 +107,7 @@ int serve(const Overrides& o) {
   auto loaded = load_config(o);
   if (!loaded) return fail(loaded.error().detail);
   const config::Config& cfg = *loaded;
+  if (auto st = apply_log_config(cfg); !st) return fail(st.error().detail);
   if (auto st = raise_file_limit(cfg.max_connections); !st) return fail(st.error().detail);
 
   std::error_code ec;
@@ -263,6 +264,8 @@ int serve(const Overrides& o) {
     }
     for (const auto& key : config::restart_only_changes(cfg, next->first))
       core::log_warn("configuration reload: " + key + " takes effect only at restart; ignored");
+    if (auto st = apply_log_config(next->first); !st)
+      core::log_error("configuration reload: " + st.error().detail);
     authority->set_rules(next->second);
     frontend->set_meta(directory_meta(next->first, *next->second, base));
     core::log_info("configuration reloaded from " + *o.config_file);

@@ -47,6 +47,7 @@ int vantage(const Overrides& o, const std::string& credentials_dir) {
   auto loaded = load_config(with_default);
   if (!loaded) return fail(loaded.error().detail);
   const config::Config& cfg = *loaded;
+  if (auto st = apply_log_config(cfg); !st) return fail(st.error().detail);
   if (auto st = raise_file_limit(cfg.max_connections); !st) return fail(st.error().detail);
 
   const fs::path dir(credentials_dir);
