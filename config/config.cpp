@@ -341,6 +341,7 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     s.get_count("max_identifiers", c.max_identifiers);
     s.get("reuse_valid_authorizations", c.reuse_valid_authorizations);
     s.get_count("page_size", c.orders_page_size);
+    s.get_duration("purge_after_days", c.purge_after, 86400);
   }
   {
     Section s(root, "policy", errors);
@@ -542,6 +543,7 @@ std::vector<std::string> restart_only_changes(const Config& a, const Config& b) 
         a.pending_authz_lifetime == b.pending_authz_lifetime);
   check("orders.valid_authz_lifetime_hours", a.valid_authz_lifetime == b.valid_authz_lifetime);
   check("orders.page_size", a.orders_page_size == b.orders_page_size);
+  check("orders.purge_after_days", a.purge_after == b.purge_after);
   check("limits.max_body_bytes", a.max_body_bytes == b.max_body_bytes);
   check("limits.max_header_bytes", a.max_header_bytes == b.max_header_bytes);
   check("limits.handshake_timeout_seconds", a.handshake_timeout == b.handshake_timeout);

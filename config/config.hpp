@@ -106,6 +106,9 @@ struct Config {
   std::size_t max_identifiers = 100;
   bool reuse_valid_authorizations = true;
   std::size_t orders_page_size = 50;
+  // Orders and authorizations that expired this long ago without a certificate are
+  // deleted, with their challenges; 0 keeps them for ever.
+  std::chrono::seconds purge_after = std::chrono::hours(24 * 30);
 
   // [policy]: which names this CA issues for.
   std::vector<std::string> allowed_domains;  // empty: any name

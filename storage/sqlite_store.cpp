@@ -578,6 +578,32 @@ Async<std::map<int, std::int64_t>> SqliteStore::revocations_by_shard() {
   });
 }
 
+Async<PurgeCounts> SqliteStore::purge_expired(core::TimePoint before, std::size_t limit) {
+  return exec_->write([=](Connection& db) -> core::Result<PurgeCounts> {
+    auto ids = [&](const char* query) {
+      auto st = db.prepare(query);
+      st.bind(1, to_unix(before)).bind(2, static_cast<int64_t>(limit));
+      std::vector<std::string> out;
+      while (st.step()) out.push_back(st.text(0));
+      return out;
+    };
+    PurgeCounts n;
+    for (const auto& id : ids(sql::kPurgeableOrders)) {
+      db.prepare(sql::kDeleteOrderIdentifiers).bind(1, id).exec();
+      db.prepare(sql::kDeleteOrderAuthorizations).bind(1, id).exec();
+      n.orders += static_cast<std::size_t>(db.prepare(sql::kDeleteOrder).bind(1, id).exec());
+    }
+    for (const auto& id : ids(sql::kPurgeableAuthorizations)) {
+      db.prepare(sql::kDeleteAuthzPerspectives).bind(1, id).exec();
+      db.prepare(sql::kDeleteAuthzRecords).bind(1, id).exec();
+      db.prepare(sql::kDeleteAuthzChallenges).bind(1, id).exec();
+      n.authorizations +=
+          static_cast<std::size_t>(db.prepare(sql::kDeleteAuthorization).bind(1, id).exec());
+    }
+    return n;
+  });
+}
+
 Changed SqliteStore::revoke_certificate(const std::string& serial, int reason, core::TimePoint at) {
   return exec_->write([=](Connection& db) -> core::Result<bool> {
     return db.prepare(sql::kRevokeCertificate)

@@ -69,6 +69,7 @@ class SqliteStore final : public Store {
                                                                   core::TimePoint now) override;
   Async<std::vector<Certificate>> current_certificates_for(const core::Identifier& id,
                                                            core::TimePoint now) override;
+  Async<PurgeCounts> purge_expired(core::TimePoint before, std::size_t limit) override;
   Changed mark_renew_early(const std::string& serial, core::TimePoint at) override;
   Async<std::optional<LimitDenial>> spend_limits(const std::vector<LimitSpend>& spends,
                                                  core::TimePoint now) override;

@@ -198,6 +198,12 @@ ALTER TABLE certificates ADD COLUMN crl_shard INTEGER;
 CREATE INDEX certificates_revoked_by_shard ON certificates(crl_shard, not_after)
   WHERE revoked_at IS NOT NULL;
 )sql",
+    // 9 -> 10: purging what expired without producing a certificate.
+    R"sql(
+CREATE INDEX orders_purgeable ON orders(expires) WHERE status IN ('pending', 'ready', 'invalid');
+CREATE INDEX authz_by_expiry ON authorizations(expires);
+CREATE INDEX order_authorizations_by_authz ON order_authorizations(authz_id);
+)sql",
 };
 
 // --- accounts --------------------------------------------------------------------------
@@ -394,6 +400,30 @@ inline constexpr const char* kSaveLimitBucket =
 inline constexpr const char* kDeleteFullLimitBuckets =
     "DELETE FROM rate_limit_buckets WHERE bucket IN (SELECT bucket FROM rate_limit_buckets "
     "WHERE expires_ms <= ?1 ORDER BY expires_ms LIMIT ?2)";
+
+// --- purging -----------------------------------------------------------------------------
+// At most ?2 orders that expired before ?1 without a certificate (a valid order has one;
+// a processing one is resumed at the next start).
+inline constexpr const char* kPurgeableOrders =
+    "SELECT id FROM orders WHERE status IN ('pending', 'ready', 'invalid') AND expires < ?1 "
+    "LIMIT ?2";
+inline constexpr const char* kDeleteOrderIdentifiers =
+    "DELETE FROM order_identifiers WHERE order_id = ?1";
+inline constexpr const char* kDeleteOrderAuthorizations =
+    "DELETE FROM order_authorizations WHERE order_id = ?1";
+inline constexpr const char* kDeleteOrder = "DELETE FROM orders WHERE id = ?1";
+// At most ?2 authorizations that expired before ?1 and that no order names any longer.
+inline constexpr const char* kPurgeableAuthorizations =
+    "SELECT id FROM authorizations a WHERE expires < ?1 AND NOT EXISTS "
+    "(SELECT 1 FROM order_authorizations oa WHERE oa.authz_id = a.id) LIMIT ?2";
+inline constexpr const char* kDeleteAuthzPerspectives =
+    "DELETE FROM validation_perspectives WHERE challenge_id IN "
+    "(SELECT id FROM challenges WHERE authz_id = ?1)";
+inline constexpr const char* kDeleteAuthzRecords =
+    "DELETE FROM validation_records WHERE challenge_id IN "
+    "(SELECT id FROM challenges WHERE authz_id = ?1)";
+inline constexpr const char* kDeleteAuthzChallenges = "DELETE FROM challenges WHERE authz_id = ?1";
+inline constexpr const char* kDeleteAuthorization = "DELETE FROM authorizations WHERE id = ?1";
 
 // --- recovery after a restart ----------------------------------------------------------------
 inline constexpr const char* kFailInterruptedAuthzs =

@@ -37,6 +37,12 @@ template <class T>
 using Maybe = Async<std::optional<T>>;
 using Changed = Async<bool>;
 
+// What one purge_expired deleted.
+struct PurgeCounts {
+  std::size_t orders = 0;
+  std::size_t authorizations = 0;
+};
+
 // One request against a rate limit: `cost` taken from the token bucket named `bucket`
 // (its limit and its subject, e.g. "new_orders:acct:<id>"), which refills at `rate`.
 // Buckets are shared by every node on the same database.
@@ -153,6 +159,11 @@ class Store {
       const core::AccountId& account, core::TimePoint now) = 0;
   virtual Async<std::vector<Certificate>> current_certificates_for(const core::Identifier& id,
                                                                    core::TimePoint now) = 0;
+  // Housekeeping: deletes at most `limit` orders that expired before `before` without a
+  // certificate, then at most `limit` authorizations that expired before `before` and
+  // that no remaining order names (with their challenges and validation records).
+  // Certificates, their orders and accounts stay.
+  virtual Async<PurgeCounts> purge_expired(core::TimePoint before, std::size_t limit) = 0;
   // Not revoked, not yet marked → marked for early renewal at `at` (RFC 9773).
   virtual Changed mark_renew_early(const std::string& serial, core::TimePoint at) = 0;
 

@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include "authority/authority.hpp"
+#include "authority/housekeeping.hpp"
 #include "ca/certificate_authority.hpp"
 #include "core/async.hpp"
 #include "core/log.hpp"
@@ -228,6 +229,8 @@ int serve(const Overrides& o) {
   if (plain) plain->start();
   if (crls) asio::co_spawn(io, crls->run(), asio::detached);
   if (ocsp) asio::co_spawn(io, ocsp->run(), asio::detached);
+  authority::Housekeeping housekeeping(**store, clock, {cfg.purge_after});
+  asio::co_spawn(io, housekeeping.run(), asio::detached);
 
   std::cout << "Signet ACME server listening on " << endpoint.address().to_string() << ":" << port
             << "\n"
@@ -276,6 +279,7 @@ int serve(const Overrides& o) {
         if (plain) plain->stop();
         if (crls) crls->stop();
         if (ocsp) ocsp->stop();
+        housekeeping.stop();
         if (!co_await authority->drain(drain_limit))
           core::log_warn("validations still in flight at shutdown are ended at the next start");
       },

@@ -1,0 +1,45 @@
+#include "authority/housekeeping.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/log.hpp"
+
+namespace signet::authority {
+
+namespace asio = boost::asio;
+
+asio::awaitable<core::Result<storage::PurgeCounts>> Housekeeping::purge() {
+  storage::PurgeCounts total;
+  if (config_.purge_after.count() == 0) co_return total;
+  const auto before = clock_.now() - config_.purge_after;
+  for (std::size_t i = 0; i < config_.max_batches && !stopping_; ++i) {
+    auto n = co_await store_.purge_expired(before, config_.batch);
+    if (!n) co_return std::move(n).error();
+    total.orders += n->orders;
+    total.authorizations += n->authorizations;
+    if (n->orders < config_.batch && n->authorizations < config_.batch) break;
+  }
+  co_return total;
+}
+
+asio::awaitable<void> Housekeeping::run() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stopping_) {
+    auto n = co_await purge();
+    if (!n) {
+      core::log_error("housekeeping: " + n.error().detail);
+    } else if (n->orders > 0 || n->authorizations > 0) {
+      core::log_info("housekeeping: expired records deleted",
+                     {{"orders", static_cast<std::int64_t>(n->orders)},
+                      {"authorizations", static_cast<std::int64_t>(n->authorizations)}});
+    }
+    timer.expires_after(config_.interval);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+}  // namespace signet::authority
