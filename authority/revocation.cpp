@@ -72,6 +72,7 @@ asio::awaitable<core::Status> Authority::revoke(const RevocationRequester& who,
   if (!r) co_return std::move(r).error();
   if (!*r)
     co_return core::make_error(ProblemType::AlreadyRevoked, "The certificate is already revoked");
+  metrics_.revoked(reason);
   core::log_info("certificate revoked: serial " + *serial + " reason " + std::to_string(reason));
   co_return core::Status{};
 }
