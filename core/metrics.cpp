@@ -45,14 +45,16 @@ std::vector<double> power_of_two_buckets(std::size_t max) {
   return out;
 }
 
-std::string escape_label_value(std::string_view v) {
+namespace {
+
+// Backslash and newline always; the double quote only where it would end a label value.
+std::string escape(std::string_view v, bool quote) {
   std::string out;
   out.reserve(v.size());
   for (char c : v) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
+    if (c == '\\' || (quote && c == '"')) {
+      out += '\\';
+      out += c;
     } else if (c == '\n') {
       out += "\\n";
     } else {
@@ -62,19 +64,14 @@ std::string escape_label_value(std::string_view v) {
   return out;
 }
 
+}  // namespace
+
+std::string escape_label_value(std::string_view v) {
+  return escape(v, true);
+}
+
 std::string escape_help(std::string_view v) {
-  std::string out;
-  out.reserve(v.size());
-  for (char c : v) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return escape(v, false);
 }
 
 std::string format_value(double v) {
