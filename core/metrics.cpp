@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
+#include <type_traits>
 
 namespace signet::core::metrics {
 
@@ -137,42 +138,44 @@ void FamilyBase::header(std::string& out) const {
   out += "# TYPE " + name_ + " " + type_name(type_) + "\n";
 }
 
-template <>
-void Family<Counter>::render(std::string& out) const {
-  std::shared_lock lock(mu_);
-  if (series_.empty()) return;
-  header(out);
-  for (const auto& [key, c] : series_)
-    out += name_ + label_text(key) + " " + format_count(c->value()) + "\n";
+std::string FamilyBase::value_text(const Counter& c) {
+  return format_count(c.value());
 }
 
-template <>
-void Family<Gauge>::render(std::string& out) const {
-  std::shared_lock lock(mu_);
-  if (series_.empty()) return;
-  header(out);
-  for (const auto& [key, g] : series_)
-    out += name_ + label_text(key) + " " + format_value(g->value()) + "\n";
+std::string FamilyBase::value_text(const Gauge& g) {
+  return format_value(g.value());
 }
 
-template <>
-void Family<Histogram>::render(std::string& out) const {
+void FamilyBase::render_series(std::string& out, std::string_view key, const Histogram& h) const {
+  const auto snap = h.snapshot();
+  const auto& bounds = h.bounds();
+  for (std::size_t i = 0; i <= bounds.size(); ++i) {
+    const std::string le = i < bounds.size() ? format_value(bounds[i]) : "+Inf";
+    out += name_ + "_bucket" + label_text(key, "le=\"" + le + "\"") + " " +
+           format_count(snap.cumulative[i]) + "\n";
+  }
+  const std::string labels = label_text(key);
+  out += name_ + "_sum" + labels + " " + format_value(snap.sum) + "\n";
+  out += name_ + "_count" + labels + " " + format_count(snap.cumulative.back()) + "\n";
+}
+
+template <class M>
+void Family<M>::render(std::string& out) const {
   std::shared_lock lock(mu_);
   if (series_.empty()) return;
   header(out);
-  for (const auto& [key, h] : series_) {
-    const auto snap = h->snapshot();
-    const auto& bounds = h->bounds();
-    for (std::size_t i = 0; i <= bounds.size(); ++i) {
-      const std::string le = i < bounds.size() ? format_value(bounds[i]) : "+Inf";
-      out += name_ + "_bucket" + label_text(key, "le=\"" + le + "\"") + " " +
-             format_count(snap.cumulative[i]) + "\n";
+  for (const auto& [key, m] : series_) {
+    if constexpr (std::is_same_v<M, Histogram>) {
+      render_series(out, key, *m);
+    } else {
+      out += name_ + label_text(key) + " " + value_text(*m) + "\n";
     }
-    const std::string labels = label_text(key);
-    out += name_ + "_sum" + labels + " " + format_value(snap.sum) + "\n";
-    out += name_ + "_count" + labels + " " + format_count(snap.cumulative.back()) + "\n";
   }
 }
+
+template class Family<Counter>;
+template class Family<Gauge>;
+template class Family<Histogram>;
 
 namespace {
 

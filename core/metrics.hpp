@@ -89,6 +89,10 @@ class FamilyBase {
   // `{a="x",b="y"}` (with `extra` appended inside the braces), or "" without labels.
   std::string label_text(std::string_view key, std::string_view extra = {}) const;
   void header(std::string& out) const;
+  static std::string value_text(const Counter& c);
+  static std::string value_text(const Gauge& g);
+  // A histogram's _bucket lines, _sum and _count.
+  void render_series(std::string& out, std::string_view key, const Histogram& h) const;
 
   std::string name_, help_;
   std::vector<std::string> labels_;
@@ -126,12 +130,10 @@ class Family final : public FamilyBase {
   std::map<std::string, std::unique_ptr<M>, std::less<>> series_;
 };
 
-template <>
-void Family<Counter>::render(std::string& out) const;
-template <>
-void Family<Gauge>::render(std::string& out) const;
-template <>
-void Family<Histogram>::render(std::string& out) const;
+// Defined and instantiated in metrics.cpp for these three.
+extern template class Family<Counter>;
+extern template class Family<Gauge>;
+extern template class Family<Histogram>;
 
 // A sample a callback reports: label values (one per label name) and the value.
 struct Sample {
