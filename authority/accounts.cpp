@@ -98,6 +98,7 @@ Authority::Async<AccountResult> Authority::new_account(const core::PublicKey& ke
     if (again && again->has_value()) co_return AccountResult{std::move(**again), false};
   }
   if (!created) co_return std::move(created).error();
+  metrics_.accounts_created.inc();
   core::log_info("account created: " + created->id.value +
                  (eab_kid ? ", bound to external account key " + *eab_kid : ""));
   co_return AccountResult{std::move(created).value(), true};

@@ -17,6 +17,7 @@
 #include "authority/ocsp.hpp"
 #include "authority/renewals.hpp"
 #include "authority/external_accounts.hpp"
+#include "authority/metrics.hpp"
 #include "authority/requests.hpp"
 #include "authority/rules.hpp"
 #include "ca/certificate_authority.hpp"
@@ -57,6 +58,8 @@ struct Services {
   const CrlPublisher* crls = nullptr;
   // The OCSP responder: certificates name it (none without it).
   OcspService* ocsp = nullptr;
+  // Where orders, certificates and the like are counted (none: a private registry).
+  std::shared_ptr<core::metrics::Registry> metrics = nullptr;
 };
 
 class Authority final : private validation::ValidationSink {
@@ -157,7 +160,9 @@ class Authority final : private validation::ValidationSink {
     void add(const char* limit, std::string subject, std::string bucket, const policy::Rate& rate,
              std::uint64_t cost);
   };
-  asio::awaitable<core::Status> charge(const LimitCharges& c);
+  // refusing: a refusal refuses a request (false: only counting, as for a failed
+  // validation), and is counted in the rate-limit metrics.
+  asio::awaitable<core::Status> charge(const LimitCharges& c, bool refusing = true);
   // certificates_per_domain for a set of names, unless it renews an issued set.
   asio::awaitable<core::Status> add_certificate_charges(LimitCharges& c, const Limits& limits,
                                                         const std::vector<core::Identifier>& ids,
@@ -224,6 +229,7 @@ class Authority final : private validation::ValidationSink {
   }
 
   Services s_;
+  AuthorityMetrics metrics_{s_.metrics};
   Config config_;
   std::atomic<RulesPtr> rules_;
   AccountCache accounts_;

@@ -48,6 +48,7 @@ Authority::Async<core::Authorization> Authority::deactivate_authorization(const 
   }
   auto r = co_await s_.store.deactivate_authz(id);
   if (!r) co_return std::move(r).error();
+  if (*r) metrics_.authorization("deactivated");
   co_return co_await authorization(a, id);
 }
 
@@ -114,6 +115,7 @@ asio::awaitable<void> Authority::record_outcome(validation::ValidationJob job,
                                 o.problem,     o.records, std::nullopt, o.perspectives};
   if (o.ok()) result.authz_expires = now + config_.valid_authz_lifetime;
   auto r = co_await s_.store.complete_challenge(result);
+  if (r && *r) metrics_.authorization(o.ok() ? "valid" : "invalid");
   if (r && !o.ok() && job.request.account_uri.starts_with(config_.account_uri_prefix)) {
     // failed_validations_per_account_name: a bucket already full stays full.
     const core::AccountId account{
@@ -122,7 +124,7 @@ asio::awaitable<void> Authority::record_outcome(validation::ValidationJob job,
     c.add("failed_validations_per_account_name", "",
           failed_validations_bucket(account, job.request.identifier),
           rules()->limits_for(account).failed_validations_per_account_name, 1);
-    if (auto spent = co_await charge(c); !spent && spent.error().type != ProblemType::RateLimited)
+    if (auto spent = co_await charge(c, false); !spent && spent.error().type != ProblemType::RateLimited)
       core::log_error("counting a failed validation: " + spent.error().detail);
   }
   if (!r) {

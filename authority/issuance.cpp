@@ -21,6 +21,7 @@ asio::awaitable<core::Error> Authority::fail_order(const core::OrderId& id, cons
   }
   auto r = co_await s_.store.fail_order(id, stored);
   if (!r) core::log_error("recording failed order " + id.value + ": " + r.error().detail);
+  if (r && *r) metrics_.order("invalid");
   co_return stored;
 }
 
@@ -154,6 +155,8 @@ Authority::Async<core::Certificate> Authority::sign_and_store(core::AccountId ac
   if (!*done)
     co_return co_await fail_order(id,
                                   core::internal_error("order left processing during issuance"));
+  metrics_.order("valid");
+  metrics_.certificates.with({cert.profile}).inc();
   core::log_info("certificate issued: serial " + serial + " for order " + id.value);
   co_return cert;
 }

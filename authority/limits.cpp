@@ -26,13 +26,14 @@ void Authority::LimitCharges::add(const char* limit, std::string subject, std::s
   about.push_back({limit, std::move(subject)});
 }
 
-asio::awaitable<core::Status> Authority::charge(const LimitCharges& c) {
+asio::awaitable<core::Status> Authority::charge(const LimitCharges& c, bool refusing) {
   if (c.spends.empty()) co_return core::Status{};
   auto denied = co_await s_.store.spend_limits(c.spends, s_.clock.now());
   if (!denied) co_return std::move(denied).error();
   if (!denied->has_value()) co_return core::Status{};
   const auto& d = **denied;
   const auto& [limit, subject] = c.about.at(d.index);
+  if (refusing) metrics_.rate_limited(limit);
   const auto wait = std::max<std::chrono::seconds>(
       std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(d.retry_after));
   core::Error e = core::make_error(core::ProblemType::RateLimited,
@@ -52,6 +53,7 @@ asio::awaitable<core::Status> Authority::check_pending_authorizations(const core
   auto pending = co_await s_.store.count_pending_authorizations(a.id, now);
   if (!pending) co_return std::move(pending).error();
   if (*pending + adding <= cap) co_return core::Status{};
+  metrics_.rate_limited("pending_authorizations_per_account");
   core::Error e = core::make_error(
       core::ProblemType::RateLimited,
       "Rate limit pending_authorizations_per_account (" + std::to_string(cap) +

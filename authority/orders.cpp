@@ -18,7 +18,11 @@ asio::awaitable<core::Order> Authority::settle(const core::Order& stored) {
   const auto status = effective_order_status(o, s_.clock.now());
   if (status != o.status) {
     auto r = co_await s_.store.set_order_status(o.id, o.status, status);
-    if (!r) core::log_error("persisting order status: " + r.error().detail);
+    if (!r) {
+      core::log_error("persisting order status: " + r.error().detail);
+    } else if (*r && status == core::OrderStatus::Invalid) {
+      metrics_.order("invalid");
+    }
     o.status = status;
   }
   co_return o;
@@ -96,6 +100,8 @@ Authority::Async<core::Order> Authority::new_order(const core::Account& a,
     co_return std::move(st).error();
   auto o = co_await s_.store.create_order(no);
   if (!o) co_return std::move(o).error();
+  metrics_.order("created");
+  metrics_.authorizations.with({"created"}).inc(no.create.size());
   co_return co_await settle(std::move(o).value());
 }
 

@@ -34,6 +34,7 @@ Authority::Async<core::Authorization> Authority::new_authorization(const core::A
                                   rules->identifiers.challenge_types(checked)};
   auto z = co_await s_.store.create_authorization(a.id, na, now);
   if (!z) co_return std::move(z).error();
+  metrics_.authorization("created");
   z->status = effective_authz_status(z->status, z->expires, now);
   co_return z;
 }

@@ -73,6 +73,7 @@ asio::awaitable<core::Status> Authority::revoke(const RevocationRequester& who,
   if (!*r)
     co_return core::make_error(ProblemType::AlreadyRevoked, "The certificate is already revoked");
   if (s_.ocsp != nullptr) s_.ocsp->forget(*serial);
+  metrics_.revoked(reason);
   core::log_info("certificate revoked: serial " + *serial + " reason " + std::to_string(reason));
   co_return core::Status{};
 }

@@ -280,6 +280,8 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     s.get("threads", c.threads);
     s.get("http_listen", c.http_listen);
     s.get_opt("http_url", c.http_url);
+    s.get("admin_listen", c.admin_listen);
+    s.get("admin_client_ca", c.admin_client_ca);
   }
   {
     Section s(root, "crl", errors);
@@ -439,6 +441,12 @@ core::Status validate(const Config& c) {
     if (!valid_ip(hp->first) && hp->first != "localhost")
       return bad("http_listen: host must be an IP address");
   }
+  if (!c.admin_listen.empty()) {
+    auto hp = split_host_port(c.admin_listen);
+    if (!hp) return bad("admin_listen: " + hp.error().detail);
+    if (!valid_ip(hp->first) && hp->first != "localhost")
+      return bad("admin_listen: host must be an IP address");
+  }
   if (c.http_url && (!c.http_url->starts_with("http://") || c.http_url->ends_with("/"))) {
     return bad("http_url must start with http:// and not end with /");
   }
@@ -516,6 +524,8 @@ std::vector<std::string> restart_only_changes(const Config& a, const Config& b) 
   check("server.threads", a.threads == b.threads);
   check("server.http_listen", a.http_listen == b.http_listen);
   check("server.http_url", a.http_url == b.http_url);
+  check("server.admin_listen", a.admin_listen == b.admin_listen);
+  check("server.admin_client_ca", a.admin_client_ca == b.admin_client_ca);
   check("crl.shards", a.crl_shards == b.crl_shards);
   check("crl.validity_hours", a.crl_validity == b.crl_validity);
   check("crl.regenerate_minutes", a.crl_regenerate == b.crl_regenerate);

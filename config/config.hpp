@@ -70,6 +70,11 @@ struct Config {
   // The base URL certificates name for CRLs and OCSP; default http://<host of
   // external_url, or localhost>:<http_listen port>.
   std::optional<std::string> http_url;
+  // The admin listener (GET /metrics for Prometheus); empty: none. Port 0 picks one.
+  std::string admin_listen = "127.0.0.1:14090";
+  // A PEM bundle of CAs: when set, the admin listener is HTTPS and requires a client
+  // certificate chaining to one of them; empty: plain HTTP.
+  std::string admin_client_ca;
   std::string data_dir = "./signet-data";
   // The URL clients reach Signet at; default https://localhost:<port>.
   std::optional<std::string> external_url;

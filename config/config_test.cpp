@@ -275,6 +275,29 @@ file = "/var/log/signet.log"
   EXPECT_FALSE(load_file(write("[crl]\ncolour = 1\n")));
 }
 
+TEST(Config, LoadsAdminListener) {
+  Config d;
+  EXPECT_EQ(d.admin_listen, "127.0.0.1:14090");
+  EXPECT_EQ(d.admin_client_ca, "");
+  auto c = load_file(write(R"(
+[server]
+admin_listen = "[::1]:0"
+admin_client_ca = "/etc/signet/admin-ca.pem"
+)"));
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->admin_listen, "[::1]:0");
+  EXPECT_EQ(c->admin_client_ca, "/etc/signet/admin-ca.pem");
+  EXPECT_TRUE(validate(*c));
+  d.admin_listen = "";  // none
+  EXPECT_TRUE(validate(d));
+  d.admin_listen = "metrics.example:9090";
+  EXPECT_FALSE(validate(d));
+  Config other;
+  other.admin_listen = "127.0.0.1:9999";
+  EXPECT_EQ(restart_only_changes(Config{}, other), std::vector<std::string>{"server.admin_listen"});
+  EXPECT_FALSE(load_file(write("[server]\nadmin_listen = 9090\n")));  // not a string
+}
+
 TEST(Config, LoadsAcmeSection) {
   EXPECT_FALSE(Config{}.external_account_required);
   auto p = write("[acme]\nexternal_account_required = true\n");

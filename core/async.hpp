@@ -19,6 +19,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -71,12 +72,19 @@ class WorkerPool {
     using R = std::invoke_result_t<F&>;
     return resume_on_completion<R>([this,
                                     fn = std::move(fn)](std::function<void(R)> deliver) mutable {
-      asio::post(pool_,
-                 [fn = std::move(fn), deliver = std::move(deliver)]() mutable { deliver(fn()); });
+      queued_.fetch_add(1, std::memory_order_relaxed);
+      asio::post(pool_, [fn = std::move(fn), deliver = std::move(deliver), q = &queued_]() mutable {
+        q->fetch_sub(1, std::memory_order_relaxed);
+        deliver(fn());
+      });
     });
   }
 
+  // Jobs waiting for a pool thread (for metrics).
+  std::size_t queued() const { return queued_.load(std::memory_order_relaxed); }
+
  private:
+  std::atomic<std::size_t> queued_{0};
   asio::thread_pool pool_;
 };
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Signet needs on Debian 12, idempotently.
 #   scripts/install-deps.sh          build dependencies only
-#   scripts/install-deps.sh --test   also the ACME clients and DNS server the tests run, and
+#   scripts/install-deps.sh --test   also the ACME clients and DNS server the tests run,
+#                                    promtool (package prometheus) to check /metrics, and
 #                                    clang with libFuzzer for the fuzz targets
 set -euo pipefail
 
@@ -12,7 +13,7 @@ build_pkgs=(
   libcli11-dev libtoml11-dev googletest libgtest-dev libgmock-dev
   openssl ca-certificates
 )
-test_pkgs=(certbot lego caddy pebble python3 python3-acme python3-josepy python3-cryptography python3-requests curl
+test_pkgs=(certbot lego caddy pebble prometheus python3 python3-acme python3-josepy python3-cryptography python3-requests curl
   clang libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}")

@@ -21,13 +21,6 @@ using handlers::Reply;
 
 namespace {
 
-Reply problem_reply(const core::Error& e) {
-  const auto p = render_problem(e);
-  Reply r{p.status, "application/problem+json", p.body, {}};
-  if (e.retry_after) r.header("Retry-After", std::to_string(e.retry_after->count()));
-  return r;
-}
-
 std::string allowed_methods(unsigned methods) {
   std::string out;
   if (methods & kGet) out = "GET, HEAD";
@@ -38,12 +31,40 @@ std::string allowed_methods(unsigned methods) {
 }  // namespace
 
 Frontend::Frontend(authority::Authority& authority, NonceService& nonces, Urls urls,
-                   json::DirectoryMeta meta, std::chrono::milliseconds deadline)
+                   json::DirectoryMeta meta, std::chrono::milliseconds deadline,
+                   std::shared_ptr<core::metrics::Registry> metrics)
     : authority_(authority),
       nonces_(nonces),
       urls_(std::move(urls)),
       meta_(std::make_shared<const json::DirectoryMeta>(std::move(meta))),
-      deadline_(deadline) {}
+      deadline_(deadline),
+      metrics_(core::metrics::or_private(std::move(metrics))),
+      requests_(metrics_->counter("signet_http_requests_total",
+                                  "HTTP requests answered, by route (its path pattern; none for "
+                                  "no route) and status.",
+                                  {"route", "status"})),
+      latency_(metrics_->histogram("signet_http_request_duration_seconds",
+                                   "Time from a complete request to its response, by route.",
+                                   {"route"}, core::metrics::latency_buckets())),
+      problems_(metrics_->counter("signet_problems_total",
+                                  "Problem documents sent, by ACME problem type.", {"type"})) {}
+
+Reply Frontend::problem_reply(const core::Error& e) {
+  problems_.with({core::problem_type_name(e.type)}).inc();
+  const auto p = render_problem(e);
+  Reply r{p.status, "application/problem+json", p.body, {}};
+  if (e.retry_after) r.header("Retry-After", std::to_string(e.retry_after->count()));
+  return r;
+}
+
+void Frontend::count(const http::Request& req, const http::Response& res,
+                     std::chrono::steady_clock::time_point began) {
+  const Route route = match_route(req.target).route;
+  const std::string_view name = route == Route::NotFound ? "none" : route_spec(route).path;
+  requests_.with({name, std::to_string(res.result_int())}).inc();
+  latency_.with({name}).observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+}
 
 void Frontend::set_meta(json::DirectoryMeta meta) {
   meta_.store(std::make_shared<const json::DirectoryMeta>(std::move(meta)));
@@ -56,13 +77,16 @@ struct Frontend::Pending {
 };
 
 asio::awaitable<http::Response> Frontend::handle(const http::Request& req) {
+  const auto began = std::chrono::steady_clock::now();
   // The work owns its request, so that it can outlive the deadline; it and the wait
   // for it share a strand.
   auto strand = asio::make_strand(co_await asio::this_coro::executor);
   auto pending = std::make_shared<Pending>(strand);
   auto request = std::make_shared<const http::Request>(req);
-  co_return co_await asio::co_spawn(strand, await_with_deadline(pending, request),
-                                    asio::use_awaitable);
+  http::Response res = co_await asio::co_spawn(strand, await_with_deadline(pending, request),
+                                               asio::use_awaitable);
+  count(req, res, began);
+  co_return res;
 }
 
 asio::awaitable<http::Response> Frontend::await_with_deadline(

@@ -2,7 +2,8 @@
 // The ACME front end: finds a request's route in the route table, checks its method,
 // authenticates it as the route says, runs its handler under a deadline, and gives
 // every response the headers RFC 8555 asks for (Replay-Nonce, Link rel="index",
-// Cache-Control) in one place. Thread-safe.
+// Cache-Control) in one place. Counts every response by route and status, and every
+// problem by type. Thread-safe.
 #include <boost/asio/awaitable.hpp>
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <memory>
 
 #include "authority/authority.hpp"
+#include "core/metrics.hpp"
 #include "server/handlers/context.hpp"
 #include "server/http/types.hpp"
 #include "server/jose/key_cache.hpp"
@@ -22,9 +24,11 @@ namespace signet::server {
 class Frontend {
  public:
   // A request still unanswered after `deadline` gets a serverInternal problem with
-  // Retry-After; its work finishes in the background.
+  // Retry-After; its work finishes in the background. metrics: where requests and
+  // problems are counted (none: a private registry).
   Frontend(authority::Authority& authority, NonceService& nonces, Urls urls,
-           json::DirectoryMeta meta, std::chrono::milliseconds deadline = std::chrono::seconds(30));
+           json::DirectoryMeta meta, std::chrono::milliseconds deadline = std::chrono::seconds(30),
+           std::shared_ptr<core::metrics::Registry> metrics = nullptr);
 
   boost::asio::awaitable<http::Response> handle(const http::Request& req);
   // New directory meta, for requests from now on (configuration reload).
@@ -44,6 +48,10 @@ class Frontend {
   http::Response finish(const http::Request& req, handlers::Reply reply);
   // A relying party's answer (CRL, OCSP): the reply's own headers only, no nonce.
   static http::Response finish_public(const http::Request& req, handlers::Reply reply);
+  // The problem document of an error, counted by type.
+  handlers::Reply problem_reply(const core::Error& e);
+  void count(const http::Request& req, const http::Response& res,
+             std::chrono::steady_clock::time_point began);
 
   authority::Authority& authority_;
   NonceService& nonces_;
@@ -51,6 +59,10 @@ class Frontend {
   Urls urls_;
   std::atomic<std::shared_ptr<const json::DirectoryMeta>> meta_;
   std::chrono::milliseconds deadline_;
+  std::shared_ptr<core::metrics::Registry> metrics_;
+  core::metrics::Family<core::metrics::Counter>& requests_;
+  core::metrics::Family<core::metrics::Histogram>& latency_;
+  core::metrics::Family<core::metrics::Counter>& problems_;
 };
 
 }  // namespace signet::server

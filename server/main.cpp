@@ -54,6 +54,9 @@ int main(int argc, char** argv) {
   serve->add_option("--http-listen", serve_o.http_listen,
                     "Plain HTTP listen address IP:PORT for CRLs (default 127.0.0.1:14080; port 0 "
                     "picks one; empty: none)");
+  serve->add_option("--admin-listen", serve_o.admin_listen,
+                    "Admin listen address IP:PORT for /metrics (default 127.0.0.1:14090; port 0 "
+                    "picks one; empty: none)");
   serve->add_option("--data-dir", serve_o.data_dir, "Data directory (default ./signet-data)");
   serve->add_option("--external-url", serve_o.external_url,
                     "Base URL clients use (default https://localhost:<port>)");

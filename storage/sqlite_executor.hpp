@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "core/async.hpp"
+#include "core/metrics.hpp"
 #include "core/result.hpp"
 #include "storage/sqlite_db.hpp"
 
@@ -41,12 +42,16 @@ struct ExecutorOptions {
   std::size_t readers = 2;
   std::size_t max_batch = 512;        // writes in one transaction at most
   int checkpoint_after_pages = 2000;  // WAL pages that wake the checkpointer
+  // Where commit latency and batch sizes are recorded (none given: a private registry).
+  std::shared_ptr<core::metrics::Registry> metrics = nullptr;
 };
 
 struct ExecutorStats {
   std::uint64_t writes = 0;   // write jobs run
   std::uint64_t commits = 0;  // transactions committed (one fsync each)
   int wal_pages = 0;          // pages in the WAL after the last commit
+  std::size_t queued_writes = 0;  // waiting for the writer
+  std::size_t queued_reads = 0;   // waiting for a reader
 };
 
 class SqliteExecutor {
@@ -149,6 +154,12 @@ class SqliteExecutor {
   std::atomic<std::uint64_t> writes_run_{0};
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<int> wal_pages_{0};
+  std::atomic<std::size_t> queued_writes_{0};
+  std::atomic<std::size_t> queued_reads_{0};
+  std::shared_ptr<core::metrics::Registry> metrics_;
+  core::metrics::Histogram& commit_seconds_;
+  core::metrics::Histogram& batch_writes_;
+  core::metrics::Family<core::metrics::Counter>& commits_by_result_;
 
   std::thread writer_;
   std::vector<std::thread> readers_;

@@ -12,10 +12,64 @@
 namespace signet::validation {
 namespace asio = boost::asio;
 
+namespace {
+
+// The method label: the challenge type, or "caa" for a CAA-only recheck.
+std::string_view method_of(const ValidationRequest& req) {
+  return req.caa_only ? std::string_view("caa") : to_string(req.type);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+struct ValidationAuthority::Metrics {
+  explicit Metrics(std::shared_ptr<core::metrics::Registry> r)
+      : registry(core::metrics::or_private(std::move(r))),
+        by_perspective(registry->counter(
+            "signet_validations_total",
+            "Validations at each vantage point (primary, or a remote perspective's name), by "
+            "method and outcome (valid, invalid).",
+            {"method", "perspective", "outcome"})),
+        latency(registry->histogram(
+            "signet_validation_duration_seconds",
+            "Time of one validation at one vantage point, from its slot to its outcome.",
+            {"method", "perspective"}, {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30})),
+        decisions(registry->counter(
+            "signet_validation_decisions_total",
+            "Validation outcomes after corroboration, by method, outcome and problem type.",
+            {"method", "outcome", "problem"})),
+        caa(registry->counter("signet_caa_checks_total",
+                              "CAA checks by result (permitted, refused, lookup_failed).",
+                              {"result"})),
+        rejected(registry
+                     ->counter("signet_queue_rejections_total",
+                               "Work refused at once because its queue was full, by queue.",
+                               {"queue"})
+                     .with({"validation"})) {}
+
+  void perspective(const ValidationRequest& req, std::string_view name, bool ok,
+                   std::chrono::steady_clock::time_point began) {
+    const auto method = method_of(req);
+    by_perspective.with({method, name, ok ? "valid" : "invalid"}).inc();
+    latency.with({method, name}).observe(seconds_since(began));
+  }
+
+  std::shared_ptr<core::metrics::Registry> registry;
+  core::metrics::Family<core::metrics::Counter>& by_perspective;
+  core::metrics::Family<core::metrics::Histogram>& latency;
+  core::metrics::Family<core::metrics::Counter>& decisions;
+  core::metrics::Family<core::metrics::Counter>& caa;
+  core::metrics::Counter& rejected;
+};
+
 ValidationAuthority::ValidationAuthority(
     asio::any_io_executor executor, ValidationConfig config,
     std::map<core::ChallengeType, std::shared_ptr<Checker>> checkers,
-    std::shared_ptr<Resolver> resolver, std::vector<std::shared_ptr<RemotePerspective>> remotes)
+    std::shared_ptr<Resolver> resolver, std::vector<std::shared_ptr<RemotePerspective>> remotes,
+    std::shared_ptr<core::metrics::Registry> metrics)
     : executor_(std::move(executor)),
       config_(std::move(config)),
       checkers_(std::move(checkers)),
@@ -23,7 +77,8 @@ ValidationAuthority::ValidationAuthority(
       remotes_(std::move(remotes)),
       pending_(std::make_shared<std::atomic<std::size_t>>(0)),
       started_(std::make_shared<std::atomic<std::size_t>>(0)),
-      slots_(std::make_shared<Slots>(config_.max_in_flight, config_.max_in_flight_per_account)) {}
+      slots_(std::make_shared<Slots>(config_.max_in_flight, config_.max_in_flight_per_account)),
+      metrics_(std::make_shared<Metrics>(std::move(metrics))) {}
 
 // Checks running in all and per account; the checks waiting for a slot per account,
 // and the accounts with waiting checks in the order they are served (round robin). A
@@ -100,7 +155,10 @@ ValidationAuthority::~ValidationAuthority() {
 std::optional<Ticket> ValidationAuthority::admit() {
   std::size_t cur = pending_->load();
   do {
-    if (cur >= config_.max_pending) return std::nullopt;
+    if (cur >= config_.max_pending) {
+      metrics_->rejected.inc();
+      return std::nullopt;
+    }
   } while (!pending_->compare_exchange_weak(cur, cur + 1));
   return Ticket(pending_);
 }
@@ -161,8 +219,17 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::run(ValidationRequest re
     std::string account;
     ~Slot() { slots->give_back(account); }
   } slot{slots_, req.account_uri};
-  if (remotes_.empty()) co_return co_await primary(req, *it->second);
-  co_return co_await corroborated(req, *it->second, std::move(late));
+  ValidationOutcome out;
+  if (remotes_.empty()) {
+    out = co_await primary(req, *it->second);
+  } else {
+    out = co_await corroborated(req, *it->second, std::move(late));
+  }
+  metrics_->decisions
+      .with({method_of(req), out.ok() ? "valid" : "invalid",
+             out.ok() ? std::string_view() : core::problem_type_name(out.problem->type)})
+      .inc();
+  co_return out;
 }
 
 asio::awaitable<ValidationOutcome> ValidationAuthority::primary(const ValidationRequest& req,
@@ -172,10 +239,12 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::primary(const Validation
   // cancelled: every DNS lookup, connection and read in it ends at once.
   Deadline deadline(config_.timeout);
   asio::steady_timer timer(co_await asio::this_coro::executor, deadline.at());
+  const auto began = std::chrono::steady_clock::now();
   ValidationOutcome out;
   const auto first = co_await (check_then_caa(req, checker, deadline, out) ||
                                timer.async_wait(asio::use_awaitable));
   if (first.index() == 1) out.problem = deadline.expired();
+  metrics_->perspective(req, "primary", out.ok(), began);
   co_return out;
 }
 
@@ -194,6 +263,10 @@ asio::awaitable<void> ValidationAuthority::check_then_caa(const ValidationReques
   const CaaRequest caa_req{req.caa_identities, req.account_uri, req.type, req.wildcard,
                            req.out_of_band};
   auto caa = co_await check_caa(*resolver_, req.identifier, caa_req);
+  metrics_->caa
+      .with({caa ? "permitted"
+                 : caa.error().type == core::ProblemType::Caa ? "refused" : "lookup_failed"})
+      .inc();
   if (!caa) out.problem = std::move(caa).error();
 }
 
@@ -217,8 +290,11 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::corroborated(const Valid
     // Each remote answers into `shared`, which outlives this call if it answers late.
     asio::co_spawn(
         executor_,
-        [shared, remote = remotes_[i], req, i, late]() -> asio::awaitable<void> {
+        [shared, remote = remotes_[i], req, i, late,
+         metrics = metrics_]() -> asio::awaitable<void> {
+          const auto began = std::chrono::steady_clock::now();
           ValidationOutcome o = co_await remote->validate(req);
+          metrics->perspective(req, remote->name(), o.ok(), began);
           if (shared->not_awaited[i] && late) {
             using core::PerspectiveVerdict;
             late({remote->name(), o.ok() ? PerspectiveVerdict::Valid : PerspectiveVerdict::Invalid,

@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "core/ids.hpp"
+#include "core/metrics.hpp"
 #include "validation/caa.hpp"
 #include "validation/checker.hpp"
 #include "validation/deadline.hpp"
@@ -94,11 +95,13 @@ class Ticket {
 class ValidationAuthority {
  public:
   // executor: where every check runs (a strand or a single-threaded context: the
-  // in-flight accounting relies on it being serial).
+  // in-flight accounting relies on it being serial). metrics: where outcomes,
+  // latencies, CAA results and refusals are counted (none: a private registry).
   ValidationAuthority(boost::asio::any_io_executor executor, ValidationConfig config,
                       std::map<core::ChallengeType, std::shared_ptr<Checker>> checkers,
                       std::shared_ptr<Resolver> resolver,
-                      std::vector<std::shared_ptr<RemotePerspective>> remotes = {});
+                      std::vector<std::shared_ptr<RemotePerspective>> remotes = {},
+                      std::shared_ptr<core::metrics::Registry> metrics = nullptr);
 
   // Reserves a place in the queue; nullopt when it is full (the caller answers with a
   // clear overload error and stores nothing). Thread-safe.
@@ -122,6 +125,8 @@ class ValidationAuthority {
 
   // Validations started and not yet reported (thread-safe).
   std::size_t in_flight() const { return *started_; }
+  // Places taken in the queue: validations waiting for a slot or running (thread-safe).
+  std::size_t pending() const { return *pending_; }
 
   ~ValidationAuthority();
 
@@ -146,6 +151,10 @@ class ValidationAuthority {
   // checks holding them, which may outlive this object at shutdown.
   struct Slots;
   std::shared_ptr<Slots> slots_;
+  // Metric handles (validation_authority.cpp); shared with remote answers that may
+  // come after this object is gone.
+  struct Metrics;
+  std::shared_ptr<Metrics> metrics_;
 };
 
 }  // namespace signet::validation

@@ -59,6 +59,7 @@ core::Result<config::Config> load_config(const Overrides& o) {
   }
   if (o.listen) cfg.listen = *o.listen;
   if (o.http_listen) cfg.http_listen = *o.http_listen;
+  if (o.admin_listen) cfg.admin_listen = *o.admin_listen;
   if (o.data_dir) cfg.data_dir = *o.data_dir;
   if (o.external_url) cfg.external_url = *o.external_url;
   if (o.http01_port) cfg.http01_port = static_cast<uint16_t>(*o.http01_port);

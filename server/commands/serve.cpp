@@ -14,6 +14,9 @@
 #include "ca/certificate_authority.hpp"
 #include "core/async.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "server/admin/runtime_metrics.hpp"
+#include "server/admin/server.hpp"
 #include "server/commands/common.hpp"
 #include "server/frontend.hpp"
 #include "server/routes.hpp"
@@ -102,6 +105,13 @@ void warn_about_issuer_usages(const ca::CertificateAuthority& ca, const authorit
   }
 }
 
+// The admin listener's limits: the server's, with room for a few scrapers only.
+http::Limits admin_limits(http::Limits l) {
+  l.max_connections = 64;
+  l.max_connections_per_address = 0;
+  return l;
+}
+
 }  // namespace
 
 int serve(const Overrides& o) {
@@ -117,7 +127,9 @@ int serve(const Overrides& o) {
   const fs::path data_dir = fs::absolute(cfg.data_dir);
 
   core::SystemClock clock;
-  auto store = storage::SqliteStore::open((data_dir / "signet.db").string());
+  // One registry for the whole server, handed to each part; rendered on the admin listener.
+  auto metrics = std::make_shared<core::metrics::Registry>();
+  auto store = storage::SqliteStore::open((data_dir / "signet.db").string(), {.metrics = metrics});
   if (!store) return fail(store.error().detail);
   if (auto n = core::await_blocking((*store)->recover_interrupted()); !n) {
     return fail(n.error().detail);
@@ -182,7 +194,7 @@ int serve(const Overrides& o) {
   auto remotes = remote_perspectives(cfg, **ca, **store, clock, names, agent_tls);
   if (!remotes) return fail(remotes.error().detail);
   va.emplace(asio::make_strand(va_io), validation_config(cfg), stack->checkers, stack->resolver,
-             *remotes);
+             *remotes, metrics);
 
   // CRLs for relying parties, over plain HTTP (and HTTPS), signed before the first
   // certificate names them.
@@ -219,14 +231,33 @@ int serve(const Overrides& o) {
   acfg.account_uri_prefix = urls->of(Route::Account);
   if (!http_base.empty()) acfg.ca_issuers_url = http_base + route_path(Route::CaIssuers);
   authority.emplace(authority::Services{**store, **ca, *va, clock, cpu_pool, io.get_executor(),
-                                        crls ? &*crls : nullptr, ocsp ? &*ocsp : nullptr},
+                                        crls ? &*crls : nullptr, ocsp ? &*ocsp : nullptr,
+                                        metrics},
                     acfg, *rules);
-  frontend.emplace(*authority, nonces, *urls, directory_meta(cfg, **rules, base));
+  frontend.emplace(*authority, nonces, *urls, directory_meta(cfg, **rules, base),
+                   std::chrono::seconds(30), metrics);
+  // Metrics for operators on a listener of their own (server/admin).
+  std::unique_ptr<admin::Server> admin_server;
+  if (!cfg.admin_listen.empty()) {
+    const auto use_ours = [&](asio::ssl::context& c) {
+      use_credentials(c, creds->chain_pem, creds->key_pem);
+    };
+    auto opened = admin::Server::open(
+        io, {endpoint_of(cfg.admin_listen), cfg.admin_client_ca, admin_limits(limits)}, use_ours,
+        admin::Router({metrics}));
+    if (!opened) return fail(opened.error().detail);
+    admin_server = std::move(opened).value();
+  }
+  admin::Observed observed{cpu_pool, **store, *va, {{"acme", &listener}}};
+  if (plain) observed.listeners.emplace_back("http", &*plain);
+  if (admin_server) observed.listeners.emplace_back("admin", &admin_server->listener());
+  admin::observe(*metrics, std::move(observed));
   // Certificates signed but not stored when the previous run stopped are stored now.
   if (auto n = core::await_blocking(authority->resume_interrupted_issuances()); !n)
     return fail(n.error().detail);
   listener.start();
   if (plain) plain->start();
+  if (admin_server) admin_server->start();
   if (crls) asio::co_spawn(io, crls->run(), asio::detached);
   if (ocsp) asio::co_spawn(io, ocsp->run(), asio::detached);
   authority::Housekeeping housekeeping(**store, clock, {cfg.purge_after});
@@ -241,6 +272,7 @@ int serve(const Overrides& o) {
               << "\n";
   }
   if (ocsp) std::cout << "OCSP:             " << ocsp->url() << "\n";
+  if (admin_server) std::cout << "Admin:            " << admin_server->url() << "\n";
   std::cout << std::flush;
   core::log_info("ready");
   // On SIGTERM, validations in flight finish and are recorded, within a bound.
@@ -277,6 +309,7 @@ int serve(const Overrides& o) {
       io, va_io, listener, threads,
       [&]() -> asio::awaitable<void> {
         if (plain) plain->stop();
+        if (admin_server) admin_server->stop();
         if (crls) crls->stop();
         if (ocsp) ocsp->stop();
         housekeeping.stop();

@@ -31,6 +31,8 @@ struct Listener::State {
   ConnectionTable connections;  // open connections, per source address
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> in_flight{0};  // requests being handled
+  // Connections refused at accept, by Admission (Admitted stays 0).
+  std::array<std::atomic<std::uint64_t>, 4> refused{};
 };
 
 namespace {
@@ -240,6 +242,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Listener::State> s) {
     const Admission admission = s->connections.admit(peer.address());
     if (admission != Admission::Admitted) {
       // Refused at once, before any TLS work, rather than queued.
+      s->refused[static_cast<std::size_t>(admission)].fetch_add(1, std::memory_order_relaxed);
       socket.close(ec);
       refusals.refused(admission, peer.address());
       continue;
@@ -268,6 +271,14 @@ Listener::Listener(asio::io_context& io, asio::ssl::context* tls, Limits limits,
 
 std::size_t Listener::requests_in_flight() const {
   return s_->in_flight;
+}
+
+std::size_t Listener::open_connections() const {
+  return s_->connections.total();
+}
+
+std::uint64_t Listener::refused(Admission why) const {
+  return s_->refused[static_cast<std::size_t>(why)].load(std::memory_order_relaxed);
 }
 
 Listener::~Listener() {

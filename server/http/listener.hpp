@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "core/result.hpp"
+#include "server/http/admission.hpp"
 #include "server/http/types.hpp"
 
 namespace signet::server::http {
@@ -43,6 +44,10 @@ class Listener {
   // Stops accepting; connections finish the request in hand and close.
   void stop();
   std::size_t requests_in_flight() const;
+  // Connections open now, and connections refused at accept so far for one reason
+  // (for metrics).
+  std::size_t open_connections() const;
+  std::uint64_t refused(Admission why) const;
 
   struct State;  // shared with the connection coroutines
 

@@ -90,7 +90,7 @@ class Env:
         if callable(config_text):
             config_text = config_text(self)
         args = [signet, "serve", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0",
-                "--http-listen", "127.0.0.1:0",
+                "--http-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
                 "--http01-port", str(self.http01_port),
                 "--tlsalpn01-port", str(self.tlsalpn01_port),
                 "--dns-resolver", f"127.0.0.1:{self.dns_port}",
@@ -111,6 +111,8 @@ class Env:
         self.directory = self.read_line(self.server, r"Directory URL:\s+(\S+)", name)
         # "CRLs: http://localhost:PORT/crl/acme/0.crl ... .../15.crl"
         self.crl_base = self.read_line(self.server, r"CRLs:\s+(\S+)/crl/", name)
+        # "Admin: http://127.0.0.1:PORT/" (https:// with [server] admin_client_ca)
+        self.admin_base = self.read_line(self.server, r"Admin:\s+(\S+?)/?$", name)
         self.root = os.path.join(self.data_dir, "root.pem")
         self.base = self.directory.rsplit("/directory", 1)[0]
         ctx = ssl.create_default_context(cafile=self.root)
