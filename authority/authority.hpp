@@ -14,9 +14,11 @@
 
 #include "authority/account_cache.hpp"
 #include "authority/crls.hpp"
-#include "authority/renewals.hpp"
 #include "authority/external_accounts.hpp"
+#include "authority/inventory.hpp"
+#include "authority/renewals.hpp"
 #include "authority/requests.hpp"
+#include "authority/revocations.hpp"
 #include "authority/rules.hpp"
 #include "ca/certificate_authority.hpp"
 #include "core/async.hpp"
@@ -217,6 +219,8 @@ class Authority final : private validation::ValidationSink {
   ExternalAccounts eab_;
   std::atomic<std::size_t> recording_{0};  // outcomes handed over, not yet stored
   Renewals renewals_{s_.store, s_.clock};
+  Revocations revocations_{s_.store, s_.clock};
+  Inventory inventory_{s_.store, s_.clock};
   std::string issuer_key_id_ = key_identifier_of(s_.ca.acme_issuer());
 };
 
