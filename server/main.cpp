@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "server/commands/admin.hpp"
+#include "server/commands/admin_cli.hpp"
 #include "server/commands/commands.hpp"
 
 namespace {
@@ -81,26 +83,8 @@ int main(int argc, char** argv) {
       ->required();
   creds->add_option("--out", out_dir, "Directory to write the credentials to")->required();
 
-  // Administering issued certificates: `signet cert <action>`.
-  auto* cert = app.add_subcommand("cert", "Administer issued certificates");
-  cert->require_subcommand(1);
-  commands::RenewEarlyOptions early{"./signet-data", {}, {}, {}, false};
-  auto* renew_early = cert->add_subcommand(
-      "renew-early",
-      "Ask clients to renew certificates now: their renewal window (RFC 9773) moves into the "
-      "past");
-  renew_early->add_option("--data-dir", early.data_dir,
-                          "The server's data directory (default ./signet-data)");
-  auto* by_serial = renew_early->add_option(
-      "--serial", early.serial, "A certificate's serial, lower-case hex without separators");
-  auto* by_account = renew_early->add_option("--account", early.account,
-                                             "Every current certificate of an account");
-  auto* by_name = renew_early->add_option(
-      "--name", early.name,
-      "Every current certificate for a name (\"*.example.com\" for a wildcard)");
-  by_serial->excludes(by_account)->excludes(by_name);
-  by_account->excludes(by_name);
-  renew_early->add_flag("--json", early.json, "Print what was marked as JSON");
+  // The operator's commands: cert, account, order, ca, config.
+  commands::AdminCli admin(app);
   commands::EabArgs eab_o;
   auto* eab = app.add_subcommand(
       "eab", "Manage external account keys (RFC 8555 §7.3.4) in a data directory");
@@ -139,9 +123,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // Help is success; any other parse error is a usage error: exit code 2.
+    // Help is success; any other parse error is a usage error.
     const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    return rc == 0 ? 0 : commands::kExitUsage;
   }
   if (app.got_subcommand("version")) {
     std::cout << "signet 0.1.0\n";
@@ -154,12 +138,6 @@ int main(int argc, char** argv) {
   }
   if (app.got_subcommand(agent)) return commands::vantage(agent_o, credentials);
   if (app.got_subcommand(creds)) return commands::vantage_credentials(data_dir, hosts, out_dir);
-  if (cert->got_subcommand(renew_early)) {
-    if (!early.serial && !early.account && !early.name) {
-      std::cerr << "signet cert renew-early: give one of --serial, --account, --name\n";
-      return 2;
-    }
-    return commands::cert_renew_early(early);
-  }
+  if (auto rc = admin.run()) return *rc;
   return commands::serve(serve_o);
 }
