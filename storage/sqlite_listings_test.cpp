@@ -16,14 +16,7 @@ using fixture::serials;
 using fixture::sync;
 
 TEST_F(CertificateStoreTest, CertificatesAreListedByEveryFilter) {
-  auto a = account("k1");
-  auto b = account("k2");
-  issued(a, {"one.example", "two.example"}, "01");
-  issued(a, {"two.example"}, "02", 10);
-  issued(b, {"two.example"}, "03");
-  issued(a, {"sub.two.example"}, "04");
-  issued(a, {"two.example"}, "05", 1);  // expired by `later`
-  ASSERT_TRUE(*sync(store->revoke_certificate("03", 4, kNow)));
+  const auto [a, b] = five_certificates();  // 05 expired by `later`
   const auto later = kNow + std::chrono::hours(48);
   const auto list = [&](CertificateQuery q) {
     q.now = later;

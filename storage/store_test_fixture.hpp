@@ -127,6 +127,20 @@ class CertificateStoreTest : public StoreTest {
     EXPECT_TRUE(*sync(store->complete_order(o.id, c)));
     return c;
   }
+  // Two accounts' certificates, valid from kNow: a's 01 (one.example, two.example, 90
+  // days), 02 (two.example, 10 days), 04 (sub.two.example, 90 days), 05 (two.example,
+  // 1 day); b's 03 (two.example, 90 days), revoked (superseded) at kNow.
+  std::pair<Account, Account> five_certificates() {
+    auto a = account("k1");
+    auto b = account("k2");
+    issued(a, {"one.example", "two.example"}, "01");
+    issued(a, {"two.example"}, "02", 10);
+    issued(b, {"two.example"}, "03");
+    issued(a, {"sub.two.example"}, "04");
+    issued(a, {"two.example"}, "05", 1);
+    EXPECT_TRUE(*sync(store->revoke_certificate("03", 4, kNow)));
+    return {a, b};
+  }
 };
 
 }  // namespace signet::storage::fixture

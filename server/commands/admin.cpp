@@ -48,10 +48,11 @@ core::Result<std::unique_ptr<storage::SqliteStore>> open_database(const AdminArg
 
 core::Result<std::string> parse_serial(std::string_view text) {
   const auto bad = [&](const std::string& why) {
-    return core::make_error(core::ProblemType::Malformed,
-                            "bad serial \"" + std::string(text) + "\": " + why +
-                                "; give hex digits without separators, as `signet cert list` "
-                                "prints them");
+    return core::make_error(
+        core::ProblemType::Malformed,
+        "bad serial \"" + std::string(text) + "\": " + why +
+            "; give hexadecimal digits without separators, as `signet cert list` "
+            "prints them");
   };
   if (text.empty()) return bad("it is empty");
   if (text.find(':') != std::string_view::npos) return bad("it has colons");

@@ -23,19 +23,20 @@ void selectors(CLI::App* cmd, std::optional<std::string>& serial,
 }  // namespace
 
 CLI::App* AdminCli::add(CLI::App* parent, const std::string& name, const std::string& what,
-                        int (*fn)(const AdminArgs&)) {
+                        int (*fn)(const AdminArgs&), bool on_data_dir) {
   auto* cmd = parent->add_subcommand(name, what);
   commands_[cmd] = fn;
+  if (on_data_dir) data_dir_options(cmd);
   return cmd;
 }
 
-void AdminCli::data_dir_options(CLI::App* cmd, bool json) {
+void AdminCli::data_dir_options(CLI::App* cmd) {
   cmd->add_option("--data-dir", args_.data_dir,
                   "The server's data directory (default: the --config file's, else "
                   "./signet-data)");
   cmd->add_option("--config", args_.config_file, "TOML configuration file (for its data_dir)")
       ->check(CLI::ExistingFile);
-  if (json) cmd->add_flag("--json", args_.json, "Print JSON");
+  cmd->add_flag("--json", args_.json, "Print JSON");
 }
 
 AdminCli::AdminCli(CLI::App& app) {
@@ -60,7 +61,6 @@ AdminCli::AdminCli(CLI::App& app) {
                      "Revoke certificates: one serial, or every valid certificate of an account "
                      "or for a name; a running server's CRLs list them within seconds",
                      cert_revoke);
-  data_dir_options(revoke);
   selectors(revoke, args_.serial, args_.account, args_.name, "valid");
   revoke->add_option("--reason", args_.reason,
                      "RFC 5280 reason, number or name: 0 unspecified (default), 1 keyCompromise, "
@@ -68,7 +68,6 @@ AdminCli::AdminCli(CLI::App& app) {
                      "privilegeWithdrawn");
 
   auto* list = add(cert, "list", "List certificates, soonest expiry first", cert_list);
-  data_dir_options(list);
   list->add_option("--account", args_.account, "An account's (its id or URL)");
   list->add_option("--name", args_.name, "Those naming this (\"*.example.com\" for a wildcard)");
   list->add_option("--expiring-within", args_.expiring_within,
@@ -78,14 +77,12 @@ AdminCli::AdminCli(CLI::App& app) {
 
   auto* show =
       add(cert, "show", "Show a certificate: what the CA knows of it, and its PEM", cert_show);
-  data_dir_options(show);
   show->add_option("SERIAL", args_.target, "The certificate's serial")->required();
 
   // `signet account <action>`, `signet order list`: ACME accounts and orders.
   auto* account = app.add_subcommand("account", "Administer ACME accounts");
   account->require_subcommand(1);
   auto* accounts = add(account, "list", "List accounts, oldest first", account_list);
-  data_dir_options(accounts);
   limit(accounts);
   for (const auto& [name, what, fn] :
        {std::tuple{"show", "Show an account and its valid certificates", &account_show},
@@ -94,13 +91,11 @@ AdminCli::AdminCli(CLI::App& app) {
                    "certificates stay valid",
                    &account_deactivate}}) {
     auto* cmd = add(account, name, what, fn);
-    data_dir_options(cmd);
     cmd->add_option("ID", args_.target, "The account's id or URL")->required();
   }
   auto* order = app.add_subcommand("order", "Inspect ACME orders");
   order->require_subcommand(1);
   auto* orders = add(order, "list", "List orders, newest first, with their status now", order_list);
-  data_dir_options(orders);
   orders->add_option("--account", args_.account, "An account's (its id or URL)");
   orders->add_option("--status", args_.status, "pending, ready, processing, valid or invalid");
   limit(orders);
@@ -108,16 +103,16 @@ AdminCli::AdminCli(CLI::App& app) {
   // `signet ca show`, `signet config check`.
   auto* ca = app.add_subcommand("ca", "Inspect the certificate authority");
   ca->require_subcommand(1);
-  data_dir_options(add(ca, "show",
-                       "Show the issuers: root, ACME issuer, infrastructure issuer (key type, "
-                       "subject, validity, SHA-256 fingerprint)",
-                       ca_show));
+  add(ca, "show",
+      "Show the issuers: root, ACME issuer, infrastructure issuer (key type, subject, "
+      "validity, SHA-256 fingerprint)",
+      ca_show);
   auto* config = app.add_subcommand("config", "Check a configuration file");
   config->require_subcommand(1);
   add(config, "check",
       "Read and check a configuration file as `signet serve` would, without starting (with "
       "no --config: the embedded default)",
-      config_check)
+      config_check, false)
       ->add_option("--config", args_.config_file, "TOML configuration file")
       ->check(CLI::ExistingFile);
 }

@@ -23,10 +23,11 @@ class AdminCli {
   std::optional<int> run() const;
 
  private:
-  // A leaf subcommand and the function that runs it.
+  // A leaf subcommand and the function that runs it; on_data_dir: with --data-dir,
+  // --config and --json.
   CLI::App* add(CLI::App* parent, const std::string& name, const std::string& what,
-                int (*fn)(const AdminArgs&));
-  void data_dir_options(CLI::App* cmd, bool json = true);
+                int (*fn)(const AdminArgs&), bool on_data_dir = true);
+  void data_dir_options(CLI::App* cmd);
 
   AdminArgs args_;
   RenewEarlyOptions early_{"./signet-data", {}, {}, {}, false};
