@@ -31,16 +31,6 @@ void validation_options(CLI::App* cmd, Overrides& o) {
       ->check(CLI::Range(1, 256));
 }
 
-// The options every `signet eab` action takes.
-void eab_options(CLI::App* cmd, signet::server::commands::EabArgs& a) {
-  cmd->add_option("--data-dir", a.data_dir,
-                  "The server's data directory (default: the --config file's, else "
-                  "./signet-data)");
-  cmd->add_option("--config", a.config_file, "TOML configuration file (for its data_dir)")
-      ->check(CLI::ExistingFile);
-  cmd->add_flag("--json", a.json, "Print JSON");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -97,7 +87,7 @@ int main(int argc, char** argv) {
            {"revoke", "Revoke a key: no new bindings, no orders for its accounts"}}) {
     auto* cmd = eab->add_subcommand(name, what);
     eab_actions[cmd] = name;
-    eab_options(cmd, eab_o);
+    commands::data_dir_options(cmd, eab_o.data_dir, eab_o.config_file, eab_o.json);
     if (name == "show" || name == "revoke") {
       cmd->add_option("KID", eab_o.kid, "The key id")->required();
     }

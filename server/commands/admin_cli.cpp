@@ -26,17 +26,18 @@ CLI::App* AdminCli::add(CLI::App* parent, const std::string& name, const std::st
                         int (*fn)(const AdminArgs&), bool on_data_dir) {
   auto* cmd = parent->add_subcommand(name, what);
   commands_[cmd] = fn;
-  if (on_data_dir) data_dir_options(cmd);
+  if (on_data_dir) data_dir_options(cmd, args_.data_dir, args_.config_file, args_.json);
   return cmd;
 }
 
-void AdminCli::data_dir_options(CLI::App* cmd) {
-  cmd->add_option("--data-dir", args_.data_dir,
+void data_dir_options(CLI::App* cmd, std::optional<std::string>& data_dir,
+                      std::optional<std::string>& config_file, bool& json) {
+  cmd->add_option("--data-dir", data_dir,
                   "The server's data directory (default: the --config file's, else "
                   "./signet-data)");
-  cmd->add_option("--config", args_.config_file, "TOML configuration file (for its data_dir)")
+  cmd->add_option("--config", config_file, "TOML configuration file (for its data_dir)")
       ->check(CLI::ExistingFile);
-  cmd->add_flag("--json", args_.json, "Print JSON");
+  cmd->add_flag("--json", json, "Print JSON");
 }
 
 AdminCli::AdminCli(CLI::App& app) {

@@ -6,10 +6,15 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string>
 
 #include "server/commands/commands.hpp"
 
 namespace signet::server::commands {
+
+// --data-dir, --config and --json, as every command on a data directory takes them.
+void data_dir_options(CLI::App* cmd, std::optional<std::string>& data_dir,
+                      std::optional<std::string>& config_file, bool& json);
 
 class AdminCli {
  public:
@@ -23,11 +28,10 @@ class AdminCli {
   std::optional<int> run() const;
 
  private:
-  // A leaf subcommand and the function that runs it; on_data_dir: with --data-dir,
-  // --config and --json.
+  // A leaf subcommand and the function that runs it; on_data_dir: with
+  // data_dir_options.
   CLI::App* add(CLI::App* parent, const std::string& name, const std::string& what,
                 int (*fn)(const AdminArgs&), bool on_data_dir = true);
-  void data_dir_options(CLI::App* cmd);
 
   AdminArgs args_;
   RenewEarlyOptions early_{"./signet-data", {}, {}, {}, false};
