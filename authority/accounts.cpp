@@ -14,7 +14,8 @@ Authority::Authority(Services services, Config config, RulesPtr rules)
 }
 
 Authority::Async<core::Account> Authority::account_for_kid(const core::AccountId& id) {
-  std::optional<core::Account> a = accounts_.get(id);
+  const auto now = s_.clock.now();
+  std::optional<core::Account> a = accounts_.get(id, now);
   if (!a) {
     const auto generation = accounts_.generation();
     auto stored = co_await s_.store.account_by_id(id);
@@ -23,7 +24,7 @@ Authority::Async<core::Account> Authority::account_for_kid(const core::AccountId
       co_return core::make_error(ProblemType::AccountDoesNotExist, "No account exists at that URL");
     }
     a = std::move(*stored);
-    accounts_.put(*a, generation);
+    accounts_.put(*a, generation, now);
   }
   if (a->status != core::AccountStatus::Valid) {
     co_return core::make_error(ProblemType::DeactivatedAccount,
@@ -113,10 +114,9 @@ Authority::Async<core::Account> Authority::update_account(const core::Account& a
     if (!r) co_return std::move(r).error();
   }
   if (u.deactivate) {
-    auto r = co_await s_.store.deactivate_account(a.id);
+    auto r = co_await inventory_.deactivate_account(a.id, "its own request");
     accounts_.erase(a.id);
     if (!r) co_return std::move(r).error();
-    core::log_info("account deactivated: " + a.id.value);
   }
   auto fresh = co_await s_.store.account_by_id(a.id);
   if (!fresh) co_return std::move(fresh).error();

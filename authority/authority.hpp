@@ -14,11 +14,13 @@
 
 #include "authority/account_cache.hpp"
 #include "authority/crls.hpp"
+#include "authority/external_accounts.hpp"
+#include "authority/inventory.hpp"
+#include "authority/metrics.hpp"
 #include "authority/ocsp.hpp"
 #include "authority/renewals.hpp"
-#include "authority/external_accounts.hpp"
-#include "authority/metrics.hpp"
 #include "authority/requests.hpp"
+#include "authority/revocations.hpp"
 #include "authority/rules.hpp"
 #include "ca/certificate_authority.hpp"
 #include "core/async.hpp"
@@ -236,6 +238,8 @@ class Authority final : private validation::ValidationSink {
   ExternalAccounts eab_;
   std::atomic<std::size_t> recording_{0};  // outcomes handed over, not yet stored
   Renewals renewals_{s_.store, s_.clock};
+  Revocations revocations_{s_.store, s_.clock};
+  Inventory inventory_{s_.store, s_.clock};
   std::string issuer_key_id_ = key_identifier_of(s_.ca.acme_issuer());
   std::string issuer_der_ = core::ossl::der_of(s_.ca.acme_issuer().certificate(), i2d_X509);
 };

@@ -407,14 +407,7 @@ class RenewalTest : public AuthorityTest {
   // A certificate issued to a for names (all "good..."), and its certID.
   std::pair<core::Certificate, std::string> issued(const core::Account& a,
                                                    std::vector<std::string> names) {
-    auto o = order(a, names);
-    validate_all(a, o);
-    std::vector<core::Identifier> ids;
-    for (auto& n : names) ids.push_back({IdentifierType::Dns, n});
-    auto key = testing::make_key("p256");
-    auto done = run(authority.finalize(a, o.id, testing::make_csr(key.get(), ids)));
-    EXPECT_TRUE(done) << done.error().detail;
-    auto cert = run(authority.certificate(a, *done->certificate_serial)).value();
+    auto cert = AuthorityTest::issued(a, std::move(names));
     const auto id = cert_id_of(cert.der);
     EXPECT_TRUE(id);
     return {cert, id.value_or("")};

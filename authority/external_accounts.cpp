@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/ascii.hpp"
 #include "policy/external_account.hpp"
 
 namespace signet::authority {
@@ -16,16 +17,6 @@ namespace {
 std::string random_bytes(std::size_t n) {
   std::string out(n, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) return {};
-  return out;
-}
-
-std::string hex(const std::string& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
   return out;
 }
 
@@ -47,7 +38,7 @@ core::Error not_found(const std::string& kid) {
 
 ExternalAccounts::Async<core::EabKey> ExternalAccounts::create(NewEabKey n) {
   core::EabKey k;
-  k.kid = n.kid ? *n.kid : hex(random_bytes(12));
+  k.kid = n.kid ? *n.kid : core::hex_lower(random_bytes(12));
   if (!valid_kid(k.kid)) {
     co_return core::make_error(
         ProblemType::Malformed,

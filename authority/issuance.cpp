@@ -96,7 +96,15 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
     req.serial = ca::random_serial();
     add_relying_party_urls(req);
     auto built = s_.ca.prepare_leaf(prof.certificate, req);
-    if (!built) co_return std::move(built).error();
+    if (!built) {
+      // The certificate could not be built or the pre-issuance lint refused it: the same
+      // order and profile would be refused again, so the order ends invalid (through
+      // processing, as every failed issuance does) and the reason is logged.
+      auto moved = co_await s_.store.set_order_status(id, core::OrderStatus::Ready,
+                                                      core::OrderStatus::Processing);
+      if (moved && *moved) co_return co_await fail_order(id, built.error());
+      co_return std::move(built).error();
+    }
     auto started =
         co_await s_.store.start_issuance(pending_issuance(a.id, id, *built, spki_der), now);
     if (!started && started.error().type == ProblemType::Conflict) continue;

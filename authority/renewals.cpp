@@ -135,31 +135,19 @@ Renewals::Async<RenewalInfo> Renewals::info(std::string_view cert_id,
 
 Renewals::Async<std::vector<EarlyRenewal>> Renewals::renew_early(const EarlyRenewalRequest& r) {
   const auto now = clock_.now();
-  std::vector<core::Certificate> certs;
+  auto selected = co_await select_certificates(store_, r, now);
+  if (!selected) co_return std::move(selected).error();
+  std::vector<core::Certificate> certs = std::move(selected).value();
   if (r.serial) {
-    auto c = co_await store_.certificate_by_serial(*r.serial);
-    if (!c) co_return std::move(c).error();
-    if (!c->has_value())
-      co_return core::make_error(ProblemType::NotFound, "No certificate has serial " + *r.serial);
-    if ((*c)->revoked_at) {
+    const auto& c = certs.front();
+    if (c.revoked_at) {
       co_return core::make_error(
           ProblemType::Malformed,
           "Certificate " + *r.serial + " is revoked: its renewal window is in the past already");
     }
-    if ((*c)->not_after <= now)
+    if (c.not_after <= now)
       co_return core::make_error(ProblemType::Malformed,
                                  "Certificate " + *r.serial + " has expired");
-    certs.push_back(std::move(**c));
-  } else if (r.account) {
-    auto found = co_await store_.current_certificates_of_account(*r.account, now);
-    if (!found) co_return std::move(found).error();
-    certs = std::move(found).value();
-  } else if (r.name) {
-    auto found = co_await store_.current_certificates_for(*r.name, now);
-    if (!found) co_return std::move(found).error();
-    certs = std::move(found).value();
-  } else {
-    co_return core::make_error(ProblemType::Malformed, "Name a serial, an account or a name");
   }
   std::vector<EarlyRenewal> out;
   for (auto& c : certs) {

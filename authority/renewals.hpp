@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "authority/selection.hpp"
 #include "ca/issuer.hpp"
 #include "core/clock.hpp"
 #include "core/identifier.hpp"
@@ -70,11 +71,7 @@ struct RenewalInfo {
 };
 
 // What `renew-early` is asked to mark: one of a serial, an account, a name.
-struct EarlyRenewalRequest {
-  std::optional<std::string> serial{};  // lower-case hex, no separators
-  std::optional<core::AccountId> account{};
-  std::optional<core::Identifier> name{};  // as issued ("*.example.com" for a wildcard)
-};
+using EarlyRenewalRequest = CertificateSelection;
 
 struct EarlyRenewal {
   core::Certificate certificate;

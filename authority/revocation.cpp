@@ -1,22 +1,13 @@
 // Revocation (RFC 8555 §7.6): who may revoke, with which reasons.
 #include <openssl/x509.h>
 
-#include <algorithm>
-
 #include "authority/authority.hpp"
-#include "core/log.hpp"
 #include "core/openssl.hpp"
 #include "policy/key_policy.hpp"
 
 namespace signet::authority {
 
 using core::ProblemType;
-
-namespace {
-// RFC 5280 §5.3.1 reasons a subscriber may give: unspecified, keyCompromise,
-// affiliationChanged, superseded, cessationOfOperation.
-constexpr int kAllowedReasons[] = {0, 1, 3, 4, 5};
-}  // namespace
 
 asio::awaitable<core::Status> Authority::revoke(const RevocationRequester& who,
                                                 const RevocationRequest& p) {
@@ -26,12 +17,7 @@ asio::awaitable<core::Status> Authority::revoke(const RevocationRequester& who,
   if (!cert || cert->der != p.certificate_der)
     co_return core::make_error(ProblemType::NotFound, "Certificate not found");
   const int reason = p.reason.value_or(0);
-  if (std::find(std::begin(kAllowedReasons), std::end(kAllowedReasons), reason) ==
-      std::end(kAllowedReasons)) {
-    co_return core::make_error(ProblemType::BadRevocationReason,
-                               "Revocation reason " + std::to_string(reason) +
-                                   " is not allowed; use 0, 1, 3, 4 or 5 (RFC 5280 §5.3.1)");
-  }
+  if (auto st = check_reason(reason, kSubscriberReasons); !st) co_return std::move(st).error();
   // RFC 8555 §7.6: the issuing account, an account authorized for every name, or
   // the holder of the certificate's key.
   bool allowed = false;
@@ -68,13 +54,15 @@ asio::awaitable<core::Status> Authority::revoke(const RevocationRequester& who,
   }
   if (cert->revoked_at)
     co_return core::make_error(ProblemType::AlreadyRevoked, "The certificate is already revoked");
-  auto r = co_await s_.store.revoke_certificate(*serial, reason, s_.clock.now());
+  // Named before the co_await: g++ 12 mishandles temporaries of a conditional inside one.
+  const std::string by =
+      who.account ? "account " + who.account->id.value : std::string("the certificate's key");
+  auto r = co_await revocations_.record(*serial, reason, by);
   if (!r) co_return std::move(r).error();
   if (!*r)
     co_return core::make_error(ProblemType::AlreadyRevoked, "The certificate is already revoked");
   if (s_.ocsp != nullptr) s_.ocsp->forget(*serial);
   metrics_.revoked(reason);
-  core::log_info("certificate revoked: serial " + *serial + " reason " + std::to_string(reason));
   co_return core::Status{};
 }
 

@@ -138,6 +138,20 @@ class AuthorityTest : public ::testing::Test {
     io.run();  // the validations started above, and the recording of their outcomes
   }
 
+  // A certificate of a's for names (each starting with "good"), issued now.
+  core::Certificate issued(const core::Account& a, std::vector<std::string> names) {
+    auto o = order(a, names);
+    validate_all(a, o);
+    std::vector<core::Identifier> ids;
+    for (auto& n : names) ids.push_back({IdentifierType::Dns, n});
+    auto key = testing::make_key("p256");
+    auto done = run(authority.finalize(a, o.id, testing::make_csr(key.get(), ids)));
+    EXPECT_TRUE(done) << done.error().detail;
+    auto cert = run(authority.certificate(a, *done->certificate_serial));
+    EXPECT_TRUE(cert) << cert.error().detail;
+    return cert.value();
+  }
+
   core::FixedClock clock;
   std::filesystem::path dir;
   asio::io_context io;

@@ -20,17 +20,6 @@ constexpr auto kIntermediateValidity = std::chrono::hours(24 * 365 * 5);
 constexpr auto kBackdate = std::chrono::hours(1);
 constexpr std::string_view kRootPrefix = "Signet Root CA ";
 
-struct Paths {
-  explicit Paths(const fs::path& dir)
-      : root_cert(dir / "root.pem"),
-        root_key(dir / "ca" / "root-key.pem"),
-        acme_cert(dir / "ca" / "intermediate.pem"),
-        acme_key(dir / "ca" / "intermediate-key.pem"),
-        infrastructure_cert(dir / "ca" / "infrastructure.pem"),
-        infrastructure_key(dir / "ca" / "infrastructure-key.pem") {}
-  fs::path root_cert, root_key, acme_cert, acme_key, infrastructure_cert, infrastructure_key;
-};
-
 // What sets one intermediate apart from the other.
 struct IntermediateKind {
   const char* name;       // the issuer's name
@@ -114,7 +103,7 @@ core::Status create_intermediate(const IntermediateKind& kind, X509* root,
 }
 
 // First start: a root and both intermediates. root.pem comes last.
-core::Status create_all(const Paths& p, const IntermediateKind& acme,
+core::Status create_all(const HierarchyPaths& p, const IntermediateKind& acme,
                         const IntermediateKind& infrastructure, core::TimePoint now) {
   const std::string tag = random_tag();
   Pkey key(EVP_EC_gen("P-384"));
@@ -134,7 +123,7 @@ core::Status create_all(const Paths& p, const IntermediateKind& acme,
 }
 
 // Intermediates missing under an existing root, signed with its key.
-core::Status create_missing(const Paths& p, X509* root,
+core::Status create_missing(const HierarchyPaths& p, X509* root,
                             const std::vector<const IntermediateKind*>& missing,
                             core::TimePoint now) {
   auto key_pem = core::read_file(p.root_key);
@@ -171,7 +160,7 @@ core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& c
   }
   fs::permissions(dir / "ca", fs::perms::owner_all, ec);
 
-  const Paths p(dir);
+  const HierarchyPaths p(dir);
   // Subscribers' certificates: TLS servers, and TLS clients (the tlsclient profile).
   // Signet's vantage agents accept client certificates from the infrastructure issuer
   // only, whatever the usages. Intermediates made by earlier versions are kept as they

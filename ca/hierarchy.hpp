@@ -24,6 +24,19 @@
 
 namespace signet::ca {
 
+// Where each file of the hierarchy lives in a data directory.
+struct HierarchyPaths {
+  explicit HierarchyPaths(const std::filesystem::path& dir)
+      : root_cert(dir / "root.pem"),
+        root_key(dir / "ca" / "root-key.pem"),
+        acme_cert(dir / "ca" / "intermediate.pem"),
+        acme_key(dir / "ca" / "intermediate-key.pem"),
+        infrastructure_cert(dir / "ca" / "infrastructure.pem"),
+        infrastructure_key(dir / "ca" / "infrastructure-key.pem") {}
+  std::filesystem::path root_cert, root_key, acme_cert, acme_key, infrastructure_cert,
+      infrastructure_key;
+};
+
 struct Hierarchy {
   core::ossl::X509Ptr root;
   std::string root_pem;

@@ -5,6 +5,8 @@
 
 #include <ctime>
 
+#include "core/ascii.hpp"
+
 namespace signet::ca::detail {
 namespace {
 std::string bio_string(BIO* bio) {
@@ -107,14 +109,7 @@ std::optional<core::TimePoint> to_time_point(const ASN1_TIME* t) {
 }
 
 std::string hex(const std::string& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
+  return core::hex_lower(bytes);
 }
 
 std::optional<std::string> unhex(const std::string& text) {

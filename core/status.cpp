@@ -29,6 +29,7 @@ using ZS = AuthzStatus;
 using CS = ChallengeStatus;
 using CT = ChallengeType;
 using PV = PerspectiveVerdict;
+using CeS = CertificateStatus;
 
 constexpr std::array<std::pair<AS, std::string_view>, 3> kAccount{
     {{AS::Valid, "valid"}, {AS::Deactivated, "deactivated"}, {AS::Revoked, "revoked"}}};
@@ -53,6 +54,8 @@ constexpr std::array<std::pair<PV, std::string_view>, 4> kVerdict{{{PV::Valid, "
                                                                    {PV::Invalid, "invalid"},
                                                                    {PV::TimedOut, "timedOut"},
                                                                    {PV::NotAwaited, "notAwaited"}}};
+constexpr std::array<std::pair<CeS, std::string_view>, 3> kCertificate{
+    {{CeS::Valid, "valid"}, {CeS::Revoked, "revoked"}, {CeS::Expired, "expired"}}};
 
 }  // namespace
 
@@ -75,6 +78,9 @@ std::string_view to_string(ChallengeType t) {
 std::string_view to_string(PerspectiveVerdict v) {
   return name_of(kVerdict, v);
 }
+std::string_view to_string(CertificateStatus s) {
+  return name_of(kCertificate, s);
+}
 
 std::optional<AccountStatus> account_status_from_string(std::string_view s) {
   return value_of(kAccount, s);
@@ -93,6 +99,10 @@ std::optional<ChallengeType> challenge_type_from_string(std::string_view s) {
 }
 std::optional<PerspectiveVerdict> perspective_verdict_from_string(std::string_view s) {
   return value_of(kVerdict, s);
+}
+
+std::optional<CertificateStatus> certificate_status_from_string(std::string_view s) {
+  return value_of(kCertificate, s);
 }
 
 }  // namespace signet::core

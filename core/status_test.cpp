@@ -21,6 +21,11 @@ TEST(Status, NamesRoundTrip) {
                  PerspectiveVerdict::TimedOut, PerspectiveVerdict::NotAwaited}) {
     EXPECT_EQ(perspective_verdict_from_string(to_string(v)), v);
   }
+  for (auto c :
+       {CertificateStatus::Valid, CertificateStatus::Revoked, CertificateStatus::Expired}) {
+    EXPECT_EQ(certificate_status_from_string(to_string(c)), c);
+  }
+  EXPECT_FALSE(certificate_status_from_string("Valid").has_value());
 }
 
 TEST(ProblemType, NamesMatchRfc8555) {

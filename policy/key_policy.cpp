@@ -8,6 +8,7 @@
 #include <cctype>
 #include <utility>
 
+#include "core/ascii.hpp"
 #include "core/files.hpp"
 #include "core/openssl.hpp"
 #include "policy/rsa_modulus.hpp"
@@ -143,17 +144,6 @@ std::string spki(std::string_view algorithm, std::string_view key_bits) {
   return der_tlv(kSequence, der_tlv(kSequence, algorithm) + der_tlv(kBitString, bits));
 }
 
-std::string hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 0xf];
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<KeyType> key_type_from_name(std::string_view name) {
@@ -242,7 +232,7 @@ core::Status KeyPolicy::check(EVP_PKEY* key, KeyUse use) const {
   if (!config_.blocked_spki_sha256.empty()) {
     auto digest = canonical_spki_sha256(key);
     if (!digest) return refuse(use, "the key cannot be encoded");
-    if (config_.blocked_spki_sha256.contains(hex(*digest)))
+    if (config_.blocked_spki_sha256.contains(core::hex_lower(*digest)))
       return refuse(use, "this key is blocked");
   }
   if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA) {

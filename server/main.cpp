@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "server/commands/admin.hpp"
+#include "server/commands/admin_cli.hpp"
 #include "server/commands/commands.hpp"
 
 namespace {
@@ -27,16 +29,6 @@ void validation_options(CLI::App* cmd, Overrides& o) {
                   "CIDR validation may reach even if the default policy refuses it (repeatable)");
   cmd->add_option("--threads", o.threads, "Network threads (default: one per core)")
       ->check(CLI::Range(1, 256));
-}
-
-// The options every `signet eab` action takes.
-void eab_options(CLI::App* cmd, signet::server::commands::EabArgs& a) {
-  cmd->add_option("--data-dir", a.data_dir,
-                  "The server's data directory (default: the --config file's, else "
-                  "./signet-data)");
-  cmd->add_option("--config", a.config_file, "TOML configuration file (for its data_dir)")
-      ->check(CLI::ExistingFile);
-  cmd->add_flag("--json", a.json, "Print JSON");
 }
 
 }  // namespace
@@ -84,26 +76,8 @@ int main(int argc, char** argv) {
       ->required();
   creds->add_option("--out", out_dir, "Directory to write the credentials to")->required();
 
-  // Administering issued certificates: `signet cert <action>`.
-  auto* cert = app.add_subcommand("cert", "Administer issued certificates");
-  cert->require_subcommand(1);
-  commands::RenewEarlyOptions early{"./signet-data", {}, {}, {}, false};
-  auto* renew_early = cert->add_subcommand(
-      "renew-early",
-      "Ask clients to renew certificates now: their renewal window (RFC 9773) moves into the "
-      "past");
-  renew_early->add_option("--data-dir", early.data_dir,
-                          "The server's data directory (default ./signet-data)");
-  auto* by_serial = renew_early->add_option(
-      "--serial", early.serial, "A certificate's serial, lower-case hex without separators");
-  auto* by_account = renew_early->add_option("--account", early.account,
-                                             "Every current certificate of an account");
-  auto* by_name = renew_early->add_option(
-      "--name", early.name,
-      "Every current certificate for a name (\"*.example.com\" for a wildcard)");
-  by_serial->excludes(by_account)->excludes(by_name);
-  by_account->excludes(by_name);
-  renew_early->add_flag("--json", early.json, "Print what was marked as JSON");
+  // The operator's commands: cert, account, order, ca, config.
+  commands::AdminCli admin(app);
   commands::EabArgs eab_o;
   auto* eab = app.add_subcommand(
       "eab", "Manage external account keys (RFC 8555 §7.3.4) in a data directory");
@@ -116,7 +90,7 @@ int main(int argc, char** argv) {
            {"revoke", "Revoke a key: no new bindings, no orders for its accounts"}}) {
     auto* cmd = eab->add_subcommand(name, what);
     eab_actions[cmd] = name;
-    eab_options(cmd, eab_o);
+    commands::data_dir_options(cmd, eab_o.data_dir, eab_o.config_file, eab_o.json);
     if (name == "show" || name == "revoke") {
       cmd->add_option("KID", eab_o.kid, "The key id")->required();
     }
@@ -142,9 +116,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // Help is success; any other parse error is a usage error: exit code 2.
+    // Help is success; any other parse error is a usage error.
     const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    return rc == 0 ? 0 : commands::kExitUsage;
   }
   if (app.got_subcommand("version")) {
     std::cout << "signet 0.1.0\n";
@@ -157,12 +131,6 @@ int main(int argc, char** argv) {
   }
   if (app.got_subcommand(agent)) return commands::vantage(agent_o, credentials);
   if (app.got_subcommand(creds)) return commands::vantage_credentials(data_dir, hosts, out_dir);
-  if (cert->got_subcommand(renew_early)) {
-    if (!early.serial && !early.account && !early.name) {
-      std::cerr << "signet cert renew-early: give one of --serial, --account, --name\n";
-      return 2;
-    }
-    return commands::cert_renew_early(early);
-  }
+  if (auto rc = admin.run()) return *rc;
   return commands::serve(serve_o);
 }

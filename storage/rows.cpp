@@ -202,4 +202,10 @@ Certificate read_certificate(const Statement& st) {
   return c;
 }
 
+std::vector<Certificate> read_certificates(Statement& st) {
+  std::vector<Certificate> out;
+  while (st.step()) out.push_back(read_certificate(st));
+  return out;
+}
+
 }  // namespace signet::storage::detail::rows

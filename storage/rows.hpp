@@ -24,6 +24,8 @@ std::optional<core::TimePoint> opt_time(const std::optional<int64_t>& s);
 
 Account read_account(const Statement& st);
 Certificate read_certificate(const Statement& st);
+// Every remaining row of a certificate query.
+std::vector<Certificate> read_certificates(Statement& st);
 core::EabKey read_eab_key(const Statement& st);
 std::optional<Account> account_where(Connection& db, const char* sql, const std::string& key);
 std::optional<Authorization> load_authz(Connection& db, const std::string& id);

@@ -614,14 +614,6 @@ Changed SqliteStore::revoke_certificate(const std::string& serial, int reason, c
   });
 }
 
-namespace {
-std::vector<Certificate> read_certificates(Statement& st) {
-  std::vector<Certificate> out;
-  while (st.step()) out.push_back(read_certificate(st));
-  return out;
-}
-}  // namespace
-
 Async<std::vector<Certificate>> SqliteStore::current_certificates_of_account(
     const core::AccountId& account, core::TimePoint now) {
   return exec_->read([=](Connection& db) -> core::Result<std::vector<Certificate>> {

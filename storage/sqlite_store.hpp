@@ -28,6 +28,7 @@ class SqliteStore final : public Store {
   Async<bool> is_account_key(const std::string& spki_sha256) override;
   Async<bool> is_certificate_key(const std::string& spki_sha256) override;
   Async<std::vector<core::AccountId>> accounts_bound_to(const std::string& kid) override;
+  Async<std::vector<Account>> accounts(std::size_t limit) override;
 
   Changed create_eab_key(const core::EabKey& k) override;
   Maybe<core::EabKey> eab_key(const std::string& kid) override;
@@ -39,6 +40,7 @@ class SqliteStore final : public Store {
   Async<std::vector<Order>> orders_replacing(const std::string& cert_id) override;
   Async<std::vector<core::OrderId>> orders_by_account(const core::AccountId& id, std::size_t offset,
                                                       std::size_t limit) override;
+  Async<std::vector<Order>> orders(const OrderQuery& q) override;
   Changed set_order_status(const core::OrderId& id, core::OrderStatus from,
                            core::OrderStatus to) override;
   Changed fail_order(const core::OrderId& id, const core::Error& error) override;
@@ -70,6 +72,7 @@ class SqliteStore final : public Store {
   Async<std::vector<Certificate>> current_certificates_for(const core::Identifier& id,
                                                            core::TimePoint now) override;
   Async<PurgeCounts> purge_expired(core::TimePoint before, std::size_t limit) override;
+  Async<std::vector<Certificate>> certificates(const CertificateQuery& q) override;
   Changed mark_renew_early(const std::string& serial, core::TimePoint at) override;
   Async<std::optional<LimitDenial>> spend_limits(const std::vector<LimitSpend>& spends,
                                                  core::TimePoint now) override;

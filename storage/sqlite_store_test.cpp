@@ -18,7 +18,9 @@ using core::ChallengeStatus;
 using core::Identifier;
 using core::IdentifierType;
 using core::OrderStatus;
+using fixture::CertificateStoreTest;
 using fixture::kNow;
+using fixture::serials;
 using fixture::StoreTest;
 using fixture::sync;
 
@@ -247,46 +249,10 @@ TEST_F(StoreTest, PreAuthorizationsArePendingWithChallenges) {
   EXPECT_TRUE(sync(store->authz_by_id(z->id)).value().has_value());
 }
 
-class CertificateStoreTest : public StoreTest {
- protected:
-  // A certificate stored for a new order of a's for names, valid from kNow for `days`.
-  Certificate issued(const Account& a, std::vector<std::string> names, const std::string& serial,
-                     int days = 90) {
-    auto o = order(a, std::move(names));
-    EXPECT_TRUE(*sync(store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Ready)));
-    EXPECT_TRUE(*sync(store->start_issuance(pending(o, serial), kNow)));
-    Certificate c;
-    c.serial = serial;
-    c.account_id = a.id;
-    c.order_id = o.id;
-    c.der = "DER-" + serial;
-    c.chain_pem = "PEM";
-    c.key_spki_sha256 = "key-" + serial;
-    c.identifiers = o.identifiers;
-    c.not_before = kNow;
-    c.not_after = kNow + std::chrono::hours(24 * days);
-    c.issued_at = kNow;
-    EXPECT_TRUE(*sync(store->complete_order(o.id, c)));
-    return c;
-  }
-};
-
 TEST_F(CertificateStoreTest, CertificatesAreMarkedForEarlyRenewalOnce) {
-  auto a = account("k1");
-  auto b = account("k2");
-  issued(a, {"one.example", "two.example"}, "01");
-  issued(a, {"two.example"}, "02", 10);
-  issued(b, {"two.example"}, "03");
-  issued(a, {"sub.two.example"}, "04");
-  issued(a, {"two.example"}, "05", 1);  // expired by kNow + 2 days
-  EXPECT_TRUE(*sync(store->revoke_certificate("03", 4, kNow)));
+  const auto [a, b] = five_certificates();  // 05 expired by kNow + 2 days
 
   const auto later = kNow + std::chrono::hours(48);
-  const auto serials = [](const core::Result<std::vector<Certificate>>& found) {
-    std::vector<std::string> out;
-    for (const auto& c : found.value()) out.push_back(c.serial);
-    return out;
-  };
   // Soonest expiry first.
   EXPECT_EQ(serials(sync(store->current_certificates_of_account(a.id, later))),
             (std::vector<std::string>{"02", "01", "04"}));

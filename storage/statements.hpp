@@ -225,6 +225,10 @@ inline constexpr const char* kChangeAccountKey =
     "WHERE id = ?1 AND jwk_thumbprint = ?2 AND status = 'valid'";
 inline constexpr const char* kIsAccountKey =
     "SELECT 1 FROM accounts WHERE key_spki_sha256 = ?1 LIMIT 1";
+// At most ?1 accounts, oldest first.
+inline constexpr const char* kAccounts =
+    "SELECT id, jwk, jwk_thumbprint, contact, status, tos_agreed, created_at, eab_kid "
+    "FROM accounts ORDER BY created_at, id LIMIT ?1";
 inline constexpr const char* kAccountsByEabKid =
     "SELECT id FROM accounts WHERE eab_kid = ?1 ORDER BY created_at, id";
 
@@ -270,6 +274,12 @@ inline constexpr const char* kOrderAuthzs =
     "JOIN authorizations a ON a.id = oa.authz_id WHERE oa.order_id = ?1 ORDER BY oa.position";
 inline constexpr const char* kOrdersByAccount =
     "SELECT id FROM orders WHERE account_id = ?1 ORDER BY created_at, id LIMIT ?2 OFFSET ?3";
+// At most ?3 orders, newest first: of account ?1 (NULL: any), stored with a status in the
+// comma-separated list ?2 (",pending,ready,"; NULL: any).
+inline constexpr const char* kOrders =
+    "SELECT id FROM orders WHERE (?1 IS NULL OR account_id = ?1) "
+    "AND (?2 IS NULL OR instr(?2, ',' || status || ',') > 0) "
+    "ORDER BY created_at DESC, id DESC LIMIT ?3";
 inline constexpr const char* kSetOrderStatus =
     "UPDATE orders SET status = ?3 WHERE id = ?1 AND status = ?2";
 inline constexpr const char* kFailOrder =
@@ -365,6 +375,20 @@ inline constexpr const char* kCurrentCertificatesFor =
     "FROM certificates WHERE not_after > ?2 AND revoked_at IS NULL "
     "AND instr(char(10) || identifiers || char(10), char(10) || ?1 || char(10)) > 0 "
     "ORDER BY not_after, serial";
+// At most ?6 certificates, soonest expiry first, as of time ?5: of account ?1, naming
+// identifier ?2 (spelled as in kCurrentCertificatesFor), valid and expiring by ?3,
+// with status ?4 ('valid', 'revoked', 'expired'); each NULL selects any.
+inline constexpr const char* kCertificates =
+    "SELECT serial, account_id, order_id, der, chain_pem, key_spki_sha256, identifiers, "
+    "not_before, not_after, issued_at, revoked_at, revocation_reason, profile, renew_early_at "
+    "FROM certificates WHERE (?1 IS NULL OR account_id = ?1) "
+    "AND (?2 IS NULL OR instr(char(10) || identifiers || char(10), char(10) || ?2 || char(10)) > "
+    "0) "
+    "AND (?3 IS NULL OR (revoked_at IS NULL AND not_after > ?5 AND not_after <= ?3)) "
+    "AND (CASE ?4 WHEN 'valid' THEN revoked_at IS NULL AND not_after > ?5 "
+    "WHEN 'revoked' THEN revoked_at IS NOT NULL "
+    "WHEN 'expired' THEN revoked_at IS NULL AND not_after <= ?5 ELSE 1 END) "
+    "ORDER BY not_after, serial LIMIT ?6";
 inline constexpr const char* kMarkRenewEarly =
     "UPDATE certificates SET renew_early_at = ?2 "
     "WHERE serial = ?1 AND renew_early_at IS NULL AND revoked_at IS NULL";

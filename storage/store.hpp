@@ -58,6 +58,25 @@ struct LimitDenial {
   std::chrono::milliseconds retry_after{0};
 };
 
+// What certificates() selects: each field that is set narrows the selection.
+struct CertificateQuery {
+  std::optional<core::AccountId> account{};
+  std::optional<core::Identifier> name{};  // exactly as issued: "*.x" for a wildcard
+  // Valid (unrevoked, unexpired) at `now` and expiring by this time.
+  std::optional<core::TimePoint> expiring_by{};
+  std::optional<core::CertificateStatus> status{};  // as of `now`
+  core::TimePoint now{};
+  std::size_t limit = 1000;
+};
+
+// What orders() selects: an account's, and those stored with one of `stored_statuses`
+// (empty: any). Stored statuses lag behind (authority/state says what an order is now).
+struct OrderQuery {
+  std::optional<core::AccountId> account{};
+  std::vector<core::OrderStatus> stored_statuses{};
+  std::size_t limit = 1000;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -81,6 +100,8 @@ class Store {
   virtual Async<bool> is_certificate_key(const std::string& spki_sha256) = 0;
   // The accounts bound to an external account key, oldest first.
   virtual Async<std::vector<core::AccountId>> accounts_bound_to(const std::string& kid) = 0;
+  // At most `limit` accounts, oldest first (for the operator).
+  virtual Async<std::vector<Account>> accounts(std::size_t limit) = 0;
 
   // External account keys (RFC 8555 §7.3.4). create_eab_key: false if the kid exists.
   virtual Changed create_eab_key(const core::EabKey& k) = 0;
@@ -102,6 +123,8 @@ class Store {
   virtual Async<std::vector<core::OrderId>> orders_by_account(const core::AccountId& id,
                                                               std::size_t offset,
                                                               std::size_t limit) = 0;
+  // At most q.limit orders, newest first (for the operator).
+  virtual Async<std::vector<Order>> orders(const OrderQuery& q) = 0;
   virtual Changed set_order_status(const core::OrderId& id, core::OrderStatus from,
                                    core::OrderStatus to) = 0;
   // processing → invalid with the problem that ended it.
@@ -164,6 +187,8 @@ class Store {
   // that no remaining order names (with their challenges and validation records).
   // Certificates, their orders and accounts stay.
   virtual Async<PurgeCounts> purge_expired(core::TimePoint before, std::size_t limit) = 0;
+  // At most q.limit certificates, soonest expiry first (for the operator).
+  virtual Async<std::vector<Certificate>> certificates(const CertificateQuery& q) = 0;
   // Not revoked, not yet marked → marked for early renewal at `at` (RFC 9773).
   virtual Changed mark_renew_early(const std::string& serial, core::TimePoint at) = 0;
 

@@ -23,6 +23,13 @@ T sync(boost::asio::awaitable<T> a) {
   return core::await_blocking(std::move(a));
 }
 
+// The serials of what a certificate query found, in its order.
+inline std::vector<std::string> serials(const core::Result<std::vector<Certificate>>& found) {
+  std::vector<std::string> out;
+  for (const auto& c : found.value()) out.push_back(c.serial);
+  return out;
+}
+
 // A database file of its own for each test, removed afterwards.
 class TempDb {
  public:
@@ -94,6 +101,46 @@ class StoreTest : public ::testing::Test {
   }
 
   std::unique_ptr<SqliteStore> store;
+};
+
+// With certificates stored through orders, as issuance stores them.
+class CertificateStoreTest : public StoreTest {
+ protected:
+  // A certificate stored for a new order of a's for names, valid from kNow for `days`.
+  Certificate issued(const Account& a, std::vector<std::string> names, const std::string& serial,
+                     int days = 90) {
+    auto o = order(a, std::move(names));
+    EXPECT_TRUE(
+        *sync(store->set_order_status(o.id, core::OrderStatus::Pending, core::OrderStatus::Ready)));
+    EXPECT_TRUE(*sync(store->start_issuance(pending(o, serial), kNow)));
+    Certificate c;
+    c.serial = serial;
+    c.account_id = a.id;
+    c.order_id = o.id;
+    c.der = "DER-" + serial;
+    c.chain_pem = "PEM";
+    c.key_spki_sha256 = "key-" + serial;
+    c.identifiers = o.identifiers;
+    c.not_before = kNow;
+    c.not_after = kNow + std::chrono::hours(24 * days);
+    c.issued_at = kNow;
+    EXPECT_TRUE(*sync(store->complete_order(o.id, c)));
+    return c;
+  }
+  // Two accounts' certificates, valid from kNow: a's 01 (one.example, two.example, 90
+  // days), 02 (two.example, 10 days), 04 (sub.two.example, 90 days), 05 (two.example,
+  // 1 day); b's 03 (two.example, 90 days), revoked (superseded) at kNow.
+  std::pair<Account, Account> five_certificates() {
+    auto a = account("k1");
+    auto b = account("k2");
+    issued(a, {"one.example", "two.example"}, "01");
+    issued(a, {"two.example"}, "02", 10);
+    issued(b, {"two.example"}, "03");
+    issued(a, {"sub.two.example"}, "04");
+    issued(a, {"two.example"}, "05", 1);
+    EXPECT_TRUE(*sync(store->revoke_certificate("03", 4, kNow)));
+    return {a, b};
+  }
 };
 
 }  // namespace signet::storage::fixture

@@ -6,6 +6,7 @@
 #include "authority/external_accounts.hpp"
 #include "core/async.hpp"
 #include "core/base64url.hpp"
+#include "server/commands/admin.hpp"
 #include "server/commands/common.hpp"
 #include "server/json/eab.hpp"
 #include "server/json/encode.hpp"
@@ -119,26 +120,17 @@ int revoke(authority::ExternalAccounts& eab, const EabArgs& a) {
 }  // namespace
 
 int eab(const std::string& action, const EabArgs& a) {
-  std::string data_dir = "./signet-data";
-  if (a.data_dir) {
-    data_dir = *a.data_dir;
-  } else if (a.config_file) {
-    Overrides o;
-    o.config_file = a.config_file;
-    auto cfg = load_config(o);
-    if (!cfg) return fail(cfg.error().detail);
-    data_dir = cfg->data_dir;
-  }
-  const fs::path db = fs::path(data_dir) / "signet.db";
+  auto data_dir = data_dir_of(a.config_file, a.data_dir);
+  if (!data_dir) return fail(data_dir.error().detail);
   if (action == "create") {
     // Keys may be made before the server's first start.
     std::error_code ec;
-    fs::create_directories(data_dir, ec);
-    if (ec) return fail("cannot create data directory " + data_dir + ": " + ec.message());
-  } else if (!fs::exists(db)) {
-    return fail("no Signet database in " + data_dir + " (see --data-dir)");
+    fs::create_directories(*data_dir, ec);
+    if (ec) return fail("cannot create data directory " + *data_dir + ": " + ec.message());
   }
-  auto store = storage::SqliteStore::open(db.string());
+  auto store = action == "create"
+                   ? storage::SqliteStore::open((fs::path(*data_dir) / "signet.db").string())
+                   : open_database(*data_dir);
   if (!store) return fail(store.error().detail);
   core::SystemClock clock;
   authority::ExternalAccounts eab(**store, clock);

@@ -9,13 +9,6 @@ namespace {
 
 using namespace detail;
 
-void strings(Writer& w, std::string_view name, const std::vector<std::string>& v) {
-  key(w, name);
-  w.StartArray();
-  for (const auto& s : v) str(w, s);
-  w.EndArray();
-}
-
 void key_body(Writer& w, const core::EabKey& k, bool hmac_key,
               const std::vector<core::AccountId>* bound) {
   w.StartObject();

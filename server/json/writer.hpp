@@ -26,6 +26,14 @@ inline void kv(Writer& w, std::string_view k, std::string_view v) {
   str(w, v);
 }
 
+// "name": ["...", ...]
+inline void strings(Writer& w, std::string_view name, const std::vector<std::string>& v) {
+  key(w, name);
+  w.StartArray();
+  for (const auto& s : v) str(w, s);
+  w.EndArray();
+}
+
 inline void identifier(Writer& w, const core::Identifier& id) {
   w.StartObject();
   kv(w, "type", to_string(id.type));

@@ -1,0 +1,101 @@
+// Describing the issuers of a data directory from their certificate files.
+#include "ca/describe.hpp"
+
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include <tuple>
+
+#include "ca/hierarchy.hpp"
+#include "ca/x509.hpp"
+#include "core/files.hpp"
+#include "core/openssl.hpp"
+
+namespace signet::ca {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string name_text(const X509_NAME* name) {
+  core::ossl::Bio bio(BIO_new(BIO_s_mem()));
+  if (!bio || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0) return {};
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+std::string key_type(EVP_PKEY* key) {
+  switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_RSA:
+      return "RSA " + std::to_string(EVP_PKEY_get_bits(key));
+    case EVP_PKEY_EC: {
+      char group[64] = {};
+      std::size_t len = 0;
+      const std::string g =
+          EVP_PKEY_get_group_name(key, group, sizeof group, &len) == 1 ? group : "";
+      if (g == "prime256v1") return "ECDSA P-256";
+      if (g == "secp384r1") return "ECDSA P-384";
+      if (g == "secp521r1") return "ECDSA P-521";
+      return "ECDSA " + g;
+    }
+    case EVP_PKEY_ED25519:
+      return "Ed25519";
+    default:
+      return "unknown";
+  }
+}
+
+core::Result<IssuerDescription> describe(const std::string& role, const fs::path& file) {
+  auto pem = core::read_file(file);
+  if (!pem) return std::move(pem).error();
+  auto x = detail::x509_from_pem(*pem);
+  if (!x) return core::internal_error(file.string() + ": " + x.error().detail);
+  X509* cert = x->get();
+  IssuerDescription d;
+  d.role = role;
+  d.file = file.string();
+  d.subject = name_text(X509_get_subject_name(cert));
+  d.issuer = name_text(X509_get_issuer_name(cert));
+  core::ossl::Bignum serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr));
+  if (serial) {
+    std::string bytes(static_cast<std::size_t>(BN_num_bytes(serial.get())), '\0');
+    BN_bn2bin(serial.get(), reinterpret_cast<unsigned char*>(bytes.data()));
+    d.serial = detail::hex(bytes);
+  }
+  d.key_type = key_type(X509_get0_pubkey(cert));
+  d.sha256_fingerprint = detail::hex(core::ossl::sha256(detail::to_der(cert)));
+  if (const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(cert)) {
+    d.subject_key_id =
+        detail::hex(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(ski)),
+                                static_cast<std::size_t>(ASN1_STRING_length(ski))));
+  }
+  d.not_before = detail::to_time_point(X509_get0_notBefore(cert)).value_or(core::TimePoint{});
+  d.not_after = detail::to_time_point(X509_get0_notAfter(cert)).value_or(core::TimePoint{});
+  d.pem = detail::to_pem(cert);
+  return d;
+}
+
+}  // namespace
+
+core::Result<std::vector<IssuerDescription>> describe_issuers(const fs::path& dir) {
+  const HierarchyPaths p(dir);
+  std::vector<IssuerDescription> out;
+  for (const auto& [role, file, required] :
+       {std::tuple{"root", p.root_cert, true}, std::tuple{"acme", p.acme_cert, true},
+        std::tuple{"infrastructure", p.infrastructure_cert, false}}) {
+    std::error_code ec;
+    if (!fs::exists(file, ec)) {
+      if (!required) continue;
+      return core::make_error(core::ProblemType::NotFound,
+                              "no CA in " + dir.string() + ": " + file.string() + " is missing");
+    }
+    auto d = describe(role, file);
+    if (!d) return std::move(d).error();
+    out.push_back(std::move(d).value());
+  }
+  return out;
+}
+
+}  // namespace signet::ca

@@ -1,0 +1,31 @@
+#pragma once
+// The issuers of a data directory as the operator reads them (`signet ca show`): read
+// from their certificate files only, never creating, changing or opening a key.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+
+namespace signet::ca {
+
+struct IssuerDescription {
+  std::string role;     // "root", "acme" (ACME leaves), "infrastructure" (Signet's own)
+  std::string file;     // the certificate's path
+  std::string subject;  // RFC 2253, as `openssl x509 -nameopt RFC2253` prints it
+  std::string issuer;
+  std::string serial;              // lower-case hex
+  std::string key_type;            // "ECDSA P-256", "RSA 4096", "Ed25519"
+  std::string sha256_fingerprint;  // lower-case hex of the DER certificate's SHA-256
+  std::string subject_key_id;      // lower-case hex; empty when absent
+  core::TimePoint not_before{};
+  core::TimePoint not_after{};
+  std::string pem;
+};
+
+// The root and the ACME issuer (an error when either is missing: no hierarchy there),
+// and the infrastructure issuer when present.
+core::Result<std::vector<IssuerDescription>> describe_issuers(const std::filesystem::path& dir);
+
+}  // namespace signet::ca

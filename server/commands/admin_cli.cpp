@@ -1,0 +1,129 @@
+#include "server/commands/admin_cli.hpp"
+
+namespace signet::server::commands {
+
+namespace {
+
+// --serial, --account and --name, one at most.
+void selectors(CLI::App* cmd, std::optional<std::string>& serial,
+               std::optional<std::string>& account, std::optional<std::string>& name,
+               const std::string& which) {
+  auto* s = cmd->add_option("--serial", serial,
+                            "A certificate's serial: hex digits without separators, as Signet "
+                            "prints them (upper case accepted)");
+  auto* a = cmd->add_option("--account", account,
+                            "Every " + which + " certificate of an account (its id or URL)");
+  auto* n = cmd->add_option(
+      "--name", name,
+      "Every " + which + " certificate for a name (\"*.example.com\" for a wildcard)");
+  s->excludes(a)->excludes(n);
+  a->excludes(n);
+}
+
+}  // namespace
+
+CLI::App* AdminCli::add(CLI::App* parent, const std::string& name, const std::string& what,
+                        int (*fn)(const AdminArgs&), bool on_data_dir) {
+  auto* cmd = parent->add_subcommand(name, what);
+  commands_[cmd] = fn;
+  if (on_data_dir) data_dir_options(cmd, args_.data_dir, args_.config_file, args_.json);
+  return cmd;
+}
+
+void data_dir_options(CLI::App* cmd, std::optional<std::string>& data_dir,
+                      std::optional<std::string>& config_file, bool& json) {
+  cmd->add_option("--data-dir", data_dir,
+                  "The server's data directory (default: the --config file's, else "
+                  "./signet-data)");
+  cmd->add_option("--config", config_file, "TOML configuration file (for its data_dir)")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--json", json, "Print JSON");
+}
+
+AdminCli::AdminCli(CLI::App& app) {
+  const auto limit = [this](CLI::App* cmd) {
+    cmd->add_option("--limit", args_.limit, "Print at most this many (default 1000)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
+  };
+
+  // `signet cert <action>`: issued certificates.
+  auto* cert = app.add_subcommand("cert", "Administer issued certificates");
+  cert->require_subcommand(1);
+  renew_early_ = cert->add_subcommand(
+      "renew-early",
+      "Ask clients to renew certificates now: their renewal window (RFC 9773) moves into the "
+      "past");
+  renew_early_->add_option("--data-dir", early_.data_dir,
+                           "The server's data directory (default ./signet-data)");
+  selectors(renew_early_, early_.serial, early_.account, early_.name, "current");
+  renew_early_->add_flag("--json", early_.json, "Print what was marked as JSON");
+
+  auto* revoke = add(cert, "revoke",
+                     "Revoke certificates: one serial, or every valid certificate of an account "
+                     "or for a name; a running server's CRLs list them within seconds",
+                     cert_revoke);
+  selectors(revoke, args_.serial, args_.account, args_.name, "valid");
+  revoke->add_option("--reason", args_.reason,
+                     "RFC 5280 reason, number or name: 0 unspecified (default), 1 keyCompromise, "
+                     "3 affiliationChanged, 4 superseded, 5 cessationOfOperation, 9 "
+                     "privilegeWithdrawn");
+
+  auto* list = add(cert, "list", "List certificates, soonest expiry first", cert_list);
+  list->add_option("--account", args_.account, "An account's (its id or URL)");
+  list->add_option("--name", args_.name, "Those naming this (\"*.example.com\" for a wildcard)");
+  list->add_option("--expiring-within", args_.expiring_within,
+                   "Valid and expiring within this: whole days or hours (30d, 12h)");
+  list->add_option("--status", args_.status, "valid, revoked or expired");
+  limit(list);
+
+  auto* show =
+      add(cert, "show", "Show a certificate: what the CA knows of it, and its PEM", cert_show);
+  show->add_option("SERIAL", args_.target, "The certificate's serial")->required();
+
+  // `signet account <action>`, `signet order list`: ACME accounts and orders.
+  auto* account = app.add_subcommand("account", "Administer ACME accounts");
+  account->require_subcommand(1);
+  auto* accounts = add(account, "list", "List accounts, oldest first", account_list);
+  limit(accounts);
+  for (const auto& [name, what, fn] :
+       {std::tuple{"show", "Show an account and its valid certificates", &account_show},
+        std::tuple{"deactivate",
+                   "Deactivate an account (RFC 8555 §7.3.6): its requests are refused; its "
+                   "certificates stay valid",
+                   &account_deactivate}}) {
+    auto* cmd = add(account, name, what, fn);
+    cmd->add_option("ID", args_.target, "The account's id or URL")->required();
+  }
+  auto* order = app.add_subcommand("order", "Inspect ACME orders");
+  order->require_subcommand(1);
+  auto* orders = add(order, "list", "List orders, newest first, with their status now", order_list);
+  orders->add_option("--account", args_.account, "An account's (its id or URL)");
+  orders->add_option("--status", args_.status, "pending, ready, processing, valid or invalid");
+  limit(orders);
+
+  // `signet ca show`, `signet config check`.
+  auto* ca = app.add_subcommand("ca", "Inspect the certificate authority");
+  ca->require_subcommand(1);
+  add(ca, "show",
+      "Show the issuers: root, ACME issuer, infrastructure issuer (key type, subject, "
+      "validity, SHA-256 fingerprint)",
+      ca_show);
+  auto* config = app.add_subcommand("config", "Check a configuration file");
+  config->require_subcommand(1);
+  add(config, "check",
+      "Read and check a configuration file as `signet serve` would, without starting (with "
+      "no --config: the embedded default)",
+      config_check, false)
+      ->add_option("--config", args_.config_file, "TOML configuration file")
+      ->check(CLI::ExistingFile);
+}
+
+std::optional<int> AdminCli::run() const {
+  if (renew_early_->parsed()) return cert_renew_early(early_);
+  for (const auto& [cmd, fn] : commands_) {
+    if (cmd->parsed()) return fn(args_);
+  }
+  return std::nullopt;
+}
+
+}  // namespace signet::server::commands

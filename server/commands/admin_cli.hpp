@@ -1,0 +1,42 @@
+#pragma once
+// The operator's command line: `signet cert`, `account`, `order`, `ca` and `config`,
+// declared on the application and dispatched after parsing.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "server/commands/commands.hpp"
+
+namespace signet::server::commands {
+
+// --data-dir, --config and --json, as every command on a data directory takes them.
+void data_dir_options(CLI::App* cmd, std::optional<std::string>& data_dir,
+                      std::optional<std::string>& config_file, bool& json);
+
+class AdminCli {
+ public:
+  // Adds the subcommands to app; app must outlive this.
+  explicit AdminCli(CLI::App& app);
+  AdminCli(const AdminCli&) = delete;
+  AdminCli& operator=(const AdminCli&) = delete;
+
+  // After app.parse(): the exit code of the command given, or nullopt if none of these
+  // was given.
+  std::optional<int> run() const;
+
+ private:
+  // A leaf subcommand and the function that runs it; on_data_dir: with
+  // data_dir_options.
+  CLI::App* add(CLI::App* parent, const std::string& name, const std::string& what,
+                int (*fn)(const AdminArgs&), bool on_data_dir = true);
+
+  AdminArgs args_;
+  RenewEarlyOptions early_{"./signet-data", {}, {}, {}, false};
+  CLI::App* renew_early_ = nullptr;
+  std::map<CLI::App*, int (*)(const AdminArgs&)> commands_;
+};
+
+}  // namespace signet::server::commands

@@ -1,0 +1,43 @@
+// `signet ca show`: the issuers of a data directory, read from their certificate files
+// (no key is opened, nothing is created).
+#include <iostream>
+
+#include "ca/describe.hpp"
+#include "server/commands/admin.hpp"
+#include "server/commands/commands.hpp"
+#include "server/commands/common.hpp"
+#include "server/json/admin.hpp"
+#include "server/json/encode.hpp"
+
+namespace signet::server::commands {
+
+int ca_show(const AdminArgs& a) {
+  auto dir = data_dir_of(a.config_file, a.data_dir);
+  if (!dir) return fail(dir.error().detail);
+  auto issuers = ca::describe_issuers(*dir);
+  if (!issuers) return fail(issuers.error().detail);
+  if (a.json) {
+    std::cout << json::encode_issuers(*issuers) << "\n";
+    return 0;
+  }
+  const char* sep = "";
+  for (const auto& d : *issuers) {
+    const std::string role = d.role == "root"   ? "Root (what relying parties trust)"
+                             : d.role == "acme" ? "ACME issuer (subscribers' certificates)"
+                                                : "Infrastructure issuer (Signet's own TLS)";
+    std::cout << sep << role << "\n"
+              << "  File:              " << d.file << "\n"
+              << "  Subject:           " << d.subject << "\n"
+              << "  Issuer:            " << d.issuer << "\n"
+              << "  Serial:            " << d.serial << "\n"
+              << "  Key:               " << d.key_type << "\n"
+              << "  Not before:        " << json::format_rfc3339(d.not_before) << "\n"
+              << "  Not after:         " << json::format_rfc3339(d.not_after) << "\n"
+              << "  SHA-256:           " << d.sha256_fingerprint << "\n"
+              << "  Subject key id:    " << d.subject_key_id << "\n";
+    sep = "\n";
+  }
+  return 0;
+}
+
+}  // namespace signet::server::commands

@@ -1,0 +1,75 @@
+// The operator's listings: certificates by account, name, expiry and status; accounts;
+// orders by account and stored status.
+#include <gtest/gtest.h>
+
+#include "storage/store_test_fixture.hpp"
+
+namespace signet::storage {
+namespace {
+
+using core::CertificateStatus;
+using core::IdentifierType;
+using core::OrderStatus;
+using fixture::CertificateStoreTest;
+using fixture::kNow;
+using fixture::serials;
+using fixture::sync;
+
+TEST_F(CertificateStoreTest, CertificatesAreListedByEveryFilter) {
+  const auto [a, b] = five_certificates();  // 05 expired by `later`
+  const auto later = kNow + std::chrono::hours(48);
+  const auto list = [&](CertificateQuery q) {
+    q.now = later;
+    return serials(sync(store->certificates(q)));
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(list({}), (V{"05", "02", "01", "03", "04"}));  // soonest expiry first
+  EXPECT_EQ(list({.account = a.id}), (V{"05", "02", "01", "04"}));
+  EXPECT_EQ(list({.name = core::Identifier{IdentifierType::Dns, "two.example"}}),
+            (V{"05", "02", "01", "03"}));
+  EXPECT_EQ(list({.status = CertificateStatus::Valid}), (V{"02", "01", "04"}));
+  EXPECT_EQ(list({.status = CertificateStatus::Revoked}), (V{"03"}));
+  EXPECT_EQ(list({.status = CertificateStatus::Expired}), (V{"05"}));
+  // Valid and expiring within 30 days of `later`; within 100, not the revoked one.
+  EXPECT_EQ(list({.expiring_by = later + std::chrono::hours(24 * 30)}), (V{"02"}));
+  EXPECT_EQ(list({.expiring_by = later + std::chrono::hours(24 * 100)}), (V{"02", "01", "04"}));
+  EXPECT_EQ(list({.account = b.id, .status = CertificateStatus::Valid}), V{});
+  EXPECT_EQ(list({.limit = 2}), (V{"05", "02"}));
+  const auto revoked =
+      sync(store->certificates({.status = CertificateStatus::Revoked, .now = later}));
+  ASSERT_EQ(revoked->size(), 1u);
+  EXPECT_EQ((*revoked)[0].revocation_reason, 4);
+  EXPECT_EQ((*revoked)[0].revoked_at, kNow);
+}
+
+TEST_F(CertificateStoreTest, AccountsAndOrdersAreListed) {
+  auto a = account("k1");
+  auto b = account("k2");
+  issued(a, {"one.example"}, "01");
+  auto pending = order(b, {"two.example"});
+  auto accounts = sync(store->accounts(10));
+  ASSERT_TRUE(accounts);
+  ASSERT_EQ(accounts->size(), 2u);
+  EXPECT_EQ(sync(store->accounts(1))->size(), 1u);
+
+  const auto ids = [&](OrderQuery q) {
+    std::vector<std::string> out;
+    auto found = sync(store->orders(q));  // kept: the loop must not outlive it
+    for (const auto& o : found.value()) out.push_back(o.id.value);
+    return out;
+  };
+  EXPECT_EQ(ids({.account = b.id}), std::vector<std::string>{pending.id.value});
+  EXPECT_EQ(ids({.stored_statuses = {OrderStatus::Pending}}),
+            std::vector<std::string>{pending.id.value});
+  EXPECT_EQ(ids({.stored_statuses = {OrderStatus::Ready, OrderStatus::Invalid}}),
+            std::vector<std::string>{});
+  EXPECT_EQ(ids({}).size(), 2u);
+  EXPECT_EQ(ids({.limit = 1}).size(), 1u);
+  auto valid = sync(store->orders({.account = a.id}));
+  ASSERT_EQ(valid->size(), 1u);
+  EXPECT_EQ((*valid)[0].status, OrderStatus::Valid);
+  EXPECT_EQ((*valid)[0].certificate_serial, "01");
+}
+
+}  // namespace
+}  // namespace signet::storage
