@@ -78,7 +78,7 @@ class Container:
         return int(podman("inspect", "--format", "{{.State.ExitCode}}", self.name).stdout.strip())
 
     def remove(self):
-        podman("rm", "--force", "--time", "10", self.name, check=False)
+        podman("rm", "--force", "--volumes", "--time", "10", self.name, check=False)
 
 
 def main():
