@@ -4,6 +4,10 @@
 #   scripts/install-deps.sh --test   also the ACME clients and DNS server the tests run,
 #                                    promtool (package prometheus) to check /metrics, and
 #                                    clang with libFuzzer for the fuzz targets
+#   scripts/install-deps.sh --container
+#                                    also podman, runc and debootstrap, to make the Debian
+#                                    base images and build and test the container image
+# Options combine: scripts/install-deps.sh --test --container
 set -euo pipefail
 
 build_pkgs=(
@@ -16,8 +20,16 @@ build_pkgs=(
 test_pkgs=(certbot lego caddy pebble prometheus python3 python3-acme python3-josepy python3-cryptography python3-requests curl
   clang libclang-rt-14-dev)
 
+container_pkgs=(podman runc debootstrap debian-archive-keyring)
+
 want=("${build_pkgs[@]}")
-if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
+for arg in "$@"; do
+  case "$arg" in
+    --test) want+=("${test_pkgs[@]}") ;;
+    --container) want+=("${container_pkgs[@]}") ;;
+    *) echo "install-deps.sh: unknown option $arg (--test, --container)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${want[@]}"; do

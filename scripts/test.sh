@@ -6,9 +6,13 @@
 #      (the integration tests then drive the sanitized server);
 #   3. the unit tests built with ThreadSanitizer;
 #   4. every fuzz target (tests/fuzz, clang and libFuzzer) for 20 seconds over its seeds.
+# With SIGNET_CONTAINER_TESTS=1, the container image is built and tested too (podman, as
+# root; a cold image build compiles Signet once more, which is why it is not by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh --test
+deps=(--test)
+[[ "${SIGNET_CONTAINER_TESTS:-}" == 1 ]] && deps+=(--container)
+scripts/install-deps.sh "${deps[@]}"
 
 scripts/build.sh build
 (cd build && ctest --output-on-failure --timeout 900)
