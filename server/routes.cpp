@@ -170,7 +170,7 @@ std::string route_path(Route r, std::string_view id, std::string_view sub) {
       out += std::string(sub) + ".crl";
       continue;
     }
-    out += seg == "{id}" || seg == "{certid}" ? id : seg == "{sub}" ? sub : seg;
+    out += seg == "{id}" || seg == "{certid}" || seg == "{ocsp}" ? id : seg == "{sub}" ? sub : seg;
   }
   return out.empty() ? "/" : out;
 }

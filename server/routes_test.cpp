@@ -74,6 +74,7 @@ TEST(Routes, OcspTakesTheRestOfThePath) {
     const auto m = match_route(path);
     EXPECT_EQ(m.route, Route::OcspGet) << path;
     EXPECT_EQ(m.id, std::string(path).substr(6)) << path;
+    EXPECT_EQ(route_path(Route::OcspGet, m.id), path);
   }
   EXPECT_EQ(match_route("/ocsp/").route, Route::NotFound);
   EXPECT_EQ(match_route("/ocsp/" + std::string(5000, 'A')).route, Route::NotFound);
