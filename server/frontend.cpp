@@ -7,6 +7,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <openssl/rand.h>
+
+#include "core/ascii.hpp"
 #include "core/log.hpp"
 #include "server/handlers/handlers.hpp"
 #include "server/problem.hpp"
@@ -20,6 +23,14 @@ using handlers::Context;
 using handlers::Reply;
 
 namespace {
+
+// A request id's prefix: 4 random bytes in hex, then "-" (the sequence number follows).
+std::string request_id_prefix() {
+  unsigned char bytes[4];
+  RAND_bytes(bytes, sizeof bytes);
+  return core::hex_lower(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes)) +
+         "-";
+}
 
 std::string allowed_methods(unsigned methods) {
   std::string out;
@@ -47,7 +58,8 @@ Frontend::Frontend(authority::Authority& authority, NonceService& nonces, Urls u
                                    "Time from a complete request to its response, by route.",
                                    {"route"}, core::metrics::latency_buckets())),
       problems_(metrics_->counter("signet_problems_total",
-                                  "Problem documents sent, by ACME problem type.", {"type"})) {}
+                                  "Problem documents sent, by ACME problem type.", {"type"})),
+      request_id_prefix_(request_id_prefix()) {}
 
 Reply Frontend::problem_reply(const core::Error& e) {
   problems_.with({core::problem_type_name(e.type)}).inc();
@@ -57,13 +69,26 @@ Reply Frontend::problem_reply(const core::Error& e) {
   return r;
 }
 
-void Frontend::count(const http::Request& req, const http::Response& res,
-                     std::chrono::steady_clock::time_point began) {
+void Frontend::record(const http::Request& req, const http::Response& res, const Outcome& out,
+                      std::chrono::steady_clock::time_point began) {
   const Route route = match_route(req.target).route;
   const std::string_view name = route == Route::NotFound ? "none" : route_spec(route).path;
+  const auto elapsed = std::chrono::steady_clock::now() - began;
   requests_.with({name, std::to_string(res.result_int())}).inc();
-  latency_.with({name}).observe(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+  latency_.with({name}).observe(std::chrono::duration<double>(elapsed).count());
+  if (!core::log_enabled(core::LogLevel::Info)) return;
+  const auto id = res.find("X-Request-Id");
+  core::log_info(
+      "request",
+      {{"id", id == res.end() ? std::string_view() : std::string_view(id->value())},
+       {"method", std::string_view(bh::to_string(req.method))},
+       {"route", name},
+       {"status", res.result_int()},
+       {"account", out.account},
+       {"problem", out.problem},
+       {"latency_us", static_cast<std::int64_t>(
+                          std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())},
+       {"client", req.client_ip}});
 }
 
 void Frontend::set_meta(json::DirectoryMeta meta) {
@@ -74,6 +99,7 @@ struct Frontend::Pending {
   explicit Pending(const asio::strand<asio::any_io_executor>& s) : timer(s) {}
   asio::steady_timer timer;
   std::optional<http::Response> response;
+  Outcome outcome;  // written by the work, read once it answered (the same strand)
 };
 
 asio::awaitable<http::Response> Frontend::handle(const http::Request& req) {
@@ -83,13 +109,16 @@ asio::awaitable<http::Response> Frontend::handle(const http::Request& req) {
   auto strand = asio::make_strand(co_await asio::this_coro::executor);
   auto pending = std::make_shared<Pending>(strand);
   auto request = std::make_shared<const http::Request>(req);
-  http::Response res = co_await asio::co_spawn(strand, await_with_deadline(pending, request),
-                                               asio::use_awaitable);
-  count(req, res, began);
-  co_return res;
+  auto [res, outcome] = co_await asio::co_spawn(strand, await_with_deadline(pending, request),
+                                                asio::use_awaitable);
+  // Quoted in problem reports and found in the log.
+  res.set("X-Request-Id",
+          request_id_prefix_ + std::to_string(next_request_.fetch_add(1, std::memory_order_relaxed)));
+  record(req, res, outcome, began);
+  co_return std::move(res);
 }
 
-asio::awaitable<http::Response> Frontend::await_with_deadline(
+asio::awaitable<std::pair<http::Response, Frontend::Outcome>> Frontend::await_with_deadline(
     std::shared_ptr<Pending> pending, std::shared_ptr<const http::Request> request) {
   pending->timer.expires_after(deadline_);
   asio::co_spawn(pending->timer.get_executor(), work(pending, request), [](std::exception_ptr e) {
@@ -105,23 +134,28 @@ asio::awaitable<http::Response> Frontend::await_with_deadline(
     boost::system::error_code ec;
     co_await pending->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
-  if (pending->response) co_return std::move(*pending->response);
+  if (pending->response) co_return std::pair{std::move(*pending->response), pending->outcome};
   core::log_warn("request " + request->target + " unanswered after " +
                  std::to_string(deadline_.count()) + " ms");
   core::Error late = core::internal_error("deadline passed");
   late.detail = "The server took too long to answer this request; retry shortly";
   late.retry_after = std::chrono::seconds(5);
-  co_return finish(*request, problem_reply(late));
+  co_return std::pair{finish(*request, problem_reply(late)),
+                      Outcome{pending->outcome.account, "serverInternal"}};
 }
 
 asio::awaitable<void> Frontend::work(std::shared_ptr<Pending> pending,
                                      std::shared_ptr<const http::Request> request) {
-  auto response = co_await respond(*request);
+  auto response = co_await respond(*request, pending->outcome);
   pending->response = std::move(response);
   pending->timer.cancel();
 }
 
-asio::awaitable<http::Response> Frontend::respond(const http::Request& req) {
+asio::awaitable<http::Response> Frontend::respond(const http::Request& req, Outcome& out) {
+  const auto problem_reply = [this, &out](const core::Error& e) {
+    out.problem = core::problem_type_name(e.type);
+    return this->problem_reply(e);
+  };
   const RouteMatch match = match_route(req.target);
   if (match.route == Route::NotFound) {
     co_return finish(req, problem_reply(core::make_error(core::ProblemType::NotFound,
@@ -157,6 +191,7 @@ asio::awaitable<http::Response> Frontend::respond(const http::Request& req) {
     if (!authenticated) co_return finish(req, problem_reply(authenticated.error()));
     signed_request.emplace(std::move(authenticated).value());
     ctx.signed_request = &*signed_request;
+    if (signed_request->account) out.account = signed_request->account->id.value;
   }
   core::Result<Reply> r = co_await spec.handler(ctx);
   if (spec.relying_party && r) co_return finish_public(req, std::move(r).value());

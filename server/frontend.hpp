@@ -4,6 +4,7 @@
 // every response the headers RFC 8555 asks for (Replay-Nonce, Link rel="index",
 // Cache-Control) in one place. Counts every response by route and status, and every
 // problem by type. Thread-safe.
+#include <utility>
 #include <boost/asio/awaitable.hpp>
 
 #include <atomic>
@@ -38,20 +39,26 @@ class Frontend {
 
  private:
   struct Pending;  // a request under way and the wait for it, on one strand
-  boost::asio::awaitable<http::Response> await_with_deadline(
+  // What the request log says about a request besides its status.
+  struct Outcome {
+    std::string account;  // the account that signed it, if one did
+    std::string problem;  // the problem type sent, if one was
+  };
+  boost::asio::awaitable<std::pair<http::Response, Outcome>> await_with_deadline(
       std::shared_ptr<Pending> pending, std::shared_ptr<const http::Request> request);
   boost::asio::awaitable<void> work(std::shared_ptr<Pending> pending,
                                     std::shared_ptr<const http::Request> request);
   // Route, method, authentication, handler: the request path top to bottom.
-  boost::asio::awaitable<http::Response> respond(const http::Request& req);
+  boost::asio::awaitable<http::Response> respond(const http::Request& req, Outcome& out);
   // The reply with the headers every response carries.
   http::Response finish(const http::Request& req, handlers::Reply reply);
   // A relying party's answer (CRL, OCSP): the reply's own headers only, no nonce.
   static http::Response finish_public(const http::Request& req, handlers::Reply reply);
   // The problem document of an error, counted by type.
   handlers::Reply problem_reply(const core::Error& e);
-  void count(const http::Request& req, const http::Response& res,
-             std::chrono::steady_clock::time_point began);
+  // Counts the request (metrics) and logs it, one line (at info).
+  void record(const http::Request& req, const http::Response& res, const Outcome& out,
+              std::chrono::steady_clock::time_point began);
 
   authority::Authority& authority_;
   NonceService& nonces_;
@@ -63,6 +70,8 @@ class Frontend {
   core::metrics::Family<core::metrics::Counter>& requests_;
   core::metrics::Family<core::metrics::Histogram>& latency_;
   core::metrics::Family<core::metrics::Counter>& problems_;
+  const std::string request_id_prefix_;  // random per process: ids differ across nodes
+  std::atomic<std::uint64_t> next_request_{0};
 };
 
 }  // namespace signet::server
