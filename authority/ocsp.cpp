@@ -46,9 +46,7 @@ asio::awaitable<core::Status> OcspService::take_responder() {
   auto responder = co_await cpu_.run([this] { return ca_.ocsp_responder(); });
   if (!responder) co_return std::move(responder).error();
   if (const auto& r = responder->newly_signed) {
-    const core::InfrastructureCertificate c{r->serial,      r->issuer,          r->profile,
-                                            r->identifiers, r->key_spki_sha256, r->der,
-                                            r->not_before,  r->not_after,       clock_.now()};
+    const auto c = r->record(clock_.now());
     auto recorded = co_await store_.record_infrastructure_certificate(c);
     if (!recorded) co_return std::move(recorded).error();
     core::log_info("OCSP responder certificate issued: serial " + r->serial);

@@ -15,6 +15,7 @@
 #include "core/clock.hpp"
 #include "core/identifier.hpp"
 #include "core/openssl.hpp"
+#include "core/records.hpp"
 #include "core/result.hpp"
 #include "policy/profile.hpp"
 
@@ -96,6 +97,12 @@ struct SignedRecord {
   std::string der;  // the signed certificate
   core::TimePoint not_before;
   core::TimePoint not_after;
+
+  // As storage records a certificate Signet signed for itself.
+  core::InfrastructureCertificate record(core::TimePoint issued_at) const {
+    return {serial, issuer, profile, identifiers, key_spki_sha256, der, not_before, not_after,
+            issued_at};
+  }
 };
 
 // 128 random bits as 32 lower-case hex digits (a positive DER INTEGER).

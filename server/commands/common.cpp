@@ -362,9 +362,7 @@ unsigned network_threads(const config::Config& cfg) {
 core::Status record_signed(storage::Store& store, const std::optional<ca::SignedRecord>& r,
                            const core::Clock& clock) {
   if (!r) return {};
-  const core::InfrastructureCertificate c{r->serial,      r->issuer,          r->profile,
-                                          r->identifiers, r->key_spki_sha256, r->der,
-                                          r->not_before,  r->not_after,       clock.now()};
+  const auto c = r->record(clock.now());
   auto recorded = core::await_blocking(store.record_infrastructure_certificate(c));
   if (!recorded) return std::move(recorded).error();
   return {};
