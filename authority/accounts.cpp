@@ -1,4 +1,5 @@
 // Accounts: creation, lookup, contact updates, deactivation, key rollover (RFC 8555 §7.3).
+#include "authority/audit.hpp"
 #include "authority/authority.hpp"
 #include "core/log.hpp"
 #include "policy/contact.hpp"
@@ -92,7 +93,8 @@ Authority::Async<AccountResult> Authority::new_account(const core::PublicKey& ke
   }
   const core::NewAccount na{key.canonical_json,        key.thumbprint, key.spki_sha256, contact,
                             r.terms_of_service_agreed, s_.clock.now(), eab_kid};
-  auto created = co_await s_.store.create_account(na);
+  auto created = co_await s_.store.create_account(
+      na, audit::account_created(na.created_at, na, audit::client(r.client_ip)));
   if (!created && created.error().type == ProblemType::Conflict) {
     // Created concurrently by another request with the same key: return that one.
     auto again = co_await account_by_key(key.thumbprint);
@@ -114,7 +116,7 @@ Authority::Async<core::Account> Authority::update_account(const core::Account& a
     if (!r) co_return std::move(r).error();
   }
   if (u.deactivate) {
-    auto r = co_await inventory_.deactivate_account(a.id, "its own request");
+    auto r = co_await inventory_.deactivate_account(a.id, audit::account(a.id));
     accounts_.erase(a.id);
     if (!r) co_return std::move(r).error();
   }
@@ -140,7 +142,9 @@ Authority::Async<core::Account> Authority::change_key(const core::Account& a,
     co_return core::make_error(ProblemType::BadPublicKey,
                                "The new key is certified in a certificate");
   const core::AccountKey k{new_key.canonical_json, new_key.thumbprint, new_key.spki_sha256};
-  auto changed = co_await s_.store.change_account_key(a.id, a.jwk_thumbprint, k);
+  auto changed = co_await s_.store.change_account_key(
+      a.id, a.jwk_thumbprint, k,
+      audit::account_key_changed(s_.clock.now(), a.id, a.jwk_thumbprint, k.jwk_thumbprint));
   accounts_.erase(a.id);
   if (!changed) co_return std::move(changed).error();
   if (!*changed)

@@ -212,8 +212,10 @@ class Authority final : private validation::ValidationSink {
                                                 const std::string& spki_der);
   // Signs a recorded certificate and stores it with its order's completion; a failure
   // ends the order through fail_order.
+  // `actor`: who the audit log names as issuing it.
   Async<core::Certificate> sign_and_store(core::AccountId account, core::OrderId id,
-                                          ca::TbsCertificate tbs, core::TimePoint now);
+                                          ca::TbsCertificate tbs, core::TimePoint now,
+                                          std::string actor);
 
   // Ends a processing order invalid with the problem that ended it (the one place).
   asio::awaitable<core::Error> fail_order(const core::OrderId& id, const core::Error& e);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "authority/audit.hpp"
 #include "core/ascii.hpp"
 #include "policy/external_account.hpp"
 
@@ -74,7 +75,8 @@ ExternalAccounts::Async<core::EabKey> ExternalAccounts::create(NewEabKey n) {
   k.max_validity = n.max_validity;
   k.reusable = n.reusable;
   k.created_at = clock_.now();
-  auto created = co_await store_.create_eab_key(k);
+  auto created = co_await store_.create_eab_key(
+      k, audit::eab_key_created(k.created_at, k, audit::operator_actor()));
   if (!created) co_return std::move(created).error();
   if (!*created) {
     co_return core::make_error(ProblemType::Conflict,
@@ -100,7 +102,9 @@ ExternalAccounts::Async<std::vector<core::AccountId>> ExternalAccounts::accounts
 }
 
 ExternalAccounts::Async<core::EabKey> ExternalAccounts::revoke(const std::string& kid) {
-  auto revoked = co_await store_.revoke_eab_key(kid, clock_.now());
+  const auto now = clock_.now();
+  auto revoked = co_await store_.revoke_eab_key(
+      kid, now, audit::eab_key_revoked(now, kid, audit::operator_actor()));
   if (!revoked) co_return std::move(revoked).error();
   auto k = co_await show(kid);
   if (!k) co_return k;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "authority/audit.hpp"
 #include "authority/selection.hpp"
 #include "authority/state.hpp"
 #include "core/log.hpp"
@@ -97,10 +98,11 @@ Inventory::Async<Listing<core::Order>> Inventory::orders(const OrderFilter& f) {
   co_return bounded(std::move(orders), f.limit);
 }
 
-Inventory::Async<bool> Inventory::deactivate_account(core::AccountId id, std::string by) {
-  auto changed = co_await store_.deactivate_account(id);
+Inventory::Async<bool> Inventory::deactivate_account(core::AccountId id, std::string actor) {
+  auto changed =
+      co_await store_.deactivate_account(id, audit::account_deactivated(clock_.now(), id, actor));
   if (!changed) co_return std::move(changed).error();
-  if (*changed) core::log_info("account deactivated: " + id.value + " by " + by);
+  if (*changed) core::log_info("account deactivated: " + id.value + " by " + actor);
   co_return *changed;
 }
 

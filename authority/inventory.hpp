@@ -68,7 +68,7 @@ class Inventory {
   // valid → deactivated (RFC 8555 §7.3.6), logging who asked (`by`); ACME deactivation
   // goes through here too. False if the account is unknown or was not valid. A running
   // server refuses the account once its cached copy ages out (authority/account_cache.hpp).
-  Async<bool> deactivate_account(core::AccountId id, std::string by);
+  Async<bool> deactivate_account(core::AccountId id, std::string actor);
 
  private:
   storage::Store& store_;

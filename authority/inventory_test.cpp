@@ -1,6 +1,7 @@
 // What the operator reads: certificates, accounts and orders with their status now.
 #include "authority/inventory.hpp"
 
+#include "authority/audit.hpp"
 #include "authority/test_fixture.hpp"
 
 namespace signet::authority {
@@ -30,7 +31,9 @@ TEST_F(InventoryTest, CertificatesAreListedAndShown) {
   auto b = account();
   auto one = issued(a, {"good1.example"});
   auto two = issued(b, {"good2.example"});
-  ASSERT_TRUE(run(store->revoke_certificate(two.serial, 1, clock.now())).value());
+  const auto revoked =
+      audit::certificate_revoked(clock.now(), two.serial, 1, "keyCompromise", "operator:test");
+  ASSERT_TRUE(run(store->revoke_certificate(two.serial, 1, clock.now(), revoked)).value());
 
   auto all = run(inventory.certificates({}));
   ASSERT_TRUE(all) << all.error().detail;

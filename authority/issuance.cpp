@@ -2,6 +2,7 @@
 // order, CAA rechecked when stale, the order moved to processing with its serial
 // reserved, the certificate signed on the CPU pool and stored with the order's
 // completion. After "processing", every failure ends the order through fail_order.
+#include "authority/audit.hpp"
 #include "authority/authority.hpp"
 #include "core/fault.hpp"
 #include "core/log.hpp"
@@ -105,8 +106,9 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
       if (moved && *moved) co_return co_await fail_order(id, built.error());
       co_return std::move(built).error();
     }
+    const auto pending = pending_issuance(a.id, id, *built, spki_der);
     auto started =
-        co_await s_.store.start_issuance(pending_issuance(a.id, id, *built, spki_der), now);
+        co_await s_.store.start_issuance(pending, now, audit::order_finalized(now, pending));
     if (!started && started.error().type == ProblemType::Conflict) continue;
     if (!started) co_return std::move(started).error();
     if (!*started)
@@ -117,7 +119,7 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
   if (!tbs) co_return core::internal_error("no unused serial number found");
 
   // From here on every failure ends the order invalid, through fail_order.
-  auto stored = co_await sign_and_store(a.id, id, std::move(*tbs), now);
+  auto stored = co_await sign_and_store(a.id, id, std::move(*tbs), now, audit::account(a.id));
   if (!stored) co_return std::move(stored).error();
   co_return co_await order(a, id);
 }
@@ -140,7 +142,8 @@ core::PendingIssuance Authority::pending_issuance(const core::AccountId& account
 Authority::Async<core::Certificate> Authority::sign_and_store(core::AccountId account,
                                                               core::OrderId id,
                                                               ca::TbsCertificate tbs,
-                                                              core::TimePoint now) {
+                                                              core::TimePoint now,
+                                                              std::string actor) {
   const std::string serial = tbs.serial;
   core::Certificate cert;
   cert.serial = serial;
@@ -158,7 +161,8 @@ Authority::Async<core::Certificate> Authority::sign_and_store(core::AccountId ac
   cert.chain_pem = issued->chain_pem;
   cert.not_before = issued->not_before;
   cert.not_after = issued->not_after;
-  auto done = co_await s_.store.complete_order(id, cert);
+  auto done =
+      co_await s_.store.complete_order(id, cert, audit::certificate_issued(now, cert, actor));
   if (!done) co_return co_await fail_order(id, std::move(done).error());
   if (!*done)
     co_return co_await fail_order(id,
@@ -184,10 +188,8 @@ Authority::Async<int> Authority::resume_interrupted_issuances() {
     const RulesPtr rules = this->rules();
     const ProfileRules* profile = p.profile.empty() ? nullptr : rules->profile(p.profile);
     if (key && profile != nullptr) {
-      ca::LeafRequest req{core::ossl::share(std::move(key)),
-                          p.identifiers,
-                          {p.not_before, p.not_after},
-                          p.serial};
+      ca::LeafRequest req{
+          core::ossl::share(std::move(key)), p.identifiers, {p.not_before, p.not_after}, p.serial};
       req.spki = spki;
       add_relying_party_urls(req);
       auto built =
@@ -206,8 +208,8 @@ Authority::Async<int> Authority::resume_interrupted_issuances() {
                           core::internal_error("interrupted issuance could not be resumed"));
       continue;
     }
-    auto stored =
-        co_await sign_and_store(p.account_id, p.order_id, std::move(*tbs), s_.clock.now());
+    auto stored = co_await sign_and_store(p.account_id, p.order_id, std::move(*tbs), s_.clock.now(),
+                                          std::string(audit::kServer));
     if (stored) {
       ++resumed;
       core::log_warn("certificate " + p.serial + " of order " + p.order_id.value +

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <openssl/ocsp.h>
 
+#include "authority/audit.hpp"
 #include "authority/test_fixture.hpp"
 
 namespace signet::authority {
@@ -116,7 +117,9 @@ TEST_F(OcspServiceTest, RevocationsByOtherProcessesReplaceCachedAnswers) {
   EXPECT_EQ(ask(req).status, V_OCSP_CERTSTATUS_GOOD);
   // Revoked in the database alone, as `signet cert revoke` does beside the server: the
   // cached answer stays until the revocation watch reports it.
-  ASSERT_TRUE(run(store->revoke_certificate(cert.serial, 1, clock.now())).value());
+  const auto revoked =
+      audit::certificate_revoked(clock.now(), cert.serial, 1, "keyCompromise", "operator:test");
+  ASSERT_TRUE(run(store->revoke_certificate(cert.serial, 1, clock.now(), revoked)).value());
   EXPECT_EQ(ask(req).status, V_OCSP_CERTSTATUS_GOOD);
   ocsp.revoked({{cert.serial, clock.now(), 1}});
   const Said said = ask(req);

@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "authority/audit.hpp"
 #include "ca/x509.hpp"
 #include "core/base64url.hpp"
 #include "core/openssl.hpp"
@@ -153,7 +154,8 @@ Renewals::Async<std::vector<EarlyRenewal>> Renewals::renew_early(const EarlyRene
   for (auto& c : certs) {
     bool marked = false;
     if (!c.renew_early_at) {
-      auto changed = co_await store_.mark_renew_early(c.serial, now);
+      auto changed = co_await store_.mark_renew_early(
+          c.serial, now, audit::renewal_requested(now, c.serial, audit::operator_actor()));
       if (!changed) co_return std::move(changed).error();
       marked = *changed;
       // Revoked meanwhile, or marked by another request: show it as it is now.

@@ -1,6 +1,7 @@
 // Revocation (RFC 8555 §7.6): who may revoke, with which reasons.
 #include <openssl/x509.h>
 
+#include "authority/audit.hpp"
 #include "authority/authority.hpp"
 #include "core/openssl.hpp"
 #include "policy/key_policy.hpp"
@@ -56,7 +57,7 @@ asio::awaitable<core::Status> Authority::revoke(const RevocationRequester& who,
     co_return core::make_error(ProblemType::AlreadyRevoked, "The certificate is already revoked");
   // Named before the co_await: g++ 12 mishandles temporaries of a conditional inside one.
   const std::string by =
-      who.account ? "account " + who.account->id.value : std::string("the certificate's key");
+      who.account ? audit::account(who.account->id) : std::string(audit::kCertificateKey);
   auto r = co_await revocations_.record(*serial, reason, by);
   if (!r) co_return std::move(r).error();
   if (!*r)

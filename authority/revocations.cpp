@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 
+#include "authority/audit.hpp"
 #include "core/log.hpp"
 
 namespace signet::authority {
@@ -50,7 +51,10 @@ std::string reason_name(int reason) {
 }
 
 Revocations::Async<bool> Revocations::record(std::string serial, int reason, std::string by) {
-  auto r = co_await store_.revoke_certificate(serial, reason, clock_.now());
+  const auto now = clock_.now();
+  auto r = co_await store_.revoke_certificate(
+      serial, reason, now,
+      audit::certificate_revoked(now, serial, reason, reason_name(reason), by));
   if (!r) co_return std::move(r).error();
   if (*r) {
     core::log_info("certificate revoked: serial " + serial + " reason " + std::to_string(reason) +
@@ -72,7 +76,7 @@ Revocations::Async<std::vector<Revoked>> Revocations::revoke(const OperatorRevoc
   }
   std::vector<Revoked> out;
   for (auto& c : certs) {
-    auto newly = co_await record(c.serial, r.reason, "the operator");
+    auto newly = co_await record(c.serial, r.reason, audit::operator_actor());
     if (!newly) co_return std::move(newly).error();
     if (which.serial && !*newly) {
       co_return core::make_error(ProblemType::AlreadyRevoked,

@@ -56,8 +56,9 @@ class Revocations {
   template <class T>
   using Async = boost::asio::awaitable<core::Result<T>>;
 
-  // Records the revocation of a certificate now, and logs who asked (`by`): false if
-  // it was revoked already. Every revocation goes through here.
+  // Records the revocation of a certificate now, with its audit entry, and logs who
+  // asked (`by`, an actor of authority/audit.hpp): false if it was revoked already.
+  // Every revocation goes through here.
   Async<bool> record(std::string serial, int reason, std::string by);
 
   // The operator's revocation, with a reason from kOperatorReasons. A serial must name

@@ -269,7 +269,7 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
                                                 "validation", "orders",    "certificates",
                                                 "limits",     "policy",    "rate_limits",
                                                 "profiles",   "crl",
-                                                "ocsp",       "log"};
+                                                "ocsp",       "log",       "audit"};
     if (!sections.contains(k)) errors.push_back("unknown section or key \"" + k + "\"");
   }
   {
@@ -294,6 +294,10 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     s.get("level", c.log_level);
     s.get("format", c.log_format);
     s.get("file", c.log_file);
+  }
+  {
+    Section s(root, "audit", errors);
+    s.get("file", c.audit_file);
   }
   {
     Section s(root, "ocsp", errors);
@@ -554,6 +558,7 @@ std::vector<std::string> restart_only_changes(const Config& a, const Config& b) 
   check("orders.valid_authz_lifetime_hours", a.valid_authz_lifetime == b.valid_authz_lifetime);
   check("orders.page_size", a.orders_page_size == b.orders_page_size);
   check("orders.purge_after_days", a.purge_after == b.purge_after);
+  check("audit.file", a.audit_file == b.audit_file);
   check("limits.max_body_bytes", a.max_body_bytes == b.max_body_bytes);
   check("limits.max_header_bytes", a.max_header_bytes == b.max_header_bytes);
   check("limits.handshake_timeout_seconds", a.handshake_timeout == b.handshake_timeout);

@@ -143,6 +143,10 @@ struct Config {
   std::string log_format = "text";
   std::string log_file;
 
+  // [audit]: where the audit log's entries are copied as JSON lines for a SIEM, as
+  // they are written ("": nowhere; the database holds them either way).
+  std::string audit_file;
+
   // [ocsp]: how long an OCSP answer is valid (nextUpdate - thisUpdate).
   std::chrono::seconds ocsp_validity = std::chrono::hours(24);
 

@@ -16,6 +16,7 @@ using core::ProblemType;
 using fixture::kNow;
 using fixture::StoreTest;
 using fixture::sync;
+using fixture::test_entry;
 
 class EabStoreTest : public StoreTest {
  protected:
@@ -30,13 +31,13 @@ class EabStoreTest : public StoreTest {
     k.max_validity = std::chrono::hours(24 * 30);
     k.reusable = reusable;
     k.created_at = kNow;
-    EXPECT_TRUE(*sync(store->create_eab_key(k)));
+    EXPECT_TRUE(*sync(store->create_eab_key(k, test_entry())));
     return k;
   }
   core::Result<Account> bound(const std::string& key_name, const std::string& kid) {
     NewAccount na{"{jwk}", "thumb-" + key_name, "spki-" + key_name, {}, true, kNow};
     na.eab_kid = kid;
-    return sync(store->create_account(na));
+    return sync(store->create_account(na, test_entry()));
   }
 };
 
@@ -45,7 +46,7 @@ TEST_F(EabStoreTest, KeysAreCreatedOnceListedAndRevokedOnce) {
   key("kid-2", true);
   core::EabKey again = k;
   again.note = "other";
-  EXPECT_FALSE(*sync(store->create_eab_key(again)));  // the kid exists
+  EXPECT_FALSE(*sync(store->create_eab_key(again, test_entry())));  // the kid exists
 
   auto read = sync(store->eab_key("kid-1"));
   ASSERT_TRUE(read && read->has_value());
@@ -68,9 +69,9 @@ TEST_F(EabStoreTest, KeysAreCreatedOnceListedAndRevokedOnce) {
   EXPECT_EQ((*all)[0].kid, "kid-1");
   EXPECT_TRUE((*all)[1].reusable);
 
-  EXPECT_TRUE(*sync(store->revoke_eab_key("kid-1", kNow + std::chrono::hours(1))));
-  EXPECT_FALSE(*sync(store->revoke_eab_key("kid-1", kNow + std::chrono::hours(2))));
-  EXPECT_FALSE(*sync(store->revoke_eab_key("nope", kNow)));
+  EXPECT_TRUE(*sync(store->revoke_eab_key("kid-1", kNow + std::chrono::hours(1), test_entry())));
+  EXPECT_FALSE(*sync(store->revoke_eab_key("kid-1", kNow + std::chrono::hours(2), test_entry())));
+  EXPECT_FALSE(*sync(store->revoke_eab_key("nope", kNow, test_entry())));
   EXPECT_EQ((*sync(store->eab_key("kid-1")))->revoked_at, kNow + std::chrono::hours(1));
 }
 
@@ -99,7 +100,7 @@ TEST_F(EabStoreTest, SingleUseKeysBindOnceReusableOnesAgainRevokedOnesNever) {
   ASSERT_TRUE(bound("k4", "many"));
   EXPECT_EQ((*sync(store->eab_key("many")))->accounts, 2u);
 
-  EXPECT_TRUE(*sync(store->revoke_eab_key("many", kNow)));
+  EXPECT_TRUE(*sync(store->revoke_eab_key("many", kNow, test_entry())));
   auto revoked = bound("k5", "many");
   ASSERT_FALSE(revoked);
   EXPECT_EQ(revoked.error().type, ProblemType::Unauthorized);
@@ -121,7 +122,7 @@ TEST_F(EabStoreTest, AnAccountNotCreatedTakesNoBinding) {
 
 boost::asio::awaitable<void> create_into(Store& store, NewAccount na,
                                          std::optional<core::Result<Account>>& out) {
-  out.emplace(co_await store.create_account(na));
+  out.emplace(co_await store.create_account(na, test_entry()));
 }
 
 TEST_F(EabStoreTest, RacingAccountsCannotBothTakeASingleUseKey) {

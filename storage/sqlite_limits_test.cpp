@@ -25,6 +25,7 @@ using core::IdentifierType;
 using fixture::kNow;
 using fixture::StoreTest;
 using fixture::sync;
+using fixture::test_entry;
 using policy::Rate;
 
 class LimitsTest : public StoreTest {
@@ -55,7 +56,7 @@ class LimitsTest : public StoreTest {
     auto o = order(a, names);
     ASSERT_TRUE(
         *sync(store->set_order_status(o.id, core::OrderStatus::Pending, core::OrderStatus::Ready)));
-    ASSERT_TRUE(*sync(store->start_issuance(pending(o, serial), kNow)));
+    ASSERT_TRUE(*sync(store->start_issuance(pending(o, serial), kNow, test_entry())));
     Certificate c;
     c.serial = serial;
     c.account_id = a.id;
@@ -67,7 +68,7 @@ class LimitsTest : public StoreTest {
     c.not_before = kNow;
     c.not_after = kNow + 24h;
     c.issued_at = kNow;
-    ASSERT_TRUE(*sync(store->complete_order(o.id, c)));
+    ASSERT_TRUE(*sync(store->complete_order(o.id, c, test_entry())));
   }
 };
 

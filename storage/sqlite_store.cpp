@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/base64url.hpp"
+#include "storage/audit_log.hpp"
 #include "storage/rows.hpp"
 #include "storage/sqlite_db.hpp"
 #include "storage/sqlite_executor.hpp"
@@ -33,6 +34,12 @@ void bind_problem(Statement& st, int type_col, const std::optional<core::Error>&
   } else {
     st.bind_null(type_col).bind_null(type_col + 1);
   }
+}
+
+// A guarded update's outcome, with its audit entry appended when it changed something.
+bool audited(Connection& db, bool changed, const Audit& audit) {
+  if (changed) detail::append_audit(db, audit);
+  return changed;
 }
 
 // Inserts a pending authorization with its challenges; returns its id.
@@ -79,7 +86,7 @@ detail::ExecutorStats SqliteStore::stats() const {
   return exec_->stats();
 }
 
-Async<Account> SqliteStore::create_account(const NewAccount& a) {
+Async<Account> SqliteStore::create_account(const NewAccount& a, const Audit& audit) {
   return exec_->write([=](Connection& db) -> core::Result<Account> {
     const std::string id = random_id();
     // The binding is taken first: when the account cannot be created, the error rolls
@@ -106,6 +113,8 @@ Async<Account> SqliteStore::create_account(const NewAccount& a) {
       }
       throw;
     }
+    Audit entry = audit;
+    detail::append_audit(db, entry.with("account", id));
     return *account_where(db, sql::kAccountById, id);
   });
 }
@@ -130,23 +139,26 @@ Changed SqliteStore::update_account_contact(const core::AccountId& id,
   });
 }
 
-Changed SqliteStore::deactivate_account(const core::AccountId& id) {
+Changed SqliteStore::deactivate_account(const core::AccountId& id, const Audit& audit) {
   return exec_->write([=](Connection& db) -> core::Result<bool> {
-    return db.prepare(sql::kDeactivateAccount).bind(1, id.value).exec() == 1;
+    return audited(db, db.prepare(sql::kDeactivateAccount).bind(1, id.value).exec() == 1, audit);
   });
 }
 
 Changed SqliteStore::change_account_key(const core::AccountId& id,
-                                        const std::string& old_thumbprint, const AccountKey& key) {
+                                        const std::string& old_thumbprint, const AccountKey& key,
+                                        const Audit& audit) {
   return exec_->write([=](Connection& db) -> core::Result<bool> {
     try {
-      return db.prepare(sql::kChangeAccountKey)
-                 .bind(1, id.value)
-                 .bind(2, old_thumbprint)
-                 .bind(3, key.jwk)
-                 .bind(4, key.jwk_thumbprint)
-                 .bind_blob(5, key.key_spki_sha256)
-                 .exec() == 1;
+      return audited(db,
+                     db.prepare(sql::kChangeAccountKey)
+                             .bind(1, id.value)
+                             .bind(2, old_thumbprint)
+                             .bind(3, key.jwk)
+                             .bind(4, key.jwk_thumbprint)
+                             .bind_blob(5, key.key_spki_sha256)
+                             .exec() == 1,
+                     audit);
     } catch (const SqliteError& e) {
       if (is_unique_violation(e)) {
         return core::make_error(core::ProblemType::Conflict,
@@ -182,7 +194,8 @@ std::string insert_authz(Connection& db, const core::AccountId& account,
       .bind(5, int64_t{na.wildcard ? 1 : 0})
       .bind(6, to_unix(na.expires))
       .bind(7, to_unix(created_at))
-      .bind(8, to_string(na.prevalidated_by ? core::AuthzStatus::Valid : core::AuthzStatus::Pending))
+      .bind(8,
+            to_string(na.prevalidated_by ? core::AuthzStatus::Valid : core::AuthzStatus::Pending))
       .bind_opt(9, na.prevalidated_by)
       .exec();
   int64_t cpos = 0;
@@ -210,20 +223,22 @@ Async<std::vector<core::AccountId>> SqliteStore::accounts_bound_to(const std::st
   });
 }
 
-Changed SqliteStore::create_eab_key(const core::EabKey& k) {
+Changed SqliteStore::create_eab_key(const core::EabKey& k, const Audit& audit) {
   return exec_->write([=](Connection& db) -> core::Result<bool> {
-    return db.prepare(sql::kInsertEabKey)
-               .bind(1, k.kid)
-               .bind_blob(2, k.hmac_key)
-               .bind(3, k.note)
-               .bind(4, join(k.allowed_domains))
-               .bind(5, join(k.prevalidated_domains))
-               .bind(6, join(k.profiles))
-               .bind(7, k.max_validity ? std::optional<int64_t>(k.max_validity->count())
-                                       : std::nullopt)
-               .bind(8, int64_t{k.reusable ? 1 : 0})
-               .bind(9, to_unix(k.created_at))
-               .exec() == 1;
+    const bool created =
+        db.prepare(sql::kInsertEabKey)
+            .bind(1, k.kid)
+            .bind_blob(2, k.hmac_key)
+            .bind(3, k.note)
+            .bind(4, join(k.allowed_domains))
+            .bind(5, join(k.prevalidated_domains))
+            .bind(6, join(k.profiles))
+            .bind(7,
+                  k.max_validity ? std::optional<int64_t>(k.max_validity->count()) : std::nullopt)
+            .bind(8, int64_t{k.reusable ? 1 : 0})
+            .bind(9, to_unix(k.created_at))
+            .exec() == 1;
+    return audited(db, created, audit);
   });
 }
 
@@ -245,9 +260,11 @@ Async<std::vector<core::EabKey>> SqliteStore::eab_keys() {
   });
 }
 
-Changed SqliteStore::revoke_eab_key(const std::string& kid, core::TimePoint at) {
+Changed SqliteStore::revoke_eab_key(const std::string& kid, core::TimePoint at,
+                                    const Audit& audit) {
   return exec_->write([=](Connection& db) -> core::Result<bool> {
-    return db.prepare(sql::kRevokeEabKey).bind(1, kid).bind(2, to_unix(at)).exec() == 1;
+    return audited(db, db.prepare(sql::kRevokeEabKey).bind(1, kid).bind(2, to_unix(at)).exec() == 1,
+                   audit);
   });
 }
 
@@ -354,7 +371,8 @@ Changed SqliteStore::fail_order(const core::OrderId& id, const core::Error& erro
   });
 }
 
-Changed SqliteStore::complete_order(const core::OrderId& id, const Certificate& c) {
+Changed SqliteStore::complete_order(const core::OrderId& id, const Certificate& c,
+                                    const Audit& audit) {
   return exec_->write([=](Connection& db) -> core::Result<bool> {
     if (db.prepare(sql::kCompleteOrder).bind(1, id.value).bind(2, c.serial).exec() != 1) {
       return false;
@@ -374,7 +392,7 @@ Changed SqliteStore::complete_order(const core::OrderId& id, const Certificate& 
         .bind(12, c.profile)
         .bind(13, c.crl_shard ? std::optional<int64_t>(*c.crl_shard) : std::nullopt)
         .exec();
-    return true;
+    return audited(db, true, audit);
   });
 }
 
@@ -478,7 +496,8 @@ Changed SqliteStore::record_late_perspective(const core::ChallengeId& challenge,
   });
 }
 
-Changed SqliteStore::start_issuance(const core::PendingIssuance& p, core::TimePoint at) {
+Changed SqliteStore::start_issuance(const core::PendingIssuance& p, core::TimePoint at,
+                                    const Audit& audit) {
   return exec_->write([=](Connection& db) -> core::Result<bool> {
     if (db.prepare(sql::kSetOrderStatus)
             .bind(1, p.order_id.value)
@@ -504,7 +523,7 @@ Changed SqliteStore::start_issuance(const core::PendingIssuance& p, core::TimePo
       return core::make_error(core::ProblemType::Conflict,
                               "serial " + p.serial + " was used before");
     }
-    return true;
+    return audited(db, true, audit);
   });
 }
 
@@ -556,7 +575,7 @@ Changed SqliteStore::record_infrastructure_certificate(const core::Infrastructur
 }
 
 Async<std::vector<core::RevokedCertificate>> SqliteStore::revoked_in_shard(int shard,
-                                                                          core::TimePoint now) {
+                                                                           core::TimePoint now) {
   return exec_->read([=](Connection& db) -> core::Result<std::vector<core::RevokedCertificate>> {
     auto st = db.prepare(sql::kRevokedInShard);
     st.bind(1, int64_t{shard}).bind(2, to_unix(now));
@@ -604,13 +623,16 @@ Async<PurgeCounts> SqliteStore::purge_expired(core::TimePoint before, std::size_
   });
 }
 
-Changed SqliteStore::revoke_certificate(const std::string& serial, int reason, core::TimePoint at) {
+Changed SqliteStore::revoke_certificate(const std::string& serial, int reason, core::TimePoint at,
+                                        const Audit& audit) {
   return exec_->write([=](Connection& db) -> core::Result<bool> {
-    return db.prepare(sql::kRevokeCertificate)
-               .bind(1, serial)
-               .bind(2, int64_t{reason})
-               .bind(3, to_unix(at))
-               .exec() == 1;
+    return audited(db,
+                   db.prepare(sql::kRevokeCertificate)
+                           .bind(1, serial)
+                           .bind(2, int64_t{reason})
+                           .bind(3, to_unix(at))
+                           .exec() == 1,
+                   audit);
   });
 }
 
@@ -632,9 +654,25 @@ Async<std::vector<Certificate>> SqliteStore::current_certificates_for(const core
   });
 }
 
-Changed SqliteStore::mark_renew_early(const std::string& serial, core::TimePoint at) {
+Changed SqliteStore::mark_renew_early(const std::string& serial, core::TimePoint at,
+                                      const Audit& audit) {
   return exec_->write([=](Connection& db) -> core::Result<bool> {
-    return db.prepare(sql::kMarkRenewEarly).bind(1, serial).bind(2, to_unix(at)).exec() == 1;
+    return audited(
+        db, db.prepare(sql::kMarkRenewEarly).bind(1, serial).bind(2, to_unix(at)).exec() == 1,
+        audit);
+  });
+}
+
+Async<std::int64_t> SqliteStore::append_audit(const Audit& audit) {
+  return exec_->write([=](Connection& db) -> core::Result<std::int64_t> {
+    return detail::append_audit(db, audit);
+  });
+}
+
+Async<std::vector<core::audit::Record>> SqliteStore::audit_records(std::int64_t after,
+                                                                   std::size_t limit) {
+  return exec_->read([=](Connection& db) -> core::Result<std::vector<core::audit::Record>> {
+    return detail::audit_records(db, after, limit);
   });
 }
 

@@ -17,23 +17,23 @@ class SqliteStore final : public Store {
                                                          detail::ExecutorOptions options = {});
   ~SqliteStore() override;
 
-  Async<Account> create_account(const NewAccount& a) override;
+  Async<Account> create_account(const NewAccount& a, const Audit& audit) override;
   Maybe<Account> account_by_id(const core::AccountId& id) override;
   Maybe<Account> account_by_thumbprint(const std::string& thumbprint) override;
   Changed update_account_contact(const core::AccountId& id,
                                  const std::vector<std::string>& contact) override;
-  Changed deactivate_account(const core::AccountId& id) override;
+  Changed deactivate_account(const core::AccountId& id, const Audit& audit) override;
   Changed change_account_key(const core::AccountId& id, const std::string& old_thumbprint,
-                             const AccountKey& key) override;
+                             const AccountKey& key, const Audit& audit) override;
   Async<bool> is_account_key(const std::string& spki_sha256) override;
   Async<bool> is_certificate_key(const std::string& spki_sha256) override;
   Async<std::vector<core::AccountId>> accounts_bound_to(const std::string& kid) override;
   Async<std::vector<Account>> accounts(std::size_t limit) override;
 
-  Changed create_eab_key(const core::EabKey& k) override;
+  Changed create_eab_key(const core::EabKey& k, const Audit& audit) override;
   Maybe<core::EabKey> eab_key(const std::string& kid) override;
   Async<std::vector<core::EabKey>> eab_keys() override;
-  Changed revoke_eab_key(const std::string& kid, core::TimePoint at) override;
+  Changed revoke_eab_key(const std::string& kid, core::TimePoint at, const Audit& audit) override;
 
   Async<Order> create_order(const NewOrder& o) override;
   Maybe<Order> order_by_id(const core::OrderId& id) override;
@@ -44,7 +44,8 @@ class SqliteStore final : public Store {
   Changed set_order_status(const core::OrderId& id, core::OrderStatus from,
                            core::OrderStatus to) override;
   Changed fail_order(const core::OrderId& id, const core::Error& error) override;
-  Changed complete_order(const core::OrderId& id, const Certificate& cert) override;
+  Changed complete_order(const core::OrderId& id, const Certificate& cert,
+                         const Audit& audit) override;
 
   Async<Authorization> create_authorization(const core::AccountId& account,
                                             const core::NewAuthorization& a,
@@ -59,11 +60,13 @@ class SqliteStore final : public Store {
   Changed record_late_perspective(const core::ChallengeId& challenge,
                                   const core::PerspectiveResult& result) override;
 
-  Changed start_issuance(const core::PendingIssuance& p, core::TimePoint at) override;
+  Changed start_issuance(const core::PendingIssuance& p, core::TimePoint at,
+                         const Audit& audit) override;
   Async<std::vector<core::PendingIssuance>> interrupted_issuances() override;
   Maybe<Certificate> certificate_by_serial(const std::string& serial) override;
   Changed record_infrastructure_certificate(const core::InfrastructureCertificate& c) override;
-  Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at) override;
+  Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at,
+                             const Audit& audit) override;
   Async<std::vector<core::RevokedCertificate>> revoked_in_shard(int shard,
                                                                core::TimePoint now) override;
   Async<std::map<int, std::int64_t>> revocations_by_shard() override;
@@ -73,7 +76,11 @@ class SqliteStore final : public Store {
                                                            core::TimePoint now) override;
   Async<PurgeCounts> purge_expired(core::TimePoint before, std::size_t limit) override;
   Async<std::vector<Certificate>> certificates(const CertificateQuery& q) override;
-  Changed mark_renew_early(const std::string& serial, core::TimePoint at) override;
+  Changed mark_renew_early(const std::string& serial, core::TimePoint at,
+                           const Audit& audit) override;
+  Async<std::int64_t> append_audit(const Audit& audit) override;
+  Async<std::vector<core::audit::Record>> audit_records(std::int64_t after,
+                                                        std::size_t limit) override;
   Async<std::optional<LimitDenial>> spend_limits(const std::vector<LimitSpend>& spends,
                                                  core::TimePoint now) override;
   Async<std::size_t> count_pending_authorizations(const core::AccountId& account,

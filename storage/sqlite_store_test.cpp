@@ -23,11 +23,13 @@ using fixture::kNow;
 using fixture::serials;
 using fixture::StoreTest;
 using fixture::sync;
+using fixture::test_entry;
 
 TEST_F(StoreTest, AccountsAreUniqueByKey) {
   auto a = account();
   EXPECT_EQ(a.contact, std::vector<std::string>{"mailto:a@b.example"});
-  auto dup = sync(store->create_account({"{jwk}", "thumb-k1", "spki-k1", {}, false, kNow}));
+  auto dup =
+      sync(store->create_account({"{jwk}", "thumb-k1", "spki-k1", {}, false, kNow}, test_entry()));
   ASSERT_FALSE(dup);
   EXPECT_EQ(dup.error().type, core::ProblemType::Conflict);
   auto found = sync(store->account_by_thumbprint("thumb-k1"));
@@ -40,14 +42,16 @@ TEST_F(StoreTest, AccountsAreUniqueByKey) {
 TEST_F(StoreTest, KeyChangeAndDeactivationAreGuarded) {
   auto a = account("k1");
   account("k2");
-  auto clash = sync(store->change_account_key(a.id, "thumb-k1", {"{jwk2}", "thumb-k2", "spki-k2"}));
+  auto clash = sync(
+      store->change_account_key(a.id, "thumb-k1", {"{jwk2}", "thumb-k2", "spki-k2"}, test_entry()));
   ASSERT_FALSE(clash);
   EXPECT_EQ(clash.error().type, core::ProblemType::Conflict);
-  EXPECT_FALSE(
-      *sync(store->change_account_key(a.id, "thumb-wrong", {"{j}", "thumb-k3", "spki-k3"})));
-  EXPECT_TRUE(*sync(store->change_account_key(a.id, "thumb-k1", {"{j}", "thumb-k3", "spki-k3"})));
-  EXPECT_TRUE(*sync(store->deactivate_account(a.id)));
-  EXPECT_FALSE(*sync(store->deactivate_account(a.id)));
+  EXPECT_FALSE(*sync(store->change_account_key(a.id, "thumb-wrong", {"{j}", "thumb-k3", "spki-k3"},
+                                               test_entry())));
+  EXPECT_TRUE(*sync(
+      store->change_account_key(a.id, "thumb-k1", {"{j}", "thumb-k3", "spki-k3"}, test_entry())));
+  EXPECT_TRUE(*sync(store->deactivate_account(a.id, test_entry())));
+  EXPECT_FALSE(*sync(store->deactivate_account(a.id, test_entry())));
   EXPECT_FALSE(*sync(store->update_account_contact(a.id, {})));
   EXPECT_EQ((*sync(store->account_by_id(a.id)))->status, core::AccountStatus::Deactivated);
 }
@@ -157,14 +161,14 @@ TEST_F(StoreTest, OrderFinalizationIsGuardedAndCertificateStored) {
   auto a = account();
   auto o = order(a, {"a.example"});
   // Only a ready order starts issuance.
-  EXPECT_FALSE(*sync(store->start_issuance(pending(o, "0abc"), kNow)));
+  EXPECT_FALSE(*sync(store->start_issuance(pending(o, "0abc"), kNow, test_entry())));
   ASSERT_TRUE(*sync(store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Ready)));
-  ASSERT_TRUE(*sync(store->start_issuance(pending(o, "0abc"), kNow)));
+  ASSERT_TRUE(*sync(store->start_issuance(pending(o, "0abc"), kNow, test_entry())));
   EXPECT_EQ(sync(store->order_by_id(o.id)).value()->status, OrderStatus::Processing);
   // A serial is never used twice; the failed start changes nothing.
   auto o2 = order(a, {"b.example"});
   ASSERT_TRUE(*sync(store->set_order_status(o2.id, OrderStatus::Pending, OrderStatus::Ready)));
-  auto reused = sync(store->start_issuance(pending(o2, "0abc"), kNow));
+  auto reused = sync(store->start_issuance(pending(o2, "0abc"), kNow, test_entry()));
   ASSERT_FALSE(reused);
   EXPECT_EQ(reused.error().type, core::ProblemType::Conflict);
   EXPECT_EQ(sync(store->order_by_id(o2.id)).value()->status, OrderStatus::Ready);
@@ -180,8 +184,8 @@ TEST_F(StoreTest, OrderFinalizationIsGuardedAndCertificateStored) {
   c.not_before = kNow;
   c.not_after = kNow + std::chrono::hours(24 * 90);
   c.issued_at = kNow;
-  ASSERT_TRUE(*sync(store->complete_order(o.id, c)));
-  EXPECT_FALSE(*sync(store->complete_order(o.id, c)));
+  ASSERT_TRUE(*sync(store->complete_order(o.id, c, test_entry())));
+  EXPECT_FALSE(*sync(store->complete_order(o.id, c, test_entry())));
   auto stored = sync(store->order_by_id(o.id)).value().value();
   EXPECT_EQ(stored.status, OrderStatus::Valid);
   EXPECT_EQ(stored.certificate_serial, "0abc");
@@ -190,8 +194,8 @@ TEST_F(StoreTest, OrderFinalizationIsGuardedAndCertificateStored) {
   EXPECT_EQ(cert.identifiers, c.identifiers);
   EXPECT_TRUE(*sync(store->is_certificate_key("certkey")));
 
-  EXPECT_TRUE(*sync(store->revoke_certificate("0abc", 1, kNow)));
-  EXPECT_FALSE(*sync(store->revoke_certificate("0abc", 1, kNow)));
+  EXPECT_TRUE(*sync(store->revoke_certificate("0abc", 1, kNow, test_entry())));
+  EXPECT_FALSE(*sync(store->revoke_certificate("0abc", 1, kNow, test_entry())));
   EXPECT_EQ(sync(store->certificate_by_serial("0abc")).value()->revocation_reason, 1);
 }
 
@@ -263,10 +267,10 @@ TEST_F(CertificateStoreTest, CertificatesAreMarkedForEarlyRenewalOnce) {
   EXPECT_TRUE(
       sync(store->current_certificates_for({IdentifierType::Dns, "wo.example"}, later))->empty());
 
-  EXPECT_TRUE(*sync(store->mark_renew_early("01", later)));
-  EXPECT_FALSE(*sync(store->mark_renew_early("01", later + std::chrono::hours(1))));
-  EXPECT_FALSE(*sync(store->mark_renew_early("03", later)));  // revoked
-  EXPECT_FALSE(*sync(store->mark_renew_early("ff", later)));  // unknown
+  EXPECT_TRUE(*sync(store->mark_renew_early("01", later, test_entry())));
+  EXPECT_FALSE(*sync(store->mark_renew_early("01", later + std::chrono::hours(1), test_entry())));
+  EXPECT_FALSE(*sync(store->mark_renew_early("03", later, test_entry())));  // revoked
+  EXPECT_FALSE(*sync(store->mark_renew_early("ff", later, test_entry())));  // unknown
   EXPECT_EQ(sync(store->certificate_by_serial("01")).value()->renew_early_at, later);
   EXPECT_FALSE(sync(store->certificate_by_serial("02")).value()->renew_early_at);
 }
@@ -306,10 +310,10 @@ TEST_F(StoreTest, RecordedIssuancesSurviveRecovery) {
   auto a = account();
   auto o = order(a, {"a.example"});
   ASSERT_TRUE(*sync(store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Ready)));
-  ASSERT_TRUE(*sync(store->start_issuance(pending(o, "0abc"), kNow)));
+  ASSERT_TRUE(*sync(store->start_issuance(pending(o, "0abc"), kNow, test_entry())));
   auto done = order(a, {"b.example"});
   ASSERT_TRUE(*sync(store->set_order_status(done.id, OrderStatus::Pending, OrderStatus::Ready)));
-  ASSERT_TRUE(*sync(store->start_issuance(pending(done, "0def"), kNow)));
+  ASSERT_TRUE(*sync(store->start_issuance(pending(done, "0def"), kNow, test_entry())));
   Certificate c;
   c.serial = "0def";
   c.account_id = a.id;
@@ -321,7 +325,7 @@ TEST_F(StoreTest, RecordedIssuancesSurviveRecovery) {
   c.not_before = kNow;
   c.not_after = kNow + std::chrono::hours(1);
   c.issued_at = kNow;
-  ASSERT_TRUE(*sync(store->complete_order(done.id, c)));
+  ASSERT_TRUE(*sync(store->complete_order(done.id, c, test_entry())));
 
   EXPECT_EQ(*sync(store->recover_interrupted()), 0);
   EXPECT_EQ(sync(store->order_by_id(o.id)).value()->status, OrderStatus::Processing);
@@ -371,7 +375,7 @@ TEST(SqliteStoreFile, SchemaPersistsAcrossReopen) {
   {
     auto s = SqliteStore::open(path.string());
     ASSERT_TRUE(s);
-    ASSERT_TRUE(sync((*s)->create_account({"{}", "t", "s", {}, false, kNow})));
+    ASSERT_TRUE(sync((*s)->create_account({"{}", "t", "s", {}, false, kNow}, test_entry())));
   }
   {
     auto s = SqliteStore::open(path.string());

@@ -204,6 +204,20 @@ CREATE INDEX orders_purgeable ON orders(expires) WHERE status IN ('pending', 're
 CREATE INDEX authz_by_expiry ON authorizations(expires);
 CREATE INDEX order_authorizations_by_authz ON order_authorizations(authz_id);
 )sql",
+    // 10 -> 11: the audit log (core/audit.hpp). Append-only: rows are never updated or
+    // deleted by Signet, and the triggers refuse it to anyone else who does not drop
+    // them first (the chain shows it if they do).
+    R"sql(
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  entry TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql",
 };
 
 // --- accounts --------------------------------------------------------------------------
@@ -448,6 +462,15 @@ inline constexpr const char* kDeleteAuthzRecords =
     "(SELECT id FROM challenges WHERE authz_id = ?1)";
 inline constexpr const char* kDeleteAuthzChallenges = "DELETE FROM challenges WHERE authz_id = ?1";
 inline constexpr const char* kDeleteAuthorization = "DELETE FROM authorizations WHERE id = ?1";
+
+// --- the audit log ---------------------------------------------------------------------------
+inline constexpr const char* kAuditHead =
+    "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
+inline constexpr const char* kInsertAudit =
+    "INSERT INTO audit_log (seq, entry, hash) VALUES (?1, ?2, ?3)";
+// At most ?2 entries numbered after ?1, in order.
+inline constexpr const char* kAuditRecords =
+    "SELECT seq, entry, hash FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 
 // --- recovery after a restart ----------------------------------------------------------------
 inline constexpr const char* kFailInterruptedAuthzs =

@@ -6,6 +6,12 @@
 // resumes the caller on the caller's executor; a write is durable before it is
 // reported. Implementations are thread-safe. SQLite today; PostgreSQL behind the
 // same verbs.
+//
+// The verbs that change what an audit must see (accounts, external account keys,
+// finalization, issuance, revocation) take the audit entry that records the change,
+// and append it to the audit log in the same transaction, only when the change
+// happened: the entry is durable before the change is reported, and a change is
+// never stored without its entry.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
@@ -16,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "core/audit.hpp"
 #include "core/records.hpp"
 #include "core/result.hpp"
 #include "policy/rate_limit.hpp"
@@ -36,6 +43,7 @@ using Async = boost::asio::awaitable<core::Result<T>>;
 template <class T>
 using Maybe = Async<std::optional<T>>;
 using Changed = Async<bool>;
+using Audit = core::audit::Entry;
 
 // What one purge_expired deleted.
 struct PurgeCounts {
@@ -85,16 +93,17 @@ class Store {
   // With an eab_kid, the account is bound to that external account key in the same
   // transaction: `Unauthorized` (and nothing created) if the key is unknown, revoked,
   // or single-use and already bound, so two accounts never both take a single-use key.
-  virtual Async<Account> create_account(const NewAccount& a) = 0;
+  // The audit entry gains the new account's id as its last detail, "account".
+  virtual Async<Account> create_account(const NewAccount& a, const Audit& audit) = 0;
   virtual Maybe<Account> account_by_id(const core::AccountId& id) = 0;
   virtual Maybe<Account> account_by_thumbprint(const std::string& thumbprint) = 0;
   virtual Changed update_account_contact(const core::AccountId& id,
                                          const std::vector<std::string>& contact) = 0;
-  virtual Changed deactivate_account(const core::AccountId& id) = 0;
+  virtual Changed deactivate_account(const core::AccountId& id, const Audit& audit) = 0;
   // Replaces the key of a valid account whose key is still old_thumbprint. `Conflict`
   // if the new key belongs to another account.
   virtual Changed change_account_key(const core::AccountId& id, const std::string& old_thumbprint,
-                                     const AccountKey& key) = 0;
+                                     const AccountKey& key, const Audit& audit) = 0;
   // Whether a key (SPKI SHA-256) is an account key / a certified key.
   virtual Async<bool> is_account_key(const std::string& spki_sha256) = 0;
   virtual Async<bool> is_certificate_key(const std::string& spki_sha256) = 0;
@@ -104,12 +113,13 @@ class Store {
   virtual Async<std::vector<Account>> accounts(std::size_t limit) = 0;
 
   // External account keys (RFC 8555 §7.3.4). create_eab_key: false if the kid exists.
-  virtual Changed create_eab_key(const core::EabKey& k) = 0;
+  virtual Changed create_eab_key(const core::EabKey& k, const Audit& audit) = 0;
   virtual Maybe<core::EabKey> eab_key(const std::string& kid) = 0;
   // Every key, oldest first.
   virtual Async<std::vector<core::EabKey>> eab_keys() = 0;
   // not revoked → revoked. Accounts bound to it stay bound (and are refused orders).
-  virtual Changed revoke_eab_key(const std::string& kid, core::TimePoint at) = 0;
+  virtual Changed revoke_eab_key(const std::string& kid, core::TimePoint at,
+                                 const Audit& audit) = 0;
 
   // Orders and their authorizations, created in one transaction. An authorization
   // with prevalidated_by is created valid, with no challenge. `AlreadyReplaced`
@@ -130,7 +140,8 @@ class Store {
   // processing → invalid with the problem that ended it.
   virtual Changed fail_order(const core::OrderId& id, const core::Error& error) = 0;
   // processing → valid, storing the certificate in the same transaction.
-  virtual Changed complete_order(const core::OrderId& id, const Certificate& cert) = 0;
+  virtual Changed complete_order(const core::OrderId& id, const Certificate& cert,
+                                 const Audit& audit) = 0;
 
   // Authorizations and challenges.
   // A pending authorization outside any order, with its challenges (RFC 8555 §7.4.1).
@@ -158,7 +169,8 @@ class Store {
   // ready → processing, recording the certificate about to be signed with its serial:
   // false if the order was not ready; `Conflict` (and nothing changed) if the serial
   // was ever used.
-  virtual Changed start_issuance(const core::PendingIssuance& p, core::TimePoint at) = 0;
+  virtual Changed start_issuance(const core::PendingIssuance& p, core::TimePoint at,
+                                 const Audit& audit) = 0;
   // Certificates recorded by start_issuance whose order is still processing and which
   // were never stored (a crash between signing and storing), oldest first.
   virtual Async<std::vector<core::PendingIssuance>> interrupted_issuances() = 0;
@@ -168,7 +180,8 @@ class Store {
   // A certificate Signet signed for itself; false if that serial was recorded before.
   virtual Changed record_infrastructure_certificate(const core::InfrastructureCertificate& c) = 0;
   // not revoked → revoked.
-  virtual Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at) = 0;
+  virtual Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at,
+                                     const Audit& audit) = 0;
   // The revoked certificates of a CRL shard that have not expired at `now`, by serial.
   virtual Async<std::vector<core::RevokedCertificate>> revoked_in_shard(int shard,
                                                                        core::TimePoint now) = 0;
@@ -190,7 +203,15 @@ class Store {
   // At most q.limit certificates, soonest expiry first (for the operator).
   virtual Async<std::vector<Certificate>> certificates(const CertificateQuery& q) = 0;
   // Not revoked, not yet marked → marked for early renewal at `at` (RFC 9773).
-  virtual Changed mark_renew_early(const std::string& serial, core::TimePoint at) = 0;
+  virtual Changed mark_renew_early(const std::string& serial, core::TimePoint at,
+                                   const Audit& audit) = 0;
+
+  // The audit log. append_audit: an entry that records no stored change (a policy
+  // reload, a backup); returns its number. audit_records: at most `limit` entries
+  // numbered after `after`, in order.
+  virtual Async<std::int64_t> append_audit(const Audit& audit) = 0;
+  virtual Async<std::vector<core::audit::Record>> audit_records(std::int64_t after,
+                                                                std::size_t limit) = 0;
 
   // Rate limits.
   // Spends every one of `spends` at `now` (policy/rate_limit.hpp: gcra), all or

@@ -13,6 +13,15 @@
 
 namespace signet::storage::fixture {
 
+// An audit entry for verbs whose entry a test does not look at.
+inline core::audit::Entry test_entry(std::string action = "test.change") {
+  core::audit::Entry e;
+  e.at = core::from_unix(1'700'000'000);
+  e.action = std::move(action);
+  e.actor = "operator:test";
+  return e;
+}
+
 using core::Identifier;
 using core::IdentifierType;
 
@@ -56,7 +65,8 @@ class StoreTest : public ::testing::Test {
 
   Account account(const std::string& key = "k1") {
     auto a = sync(store->create_account(
-        {"{jwk}", "thumb-" + key, "spki-" + key, {"mailto:a@b.example"}, true, kNow}));
+        {"{jwk}", "thumb-" + key, "spki-" + key, {"mailto:a@b.example"}, true, kNow},
+        test_entry()));
     EXPECT_TRUE(a);
     return a.value();
   }
@@ -112,7 +122,7 @@ class CertificateStoreTest : public StoreTest {
     auto o = order(a, std::move(names));
     EXPECT_TRUE(
         *sync(store->set_order_status(o.id, core::OrderStatus::Pending, core::OrderStatus::Ready)));
-    EXPECT_TRUE(*sync(store->start_issuance(pending(o, serial), kNow)));
+    EXPECT_TRUE(*sync(store->start_issuance(pending(o, serial), kNow, test_entry())));
     Certificate c;
     c.serial = serial;
     c.account_id = a.id;
@@ -124,7 +134,7 @@ class CertificateStoreTest : public StoreTest {
     c.not_before = kNow;
     c.not_after = kNow + std::chrono::hours(24 * days);
     c.issued_at = kNow;
-    EXPECT_TRUE(*sync(store->complete_order(o.id, c)));
+    EXPECT_TRUE(*sync(store->complete_order(o.id, c, test_entry())));
     return c;
   }
   // Two accounts' certificates, valid from kNow: a's 01 (one.example, two.example, 90
@@ -138,7 +148,7 @@ class CertificateStoreTest : public StoreTest {
     issued(b, {"two.example"}, "03");
     issued(a, {"sub.two.example"}, "04");
     issued(a, {"two.example"}, "05", 1);
-    EXPECT_TRUE(*sync(store->revoke_certificate("03", 4, kNow)));
+    EXPECT_TRUE(*sync(store->revoke_certificate("03", 4, kNow, test_entry())));
     return {a, b};
   }
 };

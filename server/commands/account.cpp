@@ -2,6 +2,7 @@
 // their orders, through the authority's Inventory, beside a running server.
 #include <iostream>
 
+#include "authority/audit.hpp"
 #include "authority/inventory.hpp"
 #include "core/async.hpp"
 #include "server/commands/admin.hpp"
@@ -104,7 +105,7 @@ int account_deactivate(const AdminArgs& a) {
   const auto id = account_id_of(a.target);
   auto acct = core::await_blocking((*o)->inventory->account(id));
   if (!acct) return fail(acct.error().detail);
-  auto changed = core::await_blocking((*o)->inventory->deactivate_account(id, "the operator"));
+  auto changed = core::await_blocking((*o)->inventory->deactivate_account(id, authority::audit::operator_actor()));
   if (!changed) return fail(changed.error().detail);
   if (!*changed) {
     auto now = core::await_blocking((*o)->inventory->account(id));

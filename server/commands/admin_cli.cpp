@@ -108,6 +108,25 @@ AdminCli::AdminCli(CLI::App& app) {
       "Show the issuers: root, ACME issuer, infrastructure issuer (key type, subject, "
       "validity, SHA-256 fingerprint)",
       ca_show);
+  // `signet audit verify|export`: the audit log's chain.
+  auto* audit = app.add_subcommand("audit", "Verify or export the audit log");
+  audit->require_subcommand(1);
+  add(audit, "verify",
+      "Check the audit log's SHA-256 chain (the database's, or an exported file's): exit code "
+      "1 if any entry was edited, removed or reordered",
+      audit_verify)
+      ->add_option("--file", args_.file,
+                   "Verify this exported file (JSON lines from `audit export` or [audit] file) "
+                   "instead of the database")
+      ->check(CLI::ExistingFile);
+  auto* export_cmd = add(audit, "export",
+                         "Write the audit log's entries as JSON lines, each with its hash, "
+                         "oldest first",
+                         audit_export);
+  export_cmd->add_option("--after", args_.after, "Only the entries numbered after this one")
+      ->check(CLI::NonNegativeNumber);
+  export_cmd->add_option("--out", args_.out, "Write to this file (default: standard output)");
+
   auto* config = app.add_subcommand("config", "Check a configuration file");
   config->require_subcommand(1);
   add(config, "check",

@@ -9,12 +9,17 @@
 
 #include <openssl/x509v3.h>
 
+#include "authority/audit.hpp"
+#include "authority/audit_trail.hpp"
 #include "authority/authority.hpp"
 #include "authority/housekeeping.hpp"
 #include "ca/certificate_authority.hpp"
+#include "core/ascii.hpp"
 #include "core/async.hpp"
+#include "core/files.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/openssl.hpp"
 #include "server/admin/runtime_metrics.hpp"
 #include "server/admin/server.hpp"
 #include "server/commands/common.hpp"
@@ -262,6 +267,14 @@ int serve(const Overrides& o) {
   if (ocsp) asio::co_spawn(io, ocsp->run(), asio::detached);
   authority::Housekeeping housekeeping(**store, clock, {cfg.purge_after});
   asio::co_spawn(io, housekeeping.run(), asio::detached);
+  // The audit log, copied to a file for a SIEM as it grows.
+  std::optional<authority::AuditStream> audit_stream;
+  if (!cfg.audit_file.empty()) {
+    audit_stream.emplace(**store, cpu_pool, cfg.audit_file, std::chrono::seconds(1));
+    if (auto st = audit_stream->open(); !st)
+      return fail(st.error().detail + " (move it aside, or remove its incomplete last line)");
+    asio::co_spawn(io, audit_stream->run(), asio::detached);
+  }
 
   std::cout << "Signet ACME server listening on " << endpoint.address().to_string() << ":" << port
             << "\n"
@@ -285,24 +298,40 @@ int serve(const Overrides& o) {
       core::log_warn("SIGHUP: there is no configuration file to read again (see --config)");
       co_return;
     }
-    using Next = core::Result<std::pair<config::Config, authority::RulesPtr>>;
+    struct Loaded {
+      config::Config config;
+      authority::RulesPtr rules;
+      std::string sha256;  // of the file read
+    };
+    using Next = core::Result<Loaded>;
     Next next = co_await cpu_pool.run([&]() -> Next {
+      auto text = core::read_file(*o.config_file);
+      if (!text) return std::move(text).error();
       auto c = load_config(o);
       if (!c) return std::move(c).error();
       auto r = build_rules(*c, challenges);
       if (!r) return std::move(r).error();
-      return std::pair{std::move(c).value(), std::move(r).value()};
+      return Loaded{std::move(c).value(), std::move(r).value(),
+                    core::hex_lower(core::ossl::sha256(*text))};
     });
     if (!next) {
       core::log_error("configuration not reloaded, the running one stays: " + next.error().detail);
       co_return;
     }
-    for (const auto& key : config::restart_only_changes(cfg, next->first))
+    for (const auto& key : config::restart_only_changes(cfg, next->config))
       core::log_warn("configuration reload: " + key + " takes effect only at restart; ignored");
-    if (auto st = apply_log_config(next->first); !st)
+    if (auto st = apply_log_config(next->config); !st)
       core::log_error("configuration reload: " + st.error().detail);
-    authority->set_rules(next->second);
-    frontend->set_meta(directory_meta(next->first, *next->second, base));
+    // Recorded before it takes effect: nothing is decided under rules the log lacks.
+    auto audited = co_await (*store)->append_audit(
+        authority::audit::policy_reloaded(clock.now(), *o.config_file, next->sha256));
+    if (!audited) {
+      core::log_error("configuration not reloaded, the running one stays: the audit log: " +
+                      audited.error().detail);
+      co_return;
+    }
+    authority->set_rules(next->rules);
+    frontend->set_meta(directory_meta(next->config, *next->rules, base));
     core::log_info("configuration reloaded from " + *o.config_file);
   };
   run_until_signalled(
@@ -313,6 +342,7 @@ int serve(const Overrides& o) {
         if (crls) crls->stop();
         if (ocsp) ocsp->stop();
         housekeeping.stop();
+        if (audit_stream) audit_stream->stop();
         if (!co_await authority->drain(drain_limit))
           core::log_warn("validations still in flight at shutdown are ended at the next start");
       },

@@ -176,6 +176,22 @@ std::string encode_admin_orders(const authority::Listing<core::Order>& l) {
                  [](Writer& w, const core::Order& o) { order_body(w, o); });
 }
 
+std::string encode_audit_verification(const authority::AuditVerification& v) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  key(w, "intact");
+  w.Bool(!v.broken);
+  key(w, "entries");
+  w.Int64(v.entries);
+  key(w, "head_seq");
+  w.Int64(v.head_seq);
+  kv(w, "head_hash", v.head_hash);
+  opt(w, "broken", v.broken);
+  w.EndObject();
+  return done(b);
+}
+
 std::string encode_issuers(const std::vector<ca::IssuerDescription>& issuers) {
   return listing("issuers", issuers, nullptr,
                  [](Writer& w, const ca::IssuerDescription& d) { issuer_body(w, d); });

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "authority/audit_trail.hpp"
 #include "authority/inventory.hpp"
 #include "authority/revocations.hpp"
 #include "ca/describe.hpp"
@@ -35,6 +36,9 @@ std::string encode_admin_accounts(const authority::Listing<core::Account>& l);
 // {"orders": [{id, account, status, profile, identifiers, created_at, expires,
 // not_before, not_after, certificate (serial), replaces, error}], "truncated": bool}.
 std::string encode_admin_orders(const authority::Listing<core::Order>& l);
+
+// {"intact": bool, "entries": N, "head_seq": N, "head_hash": hex, "broken": why|null}.
+std::string encode_audit_verification(const authority::AuditVerification& v);
 
 // {"issuers": [{role, file, subject, issuer, serial, key_type, sha256_fingerprint,
 // subject_key_id, not_before, not_after, pem}]}.

@@ -1,0 +1,31 @@
+#include "storage/audit_log.hpp"
+
+#include "storage/statements.hpp"
+
+namespace signet::storage::detail {
+
+std::int64_t append_audit(Connection& db, const core::audit::Entry& e) {
+  std::int64_t seq = 1;
+  std::string prev = core::audit::kGenesis;
+  {
+    auto head = db.prepare(sql::kAuditHead);
+    if (head.step()) {
+      seq = head.integer(0) + 1;
+      prev = head.text(1);
+    }
+  }
+  const auto r = core::audit::chain(seq, e, prev);
+  db.prepare(sql::kInsertAudit).bind(1, r.seq).bind(2, r.text).bind(3, r.hash).exec();
+  return seq;
+}
+
+std::vector<core::audit::Record> audit_records(Connection& db, std::int64_t after,
+                                               std::size_t limit) {
+  auto st = db.prepare(sql::kAuditRecords);
+  st.bind(1, after).bind(2, static_cast<int64_t>(limit));
+  std::vector<core::audit::Record> out;
+  while (st.step()) out.push_back({st.integer(0), st.text(1), st.text(2)});
+  return out;
+}
+
+}  // namespace signet::storage::detail
