@@ -39,13 +39,16 @@ int cert_renew_early(const RenewEarlyOptions& o);
 
 // The operator's commands on a data directory, beside a running server: `signet cert
 // revoke|list|show`, `account list|show|deactivate`, `order list`, `ca show`, `config
-// check`. Read commands print a table, or JSON with --json. Exit codes: admin.hpp.
+// check`, `backup`. Read commands print a table, or JSON with --json. Exit codes:
+// admin.hpp.
 struct AdminArgs {
   std::optional<std::string> config_file, data_dir;  // data_dir: else the config's
   bool json = false;
   std::string target;  // the SERIAL or account ID a command takes
   std::optional<std::string> serial, account, name, reason, status, expiring_within;
   std::size_t limit = 1000;
+  std::string out;     // backup: the file to write
+  bool force = false;  // backup: replace it if it exists
 };
 int cert_revoke(const AdminArgs& a);
 int cert_list(const AdminArgs& a);
@@ -56,6 +59,9 @@ int account_deactivate(const AdminArgs& a);
 int order_list(const AdminArgs& a);
 int ca_show(const AdminArgs& a);
 int config_check(const AdminArgs& a);
+// `signet backup --out FILE`: an online copy of the data directory's database, beside a
+// running server (storage/sqlite_backup.hpp); refuses to replace FILE without --force.
+int backup(const AdminArgs& a);
 // `signet eab create|list|show|revoke`: external account keys (RFC 8555 §7.3.4) in a
 // data directory, a running server's included (both open the database; the keys are
 // managed through the authority's ExternalAccounts, as the server reads them).
