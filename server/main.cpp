@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
       ->required();
   creds->add_option("--out", out_dir, "Directory to write the credentials to")->required();
 
-  // The operator's commands: cert, account, order, ca, config.
+  // The operator's commands: cert, account, order, ca, backup, config.
   commands::AdminCli admin(app);
   commands::EabArgs eab_o;
   auto* eab = app.add_subcommand(

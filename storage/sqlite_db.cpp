@@ -69,10 +69,8 @@ std::optional<std::string> Statement::opt_text(int col) const {
   return text(col);
 }
 
-Connection::Connection(const std::string& path) {
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+Connection::Connection(const std::string& path, int flags) {
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     SqliteError e{rc, db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)};
     sqlite3_close(db_);

@@ -53,7 +53,10 @@ class Statement {
 // pointer (the statements live in statements.hpp). Not thread-safe.
 class Connection {
  public:
-  explicit Connection(const std::string& path);
+  // Opens path with the flags of sqlite3_open_v2 (by default creating the file), a 5 s
+  // busy timeout and extended result codes. Throws SqliteError.
+  explicit Connection(const std::string& path,
+                      int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

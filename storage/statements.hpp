@@ -484,4 +484,13 @@ inline constexpr const char* kFailInterruptedOrders =
     "WHERE status = 'processing' AND NOT EXISTS "
     "(SELECT 1 FROM serials s WHERE s.order_id = orders.id AND s.spki IS NOT NULL)";
 
+// --- backups: on the finished copy -----------------------------------------------------------
+// One row "ok", or a row for each problem found.
+inline constexpr const char* kIntegrityCheck = "PRAGMA integrity_check";
+// A plain rollback-journal file: the copy is one file, with no -wal or -shm beside it.
+inline constexpr const char* kRollbackJournal = "PRAGMA journal_mode = DELETE";
+inline constexpr const char* kCountAccounts = "SELECT count(*) FROM accounts";
+inline constexpr const char* kCountOrders = "SELECT count(*) FROM orders";
+inline constexpr const char* kCountCertificates = "SELECT count(*) FROM certificates";
+
 }  // namespace signet::storage::sql

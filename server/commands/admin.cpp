@@ -30,14 +30,20 @@ core::Result<std::string> data_dir_of(const std::optional<std::string>& config_f
   return cfg->data_dir;
 }
 
-core::Result<std::unique_ptr<storage::SqliteStore>> open_database(const std::string& data_dir) {
+core::Result<std::string> database_file(const std::string& data_dir) {
   const fs::path db = fs::path(data_dir) / "signet.db";
   std::error_code ec;
   if (!fs::exists(db, ec)) {
     return core::make_error(core::ProblemType::NotFound,
                             "no Signet database in " + data_dir + " (see --data-dir)");
   }
-  return storage::SqliteStore::open(db.string());
+  return db.string();
+}
+
+core::Result<std::unique_ptr<storage::SqliteStore>> open_database(const std::string& data_dir) {
+  auto db = database_file(data_dir);
+  if (!db) return std::move(db).error();
+  return storage::SqliteStore::open(*db);
 }
 
 core::Result<std::unique_ptr<storage::SqliteStore>> open_database(const AdminArgs& a) {

@@ -29,8 +29,10 @@ int usage(const std::string& what);
 // The data directory: --data-dir, else the --config file's, else ./signet-data.
 core::Result<std::string> data_dir_of(const std::optional<std::string>& config_file,
                                       const std::optional<std::string>& data_dir);
-// The database of an existing data directory (`NotFound` when it has none: a typo in
-// --data-dir must not create an empty one).
+// The database file of an existing data directory (`NotFound` when it has none: a typo
+// in --data-dir must not create an empty one).
+core::Result<std::string> database_file(const std::string& data_dir);
+// The database of an existing data directory (`NotFound` as above).
 core::Result<std::unique_ptr<storage::SqliteStore>> open_database(const std::string& data_dir);
 // The database of the data directory a command's --data-dir or --config names.
 core::Result<std::unique_ptr<storage::SqliteStore>> open_database(const AdminArgs& a);

@@ -101,7 +101,7 @@ AdminCli::AdminCli(CLI::App& app) {
   orders->add_option("--status", args_.status, "pending, ready, processing, valid or invalid");
   limit(orders);
 
-  // `signet ca show`, `signet config check`.
+  // `signet ca show`, `signet backup`, `signet config check`.
   auto* ca = app.add_subcommand("ca", "Inspect the certificate authority");
   ca->require_subcommand(1);
   add(ca, "show",
@@ -126,6 +126,13 @@ AdminCli::AdminCli(CLI::App& app) {
   export_cmd->add_option("--after", args_.after, "Only the entries numbered after this one")
       ->check(CLI::NonNegativeNumber);
   export_cmd->add_option("--out", args_.out, "Write to this file (default: standard output)");
+  auto* copy = add(&app, "backup",
+                   "Copy the data directory's database to a file while the server runs: one "
+                   "consistent moment, checked before it takes its name (the CA's files are "
+                   "backed up apart)",
+                   backup);
+  copy->add_option("--out", args_.out, "The backup file to write")->required();
+  copy->add_flag("--force", args_.force, "Replace the --out file if it exists");
 
   auto* config = app.add_subcommand("config", "Check a configuration file");
   config->require_subcommand(1);

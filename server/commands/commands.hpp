@@ -40,15 +40,18 @@ int cert_renew_early(const RenewEarlyOptions& o);
 
 // The operator's commands on a data directory, beside a running server: `signet cert
 // revoke|list|show`, `account list|show|deactivate`, `order list`, `ca show`, `config
-// check`, `audit verify|export`. Read commands print a table, or JSON with --json. Exit codes: admin.hpp.
+// check`, `audit verify|export`, `backup`. Read commands print a table, or JSON with
+// --json. Exit codes: admin.hpp.
 struct AdminArgs {
   std::optional<std::string> config_file, data_dir;  // data_dir: else the config's
   bool json = false;
   std::string target;  // the SERIAL or account ID a command takes
   std::optional<std::string> serial, account, name, reason, status, expiring_within;
   std::size_t limit = 1000;
-  std::optional<std::string> file, out;  // audit verify --file, audit export --out
-  std::int64_t after = 0;                // audit export --after
+  std::optional<std::string> file;  // audit verify --file
+  std::optional<std::string> out;   // audit export --out, backup --out
+  std::int64_t after = 0;           // audit export --after
+  bool force = false;               // backup: replace the --out file if it exists
 };
 int cert_revoke(const AdminArgs& a);
 int cert_list(const AdminArgs& a);
@@ -62,6 +65,9 @@ int config_check(const AdminArgs& a);
 // `signet audit verify [--file F]`: exit code 1 when the chain is broken.
 int audit_verify(const AdminArgs& a);
 int audit_export(const AdminArgs& a);
+// `signet backup --out FILE`: an online copy of the data directory's database, beside a
+// running server (storage/sqlite_backup.hpp); refuses to replace FILE without --force.
+int backup(const AdminArgs& a);
 // `signet eab create|list|show|revoke`: external account keys (RFC 8555 §7.3.4) in a
 // data directory, a running server's included (both open the database; the keys are
 // managed through the authority's ExternalAccounts, as the server reads them).
