@@ -73,6 +73,7 @@ class SqliteStore final : public Store {
                                                            core::TimePoint now) override;
   Async<PurgeCounts> purge_expired(core::TimePoint before, std::size_t limit) override;
   Async<std::vector<Certificate>> certificates(const CertificateQuery& q) override;
+  Async<CertificateSummary> certificate_summary(const CertificateSummaryQuery& q) override;
   Changed mark_renew_early(const std::string& serial, core::TimePoint at) override;
   Async<std::optional<LimitDenial>> spend_limits(const std::vector<LimitSpend>& spends,
                                                  core::TimePoint now) override;
