@@ -1,11 +1,14 @@
 // What the CA knows, for the operator.
 #include "authority/inventory.hpp"
 
+#include <boost/asio/ip/address.hpp>
+
 #include <algorithm>
 
 #include "authority/audit.hpp"
 #include "authority/selection.hpp"
 #include "authority/state.hpp"
+#include "core/ascii.hpp"
 #include "core/log.hpp"
 
 namespace signet::authority {
@@ -38,6 +41,28 @@ std::vector<OrderStatus> stored_as(OrderStatus status) {
   }
 }
 
+// CertificateFilter::search, as the query selects it.
+void narrow_by_search(storage::CertificateQuery& q, std::string_view typed) {
+  boost::system::error_code ec;
+  const auto ip = boost::asio::ip::make_address(typed, ec);
+  if (!ec) {
+    q.name = core::Identifier{core::IdentifierType::Ip, ip.to_string()};
+    return;
+  }
+  std::string name = core::ascii_lower(typed);
+  if (name.ends_with('.')) name.pop_back();  // the absolute form, "example.com."
+  if (name.empty()) return;
+  const std::string_view last = std::string_view(name).substr(name.rfind('.') + 1);
+  const bool numeric = !last.empty() && std::all_of(last.begin(), last.end(),
+                                                    [](char c) { return c >= '0' && c <= '9'; });
+  // Only a DNS name's line can end in ".<name>" when <name>'s last label is not numeric.
+  if (numeric) {
+    q.name = core::Identifier{core::IdentifierType::Dns, name};
+  } else {
+    q.dns_name_or_under = name;
+  }
+}
+
 }  // namespace
 
 core::CertificateStatus certificate_status(const core::Certificate& c, core::TimePoint now) {
@@ -55,6 +80,7 @@ Inventory::Async<Listing<core::Certificate>> Inventory::certificates(const Certi
   storage::CertificateQuery q;
   q.account = f.account;
   q.name = f.name;
+  if (f.search) narrow_by_search(q, *f.search);
   q.now = clock_.now();
   if (f.expiring_within) q.expiring_by = q.now + *f.expiring_within;
   q.status = f.status;
@@ -62,6 +88,25 @@ Inventory::Async<Listing<core::Certificate>> Inventory::certificates(const Certi
   auto found = co_await store_.certificates(q);
   if (!found) co_return std::move(found).error();
   co_return bounded(std::move(found).value(), f.limit);
+}
+
+Inventory::Async<CertificateOverview> Inventory::overview(core::Seconds expiring_within,
+                                                          std::size_t days) {
+  using std::chrono::hours;
+  CertificateOverview out;
+  out.now = clock_.now();
+  out.today = std::chrono::floor<std::chrono::days>(out.now);
+  out.expiring_within = expiring_within;
+  storage::CertificateSummaryQuery q;
+  q.now = out.now;
+  q.expiring_by = out.now + expiring_within;
+  q.issued_days = q.expiring_days = days;
+  q.issued_from = out.today - hours(24) * (days > 0 ? static_cast<std::int64_t>(days) - 1 : 0);
+  q.expiring_from = out.today;
+  auto counted = co_await store_.certificate_summary(q);
+  if (!counted) co_return std::move(counted).error();
+  out.counts = std::move(counted).value();
+  co_return out;
 }
 
 Inventory::Async<core::Certificate> Inventory::certificate(const std::string& serial) {

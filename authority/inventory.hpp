@@ -31,7 +31,24 @@ struct CertificateFilter {
   std::optional<core::Identifier> name{};          // as issued ("*.example.com" for a wildcard)
   std::optional<core::Seconds> expiring_within{};  // valid, expiring within this
   std::optional<core::CertificateStatus> status{};
+  // A name as an operator types it, in any case: an IP address, or a DNS name whose last
+  // label is numeric, matches exactly; a DNS name matches itself, every name under it
+  // ("www.example.com" and "*.example.com" for "example.com") and the wildcard that
+  // covers it ("*.example.com" for "www.example.com"). Names are as issued: an IDN in
+  // its xn-- form. Empty: any.
+  std::optional<std::string> search{};
   std::size_t limit = 1000;
+};
+
+// The inventory at a glance, over every certificate: counts by status, and per day
+// (UTC) how many were issued and how many are still to expire.
+struct CertificateOverview {
+  core::TimePoint now{};
+  core::TimePoint today{};          // 00:00 UTC of now's day
+  core::Seconds expiring_within{};  // `counts.expiring`: valid, expiring within this
+  // issued_per_day[i]: on day today - (days - 1 - i), today last; expiring_per_day[i]:
+  // unrevoked, expiring after now on day today + i.
+  storage::CertificateSummary counts;
 };
 
 struct OrderFilter {
@@ -51,11 +68,16 @@ class Inventory {
  public:
   Inventory(storage::Store& store, const core::Clock& clock) : store_(store), clock_(clock) {}
 
+  // The time statuses are judged at.
+  core::TimePoint now() const { return clock_.now(); }
+
   template <class T>
   using Async = boost::asio::awaitable<core::Result<T>>;
 
   // Soonest expiry first.
   Async<Listing<core::Certificate>> certificates(const CertificateFilter& f);
+  // The last `days` days of issuance and the next `days` of expiry.
+  Async<CertificateOverview> overview(core::Seconds expiring_within, std::size_t days);
   // `NotFound` for a serial no certificate has.
   Async<core::Certificate> certificate(const std::string& serial);
   // Oldest first.

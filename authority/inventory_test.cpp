@@ -1,6 +1,9 @@
 // What the operator reads: certificates, accounts and orders with their status now.
 #include "authority/inventory.hpp"
 
+#include <algorithm>
+#include <numeric>
+
 #include "authority/audit.hpp"
 #include "authority/test_fixture.hpp"
 
@@ -59,6 +62,64 @@ TEST_F(InventoryTest, CertificatesAreListedAndShown) {
   auto unknown = run(inventory.certificate("00"));
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().type, core::ProblemType::NotFound);
+}
+
+TEST_F(InventoryTest, CertificatesAreFoundByTheNameTyped) {
+  auto a = account();
+  auto one = issued(a, {"good.example", "goodish.good.example"});  // the fake passes good*
+  auto two = issued(a, {"good2.example"});
+  const auto found = [&](std::string typed) {
+    std::vector<std::string> serials;
+    auto listed = run(inventory.certificates({.search = std::move(typed)}));
+    for (const auto& c : listed.value().items) serials.push_back(c.serial);
+    std::sort(serials.begin(), serials.end());
+    return serials;
+  };
+  using V = std::vector<std::string>;
+  auto both = V{one.serial, two.serial};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(found("GOOD.example"), V{one.serial});
+  EXPECT_EQ(found("good.example."), V{one.serial});
+  EXPECT_EQ(found("goodish.good.example"), V{one.serial});
+  EXPECT_EQ(found("example"), both);
+  EXPECT_EQ(found(""), both);
+  EXPECT_EQ(found("od.example"), V{});
+  EXPECT_EQ(found("192.0.2.1"), V{});  // an address: exactly
+  EXPECT_EQ(found("2.1"), V{});        // a numeric last label: exactly
+}
+
+TEST_F(InventoryTest, TheOverviewCountsEveryCertificate) {
+  auto a = account();
+  issued(a, {"good1.example"});
+  auto two = issued(a, {"good2.example"});
+  ASSERT_TRUE(run(store->revoke_certificate(two.serial, 1, clock.now())).value());
+
+  auto o = run(inventory.overview(24h * 100, 92));
+  ASSERT_TRUE(o) << o.error().detail;
+  EXPECT_EQ(o->now, clock.now());
+  EXPECT_EQ(core::to_unix(o->today) % 86400, 0);
+  EXPECT_LE(o->today, o->now);
+  EXPECT_GT(o->today + 24h, o->now);
+  EXPECT_EQ(o->counts.valid, 1);
+  EXPECT_EQ(o->counts.expiring, 1);
+  EXPECT_EQ(o->counts.revoked, 1);
+  EXPECT_EQ(o->counts.expired, 0);
+  ASSERT_EQ(o->counts.issued_per_day.size(), 92u);
+  EXPECT_EQ(o->counts.issued_per_day.back(), 2);  // today, last
+  ASSERT_EQ(o->counts.expiring_per_day.size(), 92u);
+  // The unrevoked one, 90 days on.
+  EXPECT_EQ(std::accumulate(o->counts.expiring_per_day.begin(), o->counts.expiring_per_day.end(),
+                            std::int64_t{0}),
+            1);
+  EXPECT_EQ(o->counts.expiring_per_day[90] + o->counts.expiring_per_day[89], 1);
+  EXPECT_EQ(run(inventory.overview(24h * 30, 1))->counts.expiring, 0);
+
+  clock.advance(24h * 91);
+  o = run(inventory.overview(24h * 100, 92));
+  EXPECT_EQ(o->counts.valid, 0);
+  EXPECT_EQ(o->counts.expired, 1);
+  EXPECT_EQ(o->counts.revoked, 1);
+  EXPECT_EQ(o->counts.issued_per_day.front(), 2);  // 91 days ago
 }
 
 TEST_F(InventoryTest, OrdersShowTheirStatusNow) {

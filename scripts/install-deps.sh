@@ -2,7 +2,8 @@
 # Installs what Signet needs on Debian 12, idempotently.
 #   scripts/install-deps.sh          build dependencies only
 #   scripts/install-deps.sh --test   also the ACME clients and DNS server the tests run,
-#                                    promtool (package prometheus) to check /metrics, and
+#                                    promtool (package prometheus) to check /metrics,
+#                                    headless Chromium to load the inventory page, and
 #                                    clang with libFuzzer for the fuzz targets
 #   scripts/install-deps.sh --container
 #                                    also podman, runc and debootstrap, to make the Debian
@@ -18,7 +19,7 @@ build_pkgs=(
   openssl ca-certificates
 )
 test_pkgs=(certbot lego caddy pebble prometheus python3 python3-acme python3-josepy python3-cryptography python3-requests curl
-  clang libclang-rt-14-dev)
+  chromium clang libclang-rt-14-dev)
 
 container_pkgs=(podman runc debootstrap debian-archive-keyring)
 

@@ -1,5 +1,5 @@
-// The operator's listings: certificates by account, name, expiry and status; accounts;
-// orders by account and stored status.
+// The operator's listings: certificates by account, name, expiry and status, and their
+// counts; accounts; orders by account and stored status.
 #include <gtest/gtest.h>
 
 #include "storage/store_test_fixture.hpp"
@@ -40,6 +40,57 @@ TEST_F(CertificateStoreTest, CertificatesAreListedByEveryFilter) {
   ASSERT_EQ(revoked->size(), 1u);
   EXPECT_EQ((*revoked)[0].revocation_reason, 4);
   EXPECT_EQ((*revoked)[0].revoked_at, kNow);
+}
+
+TEST_F(CertificateStoreTest, CertificatesAreFoundByNameOrUnder) {
+  five_certificates();
+  auto c = account("k3");
+  issued(c, {"*.three.example"}, "06");
+  issued(c, {"notwo.example", "www.three.example.org"}, "07");
+  const auto under = [&](std::string name) {
+    return serials(sync(store->certificates({.dns_name_or_under = std::move(name), .now = kNow})));
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(under("two.example"), (V{"05", "02", "01", "03", "04"}));
+  EXPECT_EQ(under("sub.two.example"), (V{"04"}));
+  EXPECT_EQ(under("three.example"), (V{"06"}));      // *.three.example is under it
+  EXPECT_EQ(under("www.three.example"), (V{"06"}));  // and covers this
+  EXPECT_EQ(under("wo.example"), V{});               // whole labels only
+  EXPECT_EQ(under("deep.sub.two.example"), V{});
+  EXPECT_EQ(under("example").size(), 7u);
+  EXPECT_EQ(under("org"), (V{"07"}));
+  // With the other filters.
+  EXPECT_EQ(serials(sync(store->certificates(
+                {.dns_name_or_under = "two.example", .status = CertificateStatus::Revoked}))),
+            (V{"03"}));
+}
+
+TEST_F(CertificateStoreTest, CertificatesAreCountedByStatusAndDay) {
+  const auto day = std::chrono::hours(24);
+  auto empty = sync(store->certificate_summary({.now = kNow, .issued_days = 2}));
+  ASSERT_TRUE(empty) << empty.error().detail;
+  EXPECT_EQ(empty->valid + empty->expiring + empty->expired + empty->revoked, 0);
+  EXPECT_EQ(empty->issued_per_day, (std::vector<std::int64_t>{0, 0}));
+  EXPECT_TRUE(empty->expiring_per_day.empty());
+
+  five_certificates();  // all issued at kNow
+  const auto later = kNow + 2 * day;
+  auto s = sync(store->certificate_summary({.now = later,
+                                            .expiring_by = later + 30 * day,
+                                            .issued_from = kNow - 2 * day,
+                                            .issued_days = 3,
+                                            .expiring_from = kNow,
+                                            .expiring_days = 11}));
+  ASSERT_TRUE(s) << s.error().detail;
+  EXPECT_EQ(s->valid, 3);     // 01, 02, 04
+  EXPECT_EQ(s->expiring, 1);  // 02, in 10 days
+  EXPECT_EQ(s->expired, 1);   // 05
+  EXPECT_EQ(s->revoked, 1);   // 03
+  EXPECT_EQ(s->issued_per_day, (std::vector<std::int64_t>{0, 0, 5}));
+  // 05 expired on day 1, before `later`: only what is still to expire is counted.
+  std::vector<std::int64_t> expiring(11, 0);
+  expiring[10] = 1;
+  EXPECT_EQ(s->expiring_per_day, expiring);
 }
 
 TEST_F(CertificateStoreTest, AccountsAndOrdersAreListed) {

@@ -76,6 +76,7 @@ class SqliteStore final : public Store {
                                                            core::TimePoint now) override;
   Async<PurgeCounts> purge_expired(core::TimePoint before, std::size_t limit) override;
   Async<std::vector<Certificate>> certificates(const CertificateQuery& q) override;
+  Async<CertificateSummary> certificate_summary(const CertificateSummaryQuery& q) override;
   Changed mark_renew_early(const std::string& serial, core::TimePoint at,
                            const Audit& audit) override;
   Async<std::int64_t> append_audit(const Audit& audit) override;

@@ -391,18 +391,42 @@ inline constexpr const char* kCurrentCertificatesFor =
     "ORDER BY not_after, serial";
 // At most ?6 certificates, soonest expiry first, as of time ?5: of account ?1, naming
 // identifier ?2 (spelled as in kCurrentCertificatesFor), valid and expiring by ?3,
-// with status ?4 ('valid', 'revoked', 'expired'); each NULL selects any.
+// with status ?4 ('valid', 'revoked', 'expired'), naming DNS name ?7, a name under it
+// or the wildcard of its parent ?8 (NULL: none); each NULL selects any. A line ending in
+// "." ?7 is a DNS name's: the last label of an IP address with a dot is numeric, and so
+// ?7's never is.
 inline constexpr const char* kCertificates =
     "SELECT serial, account_id, order_id, der, chain_pem, key_spki_sha256, identifiers, "
     "not_before, not_after, issued_at, revoked_at, revocation_reason, profile, renew_early_at "
     "FROM certificates WHERE (?1 IS NULL OR account_id = ?1) "
     "AND (?2 IS NULL OR instr(char(10) || identifiers || char(10), char(10) || ?2 || char(10)) > "
     "0) "
+    "AND (?7 IS NULL "
+    "OR instr(char(10) || identifiers || char(10), char(10) || 'dns:' || ?7 || char(10)) > 0 "
+    "OR instr(identifiers || char(10), '.' || ?7 || char(10)) > 0 "
+    "OR (?8 IS NOT NULL "
+    "AND instr(char(10) || identifiers || char(10), char(10) || 'dns:*.' || ?8 || char(10)) > 0)) "
     "AND (?3 IS NULL OR (revoked_at IS NULL AND not_after > ?5 AND not_after <= ?3)) "
     "AND (CASE ?4 WHEN 'valid' THEN revoked_at IS NULL AND not_after > ?5 "
     "WHEN 'revoked' THEN revoked_at IS NOT NULL "
     "WHEN 'expired' THEN revoked_at IS NULL AND not_after <= ?5 ELSE 1 END) "
     "ORDER BY not_after, serial LIMIT ?6";
+// Over every certificate as of ?1: how many are valid, valid and expiring by ?2,
+// expired (unrevoked, notAfter passed) and revoked (authority::certificate_status).
+inline constexpr const char* kCertificateCounts =
+    "SELECT coalesce(sum(revoked_at IS NULL AND not_after > ?1), 0), "
+    "coalesce(sum(revoked_at IS NULL AND not_after > ?1 AND not_after <= ?2), 0), "
+    "coalesce(sum(revoked_at IS NULL AND not_after <= ?1), 0), "
+    "coalesce(sum(revoked_at IS NOT NULL), 0) FROM certificates";
+// Certificates issued in [?1, ?2), by day from ?1 (day 0 is [?1, ?1 + 86400)).
+inline constexpr const char* kCertificatesIssuedPerDay =
+    "SELECT (issued_at - ?1) / 86400, count(*) FROM certificates "
+    "WHERE issued_at >= ?1 AND issued_at < ?2 GROUP BY 1";
+// Unrevoked certificates expiring in [?1, ?2) and after ?3, by day from ?1.
+inline constexpr const char* kCertificatesExpiringPerDay =
+    "SELECT (not_after - ?1) / 86400, count(*) FROM certificates "
+    "WHERE revoked_at IS NULL AND not_after > ?3 AND not_after >= ?1 AND not_after < ?2 "
+    "GROUP BY 1";
 inline constexpr const char* kMarkRenewEarly =
     "UPDATE certificates SET renew_early_at = ?2 "
     "WHERE serial = ?1 AND renew_early_at IS NULL AND revoked_at IS NULL";

@@ -70,11 +70,36 @@ struct LimitDenial {
 struct CertificateQuery {
   std::optional<core::AccountId> account{};
   std::optional<core::Identifier> name{};  // exactly as issued: "*.x" for a wildcard
+  // A lower-case DNS name whose last label is not numeric: certificates naming it, a name
+  // under it ("www.x", "*.x" for "x") or a wildcard covering it ("*.x" for "www.x").
+  std::optional<std::string> dns_name_or_under{};
   // Valid (unrevoked, unexpired) at `now` and expiring by this time.
   std::optional<core::TimePoint> expiring_by{};
   std::optional<core::CertificateStatus> status{};  // as of `now`
   core::TimePoint now{};
   std::size_t limit = 1000;
+};
+
+// What certificate_summary() counts, over every certificate as of `now`. Day i of a
+// series covers [from + i days, from + i + 1 days).
+struct CertificateSummaryQuery {
+  core::TimePoint now{};
+  core::TimePoint expiring_by{};  // counted as expiring: valid at `now`, expiring by this
+  core::TimePoint issued_from{};  // issued on each of `issued_days` days from here
+  std::size_t issued_days = 0;
+  core::TimePoint expiring_from{};  // unrevoked, expiring after `now`, on each day from here
+  std::size_t expiring_days = 0;
+};
+
+// Valid, expired and revoked partition every certificate (authority::certificate_status);
+// expiring ones are among the valid.
+struct CertificateSummary {
+  std::int64_t valid = 0;
+  std::int64_t expiring = 0;
+  std::int64_t expired = 0;
+  std::int64_t revoked = 0;
+  std::vector<std::int64_t> issued_per_day;    // issued_days entries
+  std::vector<std::int64_t> expiring_per_day;  // expiring_days entries
 };
 
 // What orders() selects: an account's, and those stored with one of `stored_statuses`
@@ -202,6 +227,8 @@ class Store {
   virtual Async<PurgeCounts> purge_expired(core::TimePoint before, std::size_t limit) = 0;
   // At most q.limit certificates, soonest expiry first (for the operator).
   virtual Async<std::vector<Certificate>> certificates(const CertificateQuery& q) = 0;
+  // Counts by status and per day over the whole table (for the operator).
+  virtual Async<CertificateSummary> certificate_summary(const CertificateSummaryQuery& q) = 0;
   // Not revoked, not yet marked → marked for early renewal at `at` (RFC 9773).
   virtual Changed mark_renew_early(const std::string& serial, core::TimePoint at,
                                    const Audit& audit) = 0;

@@ -241,7 +241,8 @@ int serve(const Overrides& o) {
                     acfg, *rules);
   frontend.emplace(*authority, nonces, *urls, directory_meta(cfg, **rules, base),
                    std::chrono::seconds(30), metrics);
-  // Metrics for operators on a listener of their own (server/admin).
+  // Metrics and the certificate inventory for operators on a listener of their own
+  // (server/admin).
   std::unique_ptr<admin::Server> admin_server;
   if (!cfg.admin_listen.empty()) {
     const auto use_ours = [&](asio::ssl::context& c) {
@@ -249,7 +250,7 @@ int serve(const Overrides& o) {
     };
     auto opened = admin::Server::open(
         io, {endpoint_of(cfg.admin_listen), cfg.admin_client_ca, admin_limits(limits)}, use_ours,
-        admin::Router({metrics}));
+        admin::Router({metrics, std::make_shared<authority::Inventory>(**store, clock)}));
     if (!opened) return fail(opened.error().detail);
     admin_server = std::move(opened).value();
   }
