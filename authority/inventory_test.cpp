@@ -92,7 +92,9 @@ TEST_F(InventoryTest, TheOverviewCountsEveryCertificate) {
   auto a = account();
   issued(a, {"good1.example"});
   auto two = issued(a, {"good2.example"});
-  ASSERT_TRUE(run(store->revoke_certificate(two.serial, 1, clock.now())).value());
+  const auto revoked =
+      audit::certificate_revoked(clock.now(), two.serial, 1, "keyCompromise", "operator:test");
+  ASSERT_TRUE(run(store->revoke_certificate(two.serial, 1, clock.now(), revoked)).value());
 
   auto o = run(inventory.overview(24h * 100, 92));
   ASSERT_TRUE(o) << o.error().detail;
