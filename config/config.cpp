@@ -248,10 +248,12 @@ void read_percent(Section& s, const std::string& where, const std::string& key, 
 
 // [testing] inject: an array of tables of resource, problem, status, percent and
 // retry_after.
-void read_inject(const Table& list, std::vector<InjectRule>& out, std::vector<std::string>& errors) {
-  const std::string what = "[testing] inject must be an array of tables, e.g. [{ resource = "
-                           "\"finalize\", problem = \"rateLimited\", status = 429, percent = 10, "
-                           "retry_after = 2 }]";
+void read_inject(const Table& list, std::vector<InjectRule>& out,
+                 std::vector<std::string>& errors) {
+  const std::string what =
+      "[testing] inject must be an array of tables, e.g. [{ resource = "
+      "\"finalize\", problem = \"rateLimited\", status = 429, percent = 10, "
+      "retry_after = 2 }]";
   if (!list.is_array()) {
     errors.push_back(what);
     return;

@@ -520,7 +520,8 @@ TEST(ConfigTesting, RefusesBadValues) {
       {"validation_delay = \"3\"", "is not a delay"},
       {"validation_delay = \"0s-2m\"", "is not a delay"},
       {"validation_delay = \"0s-61s\"", "too long"},
-      {"inject = [{ resource = \"finalize\", problem = \"slowDown\" }]", "not an ACME problem type"},
+      {"inject = [{ resource = \"finalize\", problem = \"slowDown\" }]",
+       "not an ACME problem type"},
       {"inject = [{ resource = \"finalize\", problem = \"malformed\", status = 302 }]", "400-599"},
       {"inject = [{ resource = \"finalize\", problem = \"malformed\", percent = 200 }]", "0-100"},
       {"inject = [{ resource = \"finalize\", problem = \"rateLimited\" }]", "needs retry_after"},
@@ -536,8 +537,8 @@ TEST(ConfigTesting, RefusesBadValues) {
   for (const auto& [line, want] : cases) {
     auto p = write(std::string("[testing]\nenabled = true\n") + line + "\n");
     auto c = load_file(p);
-    const std::string detail = c ? (validate(*c) ? std::string("valid") : validate(*c).error().detail)
-                                 : c.error().detail;
+    const std::string detail =
+        c ? (validate(*c) ? std::string("valid") : validate(*c).error().detail) : c.error().detail;
     EXPECT_NE(detail.find(want), std::string::npos) << line << ": " << detail;
     std::filesystem::remove(p);
   }

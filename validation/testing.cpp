@@ -102,9 +102,8 @@ std::size_t TestDns::remove_txt(std::string_view name, const std::optional<std::
   std::lock_guard lock(mu_);
   auto it = txt_.find(*n);
   if (it == txt_.end()) return 0;
-  const auto removed = std::erase_if(it->second, [&](const std::string& v) {
-    return !value || v == *value;
-  });
+  const auto removed =
+      std::erase_if(it->second, [&](const std::string& v) { return !value || v == *value; });
   if (it->second.empty()) txt_.erase(it);
   records_ -= removed;
   return removed;

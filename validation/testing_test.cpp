@@ -122,8 +122,8 @@ TEST(TestResolver, ServesDns01AndCaaToTheCheckers) {
     return await(checker.check(req, deadline));
   };
   EXPECT_FALSE(check().ok());
-  ASSERT_TRUE(dns->add_txt("_acme-challenge.app.example.test",
-                           Dns01Checker::expected_txt("tok.thumb")));
+  ASSERT_TRUE(
+      dns->add_txt("_acme-challenge.app.example.test", Dns01Checker::expected_txt("tok.thumb")));
   auto ok = check();
   EXPECT_TRUE(ok.ok()) << ok.problem->detail;
 
@@ -177,8 +177,13 @@ TEST(TestKnobs, AlwaysValidPassesWithoutCheckingAndDelayWaits) {
   cfg.testing = knobs;
   ValidationAuthority va(io.get_executor(), cfg, {{core::ChallengeType::Http01, checker}},
                          resolver);
-  const ValidationRequest req{
-      {core::IdentifierType::Dns, "x.test"}, core::ChallengeType::Http01, "t", "t.k", false, "", {}};
+  const ValidationRequest req{{core::IdentifierType::Dns, "x.test"},
+                              core::ChallengeType::Http01,
+                              "t",
+                              "t.k",
+                              false,
+                              "",
+                              {}};
   const auto validate = [&] {
     auto fut = boost::asio::co_spawn(io, va.validate(req), boost::asio::use_future);
     io.restart();
