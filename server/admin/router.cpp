@@ -34,12 +34,12 @@ Page text(int status, std::string body) {
   return {status, "text/plain; charset=utf-8", std::move(body) + "\n"};
 }
 
-http::Response respond(const http::Request& req, Page page) {
+http::Response respond(const http::Request& req, Page page, std::string_view allow = "GET, HEAD") {
   http::Response res{static_cast<bh::status>(page.status), 11};
   res.set(bh::field::server, "Signet");
   res.set(bh::field::content_type, page.content_type);
   res.set(bh::field::cache_control, "no-store");
-  if (page.status == 405) res.set(bh::field::allow, "GET, HEAD");
+  if (page.status == 405) res.set(bh::field::allow, allow);
   if (req.method != bh::verb::head) res.body() = std::move(page.body);
   return res;
 }
@@ -49,6 +49,16 @@ http::Response respond(const http::Request& req, Page page) {
 boost::asio::awaitable<http::Response> Router::handle(const http::Request& req) const {
   const std::string_view target = req.target;
   const std::string_view path = target.substr(0, target.find('?'));
+  // The test CA mode's endpoints, apart from the operator's pages.
+  if (path == "/testing" || path.starts_with("/testing/")) {
+    if (!s_.testing) {
+      co_return respond(req, text(404,
+                                  "Nothing here: the /testing/ endpoints exist only in the "
+                                  "test CA mode (signet serve --testing)"));
+    }
+    TestingAnswer a = s_.testing->handle(req);
+    co_return respond(req, {a.status, std::move(a.content_type), std::move(a.body)}, a.allow);
+  }
   for (const auto& r : kRoutes) {
     if (r.path != path) continue;
     if (req.method != bh::verb::get && req.method != bh::verb::head) {
