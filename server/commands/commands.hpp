@@ -13,6 +13,7 @@ struct Overrides {
       external_url;
   std::optional<int> http01_port, tlsalpn01_port, threads;
   std::vector<std::string> dns_resolvers, validation_allow;
+  bool testing = false;  // --testing: [testing] enabled
 };
 
 // The ACME server.
@@ -46,6 +47,7 @@ struct AdminArgs {
   std::string target;  // the SERIAL or account ID a command takes
   std::optional<std::string> serial, account, name, reason, status, expiring_within;
   std::size_t limit = 1000;
+  bool testing = false;  // config check --testing: as `signet serve --testing` would
 };
 int cert_revoke(const AdminArgs& a);
 int cert_list(const AdminArgs& a);
