@@ -322,7 +322,8 @@ int serve(const Overrides& o) {
   core::log_info("ready");
   // On SIGTERM, validations in flight finish and are recorded, within a bound.
   const auto drain_limit = std::chrono::duration_cast<std::chrono::milliseconds>(
-      cfg.validation_timeout + cfg.remote_timeout + std::chrono::seconds(5));
+      cfg.validation_timeout + cfg.remote_timeout + std::chrono::seconds(5) +
+      (test_mode ? config::kMaxValidationDelay : std::chrono::seconds(0)));
   // On SIGHUP, the configuration file is read again: the rules and the directory meta
   // change for new requests; an invalid file changes nothing.
   const auto reload = [&]() -> asio::awaitable<void> {
