@@ -233,7 +233,124 @@ void read_perspectives(const Table& list, std::vector<Perspective>& out,
   }
 }
 
+// A percentage key: 0-100.
+void read_percent(Section& s, const std::string& where, const std::string& key, unsigned& out,
+                  std::vector<std::string>& errors) {
+  if (!s.raw(key)) return;
+  int64_t n = -1;
+  s.get(key, n);
+  if (n < 0 || n > 100) {
+    errors.push_back(where + " " + key + " must be a percentage, 0-100");
+    return;
+  }
+  out = static_cast<unsigned>(n);
+}
+
+// [testing] inject: an array of tables of resource, problem, status, percent and
+// retry_after.
+void read_inject(const Table& list, std::vector<InjectRule>& out,
+                 std::vector<std::string>& errors) {
+  const std::string what =
+      "[testing] inject must be an array of tables, e.g. [{ resource = "
+      "\"finalize\", problem = \"rateLimited\", status = 429, percent = 10, "
+      "retry_after = 2 }]";
+  if (!list.is_array()) {
+    errors.push_back(what);
+    return;
+  }
+  for (const auto& item : list.as_array()) {
+    if (!item.is_table()) {
+      errors.push_back(what);
+      return;
+    }
+    toml::value wrapper(toml::table{{"testing.inject", item}});
+    Section s(wrapper, "testing.inject", errors);
+    InjectRule r;
+    s.get("resource", r.resource);
+    s.get("problem", r.problem);
+    if (s.raw("status")) {
+      int64_t status = 0;
+      s.get("status", status);
+      r.status = status < 0 || status > 999 ? -1 : static_cast<int>(status);
+    }
+    read_percent(s, "[testing.inject]", "percent", r.percent, errors);
+    if (s.raw("retry_after")) {
+      int64_t seconds = -1;
+      s.get("retry_after", seconds);
+      r.retry_after = std::chrono::seconds(seconds);
+    }
+    out.push_back(std::move(r));
+  }
+}
+
+// A whole number of seconds ("3s") or milliseconds ("250ms").
+std::optional<std::chrono::milliseconds> parse_delay(std::string_view t) {
+  int64_t unit = 0;
+  if (t.ends_with("ms")) {
+    unit = 1;
+    t.remove_suffix(2);
+  } else if (t.ends_with("s")) {
+    unit = 1000;
+    t.remove_suffix(1);
+  } else {
+    return std::nullopt;
+  }
+  if (t.empty() || t.size() > 9 || t.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  return std::chrono::milliseconds(std::stoll(std::string(t)) * unit);
+}
+
 }  // namespace
+
+core::Result<DelayRange> parse_delay_range(std::string_view text) {
+  const auto bad_range = [&](const std::string& why) {
+    return bad("validation_delay \"" + std::string(text) + "\" " + why);
+  };
+  const auto dash = text.find('-');
+  const auto min = parse_delay(text.substr(0, dash));
+  const auto max = dash == std::string_view::npos ? min : parse_delay(text.substr(dash + 1));
+  if (!min || !max) {
+    return bad_range(
+        "is not a delay or a range of delays: write \"2s\", \"0s-3s\" or \"250ms-1s\"");
+  }
+  if (*min > *max) return bad_range("starts after it ends");
+  if (*max > kMaxValidationDelay) {
+    return bad_range("is too long: at most " + std::to_string(kMaxValidationDelay.count()) + "s");
+  }
+  return DelayRange{*min, *max};
+}
+
+core::Status validate_testing(const Testing& t) {
+  if (!t.resolve_all_to.empty() && !valid_ip(t.resolve_all_to)) {
+    return bad("[testing] resolve_all_to \"" + t.resolve_all_to + "\" is not an IP address");
+  }
+  if (t.nonce_reject_percent > 100)
+    return bad("[testing] nonce_reject_percent must be a percentage, 0-100");
+  if (!t.validation_delay.empty()) {
+    if (auto d = parse_delay_range(t.validation_delay); !d)
+      return bad("[testing] " + d.error().detail);
+  }
+  if (t.inject.size() > 64) return bad("[testing] inject has more than 64 rules");
+  for (const auto& r : t.inject) {
+    const std::string where = "[testing] inject rule for \"" + r.resource + "\": ";
+    if (r.resource.empty()) return bad("[testing] inject: every rule needs a resource");
+    const auto type = core::problem_type_from_name(r.problem);
+    if (!type) {
+      return bad(where + "problem \"" + r.problem +
+                 "\" is not an ACME problem type (rateLimited, badNonce, serverInternal, "
+                 "orderNotReady, ...: the name after urn:ietf:params:acme:error:)");
+    }
+    if (r.status != 0 && (r.status < 400 || r.status > 599))
+      return bad(where + "status must be 400-599 (or left out: the problem type's own)");
+    if (r.percent > 100) return bad(where + "percent must be a percentage, 0-100");
+    if (r.retry_after && (r.retry_after->count() < 0 || r.retry_after->count() > 86400))
+      return bad(where + "retry_after must be 0-86400 seconds");
+    // RFC 8555 §6.6: a rateLimited answer says when to come back.
+    if (*type == core::ProblemType::RateLimited && (!r.retry_after || r.retry_after->count() == 0))
+      return bad(where + "rateLimited needs retry_after (seconds; RFC 8555 §6.6)");
+  }
+  return {};
+}
 
 core::Result<std::pair<std::string, uint16_t>> split_host_port(const std::string& s) {
   std::string host, port;
@@ -269,7 +386,8 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
                                                 "validation", "orders",    "certificates",
                                                 "limits",     "policy",    "rate_limits",
                                                 "profiles",   "crl",
-                                                "ocsp",       "log",       "audit"};
+                                                "ocsp",       "log",       "audit",
+                                                "testing"};
     if (!sections.contains(k)) errors.push_back("unknown section or key \"" + k + "\"");
   }
   {
@@ -391,6 +509,20 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
       s.get_count_or_zero("max_connections_per_address", per_address);
       c.max_connections_per_address = per_address;
     }
+  }
+  {
+    Section s(root, "testing", errors);
+    s.get("enabled", c.testing.enabled);
+    for (const char* knob : {"resolve_all_to", "always_valid", "nonce_reject_percent",
+                             "validation_delay", "reuse_authorizations", "inject"}) {
+      if (s.raw(knob)) c.testing.knobs_set.emplace_back(knob);
+    }
+    s.get("resolve_all_to", c.testing.resolve_all_to);
+    s.get("always_valid", c.testing.always_valid);
+    read_percent(s, "[testing]", "nonce_reject_percent", c.testing.nonce_reject_percent, errors);
+    s.get("validation_delay", c.testing.validation_delay);
+    s.get("reuse_authorizations", c.testing.reuse_authorizations);
+    if (const Table* list = s.raw("inject")) read_inject(*list, c.testing.inject, errors);
   }
   if (!errors.empty()) {
     std::string all;
@@ -514,7 +646,17 @@ core::Status validate(const Config& c) {
     if (!accounts.insert(o.account).second)
       return bad("[[rate_limits.overrides]] account \"" + o.account + "\" appears twice");
   }
-  return {};
+  // The test mode is never on by accident: its knobs without it are a mistake to report,
+  // not settings to ignore.
+  if (!c.testing.enabled && !c.testing.knobs_set.empty()) {
+    std::string knobs;
+    for (const auto& k : c.testing.knobs_set) knobs += (knobs.empty() ? "" : ", ") + k;
+    return bad("[testing] sets " + knobs +
+               " but the test mode is not enabled: add `enabled = true` to [testing], or start "
+               "with `signet serve --testing` (these knobs make a CA that must not be trusted, so "
+               "they are never taken on their own)");
+  }
+  return validate_testing(c.testing);
 }
 
 std::vector<std::string> restart_only_changes(const Config& a, const Config& b) {
@@ -568,6 +710,7 @@ std::vector<std::string> restart_only_changes(const Config& a, const Config& b) 
   check("limits.max_connections", a.max_connections == b.max_connections);
   check("limits.max_connections_per_address",
         a.max_connections_per_address == b.max_connections_per_address);
+  check("testing.enabled", a.testing.enabled == b.testing.enabled);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -61,6 +62,48 @@ struct ProfileConfig {
 
 // The profiles of the embedded default: tlsserver, shortlived and tlsclient.
 std::vector<ProfileConfig> embedded_profiles();
+
+// [testing] inject: a problem a share of one resource's requests get instead of their
+// answer.
+struct InjectRule {
+  std::string resource;  // a route's resource name (newOrder, finalize, order, ...)
+  std::string problem;   // an ACME problem type name (rateLimited, badNonce, ...)
+  int status = 0;        // 400-599; 0: the problem type's own status
+  unsigned percent = 100;
+  std::optional<std::chrono::seconds> retry_after;  // the Retry-After header
+  bool operator==(const InjectRule&) const = default;
+};
+
+// A validation delay: each validation waits a random time in [min, max] first.
+struct DelayRange {
+  std::chrono::milliseconds min{0};
+  std::chrono::milliseconds max{0};
+};
+inline constexpr std::chrono::seconds kMaxValidationDelay{60};
+
+// [testing]: the test CA mode, for CI pipelines. Nothing here takes effect unless
+// `enabled` (or `signet serve --testing`); a knob set without it is an error.
+struct Testing {
+  bool enabled = false;
+  std::string resolve_all_to;  // an IP address: validation resolves every name to it
+  bool always_valid = false;   // challenges pass unchecked; CAA is not looked up
+  unsigned nonce_reject_percent = 0;
+  std::string validation_delay;  // "" (none), "2s", "0s-3s", "250ms-1s"
+  bool reuse_authorizations = true;
+  std::vector<InjectRule> inject;
+  // The knobs the file sets (every key of [testing] but enabled), to refuse them when
+  // testing is not enabled.
+  std::vector<std::string> knobs_set;
+};
+
+// "2s", "0s-3s", "250ms-1s": whole seconds or milliseconds, at most
+// kMaxValidationDelay, the first no longer than the second.
+core::Result<DelayRange> parse_delay_range(std::string_view text);
+
+// The [testing] knobs' values: an address, percentages, the delay, each inject rule's
+// problem type, status, percent and Retry-After (the resource names are the server's
+// to check). Does not look at `enabled` (validate() does).
+core::Status validate_testing(const Testing& t);
 
 struct Config {
   // [server]
@@ -169,6 +212,9 @@ struct Config {
   // 0: off. Unset: kDefaultConnectionsPerAddress for `signet serve`; off for `signet
   // vantage`, whose one client, the Signet server, opens a connection per validation.
   std::optional<std::size_t> max_connections_per_address;
+
+  // [testing]
+  Testing testing;
 };
 
 inline constexpr std::size_t kDefaultConnectionsPerAddress = 64;

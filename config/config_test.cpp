@@ -450,3 +450,127 @@ TEST(Config, NamesTheKeysThatNeedARestart) {
 
 }  // namespace
 }  // namespace signet::config
+
+namespace signet::config {
+namespace {
+
+TEST(ConfigTesting, LoadsEveryKnob) {
+  auto p = write(R"(
+[testing]
+enabled = true
+resolve_all_to = "127.0.0.1"
+always_valid = true
+nonce_reject_percent = 50
+validation_delay = "0s-3s"
+reuse_authorizations = false
+inject = [{ resource = "finalize", problem = "rateLimited", status = 429, percent = 10, retry_after = 2 },
+          { resource = "newOrder", problem = "serverInternal" }]
+)");
+  auto c = load_file(p);
+  ASSERT_TRUE(c) << c.error().detail;
+  ASSERT_TRUE(validate(*c)) << validate(*c).error().detail;
+  const Testing& t = c->testing;
+  EXPECT_TRUE(t.enabled);
+  EXPECT_EQ(t.resolve_all_to, "127.0.0.1");
+  EXPECT_TRUE(t.always_valid);
+  EXPECT_EQ(t.nonce_reject_percent, 50u);
+  EXPECT_EQ(t.validation_delay, "0s-3s");
+  EXPECT_FALSE(t.reuse_authorizations);
+  ASSERT_EQ(t.inject.size(), 2u);
+  EXPECT_EQ(t.inject[0], (InjectRule{"finalize", "rateLimited", 429, 10, std::chrono::seconds(2)}));
+  // Unset: the type's own status, every request, no Retry-After.
+  EXPECT_EQ(t.inject[1], (InjectRule{"newOrder", "serverInternal", 0, 100, std::nullopt}));
+  EXPECT_EQ(t.knobs_set.size(), 6u);
+  std::filesystem::remove(p);
+}
+
+TEST(ConfigTesting, KnobsWithoutEnabledAreAnError) {
+  for (const char* text : {"[testing]\nalways_valid = true\n",
+                           "[testing]\nenabled = false\nresolve_all_to = \"127.0.0.1\"\n",
+                           // Set to its default value: still a knob the file asks for.
+                           "[testing]\nreuse_authorizations = true\n"}) {
+    auto p = write(text);
+    auto c = load_file(p);
+    ASSERT_TRUE(c) << c.error().detail;  // read; refused by validate
+    const auto st = validate(*c);
+    ASSERT_FALSE(st) << text;
+    EXPECT_NE(st.error().detail.find("not enabled"), std::string::npos) << st.error().detail;
+    EXPECT_NE(st.error().detail.find("--testing"), std::string::npos) << st.error().detail;
+    // --testing (or enabled = true) is what makes them valid.
+    c->testing.enabled = true;
+    EXPECT_TRUE(validate(*c)) << text;
+    std::filesystem::remove(p);
+  }
+  // enabled alone is fine, and so is an empty section.
+  for (const char* text : {"[testing]\nenabled = false\n", "[testing]\n"}) {
+    auto p = write(text);
+    auto c = load_file(p);
+    ASSERT_TRUE(c) << c.error().detail;
+    EXPECT_TRUE(validate(*c)) << text;
+    std::filesystem::remove(p);
+  }
+}
+
+TEST(ConfigTesting, RefusesBadValues) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"resolve_all_to = \"localhost\"", "not an IP address"},
+      {"nonce_reject_percent = 101", "0-100"},
+      {"nonce_reject_percent = -1", "0-100"},
+      {"validation_delay = \"3s-1s\"", "starts after it ends"},
+      {"validation_delay = \"3\"", "is not a delay"},
+      {"validation_delay = \"0s-2m\"", "is not a delay"},
+      {"validation_delay = \"0s-61s\"", "too long"},
+      {"inject = [{ resource = \"finalize\", problem = \"slowDown\" }]",
+       "not an ACME problem type"},
+      {"inject = [{ resource = \"finalize\", problem = \"malformed\", status = 302 }]", "400-599"},
+      {"inject = [{ resource = \"finalize\", problem = \"malformed\", percent = 200 }]", "0-100"},
+      {"inject = [{ resource = \"finalize\", problem = \"rateLimited\" }]", "needs retry_after"},
+      {"inject = [{ resource = \"finalize\", problem = \"rateLimited\", retry_after = -1 }]",
+       "0-86400"},
+      {"inject = [{ problem = \"malformed\" }]", "needs a resource"},
+      {"inject = [{ resource = \"finalize\", problem = \"malformed\", colour = 1 }]",
+       "unknown key \"colour\""},
+      {"inject = \"finalize\"", "array of tables"},
+      {"always_valid = \"yes\"", "wrong type"},
+      {"resolve_everything = true", "unknown key"},
+  };
+  for (const auto& [line, want] : cases) {
+    auto p = write(std::string("[testing]\nenabled = true\n") + line + "\n");
+    auto c = load_file(p);
+    const std::string detail =
+        c ? (validate(*c) ? std::string("valid") : validate(*c).error().detail) : c.error().detail;
+    EXPECT_NE(detail.find(want), std::string::npos) << line << ": " << detail;
+    std::filesystem::remove(p);
+  }
+}
+
+TEST(ConfigTesting, ParsesDelayRanges) {
+  using std::chrono::milliseconds;
+  auto r = parse_delay_range("0s-3s");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->min, milliseconds(0));
+  EXPECT_EQ(r->max, milliseconds(3000));
+  r = parse_delay_range("250ms-1s");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->min, milliseconds(250));
+  EXPECT_EQ(r->max, milliseconds(1000));
+  r = parse_delay_range("2s");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->min, milliseconds(2000));
+  EXPECT_EQ(r->max, milliseconds(2000));
+  ASSERT_TRUE(parse_delay_range("60s"));
+  for (const char* bad : {"", "-", "1s-", "-1s", "1s-2s-3s", "1.5s", "s", "ms", "1 s", "1h",
+                          "99999999999s", "2s-1s", "61s", "0s-60001ms"}) {
+    EXPECT_FALSE(parse_delay_range(bad)) << bad;
+  }
+}
+
+TEST(ConfigTesting, EnabledTakesEffectOnlyAtRestart) {
+  Config a, b;
+  b.testing.enabled = true;
+  b.testing.always_valid = true;  // a knob: applied at reload
+  EXPECT_EQ(restart_only_changes(a, b), std::vector<std::string>{"testing.enabled"});
+}
+
+}  // namespace
+}  // namespace signet::config

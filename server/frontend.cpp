@@ -43,13 +43,15 @@ std::string allowed_methods(unsigned methods) {
 
 Frontend::Frontend(authority::Authority& authority, NonceService& nonces, Urls urls,
                    json::DirectoryMeta meta, std::chrono::milliseconds deadline,
-                   std::shared_ptr<core::metrics::Registry> metrics)
+                   std::shared_ptr<core::metrics::Registry> metrics,
+                   std::shared_ptr<TestMode> testing)
     : authority_(authority),
       nonces_(nonces),
       urls_(std::move(urls)),
       meta_(std::make_shared<const json::DirectoryMeta>(std::move(meta))),
       deadline_(deadline),
       metrics_(core::metrics::or_private(std::move(metrics))),
+      testing_(std::move(testing)),
       requests_(metrics_->counter("signet_http_requests_total",
                                   "HTTP requests answered, by route (its path pattern; none for "
                                   "no route) and status.",
@@ -61,9 +63,9 @@ Frontend::Frontend(authority::Authority& authority, NonceService& nonces, Urls u
                                   "Problem documents sent, by ACME problem type.", {"type"})),
       request_id_prefix_(request_id_prefix()) {}
 
-Reply Frontend::problem_reply(const core::Error& e) {
+Reply Frontend::problem_reply(const core::Error& e, int status) {
   problems_.with({core::problem_type_name(e.type)}).inc();
-  const auto p = render_problem(e);
+  const auto p = render_problem(e, status);
   Reply r{p.status, "application/problem+json", p.body, {}};
   if (e.retry_after) r.header("Retry-After", std::to_string(e.retry_after->count()));
   return r;
@@ -152,9 +154,9 @@ asio::awaitable<void> Frontend::work(std::shared_ptr<Pending> pending,
 }
 
 asio::awaitable<http::Response> Frontend::respond(const http::Request& req, Outcome& out) {
-  const auto problem_reply = [this, &out](const core::Error& e) {
+  const auto problem_reply = [this, &out](const core::Error& e, int status = 0) {
     out.problem = core::problem_type_name(e.type);
-    return this->problem_reply(e);
+    return this->problem_reply(e, status);
   };
   const RouteMatch match = match_route(req.target);
   if (match.route == Route::NotFound) {
@@ -181,6 +183,7 @@ asio::awaitable<http::Response> Frontend::respond(const http::Request& req, Outc
   }
   const auto meta = meta_.load();  // held until the reply is built
   Context ctx{authority_, nonces_, keys_, urls_, *meta, req, match};
+  ctx.testing = testing_.get();
   std::optional<handlers::SignedRequest> signed_request;
   // A resource that answers GET takes POST-as-GET too, authenticated by an account;
   // relying parties' resources are never authenticated.
@@ -192,6 +195,13 @@ asio::awaitable<http::Response> Frontend::respond(const http::Request& req, Outc
     signed_request.emplace(std::move(authenticated).value());
     ctx.signed_request = &*signed_request;
     if (signed_request->account) out.account = signed_request->account->id.value;
+  }
+  // The test mode's injected problems: after routing and authentication, in place of
+  // the handler (only the resources a rule names, the directory included).
+  if (testing_) {
+    if (auto injected = testing_->inject(match.route)) {
+      co_return finish(req, problem_reply(injected->problem, injected->status));
+    }
   }
   core::Result<Reply> r = co_await spec.handler(ctx);
   if (spec.relying_party && r) co_return finish_public(req, std::move(r).value());

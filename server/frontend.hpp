@@ -18,6 +18,7 @@
 #include "server/jose/key_cache.hpp"
 #include "server/json/encode.hpp"
 #include "server/nonce.hpp"
+#include "server/testing.hpp"
 #include "server/urls.hpp"
 
 namespace signet::server {
@@ -26,10 +27,12 @@ class Frontend {
  public:
   // A request still unanswered after `deadline` gets a serverInternal problem with
   // Retry-After; its work finishes in the background. metrics: where requests and
-  // problems are counted (none: a private registry).
+  // problems are counted (none: a private registry). testing: the test mode, which
+  // refuses nonces and injects problems as its knobs say (none: off).
   Frontend(authority::Authority& authority, NonceService& nonces, Urls urls,
            json::DirectoryMeta meta, std::chrono::milliseconds deadline = std::chrono::seconds(30),
-           std::shared_ptr<core::metrics::Registry> metrics = nullptr);
+           std::shared_ptr<core::metrics::Registry> metrics = nullptr,
+           std::shared_ptr<TestMode> testing = nullptr);
 
   boost::asio::awaitable<http::Response> handle(const http::Request& req);
   // New directory meta, for requests from now on (configuration reload).
@@ -54,8 +57,9 @@ class Frontend {
   http::Response finish(const http::Request& req, handlers::Reply reply);
   // A relying party's answer (CRL, OCSP): the reply's own headers only, no nonce.
   static http::Response finish_public(const http::Request& req, handlers::Reply reply);
-  // The problem document of an error, counted by type.
-  handlers::Reply problem_reply(const core::Error& e);
+  // The problem document of an error, counted by type; with the type's own HTTP status,
+  // or `status` when it is not 0.
+  handlers::Reply problem_reply(const core::Error& e, int status = 0);
   // Counts the request (metrics) and logs it, one line (at info).
   void record(const http::Request& req, const http::Response& res, const Outcome& out,
               std::chrono::steady_clock::time_point began);
@@ -67,6 +71,7 @@ class Frontend {
   std::atomic<std::shared_ptr<const json::DirectoryMeta>> meta_;
   std::chrono::milliseconds deadline_;
   std::shared_ptr<core::metrics::Registry> metrics_;
+  std::shared_ptr<TestMode> testing_;
   core::metrics::Family<core::metrics::Counter>& requests_;
   core::metrics::Family<core::metrics::Histogram>& latency_;
   core::metrics::Family<core::metrics::Counter>& problems_;

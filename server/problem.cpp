@@ -35,8 +35,8 @@ int http_status(core::ProblemType type) {
   }
 }
 
-ProblemResponse render_problem(const core::Error& e) {
-  const int status = http_status(e.type);
+ProblemResponse render_problem(const core::Error& e, int status) {
+  if (status == 0) status = http_status(e.type);
   if (e.type == core::ProblemType::ServerInternal) {
     core::log_error("internal error: " + e.detail);
     core::Error shown =

@@ -14,7 +14,9 @@ struct ProblemResponse {
   std::string body;
 };
 
-// Internal errors are logged with their detail and shown as a generic text.
-ProblemResponse render_problem(const core::Error& e);
+// Internal errors are logged with their detail and shown as a generic text. The
+// status is the problem type's own, or `status` when it is not 0 (the test mode's
+// injected problems).
+ProblemResponse render_problem(const core::Error& e, int status = 0);
 
 }  // namespace signet::server

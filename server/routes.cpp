@@ -159,6 +159,50 @@ RouteMatch match_route(std::string_view target) {
   return {};
 }
 
+std::string_view resource_name(Route r) {
+  const RouteSpec& spec = route_spec(r);
+  if (!spec.directory_key.empty()) return spec.directory_key;
+  switch (r) {
+    case Route::Directory:
+      return "directory";
+    case Route::Account:
+      return "account";
+    case Route::AccountOrders:
+      return "orders";  // the account object's "orders" member (RFC 8555 §7.1.2.1)
+    case Route::Order:
+      return "order";
+    case Route::Finalize:
+      return "finalize";
+    case Route::Authz:
+      return "authz";
+    case Route::Challenge:
+      return "challenge";
+    case Route::Certificate:
+      return "certificate";
+    case Route::Issuer:
+      return "issuer";
+    default:
+      return {};
+  }
+}
+
+std::optional<Route> route_of_resource(std::string_view name) {
+  if (name.empty()) return std::nullopt;
+  for (const auto& s : kRoutes) {
+    if (resource_name(s.route) == name) return s.route;
+  }
+  return std::nullopt;
+}
+
+std::string resource_names() {
+  std::string out;
+  for (const auto& s : kRoutes) {
+    const auto name = resource_name(s.route);
+    if (!name.empty()) out += (out.empty() ? "" : ", ") + std::string(name);
+  }
+  return out;
+}
+
 std::string route_path(Route r, std::string_view id, std::string_view sub) {
   std::string out;
   std::string_view pattern = route_spec(r).path;

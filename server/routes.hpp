@@ -3,7 +3,9 @@
 // answers, how requests to it are authenticated, its directory key and its handler.
 // Urls builds and recognizes paths from this table; the front end dispatches with it.
 // Adding a resource is one entry here plus its handler.
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "server/handlers/context.hpp"
@@ -41,5 +43,15 @@ const RouteSpec& route_spec(Route r);
 RouteMatch match_route(std::string_view target);
 // The path of a route with its identifiers filled in.
 std::string route_path(Route r, std::string_view id = {}, std::string_view sub = {});
+
+// An ACME resource's name as RFC 8555 §7.1 calls it: its directory key (newOrder,
+// newNonce, ...), else directory, account, orders, order, finalize, authz, challenge,
+// certificate, issuer. Empty for what is not an ACME resource (home page, root.pem,
+// CRLs, OCSP, caIssuers).
+std::string_view resource_name(Route r);
+// The route of an ACME resource's name; nullopt for any other name.
+std::optional<Route> route_of_resource(std::string_view name);
+// Every ACME resource's name, in route table order (for error messages).
+std::string resource_names();
 
 }  // namespace signet::server

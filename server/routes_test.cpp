@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace signet::server {
 namespace {
 
@@ -97,6 +99,26 @@ TEST(Routes, DirectoryKeysAreTheRfc8555Ones) {
   }
   EXPECT_EQ(keys, (std::vector<std::string_view>{"newNonce", "newAccount", "newOrder", "revokeCert",
                                                  "keyChange", "newAuthz", "renewalInfo"}));
+}
+
+TEST(Routes, ResourceNamesAreUniqueAndRoundTrip) {
+  std::set<std::string_view> seen;
+  for (const auto& spec : route_table()) {
+    const auto name = resource_name(spec.route);
+    const bool acme =
+        !spec.relying_party && spec.route != Route::Home && spec.route != Route::RootCertificate;
+    EXPECT_EQ(name.empty(), !acme) << spec.path;
+    if (name.empty()) continue;
+    EXPECT_TRUE(seen.insert(name).second) << name;
+    EXPECT_EQ(route_of_resource(name), spec.route) << name;
+  }
+  EXPECT_EQ(resource_name(Route::Finalize), "finalize");
+  EXPECT_EQ(resource_name(Route::NewOrder), "newOrder");
+  EXPECT_EQ(resource_name(Route::AccountOrders), "orders");
+  EXPECT_FALSE(route_of_resource("crl"));
+  EXPECT_FALSE(route_of_resource(""));
+  EXPECT_FALSE(route_of_resource("Finalize"));
+  EXPECT_NE(resource_names().find("newAccount, newOrder"), std::string::npos) << resource_names();
 }
 
 // A certID carries a '.', and whatever else a client sends is left to the handler to

@@ -1,6 +1,7 @@
 #include "validation/validation_authority.hpp"
 
 #include "validation/quorum.hpp"
+#include "validation/testing.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -208,6 +209,22 @@ asio::awaitable<ValidationOutcome> ValidationAuthority::run(ValidationRequest re
                                                            std::string(to_string(req.type)) +
                                                            " is not offered by this server");
     co_return out;
+  }
+  if (config_.testing) {
+    // The test mode: a wait first (without a slot: waiting checks hold none), then,
+    // with always_valid, a pass that contacts nothing (no CAA either).
+    if (!req.caa_only) {
+      if (const auto delay = config_.testing->next_delay(); delay.count() > 0) {
+        asio::steady_timer wait(executor_, delay);
+        boost::system::error_code ec;
+        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+    }
+    if (config_.testing->always_valid()) {
+      ValidationOutcome out;
+      metrics_->decisions.with({method_of(req), "valid", ""}).inc();
+      co_return out;
+    }
   }
   // Wait for a slot; it passes on, or is freed, however the check ends.
   if (auto timer = slots_->take(req.account_uri, req.account_slots, executor_)) {

@@ -24,6 +24,8 @@
 
 namespace signet::validation {
 
+class TestKnobs;
+
 struct ValidationConfig {
   // The whole of one validation at this vantage point, counted from when it gets a
   // slot: the challenge check (DNS lookups, connections, redirects), then CAA; the
@@ -41,6 +43,8 @@ struct ValidationConfig {
   // account by account in turn, so one account's slow validations never hold back
   // another's.
   std::size_t max_in_flight_per_account = 16;
+  // The test mode's always_valid and validation_delay (testing.hpp); null: off.
+  std::shared_ptr<TestKnobs> testing;
 };
 
 class ValidationAuthority;

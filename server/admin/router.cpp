@@ -128,7 +128,7 @@ Page text(int status, std::string body) {
   return {status, "text/plain; charset=utf-8", std::move(body) + "\n", {}};
 }
 
-http::Response respond(const http::Request& req, Page page) {
+http::Response respond(const http::Request& req, Page page, std::string_view allow = "GET, HEAD") {
   http::Response res{static_cast<bh::status>(page.status), 11};
   res.set(bh::field::server, "Signet");
   res.set(bh::field::content_type, page.content_type);
@@ -140,7 +140,7 @@ http::Response respond(const http::Request& req, Page page) {
   res.set("X-Content-Type-Options", "nosniff");
   res.set("Referrer-Policy", "no-referrer");
   for (auto& [name, value] : page.headers) res.set(name, std::move(value));
-  if (page.status == 405) res.set(bh::field::allow, "GET, HEAD");
+  if (page.status == 405) res.set(bh::field::allow, allow);
   if (req.method != bh::verb::head) res.body() = std::move(page.body);
   return res;
 }
@@ -152,6 +152,16 @@ awaitable<http::Response> Router::handle(const http::Request& req) const {
   const auto q = target.find('?');
   const Target t{target.substr(0, q),
                  q == std::string_view::npos ? std::string_view{} : target.substr(q + 1)};
+  // The test CA mode's endpoints, apart from the operator's pages.
+  if (t.path == "/testing" || t.path.starts_with("/testing/")) {
+    if (!s_.testing) {
+      co_return respond(req, text(404,
+                                  "Nothing here: the /testing/ endpoints exist only in the "
+                                  "test CA mode (signet serve --testing)"));
+    }
+    TestingAnswer a = s_.testing->handle(req);
+    co_return respond(req, {a.status, std::move(a.content_type), std::move(a.body)}, a.allow);
+  }
   for (const auto& r : kRoutes) {
     if (!matches(r.path, t.path)) continue;
     if (req.method != bh::verb::get && req.method != bh::verb::head) {

@@ -3,13 +3,16 @@
 // JWS, no nonces, GET and HEAD only. GET /metrics is the Prometheus exposition; GET /
 // the certificate inventory, with a page per certificate at /certificates/<serial> and
 // its PEM at /certificates/<serial>.pem (server/admin/inventory_page.hpp). Pages are
-// entries of the table in router.cpp, each an awaitable handler. Thread-safe.
+// entries of the table in router.cpp, each an awaitable handler. In the test CA mode,
+// /testing/... goes to the test endpoints (testing.hpp), which also take POST and
+// DELETE. Thread-safe.
 #include <boost/asio/awaitable.hpp>
 
 #include <memory>
 
 #include "authority/inventory.hpp"
 #include "core/metrics.hpp"
+#include "server/admin/testing.hpp"
 #include "server/http/types.hpp"
 
 namespace signet::server::admin {
@@ -18,6 +21,8 @@ namespace signet::server::admin {
 struct Services {
   std::shared_ptr<const core::metrics::Registry> metrics;
   std::shared_ptr<authority::Inventory> inventory;
+  // The test endpoints; null unless the test mode is on (then /testing/... is 404).
+  std::shared_ptr<const TestingEndpoints> testing = nullptr;
 };
 
 class Router {

@@ -136,12 +136,14 @@ AdminCli::AdminCli(CLI::App& app) {
 
   auto* config = app.add_subcommand("config", "Check a configuration file");
   config->require_subcommand(1);
-  add(config, "check",
-      "Read and check a configuration file as `signet serve` would, without starting (with "
-      "no --config: the embedded default)",
-      config_check, false)
-      ->add_option("--config", args_.config_file, "TOML configuration file")
+  auto* check = add(config, "check",
+                    "Read and check a configuration file as `signet serve` would, without "
+                    "starting (with no --config: the embedded default)",
+                    config_check, false);
+  check->add_option("--config", args_.config_file, "TOML configuration file")
       ->check(CLI::ExistingFile);
+  check->add_flag("--testing", args_.testing,
+                  "Check it as `signet serve --testing` would (the test CA mode on)");
 }
 
 std::optional<int> AdminCli::run() const {

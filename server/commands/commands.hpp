@@ -14,6 +14,7 @@ struct Overrides {
       external_url;
   std::optional<int> http01_port, tlsalpn01_port, threads;
   std::vector<std::string> dns_resolvers, validation_allow;
+  bool testing = false;  // --testing: [testing] enabled
 };
 
 // The ACME server.
@@ -52,6 +53,7 @@ struct AdminArgs {
   std::optional<std::string> out;   // audit export --out, backup --out
   std::int64_t after = 0;           // audit export --after
   bool force = false;               // backup: replace the --out file if it exists
+  bool testing = false;  // config check --testing: as `signet serve --testing` would
 };
 int cert_revoke(const AdminArgs& a);
 int cert_list(const AdminArgs& a);

@@ -20,9 +20,11 @@
 #include "policy/identifiers.hpp"
 #include "policy/key_policy.hpp"
 #include "policy/rate_limit.hpp"
+#include "server/testing.hpp"
 #include "validation/address_policy.hpp"
 #include "validation/dns01.hpp"
 #include "validation/http01.hpp"
+#include "validation/testing.hpp"
 #include "validation/tls_alpn01.hpp"
 
 namespace signet::server::commands {
@@ -67,7 +69,13 @@ core::Result<config::Config> load_config(const Overrides& o) {
   if (o.threads) cfg.threads = *o.threads;
   if (!o.dns_resolvers.empty()) cfg.dns_resolvers = o.dns_resolvers;
   if (!o.validation_allow.empty()) cfg.validation_allow = o.validation_allow;
+  if (o.testing) cfg.testing.enabled = true;
   if (auto st = config::validate(cfg); !st) return std::move(st).error();
+  // The inject rules' resources are the route table's.
+  if (cfg.testing.enabled) {
+    if (auto rules = compile_injections(cfg.testing.inject); !rules)
+      return std::move(rules).error();
+  }
   return cfg;
 }
 
@@ -257,28 +265,45 @@ json::DirectoryMeta directory_meta(const config::Config& cfg, const authority::R
                                    const std::string& base_url) {
   json::DirectoryMeta meta{cfg.terms_of_service, cfg.website.empty() ? base_url + "/" : cfg.website,
                            cfg.caa_identities, cfg.external_account_required};
+  // A test CA points at its own home page, which says what it is.
+  if (cfg.testing.enabled) {
+    meta.website = base_url + "/";
+    meta.test_ca = true;
+  }
   for (const auto& [name, p] : rules.profiles) meta.profiles.emplace_back(name, p.policy.description);
   return meta;
 }
 
-core::Result<ValidationStack> validation_stack(asio::io_context& va_io, const config::Config& cfg) {
+core::Result<ValidationStack> validation_stack(
+    asio::io_context& va_io, const config::Config& cfg,
+    std::shared_ptr<const validation::TestDns> test_dns) {
   validation::ResolverConfig resolver_cfg;
   resolver_cfg.servers = cfg.dns_resolvers;
-  auto resolver = validation::CaresResolver::create(va_io.get_executor(), resolver_cfg);
-  if (!resolver) return std::move(resolver).error();
+  auto servers = validation::CaresResolver::create(va_io.get_executor(), resolver_cfg);
+  if (!servers) return std::move(servers).error();
+  // The test mode's resolver answers from its records while resolve_all_to is set and
+  // asks the DNS servers otherwise; without the test mode, the DNS servers alone.
+  std::shared_ptr<validation::Resolver> resolver = *servers;
+  if (test_dns) resolver = std::make_shared<validation::TestResolver>(test_dns, *servers);
+  auto allow = cidrs(cfg.validation_allow);
+  if (test_dns) {
+    // A CI job's responders listen on loopback, where resolve_all_to usually points.
+    allow.push_back(*validation::Cidr::parse("127.0.0.0/8"));
+    allow.push_back(*validation::Cidr::parse("::1/128"));
+  }
   validation::Http01Config http01;
   http01.port = cfg.http01_port;
   validation::TlsAlpn01Config tls_alpn;
   tls_alpn.port = cfg.tlsalpn01_port;
-  validation::AddressPolicy address_policy(cidrs(cfg.validation_allow), cidrs(cfg.validation_deny));
+  validation::AddressPolicy address_policy(std::move(allow), cidrs(cfg.validation_deny));
   ValidationStack stack;
-  stack.resolver = *resolver;
+  stack.resolver = resolver;
   stack.checkers = {
       {core::ChallengeType::Http01,
-       std::make_shared<validation::Http01Checker>(http01, *resolver, address_policy)},
-      {core::ChallengeType::Dns01, std::make_shared<validation::Dns01Checker>(*resolver)},
+       std::make_shared<validation::Http01Checker>(http01, resolver, address_policy)},
+      {core::ChallengeType::Dns01, std::make_shared<validation::Dns01Checker>(resolver)},
       {core::ChallengeType::TlsAlpn01,
-       std::make_shared<validation::TlsAlpn01Checker>(tls_alpn, *resolver, address_policy)}};
+       std::make_shared<validation::TlsAlpn01Checker>(tls_alpn, resolver, address_policy)}};
   return stack;
 }
 

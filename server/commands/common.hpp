@@ -19,6 +19,7 @@
 #include "storage/store.hpp"
 #include "validation/checker.hpp"
 #include "validation/resolver.hpp"
+#include "validation/testing.hpp"
 #include "validation/validation_authority.hpp"
 
 namespace signet::server::commands {
@@ -38,13 +39,16 @@ core::Result<authority::RulesPtr> build_rules(const config::Config& cfg,
 json::DirectoryMeta directory_meta(const config::Config& cfg, const authority::Rules& rules,
                                    const std::string& base_url);
 
-// The resolver and the challenge checkers of one vantage point.
+// The resolver and the challenge checkers of one vantage point. With the test mode's
+// records (`signet serve --testing`), the resolver answers from them while
+// resolve_all_to is set, and loopback addresses may be validated.
 struct ValidationStack {
   std::shared_ptr<validation::Resolver> resolver;
   std::map<core::ChallengeType, std::shared_ptr<validation::Checker>> checkers;
 };
-core::Result<ValidationStack> validation_stack(boost::asio::io_context& va_io,
-                                               const config::Config& cfg);
+core::Result<ValidationStack> validation_stack(
+    boost::asio::io_context& va_io, const config::Config& cfg,
+    std::shared_ptr<const validation::TestDns> test_dns = nullptr);
 
 // The validation queue and quorum settings of the configuration.
 validation::ValidationConfig validation_config(const config::Config& cfg);

@@ -5,6 +5,7 @@
 #include "server/commands/admin.hpp"
 #include "server/commands/commands.hpp"
 #include "server/commands/common.hpp"
+#include "server/testing.hpp"
 
 namespace signet::server::commands {
 
@@ -13,6 +14,7 @@ int config_check(const AdminArgs& a) {
       a.config_file ? *a.config_file : std::string("the embedded default configuration");
   Overrides o;
   o.config_file = a.config_file;
+  o.testing = a.testing;
   auto cfg = load_config(o);
   if (!cfg) return fail(what + ": " + cfg.error().detail);
   // Every challenge type: the server offers them all.
@@ -24,6 +26,10 @@ int config_check(const AdminArgs& a) {
     profiles += (profiles.empty() ? "" : ", ") + name;
   std::cout << "OK: " << what << " is valid (data directory " << cfg->data_dir << "; profiles "
             << profiles << ", default " << (*rules)->default_profile << ")\n";
+  if (cfg->testing.enabled) {
+    std::cout << "Test CA mode: on; not for a CA anyone trusts\n";
+    for (const auto& line : describe_knobs(cfg->testing)) std::cout << "  " << line << "\n";
+  }
   return 0;
 }
 

@@ -20,11 +20,13 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/openssl.hpp"
+#include "core/random.hpp"
 #include "server/admin/runtime_metrics.hpp"
 #include "server/admin/server.hpp"
 #include "server/commands/common.hpp"
 #include "server/frontend.hpp"
 #include "server/routes.hpp"
+#include "server/testing.hpp"
 #include "server/vantage/client.hpp"
 #include "storage/sqlite_store.hpp"
 #include "validation/validation_authority.hpp"
@@ -110,6 +112,26 @@ void warn_about_issuer_usages(const ca::CertificateAuthority& ca, const authorit
   }
 }
 
+// What the test CA mode does, said at start on stdout and in the log.
+void print_test_banner(const TestMode& mode, const admin::Server* admin_server) {
+  std::cout << "TEST CA MODE:     on (--testing or [testing] enabled): never trust this CA "
+               "outside tests\n";
+  const auto knobs = mode.describe();
+  for (const auto& line : knobs) std::cout << "  " << line << "\n";
+  if (knobs.empty()) std::cout << "  no knobs on: validation and requests as without it\n";
+  if (admin_server) {
+    std::cout << "Test endpoints:   " << admin_server->url()
+              << "testing/ (txt, caa, config, root, intermediate)\n";
+  } else {
+    std::cout << "  no admin listener: the /testing/ endpoints (TXT and CAA records, knobs) "
+                 "are off\n";
+  }
+  std::string on;
+  for (const auto& line : knobs) on += (on.empty() ? "" : "; ") + line;
+  core::log_warn("test CA mode: never trust this CA outside tests" +
+                 (on.empty() ? std::string() : "; " + on));
+}
+
 // The admin listener's limits: the server's, with room for a few scrapers only.
 http::Limits admin_limits(http::Limits l) {
   l.max_connections = 64;
@@ -149,9 +171,19 @@ int serve(const Overrides& o) {
   asio::io_context io(static_cast<int>(threads));
   asio::io_context va_io(1);
 
-  // Validation: its own thread and strand; c-ares through the configured resolvers;
-  // remote perspectives over mutual TLS (below, once the port is known).
-  auto stack = validation_stack(va_io, cfg);
+  // The test CA mode: its knobs, shared by the front end, validation, the authority's
+  // rules and the admin listener's /testing/ endpoints.
+  std::shared_ptr<TestMode> test_mode;
+  if (cfg.testing.enabled) {
+    test_mode = std::make_shared<TestMode>(
+        std::make_shared<core::Random>(core::Random::entropy_seed()), metrics);
+    if (auto st = test_mode->apply(cfg.testing); !st) return fail(st.error().detail);
+  }
+
+  // Validation: its own thread and strand; c-ares through the configured resolvers (or
+  // the test mode's records); remote perspectives over mutual TLS (below, once the port
+  // is known).
+  auto stack = validation_stack(va_io, cfg, test_mode ? test_mode->dns() : nullptr);
   if (!stack) return fail(stack.error().detail);
   std::set<core::ChallengeType> challenges;
   for (const auto& [type, checker] : stack->checkers) challenges.insert(type);
@@ -198,8 +230,10 @@ int serve(const Overrides& o) {
 
   auto remotes = remote_perspectives(cfg, **ca, **store, clock, names, agent_tls);
   if (!remotes) return fail(remotes.error().detail);
-  va.emplace(asio::make_strand(va_io), validation_config(cfg), stack->checkers, stack->resolver,
-             *remotes, metrics);
+  auto va_config = validation_config(cfg);
+  if (test_mode) va_config.testing = test_mode->validation();
+  va.emplace(asio::make_strand(va_io), va_config, stack->checkers, stack->resolver, *remotes,
+             metrics);
 
   // CRLs for relying parties, over plain HTTP (and HTTPS), signed before the first
   // certificate names them.
@@ -239,8 +273,13 @@ int serve(const Overrides& o) {
                                         crls ? &*crls : nullptr, ocsp ? &*ocsp : nullptr,
                                         metrics},
                     acfg, *rules);
+  // In the test mode, the authority's rules follow reuse_authorizations.
+  const auto install_rules = [&authority](authority::RulesPtr r) {
+    authority->set_rules(std::move(r));
+  };
+  if (test_mode) test_mode->use_rules(*rules, install_rules);
   frontend.emplace(*authority, nonces, *urls, directory_meta(cfg, **rules, base),
-                   std::chrono::seconds(30), metrics);
+                   std::chrono::seconds(30), metrics, test_mode);
   // Metrics and the certificate inventory for operators on a listener of their own
   // (server/admin).
   std::unique_ptr<admin::Server> admin_server;
@@ -248,9 +287,15 @@ int serve(const Overrides& o) {
     const auto use_ours = [&](asio::ssl::context& c) {
       use_credentials(c, creds->chain_pem, creds->key_pem);
     };
+    std::shared_ptr<const admin::TestingEndpoints> testing_endpoints;
+    if (test_mode) {
+      testing_endpoints = std::make_shared<admin::TestingEndpoints>(test_mode, (*ca)->root_pem(),
+                                                                    (*ca)->intermediate_pem());
+    }
     auto opened = admin::Server::open(
         io, {endpoint_of(cfg.admin_listen), cfg.admin_client_ca, admin_limits(limits)}, use_ours,
-        admin::Router({metrics, std::make_shared<authority::Inventory>(**store, clock)}));
+        admin::Router({metrics, std::make_shared<authority::Inventory>(**store, clock),
+                       testing_endpoints}));
     if (!opened) return fail(opened.error().detail);
     admin_server = std::move(opened).value();
   }
@@ -287,11 +332,13 @@ int serve(const Overrides& o) {
   }
   if (ocsp) std::cout << "OCSP:             " << ocsp->url() << "\n";
   if (admin_server) std::cout << "Admin:            " << admin_server->url() << "\n";
+  if (test_mode) print_test_banner(*test_mode, admin_server.get());
   std::cout << std::flush;
   core::log_info("ready");
   // On SIGTERM, validations in flight finish and are recorded, within a bound.
   const auto drain_limit = std::chrono::duration_cast<std::chrono::milliseconds>(
-      cfg.validation_timeout + cfg.remote_timeout + std::chrono::seconds(5));
+      cfg.validation_timeout + cfg.remote_timeout + std::chrono::seconds(5) +
+      (test_mode ? config::kMaxValidationDelay : std::chrono::seconds(0)));
   // On SIGHUP, the configuration file is read again: the rules and the directory meta
   // change for new requests; an invalid file changes nothing.
   const auto reload = [&]() -> asio::awaitable<void> {
@@ -331,7 +378,23 @@ int serve(const Overrides& o) {
                       audited.error().detail);
       co_return;
     }
-    authority->set_rules(next->rules);
+    // The test mode: the file's knobs replace those set through the admin listener.
+    if (test_mode && next->config.testing.enabled) {
+      if (auto st = test_mode->apply(next->config.testing); !st) {
+        core::log_error("configuration reload: " + st.error().detail);
+      } else {
+        std::string on;
+        for (const auto& line : test_mode->describe()) on += (on.empty() ? "" : "; ") + line;
+        core::log_warn("test CA mode: knobs from the configuration file: " +
+                       (on.empty() ? std::string("none on") : on));
+      }
+    }
+    next->config.testing.enabled = test_mode != nullptr;  // on or off until a restart
+    if (test_mode) {
+      test_mode->use_rules(next->rules, install_rules);
+    } else {
+      authority->set_rules(next->rules);
+    }
     frontend->set_meta(directory_meta(next->config, *next->rules, base));
     core::log_info("configuration reloaded from " + *o.config_file);
   };

@@ -1,5 +1,7 @@
 #include "server/handlers/context.hpp"
 
+#include "server/testing.hpp"
+
 namespace signet::server::handlers {
 
 using core::ProblemType;
@@ -30,6 +32,15 @@ asio::awaitable<core::Result<SignedRequest>> authenticate(const Context& ctx, Au
   if (!ctx.nonces.redeem(*jws->header.nonce)) {
     co_return core::make_error(ProblemType::BadNonce,
                                "JWS has an invalid or already used anti-replay nonce");
+  }
+  if (ctx.testing) {
+    const std::string& client = jws->header.kid ? *jws->header.kid : jws->header.jwk->thumbprint;
+    if (ctx.testing->refuse_nonce(client)) {
+      co_return core::make_error(
+          ProblemType::BadNonce,
+          "The test CA refused this valid anti-replay nonce on purpose ([testing] "
+          "nonce_reject_percent); retry with the nonce in this response's Replay-Nonce");
+    }
   }
 
   SignedRequest out{std::move(jws).value(), std::nullopt};

@@ -17,6 +17,10 @@
 #include "server/nonce.hpp"
 #include "server/urls.hpp"
 
+namespace signet::server {
+class TestMode;
+}
+
 namespace signet::server::handlers {
 
 namespace asio = boost::asio;
@@ -52,6 +56,8 @@ struct Context {
   const RouteMatch& route;
   // The authenticated request, for routes that take a JWS (set before the handler).
   SignedRequest* signed_request = nullptr;
+  // The test mode (server/testing.hpp), which may refuse valid nonces; null: off.
+  TestMode* testing = nullptr;
 
   // The URL the client must have put in the JWS "url" header.
   std::string request_url() const { return urls.base() + request.target; }

@@ -37,10 +37,22 @@ HandlerResult home(Context& ctx) {
   const std::string root = escape(ctx.urls.of(Route::RootCertificate));
   Reply r;
   r.content_type = "text/html; charset=utf-8";
+  const std::string title =
+      ctx.meta.test_ca ? "Signet test certificate authority" : "Signet certificate authority";
+  // The test CA mode (signet serve --testing): the directory's website is this page.
+  const std::string test_notice =
+      ctx.meta.test_ca
+          ? "<p><strong>This is a test CA.</strong> It runs in test mode for CI pipelines: "
+            "its validations may be skipped or faked, and it may refuse requests on purpose. "
+            "Never trust its certificates outside the tests they were issued for.</p>\n"
+          : "";
   r.body =
       "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
-      "<title>Signet certificate authority</title></head>\n<body>\n"
-      "<h1>Signet certificate authority</h1>\n"
+      "<title>" +
+      title +
+      "</title></head>\n<body>\n"
+      "<h1>" +
+      title + "</h1>\n" + test_notice +
       "<p>This is an ACME server (RFC 8555). Point your ACME client at its directory:</p>\n"
       "<pre>" +
       directory +

@@ -16,6 +16,8 @@ struct DirectoryMeta {
   std::vector<std::string> caa_identities;
   bool external_account_required = false;
   std::vector<std::pair<std::string, std::string>> profiles{};  // name, description
+  // The test CA mode is on: the home page (the website then) says so. Not encoded.
+  bool test_ca = false;
 };
 
 // The directory (RFC 8555 §7.1.1): each resource's key and URL, then meta.

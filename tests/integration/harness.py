@@ -72,10 +72,12 @@ class Env:
     resolves through it and may validate on loopback."""
 
     def __init__(self, signet, extra_args=(), config_text=None, before_serve=None, server_env=None,
-                 server_preexec=None):
+                 server_preexec=None, dns=True):
         """server_env: extra environment variables for `signet serve`; server_preexec, if
         given, runs in each `signet serve` process before it starts (to set its resource
-        limits, say)."""
+        limits, say). dns=False: no DNS server runs, the server's resolver is a port where
+        nothing answers and no --validation-allow is given (for the test CA mode, which
+        needs neither)."""
         self.signet = signet
         self.server_env = server_env
         self.server_preexec = server_preexec
@@ -83,7 +85,10 @@ class Env:
         self.procs = []
         self.http01_port = free_port()
         self.tlsalpn01_port = free_port()
-        self.dns_port, self.dns_management_port = self.start_dns("dns")
+        if dns:
+            self.dns_port, self.dns_management_port = self.start_dns("dns")
+        else:
+            self.dns_port, self.dns_management_port = free_port_tcp_udp(), None
         self.data_dir = os.path.join(self.tmp, "data")
         if before_serve is not None:
             before_serve(self)  # may start more processes with self.start()
@@ -93,8 +98,9 @@ class Env:
                 "--http-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
                 "--http01-port", str(self.http01_port),
                 "--tlsalpn01-port", str(self.tlsalpn01_port),
-                "--dns-resolver", f"127.0.0.1:{self.dns_port}",
-                "--validation-allow", "127.0.0.0/8"]
+                "--dns-resolver", f"127.0.0.1:{self.dns_port}"]
+        if dns:
+            args += ["--validation-allow", "127.0.0.0/8"]
         if config_text is not None:
             path = os.path.join(self.tmp, "signet.toml")
             with open(path, "w") as f:
