@@ -49,9 +49,14 @@ std::string insert_authz(Connection& db, const core::AccountId& account,
 }  // namespace
 
 std::string random_id() {
-  unsigned char buf[16];
-  RAND_bytes(buf, sizeof buf);
-  return core::base64url_encode(std::string_view(reinterpret_cast<char*>(buf), sizeof buf));
+  // Never starting with "-": an operator types account ids on the command line, where
+  // a leading "-" would read as an option.
+  for (;;) {
+    unsigned char buf[16];
+    RAND_bytes(buf, sizeof buf);
+    auto id = core::base64url_encode(std::string_view(reinterpret_cast<char*>(buf), sizeof buf));
+    if (id.front() != '-') return id;
+  }
 }
 
 core::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,

@@ -98,7 +98,8 @@ class SqliteStore final : public Store {
   std::unique_ptr<detail::SqliteExecutor> exec_;
 };
 
-// 16 random bytes, base64url: ids of orders, authorizations and challenges.
+// 16 random bytes, base64url, never starting with "-": ids of accounts, orders,
+// authorizations and challenges.
 std::string random_id();
 
 }  // namespace signet::storage

@@ -107,7 +107,9 @@ def main():
             common = ["--config-dir", f"{cfg}/config", "--work-dir", f"{cfg}/work", "--logs-dir", f"{cfg}/logs",
                       "--server", env.directory, "--non-interactive"]
             run(["certbot", "certonly", "--standalone", "--http-01-port", str(env.http01_port),
-                 "--agree-tos", "--email", "ops@example.test", "--eab-kid", k["kid"], "--eab-hmac-key", k["hmac_key"],
+                 "--agree-tos", "--email", "ops@example.test", "--eab-kid", k["kid"],
+                 # "=": a key may start with "-", which argparse would take for an option.
+                 f"--eab-hmac-key={k['hmac_key']}",
                  "-d", name] + common, {"REQUESTS_CA_BUNDLE": env.root})
             live = f"{cfg}/config/live/{name}"
             openssl_verify(env.root, f"{live}/cert.pem", f"{live}/chain.pem")
@@ -132,7 +134,8 @@ def main():
 
         def lego(path, k, domain, *extra):
             return run(["lego", "--server", env.directory, "--email", "ops@example.test", "--accept-tos",
-                        "--path", path, "--key-type", "ec256", "--eab", "--kid", k["kid"], "--hmac", k["hmac_key"],
+                        "--path", path, "--key-type", "ec256", "--eab", "--kid", k["kid"],
+                        f"--hmac={k['hmac_key']}",
                         "--http", "--http.port", f":{env.http01_port}", "--domains", domain, *extra, "run"],
                        {"LEGO_CA_CERTIFICATES": env.root}, check=False)
 

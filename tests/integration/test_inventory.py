@@ -36,7 +36,9 @@ def fetch(url, method="GET"):
 
 
 def serial_of(pem):
-    return format(x509.load_pem_x509_certificate(pem.encode()).serial_number, "x")
+    """The serial as Signet prints it: its bytes in hex, a leading zero kept."""
+    hex_digits = format(x509.load_pem_x509_certificate(pem.encode()).serial_number, "x")
+    return hex_digits.zfill(len(hex_digits) + len(hex_digits) % 2)
 
 
 def listed_serials(html):
