@@ -11,6 +11,7 @@
 
 #include "authority/inventory.hpp"
 #include "server/admin/inventory_query.hpp"
+#include "server/html.hpp"
 
 namespace signet::server::admin {
 
@@ -18,8 +19,7 @@ inline constexpr std::size_t kInventoryRows = 200;  // listed at most, soonest e
 inline constexpr int kDefaultWindowDays = 30;       // "expiring" counts without a filter
 inline constexpr std::size_t kChartDays = 30;       // of issuance back, of expiry ahead
 
-// For HTML text and quoted attribute values: & < > " ' become character references.
-std::string html_escape(std::string_view text);
+using server::html_escape;
 
 struct InventoryView {
   InventoryQuery query;                           // without an error

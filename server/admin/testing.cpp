@@ -50,6 +50,17 @@ TestingAnswer TestingEndpoints::handle(const http::Request& req) const {
   return text(404, "Nothing here. " + std::string(kIndex));
 }
 
+namespace {
+
+// Records set while validation still asks real DNS servers would never be seen.
+TestingAnswer no_test_resolver() {
+  return text(409,
+              "validation asks the DNS servers, not these records: set [testing] "
+              "resolve_all_to (or \"resolve_all_to\" through POST /testing/config) first");
+}
+
+}  // namespace
+
 TestingAnswer TestingEndpoints::on_txt(const http::Request& req) const {
   const bool post = req.method == bh::verb::post;
   if (!post && req.method != bh::verb::delete_)
@@ -60,11 +71,7 @@ TestingAnswer TestingEndpoints::on_txt(const http::Request& req) const {
   if (!name) return refused(name.error());
   auto& dns = *mode_->dns();
   if (post) {
-    if (!dns.address()) {
-      return text(409,
-                  "validation asks the DNS servers, not these records: set [testing] "
-                  "resolve_all_to (or \"resolve_all_to\" through POST /testing/config) first");
-    }
+    if (!dns.address()) return no_test_resolver();
     if (auto st = dns.add_txt(*name, *body->value); !st) return refused(st.error());
     core::log_info("testing: TXT record added", {{"name", *name}, {"value", *body->value}});
   } else {
@@ -85,11 +92,7 @@ TestingAnswer TestingEndpoints::on_caa(const http::Request& req) const {
   if (!name) return refused(name.error());
   auto& dns = *mode_->dns();
   if (post) {
-    if (!dns.address()) {
-      return text(409,
-                  "validation asks the DNS servers, not these records: set [testing] "
-                  "resolve_all_to (or \"resolve_all_to\" through POST /testing/config) first");
-    }
+    if (!dns.address()) return no_test_resolver();
     if (auto st = dns.add_caa(*name, {body->critical, *body->tag, *body->value}); !st)
       return refused(st.error());
     core::log_info("testing: CAA record added",

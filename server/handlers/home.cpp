@@ -3,38 +3,13 @@
 #include <string>
 
 #include "server/handlers/handlers.hpp"
+#include "server/html.hpp"
 
 namespace signet::server::handlers {
-namespace {
-
-std::string escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 HandlerResult home(Context& ctx) {
-  const std::string directory = escape(ctx.urls.of(Route::Directory));
-  const std::string root = escape(ctx.urls.of(Route::RootCertificate));
+  const std::string directory = html_escape(ctx.urls.of(Route::Directory));
+  const std::string root = html_escape(ctx.urls.of(Route::RootCertificate));
   Reply r;
   r.content_type = "text/html; charset=utf-8";
   const std::string title =
