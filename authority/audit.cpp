@@ -113,6 +113,17 @@ Entry certificate_issued(core::TimePoint at, const core::Certificate& c, const s
       .with("not_after", core::audit::format_time(c.not_after));
 }
 
+Entry infrastructure_certificate_issued(core::TimePoint at, const core::InfrastructureCertificate& c,
+                                        const std::string& actor) {
+  return entry(at, "certificate.issue", actor)
+      .with("serial", c.serial)
+      .with("names", names(c.identifiers))
+      .with("profile", c.profile)
+      .with("key_sha256", core::hex_lower(c.key_spki_sha256))
+      .with("issuer", c.issuer)
+      .with("not_after", core::audit::format_time(c.not_after));
+}
+
 Entry certificate_revoked(core::TimePoint at, const std::string& serial, int reason,
                           const std::string& reason_name, const std::string& actor) {
   return entry(at, "certificate.revoke", actor)

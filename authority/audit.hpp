@@ -5,7 +5,7 @@
 //
 // Actions: account.create (with the external account key used, if any),
 // account.key_change, account.deactivate, eab.create, eab.revoke, order.finalize,
-// certificate.issue, certificate.revoke, certificate.renew_early, policy.reload, and
+// certificate.issue (subscribers' and Signet's own), certificate.revoke, certificate.renew_early, policy.reload, and
 // the operator's commands that change nothing stored (backup).
 #include <optional>
 #include <string>
@@ -37,6 +37,10 @@ Entry eab_key_created(core::TimePoint at, const core::EabKey& k, const std::stri
 Entry eab_key_revoked(core::TimePoint at, const std::string& kid, const std::string& actor);
 Entry order_finalized(core::TimePoint at, const core::PendingIssuance& p);
 Entry certificate_issued(core::TimePoint at, const core::Certificate& c, const std::string& actor);
+// A certificate Signet signed for itself (its TLS listeners, the OCSP responder,
+// validation agents): no order, no account; the issuer named.
+Entry infrastructure_certificate_issued(core::TimePoint at, const core::InfrastructureCertificate& c,
+                                        const std::string& actor);
 Entry certificate_revoked(core::TimePoint at, const std::string& serial, int reason,
                           const std::string& reason_name, const std::string& actor);
 Entry renewal_requested(core::TimePoint at, const std::string& serial, const std::string& actor);

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "authority/audit.hpp"
 #include "core/log.hpp"
 
 namespace signet::authority {
@@ -47,7 +48,8 @@ asio::awaitable<core::Status> OcspService::take_responder() {
   if (!responder) co_return std::move(responder).error();
   if (const auto& r = responder->newly_signed) {
     const auto c = r->record(clock_.now());
-    auto recorded = co_await store_.record_infrastructure_certificate(c);
+    auto recorded = co_await store_.record_infrastructure_certificate(
+        c, audit::infrastructure_certificate_issued(c.issued_at, c, std::string(audit::kServer)));
     if (!recorded) co_return std::move(recorded).error();
     core::log_info("OCSP responder certificate issued: serial " + r->serial);
   }

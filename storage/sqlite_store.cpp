@@ -563,19 +563,21 @@ Maybe<Certificate> SqliteStore::certificate_by_serial(const std::string& serial)
   });
 }
 
-Changed SqliteStore::record_infrastructure_certificate(const core::InfrastructureCertificate& c) {
+Changed SqliteStore::record_infrastructure_certificate(const core::InfrastructureCertificate& c,
+                                                       const Audit& audit) {
   return exec_->write([=](Connection& db) -> core::Result<bool> {
-    return db.prepare(sql::kInsertInfrastructureCertificate)
-               .bind(1, c.serial)
-               .bind(2, c.issuer)
-               .bind(3, c.profile)
-               .bind(4, encode_identifiers(c.identifiers))
-               .bind_blob(5, c.key_spki_sha256)
-               .bind_blob(6, c.der)
-               .bind(7, to_unix(c.not_before))
-               .bind(8, to_unix(c.not_after))
-               .bind(9, to_unix(c.issued_at))
-               .exec() == 1;
+    const bool recorded = db.prepare(sql::kInsertInfrastructureCertificate)
+                              .bind(1, c.serial)
+                              .bind(2, c.issuer)
+                              .bind(3, c.profile)
+                              .bind(4, encode_identifiers(c.identifiers))
+                              .bind_blob(5, c.key_spki_sha256)
+                              .bind_blob(6, c.der)
+                              .bind(7, to_unix(c.not_before))
+                              .bind(8, to_unix(c.not_after))
+                              .bind(9, to_unix(c.issued_at))
+                              .exec() == 1;
+    return audited(db, recorded, audit);
   });
 }
 

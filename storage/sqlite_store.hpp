@@ -64,7 +64,8 @@ class SqliteStore final : public Store {
                          const Audit& audit) override;
   Async<std::vector<core::PendingIssuance>> interrupted_issuances() override;
   Maybe<Certificate> certificate_by_serial(const std::string& serial) override;
-  Changed record_infrastructure_certificate(const core::InfrastructureCertificate& c) override;
+  Changed record_infrastructure_certificate(const core::InfrastructureCertificate& c,
+                                           const Audit& audit) override;
   Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at,
                              const Audit& audit) override;
   Async<std::vector<core::RevokedCertificate>> revoked_in_shard(int shard,

@@ -356,8 +356,8 @@ TEST_F(StoreTest, InfrastructureCertificatesAreRecordedOnce) {
                                     kNow,
                                     kNow + std::chrono::hours(24),
                                     kNow};
-  EXPECT_TRUE(*sync(store->record_infrastructure_certificate(c)));
-  EXPECT_FALSE(*sync(store->record_infrastructure_certificate(c)));
+  EXPECT_TRUE(*sync(store->record_infrastructure_certificate(c, test_entry())));
+  EXPECT_FALSE(*sync(store->record_infrastructure_certificate(c, test_entry())));
 }
 
 TEST_F(StoreTest, OrdersListPages) {

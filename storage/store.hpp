@@ -8,7 +8,7 @@
 // same verbs.
 //
 // The verbs that change what an audit must see (accounts, external account keys,
-// finalization, issuance, revocation) take the audit entry that records the change,
+// finalization, issuance of every certificate, revocation) take the audit entry that records the change,
 // and append it to the audit log in the same transaction, only when the change
 // happened: the entry is durable before the change is reported, and a change is
 // never stored without its entry.
@@ -203,7 +203,8 @@ class Store {
   // Certificates.
   virtual Maybe<Certificate> certificate_by_serial(const std::string& serial) = 0;
   // A certificate Signet signed for itself; false if that serial was recorded before.
-  virtual Changed record_infrastructure_certificate(const core::InfrastructureCertificate& c) = 0;
+  virtual Changed record_infrastructure_certificate(const core::InfrastructureCertificate& c,
+                                                   const Audit& audit) = 0;
   // not revoked → revoked.
   virtual Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at,
                                      const Audit& audit) = 0;

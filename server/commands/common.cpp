@@ -15,6 +15,7 @@
 #include <iostream>
 #include <thread>
 
+#include "authority/audit.hpp"
 #include "core/async.hpp"
 #include "core/log.hpp"
 #include "policy/identifiers.hpp"
@@ -385,10 +386,11 @@ unsigned network_threads(const config::Config& cfg) {
 }
 
 core::Status record_signed(storage::Store& store, const std::optional<ca::SignedRecord>& r,
-                           const core::Clock& clock) {
+                           const core::Clock& clock, const std::string& actor) {
   if (!r) return {};
   const auto c = r->record(clock.now());
-  auto recorded = core::await_blocking(store.record_infrastructure_certificate(c));
+  auto recorded = core::await_blocking(store.record_infrastructure_certificate(
+      c, authority::audit::infrastructure_certificate_issued(c.issued_at, c, actor)));
   if (!recorded) return std::move(recorded).error();
   return {};
 }

@@ -89,6 +89,6 @@ int fail(const std::string& what);
 // every certificate Signet signs is in storage.
 core::Status record_signed(storage::Store& store,
                            const std::optional<ca::SignedRecord>& signed_cert,
-                           const core::Clock& clock);
+                           const core::Clock& clock, const std::string& actor);
 
 }  // namespace signet::server::commands

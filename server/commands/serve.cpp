@@ -78,7 +78,10 @@ core::Result<std::vector<std::shared_ptr<validation::RemotePerspective>>> remote
   if (cfg.perspectives.empty()) return remotes;
   auto creds = ca.client_credentials(names);
   if (!creds) return std::move(creds).error();
-  if (auto st = record_signed(store, creds->newly_signed, clock); !st) return std::move(st).error();
+  if (auto st = record_signed(store, creds->newly_signed, clock,
+                              std::string(authority::audit::kServer));
+      !st)
+    return std::move(st).error();
   use_credentials(tls, creds->chain_pem, creds->key_pem);
   tls.add_certificate_authority(asio::buffer(ca.root_pem()));
   for (const auto& p : cfg.perspectives) {
@@ -224,7 +227,9 @@ int serve(const Overrides& o) {
   const auto names = own_names(base, endpoint.address().to_string());
   auto creds = (*ca)->server_credentials(names);
   if (!creds) return fail(creds.error().detail);
-  if (auto st = record_signed(**store, creds->newly_signed, clock); !st)
+  if (auto st = record_signed(**store, creds->newly_signed, clock,
+                              std::string(authority::audit::kServer));
+      !st)
     return fail(st.error().detail);
   use_credentials(tls, creds->chain_pem, creds->key_pem);
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "authority/audit.hpp"
 #include "ca/certificate_authority.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
@@ -130,7 +131,9 @@ int vantage_credentials(const std::string& data_dir, const std::vector<std::stri
   if (!store) return fail(store.error().detail);
   auto creds = (*ca)->issue_credentials(names, ca::KeyPurpose::TlsServer);
   if (!creds) return fail(creds.error().detail);
-  if (auto st = record_signed(**store, creds->newly_signed, clock); !st)
+  if (auto st = record_signed(**store, creds->newly_signed, clock,
+                              authority::audit::operator_actor());
+      !st)
     return fail(st.error().detail);
 
   const fs::path out(out_dir);

@@ -1,10 +1,10 @@
-"""The audit log of a running server: an account created, its key rolled over, a
-certificate finalized, issued and revoked over ACME, an external account key created and
-used, a certificate revoked and an account deactivated from the command line, a policy
-reload and a backup each leave one entry, with who did it and what; the entries reach the
-[audit] file as JSON lines as they are written; `signet audit verify` checks the chain
-(database and file) and finds one edited line in either; `signet audit export` writes the
-same lines."""
+"""The audit log of a running server: the certificates it signs for itself as it starts;
+an account created, its key rolled over, a certificate finalized, issued and revoked over
+ACME; an external account key created and used, a certificate revoked and an account
+deactivated from the command line; a policy reload and a backup: each leaves one entry,
+with who did it and what. The entries reach the [audit] file as JSON lines as they are
+written; `signet audit verify` checks the chain (database and file) and finds one edited
+or removed line in either; `signet audit export` writes the same lines."""
 import base64
 import hashlib
 import hmac
@@ -51,6 +51,15 @@ def main():
         def exported():
             return entries(signet("audit", "export").stdout.splitlines())
 
+        def startup():
+            # The certificates the server signed for itself as it started: its TLS
+            # listeners' and the OCSP responder's.
+            got = exported()
+            assert got and all(e["action"] == "certificate.issue" and e["actor"] == "server"
+                               for e in got), got
+            assert all("order" not in e["details"] and e["details"]["issuer"] for e in got), got
+            state["startup"] = len(got)
+
         def acme_changes():
             c = Client(env.directory, env.root)
             c.register(["mailto:audit@audit.test"])
@@ -64,7 +73,7 @@ def main():
             r = c.post(c.dir["revokeCert"], {"certificate": b64(der), "reason": 4})
             assert r.status_code == 200, r.text
             state.update(client=c, account=account, serial=serial)
-            got = exported()
+            got = exported()[state["startup"]:]
             actions = [(e["action"], e["actor"]) for e in got]
             assert actions == [("account.create", "client:127.0.0.1"),
                                ("account.key_change", f"account:{account}"),
@@ -79,7 +88,9 @@ def main():
             assert got[2]["details"]["serial"] == serial, got[2]
             assert got[4]["details"] == {"serial": serial, "reason": "4",
                                          "reason_name": "superseded"}, got[4]
-            assert [e["seq"] for e in got] == [1, 2, 3, 4, 5]
+            first = state["startup"] + 1
+            assert [e["seq"] for e in got] == list(range(first, first + 5)), got
+            state["issue_seq"], state["revoke_seq"] = first + 3, first + 4
 
         def operator_changes():
             before = len(exported())
@@ -145,21 +156,23 @@ def main():
         def edited_file_line_is_found():
             lines = signet("audit", "export").stdout.splitlines()
             edited = os.path.join(env.tmp, "edited.jsonl")
+            n = state["issue_seq"]  # the issuance of one.audit.test: line n, entry n
             with open(edited, "w") as f:
-                for i, line in enumerate(lines):
-                    if i == 3:
+                for i, line in enumerate(lines, 1):
+                    if i == n:
+                        assert "one.audit.test" in line, line
                         line = line.replace("one.audit.test", "evil.audit.test")
                     f.write(line + "\n")
             r = signet("audit", "verify", "--file", edited, "--json", check=False)
             assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
             out = json.loads(r.stdout)
-            assert not out["intact"] and out["entries"] == 3, out
-            assert "entry 4" in out["broken"] and "edited" in out["broken"], out
+            assert not out["intact"] and out["entries"] == n - 1, out
+            assert f"entry {n}" in out["broken"] and "edited" in out["broken"], out
             # A line removed.
             with open(edited, "w") as f:
-                f.write("\n".join(lines[:2] + lines[3:]) + "\n")
+                f.write("\n".join(lines[:n - 1] + lines[n:]) + "\n")
             r = signet("audit", "verify", "--file", edited, check=False)
-            assert r.returncode == 1 and "entry 3" in r.stdout, r.stdout
+            assert r.returncode == 1 and f"entry {n}" in r.stdout, r.stdout
 
         def edited_database_row_is_found():
             db = sqlite3.connect(os.path.join(env.data_dir, "signet.db"), timeout=10)
@@ -171,15 +184,17 @@ def main():
                     assert "append-only" in str(e), e
                 # Whoever drops the trigger first can edit a row; the chain shows it.
                 db.execute("DROP TRIGGER audit_log_no_update")
+                n = state["revoke_seq"]
                 db.execute("UPDATE audit_log SET entry = replace(entry, 'superseded', "
-                           "'unspecified') WHERE seq = 5")
+                           "'unspecified') WHERE seq = ?", (n,))
                 db.commit()
             finally:
                 db.close()
             r = signet("audit", "verify", check=False)
             assert r.returncode == 1, (r.returncode, r.stdout)
-            assert "after 4 good entries" in r.stdout and "entry 5" in r.stdout, r.stdout
+            assert f"after {n - 1} good entries" in r.stdout and f"entry {n}:" in r.stdout, r.stdout
 
+        checks.run("the certificates the server signs for itself are recorded", startup)
         checks.run("ACME changes are recorded with who and what", acme_changes)
         checks.run("the operator's changes, EAB use and a backup are recorded", operator_changes)
         checks.run("a policy reload is recorded with the file's hash", policy_reload)
