@@ -1,6 +1,7 @@
 #include "server/json/testing.hpp"
 
 #include <initializer_list>
+#include <utility>
 
 #include "server/json/reader.hpp"
 #include "server/json/writer.hpp"
@@ -19,7 +20,7 @@ core::Result<rapidjson::Document> body_object(std::string_view body,
   auto doc = parse_strict(body);
   if (!doc) return malformed("the body is not JSON: " + doc.error().detail);
   if (!doc->IsObject()) return malformed("the body must be a JSON object with " + names);
-  for (const auto& m : doc->GetObject()) {
+  for (const auto& m : std::as_const(*doc).GetObject()) {
     const std::string_view name(m.name.GetString(), m.name.GetStringLength());
     bool found = false;
     for (auto k : known) found = found || k == name;
