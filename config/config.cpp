@@ -134,26 +134,38 @@ void read_rate_limits(Section& s, RateLimits& r) {
   s.get_count_or_zero("validations_in_flight_per_account", r.validations_in_flight_per_account);
 }
 
-// [[rate_limits.overrides]]: an account id and the limits it has instead.
-void read_overrides(const Table& list, const RateLimits& base, std::vector<RateLimitOverride>& out,
-                    std::vector<std::string>& errors) {
+// An array of tables (`[[section]]`, or an inline array): fn(Section&) reads each, named
+// `section`. `what` is the error when it is not one.
+template <class F>
+void for_each_table(const Table& list, const std::string& section, const std::string& what,
+                    std::vector<std::string>& errors, F fn) {
   if (!list.is_array()) {
-    errors.push_back("[rate_limits] overrides must be an array of tables");
+    errors.push_back(what);
     return;
   }
   for (const auto& item : list.as_array()) {
     if (!item.is_table()) {
-      errors.push_back("[rate_limits] overrides must be an array of tables");
+      errors.push_back(what);
       return;
     }
-    toml::value wrapper(toml::table{{"rate_limits.overrides", item}});
-    Section s(wrapper, "rate_limits.overrides", errors);
-    RateLimitOverride o{"", base};
-    s.get("account", o.account);
-    read_rate_limits(s, o.limits);
-    if (o.account.empty()) errors.push_back("[[rate_limits.overrides]] needs an account");
-    out.push_back(std::move(o));
+    toml::value wrapper(toml::table{{section, item}});
+    Section s(wrapper, section, errors);
+    fn(s);
   }
+}
+
+// [[rate_limits.overrides]]: an account id and the limits it has instead.
+void read_overrides(const Table& list, const RateLimits& base, std::vector<RateLimitOverride>& out,
+                    std::vector<std::string>& errors) {
+  for_each_table(list, "rate_limits.overrides",
+                 "[rate_limits] overrides must be an array of tables", errors, [&](Section& s) {
+                   RateLimitOverride o{"", base};
+                   s.get("account", o.account);
+                   read_rate_limits(s, o.limits);
+                   if (o.account.empty())
+                     errors.push_back("[[rate_limits.overrides]] needs an account");
+                   out.push_back(std::move(o));
+                 });
 }
 
 // One of the durations a profile gives in days or in hours.
@@ -214,23 +226,14 @@ void read_profiles(const Table& table, std::vector<ProfileConfig>& out,
 // [[validation.perspectives]]: tables of name, url and region.
 void read_perspectives(const Table& list, std::vector<Perspective>& out,
                        std::vector<std::string>& errors) {
-  if (!list.is_array()) {
-    errors.push_back("[validation] perspectives must be an array of tables");
-    return;
-  }
-  for (const auto& item : list.as_array()) {
-    if (!item.is_table()) {
-      errors.push_back("[validation] perspectives must be an array of tables");
-      return;
-    }
-    toml::value wrapper(toml::table{{"validation.perspectives", item}});
-    Section s(wrapper, "validation.perspectives", errors);
-    Perspective p;
-    s.get("name", p.name);
-    s.get("url", p.url);
-    s.get("region", p.region);
-    out.push_back(std::move(p));
-  }
+  for_each_table(list, "validation.perspectives",
+                 "[validation] perspectives must be an array of tables", errors, [&](Section& s) {
+                   Perspective p;
+                   s.get("name", p.name);
+                   s.get("url", p.url);
+                   s.get("region", p.region);
+                   out.push_back(std::move(p));
+                 });
 }
 
 // A percentage key: 0-100.
@@ -254,17 +257,7 @@ void read_inject(const Table& list, std::vector<InjectRule>& out,
       "[testing] inject must be an array of tables, e.g. [{ resource = "
       "\"finalize\", problem = \"rateLimited\", status = 429, percent = 10, "
       "retry_after = 2 }]";
-  if (!list.is_array()) {
-    errors.push_back(what);
-    return;
-  }
-  for (const auto& item : list.as_array()) {
-    if (!item.is_table()) {
-      errors.push_back(what);
-      return;
-    }
-    toml::value wrapper(toml::table{{"testing.inject", item}});
-    Section s(wrapper, "testing.inject", errors);
+  for_each_table(list, "testing.inject", what, errors, [&](Section& s) {
     InjectRule r;
     s.get("resource", r.resource);
     s.get("problem", r.problem);
@@ -280,7 +273,7 @@ void read_inject(const Table& list, std::vector<InjectRule>& out,
       r.retry_after = std::chrono::seconds(seconds);
     }
     out.push_back(std::move(r));
-  }
+  });
 }
 
 // A whole number of seconds ("3s") or milliseconds ("250ms").
