@@ -3,9 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <cerrno>
@@ -14,6 +11,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/periodic.hpp"
 
 namespace signet::authority {
 namespace {
@@ -145,15 +143,14 @@ AuditAsync<std::int64_t> AuditStream::copy_new() {
   co_return copied;
 }
 
+asio::awaitable<void> AuditStream::copy_and_log() {
+  auto n = co_await copy_new();
+  if (!n) core::log_error("audit file: " + n.error().detail);
+}
+
 asio::awaitable<void> AuditStream::run() {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (!stopping_) {
-    auto n = co_await copy_new();
-    if (!n) core::log_error("audit file: " + n.error().detail);
-    timer.expires_after(interval_);
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
+  return core::every(interval_, stopping_, core::FirstRound::AtOnce,
+                     [this] { return copy_and_log(); });
 }
 
 }  // namespace signet::authority

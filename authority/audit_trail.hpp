@@ -65,6 +65,8 @@ class AuditStream {
   void stop() { stopping_ = true; }
 
  private:
+  boost::asio::awaitable<void> copy_and_log();
+
   storage::Store& store_;
   core::WorkerPool& pool_;
   std::string path_;

@@ -1,14 +1,12 @@
 #include "authority/crls.hpp"
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 
 #include "ca/crl.hpp"
 #include "core/log.hpp"
+#include "core/periodic.hpp"
 
 namespace signet::authority {
 
@@ -76,14 +74,8 @@ asio::awaitable<core::Status> CrlPublisher::publish_all() {
 }
 
 asio::awaitable<void> CrlPublisher::run() {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (!stopping_) {
-    timer.expires_after(config_.watch);
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (stopping_) break;
-    co_await refresh();
-  }
+  return core::every(config_.watch, stopping_, core::FirstRound::AfterInterval,
+                     [this] { return refresh(); });
 }
 
 asio::awaitable<std::size_t> CrlPublisher::refresh() {

@@ -1,11 +1,9 @@
 #include "authority/housekeeping.hpp"
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.hpp"
+#include "core/periodic.hpp"
 
 namespace signet::authority {
 
@@ -25,21 +23,20 @@ asio::awaitable<core::Result<storage::PurgeCounts>> Housekeeping::purge() {
   co_return total;
 }
 
-asio::awaitable<void> Housekeeping::run() {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (!stopping_) {
-    auto n = co_await purge();
-    if (!n) {
-      core::log_error("housekeeping: " + n.error().detail);
-    } else if (n->orders > 0 || n->authorizations > 0) {
-      core::log_info("housekeeping: expired records deleted",
-                     {{"orders", static_cast<std::int64_t>(n->orders)},
-                      {"authorizations", static_cast<std::int64_t>(n->authorizations)}});
-    }
-    timer.expires_after(config_.interval);
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+asio::awaitable<void> Housekeeping::purge_and_log() {
+  auto n = co_await purge();
+  if (!n) {
+    core::log_error("housekeeping: " + n.error().detail);
+  } else if (n->orders > 0 || n->authorizations > 0) {
+    core::log_info("housekeeping: expired records deleted",
+                   {{"orders", static_cast<std::int64_t>(n->orders)},
+                    {"authorizations", static_cast<std::int64_t>(n->authorizations)}});
   }
+}
+
+asio::awaitable<void> Housekeeping::run() {
+  return core::every(config_.interval, stopping_, core::FirstRound::AtOnce,
+                     [this] { return purge_and_log(); });
 }
 
 }  // namespace signet::authority

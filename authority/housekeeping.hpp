@@ -32,6 +32,8 @@ class Housekeeping {
   void stop() { stopping_ = true; }
 
  private:
+  boost::asio::awaitable<void> purge_and_log();
+
   storage::Store& store_;
   const core::Clock& clock_;
   HousekeepingConfig config_;

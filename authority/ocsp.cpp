@@ -1,8 +1,5 @@
 #include "authority/ocsp.hpp"
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <openssl/objects.h>
@@ -11,6 +8,7 @@
 
 #include "authority/audit.hpp"
 #include "core/log.hpp"
+#include "core/periodic.hpp"
 
 namespace signet::authority {
 
@@ -238,14 +236,8 @@ asio::awaitable<std::size_t> OcspService::refresh() {
 }
 
 asio::awaitable<void> OcspService::run() {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (!stopping_) {
-    timer.expires_after(config_.refresh);
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (stopping_) break;
-    co_await refresh();
-  }
+  return core::every(config_.refresh, stopping_, core::FirstRound::AfterInterval,
+                     [this] { return refresh(); });
 }
 
 }  // namespace signet::authority
