@@ -443,9 +443,15 @@ Changed SqliteStore::deactivate_authz(const core::AuthzId& id) {
   });
 }
 
-Changed SqliteStore::start_challenge(const core::AuthzId& authz, const core::ChallengeId& id) {
+Changed SqliteStore::start_challenge(const core::AuthzId& authz, const core::ChallengeId& id,
+                                     const Lease& lease) {
   return exec_->write([=](Connection& db) -> core::Result<bool> {
-    return db.prepare(sql::kStartChallenge).bind(1, authz.value).bind(2, id.value).exec() == 1;
+    return db.prepare(sql::kStartChallenge)
+               .bind(1, authz.value)
+               .bind(2, id.value)
+               .bind(3, lease.owner)
+               .bind(4, to_unix(lease.until))
+               .exec() == 1;
   });
 }
 
@@ -502,12 +508,12 @@ Changed SqliteStore::record_late_perspective(const core::ChallengeId& challenge,
 }
 
 Changed SqliteStore::start_issuance(const core::PendingIssuance& p, core::TimePoint at,
-                                    const Audit& audit) {
+                                    const Lease& lease, const Audit& audit) {
   return exec_->write([=](Connection& db) -> core::Result<bool> {
-    if (db.prepare(sql::kSetOrderStatus)
+    if (db.prepare(sql::kStartIssuance)
             .bind(1, p.order_id.value)
-            .bind(2, to_string(core::OrderStatus::Ready))
-            .bind(3, to_string(core::OrderStatus::Processing))
+            .bind(2, lease.owner)
+            .bind(3, to_unix(lease.until))
             .exec() != 1) {
       return false;
     }
@@ -532,9 +538,31 @@ Changed SqliteStore::start_issuance(const core::PendingIssuance& p, core::TimePo
   });
 }
 
-Async<std::vector<core::PendingIssuance>> SqliteStore::interrupted_issuances() {
-  return exec_->read([=](Connection& db) -> core::Result<std::vector<core::PendingIssuance>> {
+namespace {
+
+// Binds ?1 run, ?2 now, ?3 the earlier runs' prefix (NULL: none) of a takeover.
+Statement& bind_takeover(Statement& st, const Takeover& t) {
+  st.bind(1, t.run).bind(2, to_unix(t.now));
+  if (t.earlier_runs.empty()) return st.bind_null(3);
+  return st.bind(3, t.earlier_runs);
+}
+
+}  // namespace
+
+Async<int> SqliteStore::renew_leases(const std::string& owner, core::TimePoint until) {
+  return exec_->write([=](Connection& db) -> core::Result<int> {
+    int n = 0;
+    for (const char* q : {sql::kRenewChallengeLeases, sql::kRenewOrderLeases})
+      n += db.prepare(q).bind(1, owner).bind(2, to_unix(until)).exec();
+    return n;
+  });
+}
+
+Async<std::vector<core::PendingIssuance>> SqliteStore::interrupted_issuances(
+    const Takeover& t, core::TimePoint until) {
+  return exec_->write([=](Connection& db) -> core::Result<std::vector<core::PendingIssuance>> {
     auto st = db.prepare(sql::kInterruptedIssuances);
+    bind_takeover(st, t);
     std::vector<core::PendingIssuance> out;
     while (st.step()) {
       core::PendingIssuance p;
@@ -549,6 +577,14 @@ Async<std::vector<core::PendingIssuance>> SqliteStore::interrupted_issuances() {
       p.not_before = core::from_unix(st.integer(8));
       p.not_after = core::from_unix(st.integer(9));
       out.push_back(std::move(p));
+    }
+    // Taken over in the same transaction: no other node resumes them as well.
+    for (const auto& p : out) {
+      db.prepare(sql::kLeaseOrder)
+          .bind(1, p.order_id.value)
+          .bind(2, t.run)
+          .bind(3, to_unix(until))
+          .exec();
     }
     return out;
   });
@@ -744,16 +780,44 @@ Async<bool> SqliteStore::issued_for_identifiers(const std::vector<core::Identifi
   });
 }
 
-Async<int> SqliteStore::recover_interrupted() {
+Async<int> SqliteStore::recover_interrupted(const Takeover& t) {
   return exec_->write([=](Connection& db) -> core::Result<int> {
-    int n = db.prepare(sql::kFailInterruptedAuthzs).exec();
-    n += db.prepare(sql::kFailInterruptedChallenges)
-             .bind(1, "The validation was interrupted by a server restart; please retry")
+    auto authzs = db.prepare(sql::kFailInterruptedAuthzs);
+    int n = bind_takeover(authzs, t).exec();
+    auto challenges = db.prepare(sql::kFailInterruptedChallenges);
+    n += bind_takeover(challenges, t)
+             .bind(4, "The validation was interrupted: the server doing it stopped; please retry")
              .exec();
-    n += db.prepare(sql::kFailInterruptedOrders)
-             .bind(1, "Issuance was interrupted by a server restart; please retry")
+    auto orders = db.prepare(sql::kFailInterruptedOrders);
+    n += bind_takeover(orders, t)
+             .bind(4, "Issuance was interrupted: the server doing it stopped; please retry")
              .exec();
     return n;
+  });
+}
+
+Async<std::string> SqliteStore::nonce_key() {
+  return exec_->write([=](Connection& db) -> core::Result<std::string> {
+    std::string fresh(32, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(fresh.data()), 32) != 1)
+      return core::internal_error("no random bytes for the nonce key");
+    db.prepare(sql::kCreateNonceKey).bind_blob(1, fresh).exec();
+    auto st = db.prepare(sql::kNonceKey);
+    if (!st.step()) return core::internal_error("the nonce key is missing");
+    return st.blob(0);
+  });
+}
+
+Changed SqliteStore::redeem_nonce(const std::string& nonce, core::TimePoint expires) {
+  return exec_->write([=](Connection& db) -> core::Result<bool> {
+    return db.prepare(sql::kRedeemNonce).bind(1, nonce).bind(2, to_unix(expires)).exec() == 1;
+  });
+}
+
+Async<std::size_t> SqliteStore::purge_redeemed_nonces(core::TimePoint now) {
+  return exec_->write([=](Connection& db) -> core::Result<std::size_t> {
+    return static_cast<std::size_t>(
+        db.prepare(sql::kPurgeRedeemedNonces).bind(1, to_unix(now)).exec());
   });
 }
 

@@ -55,14 +55,17 @@ class SqliteStore final : public Store {
                                                  const core::Identifier& id, bool wildcard,
                                                  core::TimePoint now) override;
   Changed deactivate_authz(const core::AuthzId& id) override;
-  Changed start_challenge(const core::AuthzId& authz, const core::ChallengeId& id) override;
+  Changed start_challenge(const core::AuthzId& authz, const core::ChallengeId& id,
+                          const Lease& lease) override;
   Changed complete_challenge(const ChallengeOutcome& outcome) override;
   Changed record_late_perspective(const core::ChallengeId& challenge,
                                   const core::PerspectiveResult& result) override;
 
-  Changed start_issuance(const core::PendingIssuance& p, core::TimePoint at,
+  Changed start_issuance(const core::PendingIssuance& p, core::TimePoint at, const Lease& lease,
                          const Audit& audit) override;
-  Async<std::vector<core::PendingIssuance>> interrupted_issuances() override;
+  Async<std::vector<core::PendingIssuance>> interrupted_issuances(const Takeover& t,
+                                                                  core::TimePoint until) override;
+  Async<int> renew_leases(const std::string& owner, core::TimePoint until) override;
   Maybe<Certificate> certificate_by_serial(const std::string& serial) override;
   Changed record_infrastructure_certificate(const core::InfrastructureCertificate& c,
                                            const Audit& audit) override;
@@ -89,7 +92,10 @@ class SqliteStore final : public Store {
                                                   core::TimePoint now) override;
   Async<bool> issued_for_identifiers(const std::vector<core::Identifier>& identifiers) override;
 
-  Async<int> recover_interrupted() override;
+  Async<int> recover_interrupted(const Takeover& t) override;
+  Async<std::string> nonce_key() override;
+  Changed redeem_nonce(const std::string& nonce, core::TimePoint expires) override;
+  Async<std::size_t> purge_redeemed_nonces(core::TimePoint now) override;
 
   // Writes run and transactions committed so far (each commit is one fsync).
   detail::ExecutorStats stats() const;
