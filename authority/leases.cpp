@@ -12,8 +12,9 @@ asio::awaitable<core::Result<int>> WorkLeases::take_over(const storage::Takeover
   auto ended = co_await store_.recover_interrupted(t);
   if (!ended) co_return std::move(ended).error();
   if (*ended > 0) {
-    core::log_warn("ended challenges/orders interrupted on a node that stopped",
-                   {{"count", static_cast<std::int64_t>(*ended)}});
+    core::log_warn("ended " + std::to_string(*ended) +
+                   " challenges/orders interrupted by a node that stopped (or this node's "
+                   "previous run)");
   }
   auto resumed = co_await authority_.resume_interrupted_issuances(t);
   if (!resumed) co_return std::move(resumed).error();

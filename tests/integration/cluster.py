@@ -55,7 +55,8 @@ def localhost_certificate(root_cert_file, root_key_file, out_dir):
 
 
 class Balancer:
-    """Forwards each request to a random live node; counts requests per node."""
+    """Forwards each request to a random node that accepts a connection; a request that
+    reached a node which then went away gets 502. Counts requests per node."""
 
     def __init__(self, port, cert_file, key_file, root_file):
         self.nodes = {}  # name -> (host, port)
@@ -77,13 +78,20 @@ class Balancer:
                 for name, (host, port) in candidates:
                     conn = http.client.HTTPSConnection(host, port, context=upstream, timeout=60)
                     try:
+                        conn.connect()
+                    except OSError:
+                        conn.close()
+                        continue  # that node is down: the next one
+                    try:
                         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
                         conn.request(self.command, self.path, body=body, headers=headers)
                         r = conn.getresponse()
                         data = r.read()
-                    except (ConnectionError, OSError):
+                    except OSError:
+                        # The node went away with the request: it may have acted on it, so
+                        # it is not sent again (as a load balancer does with POSTs).
                         conn.close()
-                        continue  # that node is down: the next one
+                        break
                     conn.close()
                     with balancer.lock:
                         balancer.counts[name] = balancer.counts.get(name, 0) + 1

@@ -10,18 +10,67 @@ behind a load balancer that sends each request to a node chosen at random (clust
 """
 import json
 import os
+import sqlite3
 import threading
 import time
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
 from acme_raw import Client, b64, csr_der, jws
 from cluster import Cluster, node_url
-from harness import Checks, Env, cert_names, free_port, main_args, openssl_verify, run, wait_until
-from test_protocol import ident
+from harness import NO_PER_ADDRESS_LIMITS, NO_RATE_LIMITS, Checks, Env, cert_names, free_port, main_args, openssl_verify, run, wait_until
+from test_protocol import ChallengeResponder, ident, issue
 
 LEASE_SECONDS = 3
+LOAD_CLIENTS = 24
+KILL_AFTER = 20  # certificates received before a node is killed
+AFTER_KILL = 20  # and after
+LOAD_DEADLINE = 90  # seconds for the whole load
+
+
+class ClusterLoad:
+    """Clients looping complete http-01 flows through the balancer, each with its own
+    account. A flow cut short by a node going away (a 502 from the balancer, or its
+    validation ended by another node) is counted and the client starts another."""
+
+    def __init__(self, cluster, env):
+        self.cluster, self.env = cluster, env
+        self.cond = threading.Condition()
+        self.received = []  # leaf certificates
+        self.cut_short = []  # why flows failed
+        self.not_registered = []
+        self.stop = threading.Event()
+        self.responder = ChallengeResponder(env.http01_port)
+
+    def client(self, i):
+        try:
+            c = Client(self.cluster.directory, self.env.root)
+            c.register()
+        except Exception as e:  # reported by the checks
+            with self.cond:
+                self.not_registered.append(f"client {i}: {e!r}"[:300])
+            return
+        n = 0
+        while not self.stop.is_set():
+            n += 1
+            try:
+                _, pem, _ = issue(c, self.responder, [f"l{i}-{n}.nodes.example.test"])
+            except Exception as e:  # reported by the checks
+                with self.cond:
+                    self.cut_short.append(f"client {i} flow {n}: {e!r}"[:300])
+                continue
+            with self.cond:
+                self.received.append(x509.load_pem_x509_certificate(pem.encode()))
+                self.cond.notify_all()
+
+    def wait_for(self, count, deadline):
+        with self.cond:
+            return self.cond.wait_for(lambda: len(self.received) >= count,
+                                      timeout=max(0.1, deadline - time.monotonic()))
 
 
 class HeldResponder:
@@ -67,7 +116,7 @@ def main():
     checks = Checks()
     port = free_port()
     config = (f'[server]\nexternal_url = "https://localhost:{port}"\nnonces = "shared"\n'
-              f"lease_seconds = {LEASE_SECONDS}\n")
+              f"lease_seconds = {LEASE_SECONDS}\n" + NO_RATE_LIMITS + NO_PER_ADDRESS_LIMITS)
     with Env(args.signet, config_text=config, extra_args=["--node-name", "a"]) as env:
         cluster = Cluster(env, port)
         cluster.start("b")
@@ -174,6 +223,50 @@ def main():
             assert r.status_code == 200, r.text
             wait_until("order valid", lambda: c.post(order_url, None).json()["status"] == "valid")
 
+        def killed_during_load():
+            responder.close()  # the load answers http-01 for every name
+            cluster.start("a2")
+            cluster.start("c")
+            load = ClusterLoad(cluster, env)
+            threads = [threading.Thread(target=load.client, args=(i,), daemon=True)
+                       for i in range(LOAD_CLIENTS)]
+            deadline = time.monotonic() + LOAD_DEADLINE
+            for t in threads:
+                t.start()
+            try:
+                assert load.wait_for(KILL_AFTER, deadline), f"{len(load.received)} certificates before the kill"
+                cluster.kill("c")
+                killed_at = len(load.received)
+                assert load.wait_for(killed_at + AFTER_KILL, deadline), \
+                    f"{len(load.received) - killed_at} certificates after the kill"
+            finally:
+                load.stop.set()
+                for t in threads:
+                    t.join(60)
+                load.responder.close()
+            print(f"  {len(load.received)} certificates received by {LOAD_CLIENTS} clients over 3 "
+                  f"nodes, node c killed after {killed_at}; {len(load.cut_short)} flows cut short")
+            for why in load.cut_short[:5]:
+                print(f"    {why}")
+            assert not load.not_registered, load.not_registered[:3]
+            assert not any("badNonce" in w for w in load.cut_short), "a badNonce cut a flow short"
+            # Once the killed node's leases lapsed, a remaining node ended or finished its work.
+            db = sqlite3.connect(f"file:{os.path.join(env.data_dir, 'signet.db')}?mode=ro", uri=True)
+
+            def nothing_processing():
+                return all(db.execute(f"SELECT COUNT(*) FROM {t} WHERE status = 'processing'").fetchone()[0] == 0
+                           for t in ("orders", "challenges"))
+            wait_until("no work left processing", nothing_processing, timeout=LEASE_SECONDS * 5)
+            serials = [format(leaf.serial_number, "032x") for leaf in load.received]
+            assert len(set(serials)) == len(serials), "a serial was received twice"
+            for leaf, serial in zip(load.received, serials):
+                row = db.execute("SELECT der FROM certificates WHERE serial = ?", (serial,)).fetchone()
+                assert row is not None, f"received certificate {serial} is not in the database"
+                assert bytes(row[0]) == leaf.public_bytes(serialization.Encoding.DER), serial
+            stored = db.execute("SELECT COUNT(*), COUNT(DISTINCT serial) FROM certificates").fetchone()
+            assert stored[0] == stored[1], stored
+            db.close()
+
         checks.run("a nonce from one node is accepted once by the other, refused on replay by both",
                    shared_nonces)
         checks.run("certbot and lego issue through the balancer, served by both nodes",
@@ -183,7 +276,9 @@ def main():
                    survives_a_restart_of_the_other_node)
         checks.run("a killed node's validation is ended by the other once its lease lapses",
                    taken_over_after_a_kill)
-        responder.close()
+        checks.run("three nodes under a 24-client load, one killed with SIGKILL: every received "
+                   "certificate stored, nothing left processing, the others keep issuing",
+                   killed_during_load)
         cluster.close()
     checks.finish()
 
