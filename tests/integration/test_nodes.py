@@ -1,12 +1,15 @@
-"""Several nodes on one database: two `signet serve` processes on one data directory,
+"""Several nodes on one database: three `signet serve` processes on one data directory,
 behind a load balancer that sends each request to a node chosen at random (cluster.py).
 
-- A nonce one node issued is accepted once by the other, and refused on replay by both.
-- certbot and lego issue through the balancer, their requests spread over both nodes,
-  with no badNonce beyond the first retry.
+- A nonce one node issued is accepted once by another, and refused on replay by both.
+- certbot and lego issue through the balancer, their requests spread over the three
+  nodes, with no badNonce beyond the first retry.
 - A validation in flight on one node survives the other node restarting.
-- A node killed with SIGKILL: its validation in flight is ended by the other node once
-  its lease lapses (serverInternal), and the other node keeps issuing.
+- A node killed with SIGKILL: its validation in flight is ended by another node once
+  its lease lapses (serverInternal), and the others keep issuing.
+- Three nodes under a 24-client load, one killed with SIGKILL: every certificate a
+  client received is stored, no serial twice, nothing left processing once the lease
+  lapsed.
 """
 import json
 import os
@@ -120,6 +123,7 @@ def main():
     with Env(args.signet, config_text=config, extra_args=["--node-name", "a"]) as env:
         cluster = Cluster(env, port)
         cluster.start("b")
+        cluster.start("c")
         responder = None  # started after the clients, which answer http-01 themselves
         c = Client(cluster.directory, env.root)
         c.register()
@@ -161,7 +165,7 @@ def main():
                 {"LEGO_CA_CERTIFICATES": env.root})
             cert = os.path.join(lego_path, "certificates", "nodes-lego.example.test.crt")
             assert cert_names(cert) == ["nodes-lego.example.test"], cert_names(cert)
-            served = {n: cluster.balancer.counts.get(n, 0) - before.get(n, 0) for n in ("a", "b")}
+            served = {n: cluster.balancer.counts.get(n, 0) - before.get(n, 0) for n in ("a", "b", "c")}
             print(f"requests served per node: {served}")
             assert all(v > 0 for v in served.values()), served
             # Each client retries a badNonce once at most; more would have failed the run.
@@ -225,8 +229,7 @@ def main():
 
         def killed_during_load():
             responder.close()  # the load answers http-01 for every name
-            cluster.start("a2")
-            cluster.start("c")
+            cluster.start("a2")  # b, c and a2
             load = ClusterLoad(cluster, env)
             threads = [threading.Thread(target=load.client, args=(i,), daemon=True)
                        for i in range(LOAD_CLIENTS)]
@@ -269,7 +272,7 @@ def main():
 
         checks.run("a nonce from one node is accepted once by the other, refused on replay by both",
                    shared_nonces)
-        checks.run("certbot and lego issue through the balancer, served by both nodes",
+        checks.run("certbot and lego issue through the balancer, served by all three nodes",
                    clients_through_the_balancer)
         responder = HeldResponder(env.http01_port)
         checks.run("a validation in flight on one node survives the other node's restart",
