@@ -16,10 +16,11 @@ build_pkgs=(
   libboost1.81-dev libssl-dev libsqlite3-dev rapidjson-dev libc-ares-dev
   libpsl-dev publicsuffix libidn2-dev
   libcli11-dev libtoml11-dev googletest libgtest-dev libgmock-dev
+  libp11-dev libp11-kit-dev
   openssl ca-certificates
 )
 test_pkgs=(certbot lego caddy pebble prometheus python3 python3-acme python3-josepy python3-cryptography python3-requests curl
-  chromium clang libclang-rt-14-dev)
+  softhsm2 chromium clang libclang-rt-14-dev)
 
 container_pkgs=(podman runc debootstrap debian-archive-keyring)
 
