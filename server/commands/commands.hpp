@@ -85,4 +85,14 @@ struct EabArgs {
 };
 int eab(const std::string& action, const EabArgs& a);
 
+// `signet ca init --pkcs11 URI [--module PATH] [--pin-file F | --pin-env VAR]`: generates
+// the ACME issuer's key inside a PKCS#11 token and has the root (created with the
+// infrastructure issuer when the data directory has none) sign its certificate. Module
+// and PIN source default to the --config file's [ca].
+struct CaInitOptions {
+  std::string uri;
+  std::optional<std::string> module, pin_file, pin_env, data_dir, config_file;
+};
+int ca_init(const CaInitOptions& o);
+
 }  // namespace signet::server::commands
