@@ -115,6 +115,15 @@ class SoftHsmTest : public ::testing::Test {
     return std::move(key).value();
   }
 
+  // The CA in data(), its ACME issuer's key on the token.
+  std::unique_ptr<CertificateAuthority> open_ca(std::shared_ptr<const Pkcs11Key> token) const {
+    auto ca = CertificateAuthority::open(data(), clock_, std::move(token));
+    EXPECT_TRUE(ca) << ca.error().detail;
+    return ca ? std::move(ca).value() : nullptr;
+  }
+  fs::path data() const { return dir_.path() / "data"; }
+
+  core::SystemClock clock_;
   TempDir dir_{"-hsm"};
   fs::path module_;
 };
@@ -203,58 +212,50 @@ TEST_F(SoftHsmTest, ErrorsNameWhatIsWrong) {
 TEST_F(SoftHsmTest, HierarchyIssuesThroughTheToken) {
   auto token = token_with_key();
   ASSERT_TRUE(token);
-  const fs::path data = dir_.path() / "data";
-  core::SystemClock clock;
-  auto ca = CertificateAuthority::open(data, clock, token);
-  ASSERT_TRUE(ca) << ca.error().detail;
-  EXPECT_TRUE(fs::exists(data / "ca" / "intermediate.pem"));
-  EXPECT_FALSE(fs::exists(data / "ca" / "intermediate-key.pem"));
-  EXPECT_TRUE(fs::exists(data / "ca" / "infrastructure-key.pem"));
+  auto ca = open_ca(token);
+  ASSERT_TRUE(ca);
+  EXPECT_TRUE(fs::exists(data() / "ca" / "intermediate.pem"));
+  EXPECT_FALSE(fs::exists(data() / "ca" / "intermediate-key.pem"));
+  EXPECT_TRUE(fs::exists(data() / "ca" / "infrastructure-key.pem"));
   auto pub = token->public_key();
   ASSERT_TRUE(pub);
-  EXPECT_EQ(core::ossl::spki_der(X509_get0_pubkey((*ca)->acme_issuer().certificate())),
+  EXPECT_EQ(core::ossl::spki_der(X509_get0_pubkey(ca->acme_issuer().certificate())),
             core::ossl::spki_der(pub->get()));
 
-  const auto now = clock.now();
+  const auto now = clock_.now();
   LeafRequest req{core::ossl::share(core::ossl::Pkey(EVP_EC_gen("P-256"))),
                   {{core::IdentifierType::Dns, "hsm.example"}},
                   {now, now + std::chrono::hours(24)},
                   random_serial()};
-  auto issued = (*ca)->issue_leaf(test::acme_profile(), req);
+  auto issued = ca->issue_leaf(test::acme_profile(), req);
   ASSERT_TRUE(issued) << issued.error().detail;
   auto leaf = test::parse_der(issued->der);
   ASSERT_TRUE(leaf);
   EXPECT_EQ(X509_verify(leaf.get(), pub->get()), 1);
-  auto verified = test::verify_chain(detail::to_pem(leaf.get()) + (*ca)->intermediate_pem(),
-                                     (*ca)->root_pem(), X509_PURPOSE_SSL_SERVER);
+  auto verified = test::verify_chain(detail::to_pem(leaf.get()) + ca->intermediate_pem(),
+                                     ca->root_pem(), X509_PURPOSE_SSL_SERVER);
   EXPECT_TRUE(verified.ok) << verified.error;
 
-  auto responder = (*ca)->ocsp_responder();
+  auto responder = ca->ocsp_responder();
   ASSERT_TRUE(responder) << responder.error().detail;
   ASSERT_TRUE(responder->newly_signed);
   auto responder_cert = test::parse_der(responder->newly_signed->der);
   EXPECT_EQ(X509_verify(responder_cert.get(), pub->get()), 1);
 
   // Opened again (as on the next start): the certificate made for the token is kept.
-  const std::string cert_pem = *core::read_file(data / "ca" / "intermediate.pem");
-  ca->reset();
-  auto reopened = CertificateAuthority::open(data, clock, token);
-  ASSERT_TRUE(reopened) << reopened.error().detail;
-  EXPECT_EQ(*core::read_file(data / "ca" / "intermediate.pem"), cert_pem);
+  const std::string cert_pem = *core::read_file(data() / "ca" / "intermediate.pem");
+  ca.reset();
+  EXPECT_TRUE(open_ca(token));
+  EXPECT_EQ(*core::read_file(data() / "ca" / "intermediate.pem"), cert_pem);
 }
 
-// Without the token, a directory made for it has no key for its ACME issuer; with a
-// token whose key is another, the mismatch is named.
+// A directory whose ACME issuer has a file key, opened with a token key: the mismatch
+// is named, nothing is replaced.
 TEST_F(SoftHsmTest, TokenKeyMustMatchTheCertificate) {
-  const fs::path data = dir_.path() / "data";
-  core::SystemClock clock;
-  {
-    auto file_ca = CertificateAuthority::open(data, clock);  // file keys
-    ASSERT_TRUE(file_ca) << file_ca.error().detail;
-  }
+  ASSERT_TRUE(open_ca(nullptr));  // file keys
   auto token = token_with_key();
   ASSERT_TRUE(token);
-  auto ca = CertificateAuthority::open(data, clock, token);
+  auto ca = CertificateAuthority::open(data(), clock_, token);
   ASSERT_FALSE(ca);
   EXPECT_NE(ca.error().detail.find("the key on token \"signet\" does not match"), std::string::npos)
       << ca.error().detail;
@@ -264,11 +265,9 @@ TEST_F(SoftHsmTest, TokenKeyMustMatchTheCertificate) {
 TEST_F(SoftHsmTest, ConcurrentSigning) {
   auto token = token_with_key();
   ASSERT_TRUE(token);
-  const fs::path data = dir_.path() / "data";
-  core::SystemClock clock;
-  auto ca = CertificateAuthority::open(data, clock, token);
-  ASSERT_TRUE(ca) << ca.error().detail;
-  const Issuer& issuer = (*ca)->acme_issuer();
+  auto ca = open_ca(token);
+  ASSERT_TRUE(ca);
+  const Issuer& issuer = ca->acme_issuer();
   EVP_PKEY* issuer_key = X509_get0_pubkey(issuer.certificate());
 
   constexpr int kThreads = 8, kEach = 25;
