@@ -375,10 +375,12 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
   }
   std::vector<std::string> errors;
   for (const auto& [k, v] : root.as_table()) {
-    static const std::set<std::string> sections{
-        "server", "directory", "acme",        "validation", "orders", "certificates",
-        "limits", "policy",    "rate_limits", "profiles",   "crl",    "ocsp",
-        "log",    "audit",     "testing",     "ca"};
+    static const std::set<std::string> sections{"server",     "directory", "acme",
+                                                "validation", "orders",    "certificates",
+                                                "limits",     "policy",    "rate_limits",
+                                                "profiles",   "crl",
+                                                "ocsp",       "log",       "audit",
+                                                "testing",    "ca"};
     if (!sections.contains(k)) errors.push_back("unknown section or key \"" + k + "\"");
   }
   {
