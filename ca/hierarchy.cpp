@@ -165,6 +165,12 @@ core::Status signed_by_root(const Issuer& issuer, X509* root, const fs::path& pa
 // The two kinds of issuer, as one type.
 core::Result<std::unique_ptr<Issuer>> open_file_issuer(const char* name, const fs::path& cert,
                                                        const fs::path& key) {
+  std::error_code ec;
+  if (std::string_view(name) == "acme" && fs::exists(cert, ec) && !fs::exists(key, ec)) {
+    return core::internal_error(key.string() +
+                                " is not there: if the ACME issuer's key is in "
+                                "a PKCS#11 token, give the configuration with its [ca] key");
+  }
   auto issuer = FileIssuer::open(name, cert, key);
   if (!issuer) return std::move(issuer).error();
   return std::unique_ptr<Issuer>(std::move(issuer).value());

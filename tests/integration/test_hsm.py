@@ -3,7 +3,8 @@ making the key inside it (local, sensitive, never extractable) and the root sign
 certificate; `signet serve` with [ca] key and the PIN from the environment (a wrong PIN
 stops it with a message saying so); certbot issues, the certificate verifies against
 root.pem; certbot revokes it, and the CRL and an OCSP response for it verify up to the
-token's key; no file in the data directory holds the ACME issuer's private key."""
+token's key; `signet vantage-credentials --config` logs in to the token too; no file in
+the data directory holds the ACME issuer's private key."""
 import os
 import re
 import shutil
@@ -164,6 +165,24 @@ def main():
                           os.path.join(env.tmp, "signet.toml")]).stdout
                 assert f"ACME issuer's key: in a PKCS#11 token, {URI}" in ok, ok
 
+            def vantage_credentials_with_the_token():
+                out_dir = os.path.join(env.tmp, "agent-creds")
+                cmd = [args.signet, "vantage-credentials", "--data-dir", env.data_dir,
+                       "--host", "127.0.0.1", "--out", out_dir]
+                without = run(cmd, token_env, check=False)
+                assert without.returncode == 1 and "give the configuration with its [ca] key" \
+                    in without.stderr, (without.returncode, without.stderr)
+                run(cmd + ["--config", os.path.join(env.tmp, "signet.toml")],
+                    dict(token_env, SIGNET_HSM_PIN=PIN))
+                # The agent's certificate is the infrastructure issuer's, under the same root.
+                chain = open(os.path.join(out_dir, "vantage.pem")).read()
+                leaf, issuer = chain.split("-----END CERTIFICATE-----\n")[:2]
+                for name, pem in (("agent.pem", leaf), ("agent-issuer.pem", issuer)):
+                    with open(os.path.join(env.tmp, name), "w") as f:
+                        f.write(pem + "-----END CERTIFICATE-----\n")
+                openssl_verify(env.root, os.path.join(env.tmp, "agent.pem"),
+                               os.path.join(env.tmp, "agent-issuer.pem"))
+
             def no_file_holds_the_issuer_key():
                 assert not os.path.exists(os.path.join(ca_dir, "intermediate-key.pem"))
                 for root, _, files in os.walk(env.data_dir):
@@ -187,6 +206,8 @@ def main():
                        revoked_ocsp_response_chains_to_the_token_key)
             checks.run("config check refuses a PIN in the configuration",
                        config_check_refuses_a_pin_in_the_configuration)
+            checks.run("vantage-credentials opens the token with --config",
+                       vantage_credentials_with_the_token)
             checks.run("no file in the data directory holds the ACME issuer's key",
                        no_file_holds_the_issuer_key)
     finally:
