@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 #include <p11-kit/pkcs11.h>
 
+#include <cstdio>
 #include <utility>
 #include <vector>
 
