@@ -28,8 +28,9 @@ CertificateAuthority::CertificateAuthority(std::unique_ptr<State> s) : s_(std::m
 CertificateAuthority::~CertificateAuthority() = default;
 
 core::Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::open(
-    const fs::path& dir, const core::Clock& clock) {
-  auto h = open_hierarchy(dir, clock);
+    const fs::path& dir, const core::Clock& clock,
+    std::shared_ptr<const Pkcs11Key> acme_token_key) {
+  auto h = open_hierarchy(dir, clock, std::move(acme_token_key));
   if (!h) return std::move(h).error();
   auto s = std::unique_ptr<State>(new State{clock, dir, std::move(h).value()});
   return std::unique_ptr<CertificateAuthority>(new CertificateAuthority(std::move(s)));

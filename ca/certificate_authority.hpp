@@ -14,6 +14,7 @@
 #include "ca/credentials.hpp"
 #include "ca/issuer.hpp"
 #include "ca/ocsp_responder.hpp"
+#include "ca/pkcs11.hpp"
 #include "core/clock.hpp"
 #include "core/identifier.hpp"
 #include "core/result.hpp"
@@ -25,8 +26,11 @@ class CertificateAuthority {
   // Loads the hierarchy kept in dir (root.pem, ca/*), creating on first start an ECDSA
   // P-384 root and two ECDSA P-256 intermediates (ACME and infrastructure), keys written
   // with mode 0600; a directory made before the infrastructure issuer existed gets one.
-  static core::Result<std::unique_ptr<CertificateAuthority>> open(const std::filesystem::path& dir,
-                                                                  const core::Clock& clock);
+  // With acme_token_key, the ACME issuer signs with that key in a PKCS#11 token (see
+  // open_hierarchy in ca/hierarchy.hpp).
+  static core::Result<std::unique_ptr<CertificateAuthority>> open(
+      const std::filesystem::path& dir, const core::Clock& clock,
+      std::shared_ptr<const Pkcs11Key> acme_token_key = nullptr);
   ~CertificateAuthority();
 
   // ACME leaves as a profile describes them, in two steps so that the caller records

@@ -83,28 +83,35 @@ core::Result<X509Ptr> build_ca_tbs(EVP_PKEY* subject_key, const std::string& cn,
   return cert;
 }
 
-// A fresh P-256 intermediate under root, its key written before its certificate.
+// A fresh P-256 intermediate under root, its key written before its certificate; or,
+// given token_key (the public half of a key kept in a PKCS#11 token), a certificate
+// for that key and no key file.
 core::Status create_intermediate(const IntermediateKind& kind, X509* root,
                                  const KeySigner& root_signer, const std::string& tag,
-                                 core::TimePoint now) {
-  Pkey key(EVP_EC_gen("P-256"));
+                                 core::TimePoint now, EVP_PKEY* token_key = nullptr) {
+  Pkey generated(token_key ? nullptr : EVP_EC_gen("P-256"));
+  EVP_PKEY* key = token_key ? token_key : generated.get();
   if (!key) return core::internal_error("key generation failed: " + core::ossl::last_error());
   // Never outliving the root that vouches for it.
   auto not_after = now + kIntermediateValidity;
   if (auto root_end = detail::to_time_point(X509_get0_notAfter(root))) {
     not_after = std::min(not_after, *root_end);
   }
-  auto cert = build_ca_tbs(key.get(), std::string(kind.cn_prefix) + tag, root, now - kBackdate,
-                           not_after, kind.eku);
+  auto cert = build_ca_tbs(key, std::string(kind.cn_prefix) + tag, root, now - kBackdate, not_after,
+                           kind.eku);
   if (!cert) return std::move(cert).error();
   if (auto st = root_signer.sign(cert->get()); !st) return st;
-  if (auto st = core::write_file(kind.key, detail::key_to_pem(key.get()), 0600); !st) return st;
+  if (generated) {
+    if (auto st = core::write_file(kind.key, detail::key_to_pem(key), 0600); !st) return st;
+  }
   return core::write_file(kind.cert, detail::to_pem(cert->get()), 0644);
 }
 
-// First start: a root and both intermediates. root.pem comes last.
+// First start: a root and both intermediates (the ACME one for acme_token_key when
+// given). root.pem comes last.
 core::Status create_all(const HierarchyPaths& p, const IntermediateKind& acme,
-                        const IntermediateKind& infrastructure, core::TimePoint now) {
+                        const IntermediateKind& infrastructure, core::TimePoint now,
+                        EVP_PKEY* acme_token_key = nullptr) {
   const std::string tag = random_tag();
   Pkey key(EVP_EC_gen("P-384"));
   if (!key) return core::internal_error("CA key generation failed: " + core::ossl::last_error());
@@ -117,15 +124,19 @@ core::Status create_all(const HierarchyPaths& p, const IntermediateKind& acme,
   if (auto st = signer->sign(root->get()); !st) return st;
   if (auto st = core::write_file(p.root_key, key_pem, 0600); !st) return st;
   for (const auto* kind : {&acme, &infrastructure}) {
-    if (auto st = create_intermediate(*kind, root->get(), *signer, tag, now); !st) return st;
+    if (auto st = create_intermediate(*kind, root->get(), *signer, tag, now,
+                                      kind == &acme ? acme_token_key : nullptr);
+        !st)
+      return st;
   }
   return core::write_file(p.root_cert, detail::to_pem(root->get()), 0644);
 }
 
-// Intermediates missing under an existing root, signed with its key.
+// Intermediates missing under an existing root, signed with its key (the ACME one
+// for acme_token_key when given).
 core::Status create_missing(const HierarchyPaths& p, X509* root,
                             const std::vector<const IntermediateKind*>& missing,
-                            core::TimePoint now) {
+                            core::TimePoint now, EVP_PKEY* acme_token_key = nullptr) {
   auto key_pem = core::read_file(p.root_key);
   if (!key_pem) return std::move(key_pem).error();
   auto key = detail::key_from_pem(*key_pem);
@@ -137,12 +148,13 @@ core::Status create_missing(const HierarchyPaths& p, X509* root,
   }
   const std::string tag = tag_of(root);
   for (const auto* kind : missing) {
-    if (auto st = create_intermediate(*kind, root, *signer, tag, now); !st) return st;
+    EVP_PKEY* token_key = std::string_view(kind->name) == "acme" ? acme_token_key : nullptr;
+    if (auto st = create_intermediate(*kind, root, *signer, tag, now, token_key); !st) return st;
   }
   return {};
 }
 
-core::Status signed_by_root(const FileIssuer& issuer, X509* root, const fs::path& path) {
+core::Status signed_by_root(const Issuer& issuer, X509* root, const fs::path& path) {
   EVP_PKEY* root_key = X509_get0_pubkey(root);
   if (root_key == nullptr || X509_verify(issuer.certificate(), root_key) != 1) {
     return core::internal_error(path.string() + " is not signed by the root in root.pem");
@@ -150,9 +162,31 @@ core::Status signed_by_root(const FileIssuer& issuer, X509* root, const fs::path
   return {};
 }
 
+// The two kinds of issuer, as one type.
+core::Result<std::unique_ptr<Issuer>> open_file_issuer(const char* name, const fs::path& cert,
+                                                       const fs::path& key) {
+  std::error_code ec;
+  if (std::string_view(name) == "acme" && fs::exists(cert, ec) && !fs::exists(key, ec)) {
+    return core::internal_error(key.string() +
+                                " is not there: if the ACME issuer's key is in "
+                                "a PKCS#11 token, give the configuration with its [ca] key");
+  }
+  auto issuer = FileIssuer::open(name, cert, key);
+  if (!issuer) return std::move(issuer).error();
+  return std::unique_ptr<Issuer>(std::move(issuer).value());
+}
+
+core::Result<std::unique_ptr<Issuer>> open_token_issuer(const char* name, const fs::path& cert,
+                                                        std::shared_ptr<const Pkcs11Key> key) {
+  auto issuer = Pkcs11Issuer::open(name, cert, std::move(key));
+  if (!issuer) return std::move(issuer).error();
+  return std::unique_ptr<Issuer>(std::move(issuer).value());
+}
+
 }  // namespace
 
-core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& clock) {
+core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& clock,
+                                       std::shared_ptr<const Pkcs11Key> acme_token_key) {
   std::error_code ec;
   fs::create_directories(dir / "ca", ec);
   if (ec) {
@@ -174,8 +208,16 @@ core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& c
                                         p.infrastructure_key};
 
   const auto now = clock.now();
+  // A token key: its public half, for a certificate made here.
+  core::ossl::Pkey token_public;
+  if (acme_token_key && (!fs::exists(p.root_cert) || !fs::exists(p.acme_cert))) {
+    auto pub = acme_token_key->public_key();
+    if (!pub) return std::move(pub).error();
+    token_public = std::move(pub).value();
+  }
   if (!fs::exists(p.root_cert)) {
-    if (auto st = create_all(p, acme, infrastructure, now); !st) return std::move(st).error();
+    if (auto st = create_all(p, acme, infrastructure, now, token_public.get()); !st)
+      return std::move(st).error();
   }
 
   auto root_pem = core::read_file(p.root_cert);
@@ -188,7 +230,8 @@ core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& c
     if (!fs::exists(kind->cert)) missing.push_back(kind);
   }
   if (!missing.empty()) {
-    if (auto st = create_missing(p, root->get(), missing, now); !st) return std::move(st).error();
+    if (auto st = create_missing(p, root->get(), missing, now, token_public.get()); !st)
+      return std::move(st).error();
   }
 
   Hierarchy h;
@@ -196,7 +239,9 @@ core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& c
   h.root_pem = std::move(root_pem).value();
   for (auto [kind, slot] :
        {std::pair{&acme, &h.acme}, std::pair{&infrastructure, &h.infrastructure}}) {
-    auto issuer = FileIssuer::open(kind->name, kind->cert, kind->key);
+    auto issuer = kind == &acme && acme_token_key
+                      ? open_token_issuer(kind->name, kind->cert, acme_token_key)
+                      : open_file_issuer(kind->name, kind->cert, kind->key);
     if (!issuer) return std::move(issuer).error();
     if (auto st = signed_by_root(**issuer, h.root.get(), kind->cert); !st) {
       return std::move(st).error();

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "ca/issuer.hpp"
+#include "ca/pkcs11.hpp"
 #include "core/clock.hpp"
 #include "core/openssl.hpp"
 #include "core/result.hpp"
@@ -40,14 +41,20 @@ struct HierarchyPaths {
 struct Hierarchy {
   core::ossl::X509Ptr root;
   std::string root_pem;
-  std::unique_ptr<FileIssuer> acme;            // name "acme"
-  std::unique_ptr<FileIssuer> infrastructure;  // name "infrastructure"
+  std::unique_ptr<Issuer> acme;            // name "acme": a FileIssuer or a Pkcs11Issuer
+  std::unique_ptr<Issuer> infrastructure;  // name "infrastructure"
 };
 
 // Loads the hierarchy in dir, first creating what is missing: all of it on first start;
 // an intermediate whose certificate is absent (the infrastructure issuer, for a
 // directory made before it existed) under the root already there. Checks that each
 // key matches its certificate and that the root signed both intermediates.
-core::Result<Hierarchy> open_hierarchy(const std::filesystem::path& dir, const core::Clock& clock);
+//
+// With acme_token_key, the ACME issuer's key is that key in a PKCS#11 token (ca/pkcs11.hpp):
+// no ca/intermediate-key.pem is read or written, and a missing ca/intermediate.pem is made
+// for the token's key (by `signet ca init --pkcs11`, or on the first start with a key
+// made by other tools). The root and the infrastructure issuer keep file keys.
+core::Result<Hierarchy> open_hierarchy(const std::filesystem::path& dir, const core::Clock& clock,
+                                       std::shared_ptr<const Pkcs11Key> acme_token_key = nullptr);
 
 }  // namespace signet::ca

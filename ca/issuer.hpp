@@ -2,7 +2,7 @@
 // Issuers: a signing key with the certificate that names it and the chain served
 // beside what it signs. The private key never leaves an issuer; callers hand it a
 // to-be-signed certificate, CRL or OCSP response.
-// A file-backed issuer is the one kind today; a PKCS#11 key is meant to be another.
+// Two kinds: FileIssuer here, and Pkcs11Issuer (ca/pkcs11.hpp), whose key is in a token.
 #include <filesystem>
 #include <memory>
 #include <string>

@@ -380,7 +380,7 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
                                                 "limits",     "policy",    "rate_limits",
                                                 "profiles",   "crl",
                                                 "ocsp",       "log",       "audit",
-                                                "testing"};
+                                                "testing",    "ca"};
     if (!sections.contains(k)) errors.push_back("unknown section or key \"" + k + "\"");
   }
   {
@@ -520,6 +520,20 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     s.get("reuse_authorizations", c.testing.reuse_authorizations);
     if (const Table* list = s.raw("inject")) read_inject(*list, c.testing.inject, errors);
   }
+  {
+    Section s(root, "ca", errors);
+    s.get("key", c.ca_key);
+    s.get("pkcs11_module", c.ca_pkcs11_module);
+    s.get("pin_file", c.ca_pin_file);
+    s.get("pin_env", c.ca_pin_env);
+    for (const char* secret : {"pin", "pin_value", "so_pin"}) {
+      if (s.raw(secret)) {
+        errors.push_back(std::string("[ca] ") + secret +
+                         ": a PIN never goes in the configuration file; name a file holding "
+                         "it (pin_file) or an environment variable (pin_env)");
+      }
+    }
+  }
   if (!errors.empty()) {
     std::string all;
     for (const auto& e : errors) all += (all.empty() ? "" : "; ") + e;
@@ -549,6 +563,31 @@ std::vector<ProfileConfig> embedded_profiles() {
   client.key_usage = {"digitalSignature"};
   return {server, shortlived, client};
 }
+
+namespace {
+
+// [ca]: a key URI goes with a module and exactly one PIN source; those without a key
+// are a mistake. The URI's own syntax is checked where the token is opened (ca/pkcs11).
+core::Status validate_ca_key(const Config& c) {
+  if (c.ca_key.empty()) {
+    if (!c.ca_pkcs11_module.empty() || !c.ca_pin_file.empty() || !c.ca_pin_env.empty())
+      return bad("[ca] pkcs11_module, pin_file and pin_env go with [ca] key, which is not set");
+    return {};
+  }
+  if (!c.ca_key.starts_with("pkcs11:"))
+    return bad("[ca] key must be a PKCS#11 URI (\"pkcs11:token=...;object=...\")");
+  if (c.ca_pkcs11_module.empty())
+    return bad(
+        "[ca] key is in a token: set [ca] pkcs11_module to the PKCS#11 module (for "
+        "SoftHSM2 on Debian, /usr/lib/softhsm/libsofthsm2.so)");
+  if (c.ca_pin_file.empty() == c.ca_pin_env.empty())
+    return bad(
+        "[ca] key is in a token: set one of [ca] pin_file (a file holding the PIN) or "
+        "pin_env (an environment variable holding it)");
+  return {};
+}
+
+}  // namespace
 
 core::Status validate(const Config& c) {
   auto hp = split_host_port(c.listen);
@@ -658,6 +697,7 @@ core::Status validate(const Config& c) {
                "with `signet serve --testing` (these knobs make a CA that must not be trusted, so "
                "they are never taken on their own)");
   }
+  if (auto st = validate_ca_key(c); !st) return st;
   return validate_testing(c.testing);
 }
 
@@ -716,6 +756,8 @@ std::vector<std::string> restart_only_changes(const Config& a, const Config& b) 
   check("limits.max_connections_per_address",
         a.max_connections_per_address == b.max_connections_per_address);
   check("testing.enabled", a.testing.enabled == b.testing.enabled);
+  check("ca.key", a.ca_key == b.ca_key && a.ca_pkcs11_module == b.ca_pkcs11_module &&
+                      a.ca_pin_file == b.ca_pin_file && a.ca_pin_env == b.ca_pin_env);
   return out;
 }
 

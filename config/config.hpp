@@ -225,6 +225,14 @@ struct Config {
 
   // [testing]
   Testing testing;
+
+  // [ca]: the ACME issuer's key in a PKCS#11 token (HSM); empty key: a file in the data
+  // directory, as Signet creates it. The PIN comes from a file or the environment, one of
+  // the two, never from this file.
+  std::string ca_key;            // an RFC 7512 URI, "pkcs11:token=signet;object=intermediate"
+  std::string ca_pkcs11_module;  // the PKCS#11 module (.so); required with a key
+  std::string ca_pin_file;       // a file whose first line is the user PIN
+  std::string ca_pin_env;        // an environment variable holding it
 };
 
 inline constexpr std::size_t kDefaultConnectionsPerAddress = 64;

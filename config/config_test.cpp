@@ -471,6 +471,52 @@ max_connections_per_address = 50
                                       "limits.max_connections_per_address"}));
 }
 
+TEST(Config, LoadsCaKeyInAToken) {
+  auto c = load_file(write(R"(
+[ca]
+key = "pkcs11:token=signet;object=intermediate"
+pkcs11_module = "/usr/lib/softhsm/libsofthsm2.so"
+pin_file = "/etc/signet/pin"
+)"));
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->ca_key, "pkcs11:token=signet;object=intermediate");
+  EXPECT_EQ(c->ca_pkcs11_module, "/usr/lib/softhsm/libsofthsm2.so");
+  EXPECT_EQ(c->ca_pin_file, "/etc/signet/pin");
+  EXPECT_TRUE(c->ca_pin_env.empty());
+  EXPECT_TRUE(validate(*c));
+  Config d;
+  EXPECT_EQ(restart_only_changes(d, *c), std::vector<std::string>{"ca.key"});
+}
+
+TEST(Config, RefusesAPinInTheFileAndIncompleteCaKeys) {
+  auto pin = load_file(write(R"(
+[ca]
+key = "pkcs11:token=signet;object=intermediate"
+pkcs11_module = "/usr/lib/softhsm/libsofthsm2.so"
+pin = "1234"
+)"));
+  ASSERT_FALSE(pin);
+  EXPECT_NE(pin.error().detail.find("[ca] pin: a PIN never goes in the configuration file"),
+            std::string::npos)
+      << pin.error().detail;
+
+  const auto refused = [](void (*edit)(Config&), const std::string& why) {
+    Config c;
+    c.ca_key = "pkcs11:token=signet;object=intermediate";
+    c.ca_pkcs11_module = "/usr/lib/softhsm/libsofthsm2.so";
+    c.ca_pin_env = "SIGNET_PIN";
+    edit(c);
+    auto st = validate(c);
+    ASSERT_FALSE(st) << why;
+    EXPECT_NE(st.error().detail.find(why), std::string::npos) << st.error().detail;
+  };
+  refused([](Config& c) { c.ca_pkcs11_module.clear(); }, "set [ca] pkcs11_module");
+  refused([](Config& c) { c.ca_pin_env.clear(); }, "set one of [ca] pin_file");
+  refused([](Config& c) { c.ca_pin_file = "/etc/signet/pin"; }, "set one of [ca] pin_file");
+  refused([](Config& c) { c.ca_key = "/etc/signet/key.pem"; }, "must be a PKCS#11 URI");
+  refused([](Config& c) { c.ca_key.clear(); }, "go with [ca] key, which is not set");
+}
+
 TEST(Config, NamesTheKeysThatNeedARestart) {
   Config a, b;
   b.listen = "127.0.0.1:1";

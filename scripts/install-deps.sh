@@ -3,8 +3,9 @@
 #   scripts/install-deps.sh          build dependencies only
 #   scripts/install-deps.sh --test   also the ACME clients and DNS server the tests run,
 #                                    promtool (package prometheus) to check /metrics,
-#                                    headless Chromium to load the inventory page, and
-#                                    clang with libFuzzer for the fuzz targets
+#                                    headless Chromium to load the inventory page,
+#                                    SoftHSM2 and OpenSC's pkcs11-tool for CA keys in a
+#                                    token, and clang with libFuzzer for the fuzz targets
 #   scripts/install-deps.sh --container
 #                                    also podman, runc and debootstrap, to make the Debian
 #                                    base images and build and test the container image
@@ -16,10 +17,11 @@ build_pkgs=(
   libboost1.81-dev libssl-dev libsqlite3-dev rapidjson-dev libc-ares-dev
   libpsl-dev publicsuffix libidn2-dev
   libcli11-dev libtoml11-dev googletest libgtest-dev libgmock-dev
+  libp11-dev libp11-kit-dev
   openssl ca-certificates
 )
 test_pkgs=(certbot lego caddy pebble prometheus python3 python3-acme python3-josepy python3-cryptography python3-requests curl
-  chromium clang libclang-rt-14-dev)
+  softhsm2 opensc chromium clang libclang-rt-14-dev)
 
 container_pkgs=(podman runc debootstrap debian-archive-keyring)
 

@@ -81,6 +81,12 @@ int main(int argc, char** argv) {
   creds->add_option("--host", hosts, "Name or IP address the server reaches the agent at")
       ->required();
   creds->add_option("--out", out_dir, "Directory to write the credentials to")->required();
+  std::optional<std::string> creds_config;
+  creds
+      ->add_option("--config", creds_config,
+                   "The server's configuration file, for its [ca] key when the ACME issuer's key "
+                   "is in an HSM")
+      ->check(CLI::ExistingFile);
 
   // The operator's commands: cert, account, order, ca, backup, config.
   commands::AdminCli admin(app);
@@ -136,7 +142,8 @@ int main(int argc, char** argv) {
     }
   }
   if (app.got_subcommand(agent)) return commands::vantage(agent_o, credentials);
-  if (app.got_subcommand(creds)) return commands::vantage_credentials(data_dir, hosts, out_dir);
+  if (app.got_subcommand(creds))
+    return commands::vantage_credentials(data_dir, hosts, out_dir, creds_config);
   if (auto rc = admin.run()) return *rc;
   return commands::serve(serve_o);
 }

@@ -108,6 +108,7 @@ AdminCli::AdminCli(CLI::App& app) {
       "Show the issuers: root, ACME issuer, infrastructure issuer (key type, subject, "
       "validity, SHA-256 fingerprint)",
       ca_show);
+  ca_init_ = add_ca_init(ca, ca_init_options_);
   // `signet audit verify|export`: the audit log's chain.
   auto* audit = app.add_subcommand("audit", "Verify or export the audit log");
   audit->require_subcommand(1);
@@ -148,6 +149,7 @@ AdminCli::AdminCli(CLI::App& app) {
 
 std::optional<int> AdminCli::run() const {
   if (renew_early_->parsed()) return cert_renew_early(early_);
+  if (ca_init_->parsed()) return ca_init(ca_init_options_);
   for (const auto& [cmd, fn] : commands_) {
     if (cmd->parsed()) return fn(args_);
   }

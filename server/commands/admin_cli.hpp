@@ -16,6 +16,9 @@ namespace signet::server::commands {
 void data_dir_options(CLI::App* cmd, std::optional<std::string>& data_dir,
                       std::optional<std::string>& config_file, bool& json);
 
+// `ca init` under the `ca` command, its values written to o.
+CLI::App* add_ca_init(CLI::App* ca, CaInitOptions& o);
+
 class AdminCli {
  public:
   // Adds the subcommands to app; app must outlive this.
@@ -36,6 +39,8 @@ class AdminCli {
   AdminArgs args_;
   RenewEarlyOptions early_{"./signet-data", {}, {}, {}, false};
   CLI::App* renew_early_ = nullptr;
+  CaInitOptions ca_init_options_;
+  CLI::App* ca_init_ = nullptr;
   std::map<CLI::App*, int (*)(const AdminArgs&)> commands_;
 };
 

@@ -25,9 +25,11 @@ int serve(const Overrides& o);
 int vantage(const Overrides& o, const std::string& credentials_dir);
 
 // Issues a vantage agent's TLS credentials from the CA in data_dir (created if it is
-// not there yet) into out_dir.
+// not there yet) into out_dir. config_file: the server's, for its [ca] key (an ACME
+// issuer whose key is in a token).
 int vantage_credentials(const std::string& data_dir, const std::vector<std::string>& hosts,
-                        const std::string& out_dir);
+                        const std::string& out_dir,
+                        const std::optional<std::string>& config_file = std::nullopt);
 
 // `signet cert renew-early`: marks certificates in data_dir for early renewal (RFC 9773),
 // one serial, an account's or a name's current certificates; works beside a running
@@ -84,5 +86,15 @@ struct EabArgs {
   bool json = false;
 };
 int eab(const std::string& action, const EabArgs& a);
+
+// `signet ca init --pkcs11 URI [--module PATH] [--pin-file F | --pin-env VAR]`: generates
+// the ACME issuer's key inside a PKCS#11 token and has the root (created with the
+// infrastructure issuer when the data directory has none) sign its certificate. Module
+// and PIN source default to the --config file's [ca].
+struct CaInitOptions {
+  std::string uri;
+  std::optional<std::string> module, pin_file, pin_env, data_dir, config_file;
+};
+int ca_init(const CaInitOptions& o);
 
 }  // namespace signet::server::commands

@@ -2,6 +2,7 @@
 // SIGHUP do (the file, then the rules built from it), without starting anything.
 #include <iostream>
 
+#include "ca/pkcs11.hpp"
 #include "server/commands/admin.hpp"
 #include "server/commands/commands.hpp"
 #include "server/commands/common.hpp"
@@ -21,11 +22,18 @@ int config_check(const AdminArgs& a) {
   auto rules = build_rules(*cfg, {core::ChallengeType::Http01, core::ChallengeType::Dns01,
                                   core::ChallengeType::TlsAlpn01});
   if (!rules) return fail(what + ": " + rules.error().detail);
+  // [ca] key: its URI is read here; the token is opened only by `signet serve`.
+  if (!cfg->ca_key.empty()) {
+    if (auto uri = ca::Pkcs11Uri::parse(cfg->ca_key); !uri)
+      return fail(what + ": [ca] key: " + uri.error().detail);
+  }
   std::string profiles;
   for (const auto& [name, p] : (*rules)->profiles)
     profiles += (profiles.empty() ? "" : ", ") + name;
   std::cout << "OK: " << what << " is valid (data directory " << cfg->data_dir << "; profiles "
             << profiles << ", default " << (*rules)->default_profile << ")\n";
+  if (!cfg->ca_key.empty())
+    std::cout << "ACME issuer's key: in a PKCS#11 token, " << cfg->ca_key << "\n";
   if (cfg->testing.enabled) {
     std::cout << "Test CA mode: on; not for a CA anyone trusts\n";
     for (const auto& line : describe_knobs(cfg->testing)) std::cout << "  " << line << "\n";

@@ -27,6 +27,7 @@
 #include "core/random.hpp"
 #include "server/admin/runtime_metrics.hpp"
 #include "server/admin/server.hpp"
+#include "server/commands/ca_token.hpp"
 #include "server/commands/common.hpp"
 #include "server/frontend.hpp"
 #include "server/nonce.hpp"
@@ -192,7 +193,9 @@ int serve(const Overrides& o) {
   auto metrics = std::make_shared<core::metrics::Registry>();
   auto store = storage::SqliteStore::open((data_dir / "signet.db").string(), {.metrics = metrics});
   if (!store) return fail(store.error().detail);
-  auto ca = ca::CertificateAuthority::open(data_dir, clock);
+  auto token_key = configured_token_key(cfg);  // [ca] key: the ACME issuer's, in a token
+  if (!token_key) return fail(token_key.error().detail);
+  auto ca = ca::CertificateAuthority::open(data_dir, clock, *token_key);
   if (!ca) return fail(ca.error().detail);
 
   const unsigned threads = network_threads(cfg);

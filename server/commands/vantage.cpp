@@ -11,6 +11,7 @@
 #include "ca/certificate_authority.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
+#include "server/commands/ca_token.hpp"
 #include "server/commands/common.hpp"
 #include "server/vantage/agent.hpp"
 #include "storage/sqlite_store.hpp"
@@ -110,7 +111,7 @@ int vantage(const Overrides& o, const std::string& credentials_dir) {
 }
 
 int vantage_credentials(const std::string& data_dir, const std::vector<std::string>& hosts,
-                        const std::string& out_dir) {
+                        const std::string& out_dir, const std::optional<std::string>& config_file) {
   const fs::path data(data_dir);
   // Agents may be set up before the server's first start: the CA is created then,
   // exactly as `signet serve` would.
@@ -125,7 +126,17 @@ int vantage_credentials(const std::string& data_dir, const std::vector<std::stri
                        : core::Identifier{core::IdentifierType::Ip, ip.to_string()});
   }
   core::SystemClock clock;
-  auto ca = ca::CertificateAuthority::open(data, clock);
+  std::shared_ptr<const ca::Pkcs11Key> token_key;  // [ca] key, when the config has one
+  if (config_file) {
+    Overrides o;
+    o.config_file = config_file;
+    auto cfg = load_config(o);
+    if (!cfg) return fail(cfg.error().detail);
+    auto key = configured_token_key(*cfg);
+    if (!key) return fail(key.error().detail);
+    token_key = std::move(key).value();
+  }
+  auto ca = ca::CertificateAuthority::open(data, clock, token_key);
   if (!ca) return fail(ca.error().detail);
   auto store = storage::SqliteStore::open((data / "signet.db").string());
   if (!store) return fail(store.error().detail);

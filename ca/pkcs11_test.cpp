@@ -1,0 +1,293 @@
+#include "ca/pkcs11.hpp"
+
+#include <gtest/gtest.h>
+#include <openssl/x509.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+
+#include "ca/certificate_authority.hpp"
+#include "ca/crl.hpp"
+#include "ca/test_support.hpp"
+#include "ca/x509.hpp"
+#include "core/files.hpp"
+
+namespace signet::ca {
+namespace {
+
+namespace fs = std::filesystem;
+using test::TempDir;
+
+// --- RFC 7512 URIs ---
+
+TEST(Pkcs11Uri, TokenAndObject) {
+  auto u = Pkcs11Uri::parse("pkcs11:token=signet;object=intermediate");
+  ASSERT_TRUE(u) << u.error().detail;
+  EXPECT_EQ(u->token, "signet");
+  EXPECT_EQ(u->object, "intermediate");
+  EXPECT_FALSE(u->id);
+  EXPECT_FALSE(u->serial);
+}
+
+TEST(Pkcs11Uri, PercentDecodedValuesAndType) {
+  auto u = Pkcs11Uri::parse(
+      "pkcs11:token=My%20CA;serial=0123abcd;manufacturer=SoftHSM%20project;model=SoftHSM%20v2;"
+      "id=%01%A2%ff;type=private");
+  ASSERT_TRUE(u) << u.error().detail;
+  EXPECT_EQ(u->token, "My CA");
+  EXPECT_EQ(u->serial, "0123abcd");
+  EXPECT_EQ(u->manufacturer, "SoftHSM project");
+  EXPECT_EQ(u->model, "SoftHSM v2");
+  EXPECT_EQ(u->id, std::string("\x01\xa2\xff", 3));
+  EXPECT_FALSE(u->object);
+}
+
+TEST(Pkcs11Uri, RefusedWithTheReason) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"token=signet;object=k", "does not start with \"pkcs11:\""},
+      {"pkcs11:token=signet;object=k?pin-value=1234", "a PIN never goes in the key URI"},
+      {"pkcs11:token=signet;object=k?pin-source=file:/tmp/pin", "a PIN never goes in the key URI"},
+      {"pkcs11:token=signet;object=k?module-path=/usr/lib/x.so", "[ca] pkcs11_module"},
+      {"pkcs11:token=signet;object=k?foo=bar", "unsupported query attribute \"foo\""},
+      {"pkcs11:token=signet;object=k;slot-id=3", "unsupported attribute \"slot-id\""},
+      {"pkcs11:token=signet;object=k;type=cert", "type must be private"},
+      {"pkcs11:token=signet;token=other;object=k", "token given twice"},
+      {"pkcs11:token=signet;object=a%2", "bad percent-encoding in object"},
+      {"pkcs11:token=signet;object", "has no value"},
+      {"pkcs11:object=k", "names no token"},
+      {"pkcs11:token=signet", "names no key"},
+  };
+  for (const auto& [uri, why] : cases) {
+    auto u = Pkcs11Uri::parse(uri);
+    ASSERT_FALSE(u) << uri;
+    EXPECT_NE(u.error().detail.find(why), std::string::npos) << uri << ": " << u.error().detail;
+  }
+}
+
+// --- A throwaway SoftHSM2 token ---
+
+constexpr const char* kPin = "1234";
+
+std::optional<fs::path> softhsm_module() {
+  for (const char* p :
+       {"/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"}) {
+    if (fs::exists(p)) return fs::path(p);
+  }
+  return std::nullopt;
+}
+
+// A SoftHSM2 token labelled "signet" (user PIN 1234) in a directory of its own. SoftHSM
+// reads SOFTHSM2_CONF when the module is initialised, so the token store is this
+// test's alone. Skips when SoftHSM2 is not installed.
+class SoftHsmTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto module = softhsm_module();
+    if (!module || std::system("command -v softhsm2-util >/dev/null 2>&1") != 0) {
+      GTEST_SKIP() << "SoftHSM2 is not installed (Debian package softhsm2)";
+    }
+    module_ = *module;
+    fs::create_directories(dir_.path() / "tokens");
+    const fs::path conf = dir_.path() / "softhsm2.conf";
+    ASSERT_TRUE(core::write_file(conf,
+                                 "directories.tokendir = " + (dir_.path() / "tokens").string() +
+                                     "\nobjectstore.backend = file\nlog.level = ERROR\n",
+                                 0600));
+    ::setenv("SOFTHSM2_CONF", conf.c_str(), 1);
+    const std::string init = "softhsm2-util --init-token --free --label signet --pin " +
+                             std::string(kPin) + " --so-pin 5678 >/dev/null";
+    ASSERT_EQ(std::system(init.c_str()), 0);
+  }
+
+  Pkcs11KeySpec spec(const std::string& uri = "pkcs11:token=signet;object=intermediate",
+                     const std::string& pin = kPin) const {
+    return {uri, module_, pin};
+  }
+
+  // A logged-in token holding a fresh key for spec's URI.
+  std::shared_ptr<const Pkcs11Key> token_with_key() const {
+    auto key = Pkcs11Key::login(spec());
+    EXPECT_TRUE(key) << key.error().detail;
+    if (!key) return nullptr;
+    auto pub = (*key)->generate_ec_p256();
+    EXPECT_TRUE(pub) << pub.error().detail;
+    return std::move(key).value();
+  }
+
+  // The CA in data(), its ACME issuer's key on the token.
+  std::unique_ptr<CertificateAuthority> open_ca(std::shared_ptr<const Pkcs11Key> token) const {
+    auto ca = CertificateAuthority::open(data(), clock_, std::move(token));
+    EXPECT_TRUE(ca) << ca.error().detail;
+    return ca ? std::move(ca).value() : nullptr;
+  }
+  fs::path data() const { return dir_.path() / "data"; }
+
+  core::SystemClock clock_;
+  TempDir dir_{"-hsm"};
+  fs::path module_;
+};
+
+TEST_F(SoftHsmTest, GeneratedKeyStaysInTheTokenAndSigns) {
+  auto key = Pkcs11Key::login(spec());
+  ASSERT_TRUE(key) << key.error().detail;
+  auto pub = (*key)->generate_ec_p256();
+  ASSERT_TRUE(pub) << pub.error().detail;
+  EXPECT_EQ(EVP_PKEY_get_base_id(pub->get()), EVP_PKEY_EC);
+  EXPECT_EQ(EVP_PKEY_get_bits(pub->get()), 256);
+
+  auto priv = (*key)->private_key();
+  ASSERT_TRUE(priv) << priv.error().detail;
+  // OpenSSL holds no private scalar, only a handle to the token's key: encoded, the
+  // privateKey OCTET STRING (RFC 5915 §3) is 32 zero bytes.
+  const std::string der = core::ossl::der_of(priv->get(), i2d_PrivateKey);
+  EXPECT_NE(der.find(std::string("\x04\x20", 2) + std::string(32, '\0')), std::string::npos);
+  EXPECT_EQ(core::ossl::spki_der(priv->get()), core::ossl::spki_der(pub->get()));
+
+  // A certificate signed in the token verifies under the public key it returned.
+  auto signer = KeySigner::create(std::move(priv).value());
+  ASSERT_TRUE(signer) << signer.error().detail;
+  core::ossl::X509Ptr cert(X509_new());
+  X509_set_version(cert.get(), X509_VERSION_3);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(cert.get()), "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>("token"), -1, -1, 0);
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
+  detail::set_validity(cert.get(), 1'700'000'000, 1'800'000'000);
+  X509_set_pubkey(cert.get(), pub->get());
+  ASSERT_TRUE(signer->sign(cert.get()));
+  EXPECT_EQ(X509_verify(cert.get(), pub->get()), 1);
+  EXPECT_TRUE(signer->matches(cert.get()));
+}
+
+TEST_F(SoftHsmTest, KeygenRefusesANameInUse) {
+  auto token = token_with_key();
+  ASSERT_TRUE(token);
+  auto again = token->generate_ec_p256();
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().detail.find("already holds a private key named by object=intermediate"),
+            std::string::npos)
+      << again.error().detail;
+}
+
+TEST_F(SoftHsmTest, KeyFoundById) {
+  auto key = Pkcs11Key::login(spec("pkcs11:token=signet;object=byid;id=%42%43"));
+  ASSERT_TRUE(key) << key.error().detail;
+  ASSERT_TRUE((*key)->generate_ec_p256());
+  auto by_id = Pkcs11Key::login(spec("pkcs11:token=signet;id=%42%43"));
+  ASSERT_TRUE(by_id) << by_id.error().detail;
+  EXPECT_TRUE((*by_id)->private_key());
+  auto other_id = Pkcs11Key::login(spec("pkcs11:token=signet;id=%42%44"));
+  ASSERT_TRUE(other_id) << other_id.error().detail;
+  EXPECT_FALSE((*other_id)->private_key());
+}
+
+TEST_F(SoftHsmTest, ErrorsNameWhatIsWrong) {
+  auto wrong_pin = Pkcs11Key::login(spec("pkcs11:token=signet;object=intermediate", "0000"));
+  ASSERT_FALSE(wrong_pin);
+  EXPECT_NE(wrong_pin.error().detail.find("wrong PIN"), std::string::npos)
+      << wrong_pin.error().detail;
+
+  auto no_token = Pkcs11Key::login(spec("pkcs11:token=elsewhere;object=intermediate"));
+  ASSERT_FALSE(no_token);
+  EXPECT_NE(no_token.error().detail.find("no token \"elsewhere\""), std::string::npos)
+      << no_token.error().detail;
+
+  auto no_module = Pkcs11Key::login({"pkcs11:token=signet;object=x", "/nonexistent/p11.so", kPin});
+  ASSERT_FALSE(no_module);
+  EXPECT_NE(no_module.error().detail.find("/nonexistent/p11.so does not exist"), std::string::npos)
+      << no_module.error().detail;
+
+  auto key = Pkcs11Key::login(spec());
+  ASSERT_TRUE(key) << key.error().detail;
+  auto missing = (*key)->private_key();
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().detail.find("no private key \"intermediate\" on token \"signet\""),
+            std::string::npos)
+      << missing.error().detail;
+}
+
+// The hierarchy with the ACME issuer's key in the token: certificates, CRLs and the
+// OCSP responder's certificate are signed there; no key file for it exists.
+TEST_F(SoftHsmTest, HierarchyIssuesThroughTheToken) {
+  auto token = token_with_key();
+  ASSERT_TRUE(token);
+  auto ca = open_ca(token);
+  ASSERT_TRUE(ca);
+  EXPECT_TRUE(fs::exists(data() / "ca" / "intermediate.pem"));
+  EXPECT_FALSE(fs::exists(data() / "ca" / "intermediate-key.pem"));
+  EXPECT_TRUE(fs::exists(data() / "ca" / "infrastructure-key.pem"));
+  auto pub = token->public_key();
+  ASSERT_TRUE(pub);
+  EXPECT_EQ(core::ossl::spki_der(X509_get0_pubkey(ca->acme_issuer().certificate())),
+            core::ossl::spki_der(pub->get()));
+
+  const auto now = clock_.now();
+  LeafRequest req{core::ossl::share(core::ossl::Pkey(EVP_EC_gen("P-256"))),
+                  {{core::IdentifierType::Dns, "hsm.example"}},
+                  {now, now + std::chrono::hours(24)},
+                  random_serial()};
+  auto issued = ca->issue_leaf(test::acme_profile(), req);
+  ASSERT_TRUE(issued) << issued.error().detail;
+  auto leaf = test::parse_der(issued->der);
+  ASSERT_TRUE(leaf);
+  EXPECT_EQ(X509_verify(leaf.get(), pub->get()), 1);
+  auto verified = test::verify_chain(detail::to_pem(leaf.get()) + ca->intermediate_pem(),
+                                     ca->root_pem(), X509_PURPOSE_SSL_SERVER);
+  EXPECT_TRUE(verified.ok) << verified.error;
+
+  auto responder = ca->ocsp_responder();
+  ASSERT_TRUE(responder) << responder.error().detail;
+  ASSERT_TRUE(responder->newly_signed);
+  auto responder_cert = test::parse_der(responder->newly_signed->der);
+  EXPECT_EQ(X509_verify(responder_cert.get(), pub->get()), 1);
+
+  // Opened again (as on the next start): the certificate made for the token is kept.
+  const std::string cert_pem = *core::read_file(data() / "ca" / "intermediate.pem");
+  ca.reset();
+  EXPECT_TRUE(open_ca(token));
+  EXPECT_EQ(*core::read_file(data() / "ca" / "intermediate.pem"), cert_pem);
+}
+
+// A directory whose ACME issuer has a file key, opened with a token key: the mismatch
+// is named, nothing is replaced.
+TEST_F(SoftHsmTest, TokenKeyMustMatchTheCertificate) {
+  ASSERT_TRUE(open_ca(nullptr));  // file keys
+  auto token = token_with_key();
+  ASSERT_TRUE(token);
+  auto ca = CertificateAuthority::open(data(), clock_, token);
+  ASSERT_FALSE(ca);
+  EXPECT_NE(ca.error().detail.find("the key on token \"signet\" does not match"), std::string::npos)
+      << ca.error().detail;
+}
+
+// Signatures from many threads at once, as the CPU pool makes them.
+TEST_F(SoftHsmTest, ConcurrentSigning) {
+  auto token = token_with_key();
+  ASSERT_TRUE(token);
+  auto ca = open_ca(token);
+  ASSERT_TRUE(ca);
+  const Issuer& issuer = ca->acme_issuer();
+  EVP_PKEY* issuer_key = X509_get0_pubkey(issuer.certificate());
+
+  constexpr int kThreads = 8, kEach = 25;
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        core::ossl::X509Crl crl(X509_CRL_new());
+        X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2);
+        X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(issuer.certificate()));
+        core::ossl::Asn1Time now(ASN1_TIME_set(nullptr, 1'700'000'000 + t * 1000 + i));
+        X509_CRL_set1_lastUpdate(crl.get(), now.get());
+        if (issuer.sign(crl.get()) && X509_CRL_verify(crl.get(), issuer_key) == 1) ++good;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(good.load(), kThreads * kEach);
+}
+
+}  // namespace
+}  // namespace signet::ca
