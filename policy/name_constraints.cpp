@@ -65,8 +65,8 @@ std::optional<std::string> ip_refusal(const NameSubtrees& s, const std::string& 
 
 std::optional<std::string> NameConstraints::refusal(const core::Identifier& id) const {
   for (const auto& s : sets) {
-    auto why = id.type == core::IdentifierType::Ip ? ip_refusal(s, id.value)
-                                                   : dns_refusal(s, id.value);
+    auto why =
+        id.type == core::IdentifierType::Ip ? ip_refusal(s, id.value) : dns_refusal(s, id.value);
     if (why) return "the issuing CA's name constraints: " + *why;
   }
   return std::nullopt;

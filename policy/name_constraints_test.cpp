@@ -10,8 +10,12 @@ namespace {
 using core::Identifier;
 using core::IdentifierType;
 
-Identifier dns(std::string v) { return {IdentifierType::Dns, std::move(v)}; }
-Identifier ip(std::string v) { return {IdentifierType::Ip, std::move(v)}; }
+Identifier dns(std::string v) {
+  return {IdentifierType::Dns, std::move(v)};
+}
+Identifier ip(std::string v) {
+  return {IdentifierType::Ip, std::move(v)};
+}
 
 NameConstraints corp() {
   NameSubtrees s;
