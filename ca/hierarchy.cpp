@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "ca/chains.hpp"
 #include "ca/x509.hpp"
 #include "core/files.hpp"
 
@@ -29,14 +30,14 @@ struct IntermediateKind {
   const fs::path& key;
 };
 
-// Names carry a tag so that two installations never present the same issuer name.
+}  // namespace
+
 std::string random_tag() {
   std::string tag(4, '\0');
   RAND_bytes(reinterpret_cast<unsigned char*>(tag.data()), 4);
   return detail::hex(tag);
 }
 
-// The installation's tag, from the root's common name.
 std::string tag_of(X509* root) {
   char cn[256] = {};
   const int n =
@@ -48,12 +49,9 @@ std::string tag_of(X509* root) {
   return random_tag();
 }
 
-// A CA certificate for subject_key, unsigned; self-issued when issuer is null.
-// RFC 5280 §4.2.1.9/§4.2.1.3: basic constraints and key usage critical; intermediates
-// sign leaves only (pathlen:0) and carry the usages of what they sign.
 core::Result<X509Ptr> build_ca_tbs(EVP_PKEY* subject_key, const std::string& cn, X509* issuer,
                                    core::TimePoint not_before, core::TimePoint not_after,
-                                   const char* eku) {
+                                   const char* eku, bool signs_leaves_only) {
   X509Ptr cert(X509_new());
   if (!cert) return core::internal_error("X509_new: " + core::ossl::last_error());
   X509_set_version(cert.get(), X509_VERSION_3);
@@ -73,7 +71,7 @@ core::Result<X509Ptr> build_ca_tbs(EVP_PKEY* subject_key, const std::string& cn,
   X509* iss = is_root ? cert.get() : issuer;
   const bool ok =
       detail::add_ext(cert.get(), iss, NID_basic_constraints,
-                      is_root ? "critical,CA:TRUE" : "critical,CA:TRUE,pathlen:0") &&
+                      signs_leaves_only ? "critical,CA:TRUE,pathlen:0" : "critical,CA:TRUE") &&
       detail::add_ext(cert.get(), iss, NID_key_usage,
                       "critical,keyCertSign,cRLSign,digitalSignature") &&
       (eku == nullptr || detail::add_ext(cert.get(), iss, NID_ext_key_usage, eku)) &&
@@ -82,6 +80,8 @@ core::Result<X509Ptr> build_ca_tbs(EVP_PKEY* subject_key, const std::string& cn,
   if (!ok) return core::internal_error("building CA certificate: " + core::ossl::last_error());
   return cert;
 }
+
+namespace {
 
 // A fresh P-256 intermediate under root, its key written before its certificate.
 core::Status create_intermediate(const IntermediateKind& kind, X509* root,
@@ -95,11 +95,16 @@ core::Status create_intermediate(const IntermediateKind& kind, X509* root,
     not_after = std::min(not_after, *root_end);
   }
   auto cert = build_ca_tbs(key.get(), std::string(kind.cn_prefix) + tag, root, now - kBackdate,
-                           not_after, kind.eku);
+                           not_after, kind.eku, true);
   if (!cert) return std::move(cert).error();
   if (auto st = root_signer.sign(cert->get()); !st) return st;
   if (auto st = core::write_file(kind.key, detail::key_to_pem(key.get()), 0600); !st) return st;
   return core::write_file(kind.cert, detail::to_pem(cert->get()), 0644);
+}
+
+// The ACME issuer's files and names.
+IntermediateKind acme_kind(const HierarchyPaths& p) {
+  return {"acme", "Signet Intermediate CA ", "serverAuth,clientAuth", p.acme_cert, p.acme_key};
 }
 
 // First start: a root and both intermediates. root.pem comes last.
@@ -109,7 +114,7 @@ core::Status create_all(const HierarchyPaths& p, const IntermediateKind& acme,
   Pkey key(EVP_EC_gen("P-384"));
   if (!key) return core::internal_error("CA key generation failed: " + core::ossl::last_error());
   auto root = build_ca_tbs(key.get(), std::string(kRootPrefix) + tag, nullptr, now - kBackdate,
-                           now + kRootValidity, nullptr);
+                           now + kRootValidity, nullptr, false);
   if (!root) return std::move(root).error();
   const std::string key_pem = detail::key_to_pem(key.get());
   auto signer = KeySigner::create(std::move(key));
@@ -123,7 +128,7 @@ core::Status create_all(const HierarchyPaths& p, const IntermediateKind& acme,
 }
 
 // Intermediates missing under an existing root, signed with its key.
-core::Status create_missing(const HierarchyPaths& p, X509* root,
+core::Status create_missing(const HierarchyPaths& p, const std::vector<X509Ptr>& roots,
                             const std::vector<const IntermediateKind*>& missing,
                             core::TimePoint now) {
   auto key_pem = core::read_file(p.root_key);
@@ -132,9 +137,13 @@ core::Status create_missing(const HierarchyPaths& p, X509* root,
   if (!key) return std::move(key).error();
   auto signer = KeySigner::create(std::move(key).value());
   if (!signer) return std::move(signer).error();
-  if (!signer->matches(root)) {
+  // root.pem may hold several roots (after an import or a rollover): the key's own.
+  const auto it = std::find_if(roots.begin(), roots.end(),
+                               [&](const X509Ptr& r) { return signer->matches(r.get()); });
+  if (it == roots.end()) {
     return core::internal_error(p.root_key.string() + " does not match " + p.root_cert.string());
   }
+  X509* root = it->get();
   const std::string tag = tag_of(root);
   for (const auto* kind : missing) {
     if (auto st = create_intermediate(*kind, root, *signer, tag, now); !st) return st;
@@ -142,15 +151,24 @@ core::Status create_missing(const HierarchyPaths& p, X509* root,
   return {};
 }
 
-core::Status signed_by_root(const FileIssuer& issuer, X509* root, const fs::path& path) {
-  EVP_PKEY* root_key = X509_get0_pubkey(root);
-  if (root_key == nullptr || X509_verify(issuer.certificate(), root_key) != 1) {
-    return core::internal_error(path.string() + " is not signed by the root in root.pem");
+// The issuer's certificate chains up to a root of root.pem (through `above`, an
+// imported issuer's chain). Dates are not checked: a hierarchy in use loads as it is.
+core::Status chains_to_roots(const FileIssuer& issuer, const std::vector<X509Ptr>& roots,
+                             const std::vector<X509Ptr>& above, const fs::path& path) {
+  if (auto st = verify_up_to(issuer.certificate(), roots, above, std::nullopt); !st) {
+    return core::internal_error(path.string() +
+                                " does not chain up to a root in root.pem: " + st.error().detail);
   }
   return {};
 }
 
 }  // namespace
+
+core::Status create_acme_intermediate(const HierarchyPaths& p, X509* root,
+                                      const KeySigner& root_signer, const std::string& tag,
+                                      core::TimePoint now) {
+  return create_intermediate(acme_kind(p), root, root_signer, tag, now);
+}
 
 core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& clock) {
   std::error_code ec;
@@ -166,8 +184,7 @@ core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& c
   // only, whatever the usages. Intermediates made by earlier versions are kept as they
   // are: with no extended key usage, or with serverAuth alone (client certificates
   // under those fail path validation for client use; see `signet serve`'s warning).
-  const IntermediateKind acme{"acme", "Signet Intermediate CA ", "serverAuth,clientAuth",
-                              p.acme_cert, p.acme_key};
+  const IntermediateKind acme = acme_kind(p);
   // Signet's listeners and its client certificate: both usages.
   const IntermediateKind infrastructure{"infrastructure", "Signet Infrastructure CA ",
                                         "serverAuth,clientAuth", p.infrastructure_cert,
@@ -180,29 +197,49 @@ core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& c
 
   auto root_pem = core::read_file(p.root_cert);
   if (!root_pem) return std::move(root_pem).error();
-  auto root = detail::x509_from_pem(*root_pem);
-  if (!root) return std::move(root).error();
+  auto roots = certificates_of(*root_pem, p.root_cert.string());
+  if (!roots) return std::move(roots).error();
 
   std::vector<const IntermediateKind*> missing;
   for (const auto* kind : {&acme, &infrastructure}) {
     if (!fs::exists(kind->cert)) missing.push_back(kind);
   }
   if (!missing.empty()) {
-    if (auto st = create_missing(p, root->get(), missing, now); !st) return std::move(st).error();
+    if (auto st = create_missing(p, *roots, missing, now); !st) return std::move(st).error();
   }
 
+  // An imported ACME issuer's chain, served after it.
+  std::vector<X509Ptr> above;
+  if (fs::exists(p.acme_chain)) {
+    auto text = core::read_file(p.acme_chain);
+    if (!text) return std::move(text).error();
+    auto certs = certificates_of(*text, p.acme_chain.string());
+    if (!certs) return std::move(certs).error();
+    above = std::move(certs).value();
+  }
+  auto alternates = load_alternates(p.alternates);
+  if (!alternates) return std::move(alternates).error();
+
   Hierarchy h;
-  h.root = std::move(root).value();
+  h.root = X509Ptr(X509_dup(roots->front().get()));
   h.root_pem = std::move(root_pem).value();
-  for (auto [kind, slot] :
-       {std::pair{&acme, &h.acme}, std::pair{&infrastructure, &h.infrastructure}}) {
-    auto issuer = FileIssuer::open(kind->name, kind->cert, kind->key);
+  h.roots = std::move(roots).value();
+  h.alternates = std::move(alternates).value();
+  std::vector<X509Ptr> none;
+  for (auto [kind, slot, chain] : {std::tuple{&acme, &h.acme, &above},
+                                   std::tuple{&infrastructure, &h.infrastructure, &none}}) {
+    auto issuer = FileIssuer::open(kind->name, kind->cert, kind->key, pem_of(*chain));
     if (!issuer) return std::move(issuer).error();
-    if (auto st = signed_by_root(**issuer, h.root.get(), kind->cert); !st) {
+    if (auto st = chains_to_roots(**issuer, h.roots, *chain, kind->cert); !st) {
       return std::move(st).error();
     }
     *slot = std::move(issuer).value();
   }
+  std::vector<X509*> constraining{h.acme->certificate()};
+  for (const auto& c : above) constraining.push_back(c.get());
+  auto constraints = name_constraints_of(constraining);
+  if (!constraints) return std::move(constraints).error();
+  h.constraints = std::move(constraints).value();
   return h;
 }
 
