@@ -129,6 +129,10 @@ class Authority final : private validation::ValidationSink {
   // how many were stored.
   Async<int> resume_interrupted_issuances();
   const std::string& issuer_pem() const { return s_.ca.intermediate_pem(); }
+  // The chains offered beside a certificate's own (RFC 8555 §7.4.2), each whole.
+  std::vector<std::string> alternate_chains(const std::string& chain_pem) const {
+    return s_.ca.alternate_chains(chain_pem);
+  }
   const std::string& root_pem() const { return s_.ca.root_pem(); }
 
   // --- revocation (revocation.cpp) ---

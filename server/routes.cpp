@@ -34,6 +34,8 @@ constexpr std::array kRoutes{
     RouteSpec{Route::Authz, "/acme/authz/{id}", kPost, Auth::Kid, "", h::authorization},
     RouteSpec{Route::Challenge, "/acme/chall/{id}/{sub}", kPost, Auth::Kid, "", h::challenge},
     RouteSpec{Route::Certificate, "/acme/cert/{id}", kPost, Auth::Kid, "", h::certificate},
+    RouteSpec{Route::CertificateAlternate, "/acme/cert/{id}/{sub}", kPost, Auth::Kid, "",
+              h::certificate},
     RouteSpec{Route::Issuer, "/acme/issuer", kGet | kPost, Auth::None, "", h::issuer},
     // For people and for setting up trust: not ACME resources.
     RouteSpec{Route::Home, "/", kGet, Auth::None, "", h::home},
@@ -178,6 +180,7 @@ std::string_view resource_name(Route r) {
     case Route::Challenge:
       return "challenge";
     case Route::Certificate:
+    case Route::CertificateAlternate:
       return "certificate";
     case Route::Issuer:
       return "issuer";
