@@ -206,7 +206,7 @@ TEST_F(CaChangeTest, ImportRefusesWhatCannotIssueAndChangesNothing) {
   Pkey k(EVP_EC_gen("P-256"));
   ASSERT_TRUE(core::write_file(ext.path() / "k.pem", detail::key_to_pem(k.get()), 0600));
   const auto now = std::chrono::system_clock::now();
-  for (const char* eku : {"clientAuth", nullptr}) {
+  for (const char* eku : std::initializer_list<const char*>{"clientAuth", nullptr}) {
     auto tbs = build_ca_tbs(k.get(), "Odd CA", ext_root.get(), now - std::chrono::hours(1),
                             now + std::chrono::hours(24), eku ? eku : "serverAuth", true);
     ASSERT_TRUE(tbs);
