@@ -81,6 +81,17 @@ core::Result<X509Ptr> build_ca_tbs(EVP_PKEY* subject_key, const std::string& cn,
   return cert;
 }
 
+core::Result<X509Ptr> build_root_tbs(EVP_PKEY* key, const std::string& tag, X509* issuer,
+                                     core::TimePoint now) {
+  auto not_after = now + kRootValidity;
+  // A cross certificate never outlives the root that vouches for it.
+  if (auto end = issuer ? detail::to_time_point(X509_get0_notAfter(issuer)) : std::nullopt) {
+    not_after = std::min(not_after, *end);
+  }
+  return build_ca_tbs(key, std::string(kRootPrefix) + tag, issuer, now - kBackdate, not_after,
+                      nullptr, false);
+}
+
 namespace {
 
 // A fresh P-256 intermediate under root, its key written before its certificate.
@@ -113,8 +124,7 @@ core::Status create_all(const HierarchyPaths& p, const IntermediateKind& acme,
   const std::string tag = random_tag();
   Pkey key(EVP_EC_gen("P-384"));
   if (!key) return core::internal_error("CA key generation failed: " + core::ossl::last_error());
-  auto root = build_ca_tbs(key.get(), std::string(kRootPrefix) + tag, nullptr, now - kBackdate,
-                           now + kRootValidity, nullptr, false);
+  auto root = build_root_tbs(key.get(), tag, nullptr, now);
   if (!root) return std::move(root).error();
   const std::string key_pem = detail::key_to_pem(key.get());
   auto signer = KeySigner::create(std::move(key));

@@ -82,6 +82,11 @@ core::Result<core::ossl::X509Ptr> build_ca_tbs(EVP_PKEY* subject_key, const std:
                                                X509* issuer, core::TimePoint not_before,
                                                core::TimePoint not_after, const char* eku,
                                                bool signs_leaves_only);
+// "Signet Root CA <tag>" for key, unsigned, valid from an hour before now for 20 years:
+// self-issued with no issuer; with one, the same root as a cross certificate that issuer
+// signs (no longer valid than the issuer). No path length limit.
+core::Result<core::ossl::X509Ptr> build_root_tbs(EVP_PKEY* key, const std::string& tag,
+                                                 X509* issuer, core::TimePoint now);
 // A fresh ACME issuer (P-256, "Signet Intermediate CA <tag>") under root, written to
 // ca/intermediate-key.pem, then ca/intermediate.pem.
 core::Status create_acme_intermediate(const HierarchyPaths& p, X509* root,

@@ -1,7 +1,5 @@
 #include "ca/rollover.hpp"
 
-#include <algorithm>
-
 #include "ca/archive.hpp"
 #include "ca/chains.hpp"
 #include "ca/hierarchy.hpp"
@@ -14,9 +12,6 @@ using core::ossl::Pkey;
 using core::ossl::X509Ptr;
 
 namespace {
-
-constexpr auto kRootValidity = std::chrono::hours(24 * 365 * 20);
-constexpr auto kBackdate = std::chrono::hours(1);
 
 // A new root and the same root cross-signed by the current one (RFC 5280 §3.2: a
 // cross-certificate; same subject and key, so that what the new root signs chains to
@@ -31,16 +26,10 @@ core::Result<NewRoot> make_root(X509* current, const KeySigner& current_signer,
   NewRoot r;
   r.key.reset(EVP_EC_gen("P-384"));
   if (!r.key) return core::internal_error("CA key generation failed: " + core::ossl::last_error());
-  const std::string cn = "Signet Root CA " + random_tag();
-  auto root =
-      build_ca_tbs(r.key.get(), cn, nullptr, now - kBackdate, now + kRootValidity, nullptr, false);
+  const std::string tag = random_tag();
+  auto root = build_root_tbs(r.key.get(), tag, nullptr, now);
   if (!root) return std::move(root).error();
-  // Never outliving the root that vouches for it.
-  auto cross_end = now + kRootValidity;
-  if (auto end = detail::to_time_point(X509_get0_notAfter(current))) {
-    cross_end = std::min(cross_end, *end);
-  }
-  auto cross = build_ca_tbs(r.key.get(), cn, current, now - kBackdate, cross_end, nullptr, false);
+  auto cross = build_root_tbs(r.key.get(), tag, current, now);
   if (!cross) return std::move(cross).error();
   auto self = KeySigner::create(Pkey(EVP_PKEY_dup(r.key.get())));
   if (!self) return std::move(self).error();

@@ -180,8 +180,9 @@ std::string_view resource_name(Route r) {
     case Route::Challenge:
       return "challenge";
     case Route::Certificate:
-    case Route::CertificateAlternate:
       return "certificate";
+    case Route::CertificateAlternate:
+      return "alternateCertificate";  // RFC 8555 §7.4.2: rel="alternate"
     case Route::Issuer:
       return "issuer";
     default:
