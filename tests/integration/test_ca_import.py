@@ -26,9 +26,17 @@ def cn_of(name):
     return name.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
 
 
+def split_pem(text):
+    """Every certificate of a PEM text (Debian's cryptography has no
+    load_pem_x509_certificates)."""
+    end = "-----END CERTIFICATE-----"
+    return [x509.load_pem_x509_certificate((block + end + "\n").encode())
+            for block in text.split(end) if "-----BEGIN CERTIFICATE-----" in block]
+
+
 def pem_certs(path):
-    with open(path, "rb") as f:
-        return x509.load_pem_x509_certificates(f.read())
+    with open(path) as f:
+        return split_pem(f.read())
 
 
 def write(path, text):
@@ -225,7 +233,7 @@ def rollover_checks(signet, checks):
             assert alt.status_code == 200, alt.text
             assert alt.headers["Content-Type"] == "application/pem-certificate-chain"
             assert alternates(alt) == [cert_url], alt.headers
-            certs = x509.load_pem_x509_certificates(alt.text.encode())
+            certs = split_pem(alt.text)
             assert len(certs) == 3 and cn_of(certs[-1].issuer) == names["old"], certs
             assert alt.text.startswith(default_chain.split("-----END CERTIFICATE-----")[0])
             missing = client.post(cert_url + "/2", None)
