@@ -134,7 +134,7 @@ core::Result<ImportResult> import_ca(const fs::path& dir, const ImportRequest& r
   if (auto st = core::write_file(p.root_cert, pem_of(roots), 0644); !st) {
     return std::move(st).error();
   }
-  return ImportResult{subject_line(cert.get()), subject_line(roots.front().get()), served.size(),
+  return ImportResult{subject_line(cert.get()), subject_line(roots.front().get()),
                       std::move(archived).value()};
 }
 

@@ -36,7 +36,6 @@ struct ImportRequest {
 struct ImportResult {
   std::string subject;            // the imported certificate's, one line
   std::string root_subject;       // the top of its chain: what root.pem now starts with
-  std::size_t chain_length = 0;   // certificates served after the imported one
   std::filesystem::path archive;  // where the replaced files were copied
 };
 
