@@ -147,4 +147,22 @@ Entry backup_made(core::TimePoint at, const std::string& path, const std::string
   return entry(at, "backup", actor).with("path", path);
 }
 
+Entry ca_imported(core::TimePoint at, const std::string& issuer, const std::string& root,
+                  const std::string& archive, const std::string& actor) {
+  return entry(at, "ca.import", actor)
+      .with("issuer", issuer)
+      .with("root", root)
+      .with("archive", archive);
+}
+
+Entry ca_rolled_over(core::TimePoint at, const std::string& issuer, const std::string& root,
+                     const std::string& cross_signed_by, const std::string& archive,
+                     const std::string& actor) {
+  return entry(at, "ca.rollover", actor)
+      .with("issuer", issuer)
+      .with("root", root)
+      .with("cross_signed_by", cross_signed_by)
+      .with("archive", archive);
+}
+
 }  // namespace signet::authority::audit

@@ -5,8 +5,9 @@
 //
 // Actions: account.create (with the external account key used, if any),
 // account.key_change, account.deactivate, eab.create, eab.revoke, order.finalize,
-// certificate.issue (subscribers' and Signet's own), certificate.revoke, certificate.renew_early, policy.reload, and
-// the operator's commands that change nothing stored (backup).
+// certificate.issue (subscribers' and Signet's own), certificate.revoke, certificate.renew_early,
+// policy.reload, ca.import, ca.rollover, and the operator's commands that change nothing stored
+// (backup).
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,5 +48,12 @@ Entry renewal_requested(core::TimePoint at, const std::string& serial, const std
 Entry policy_reloaded(core::TimePoint at, const std::string& config_file,
                       const std::string& config_sha256);
 Entry backup_made(core::TimePoint at, const std::string& path, const std::string& actor);
+// `signet ca import` and `signet ca rollover`: the new ACME issuer (subject) and the root
+// its default chain ends at; the directory holding the replaced files.
+Entry ca_imported(core::TimePoint at, const std::string& issuer, const std::string& root,
+                  const std::string& archive, const std::string& actor);
+Entry ca_rolled_over(core::TimePoint at, const std::string& issuer, const std::string& root,
+                     const std::string& cross_signed_by, const std::string& archive,
+                     const std::string& actor);
 
 }  // namespace signet::authority::audit

@@ -136,6 +136,10 @@ class Authority final : private validation::ValidationSink {
   storage::Lease lease() const;
   const std::string& run() const { return config_.run; }
   const std::string& issuer_pem() const { return s_.ca.intermediate_pem(); }
+  // The chains offered beside a certificate's own (RFC 8555 §7.4.2), each whole.
+  std::vector<std::string> alternate_chains(const std::string& chain_pem) const {
+    return s_.ca.alternate_chains(chain_pem);
+  }
   const std::string& root_pem() const { return s_.ca.root_pem(); }
 
   // --- revocation (revocation.cpp) ---

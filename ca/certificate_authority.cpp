@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "ca/chains.hpp"
 #include "ca/hierarchy.hpp"
 #include "ca/x509.hpp"
 
@@ -80,6 +81,14 @@ const Issuer& CertificateAuthority::acme_issuer() const {
 }
 const Issuer& CertificateAuthority::infrastructure_issuer() const {
   return *s_->hierarchy.infrastructure;
+}
+
+std::vector<std::string> CertificateAuthority::alternate_chains(
+    const std::string& chain_pem) const {
+  return ca::alternate_chains(s_->hierarchy.alternates, chain_pem);
+}
+const policy::NameConstraints& CertificateAuthority::name_constraints() const {
+  return s_->hierarchy.constraints;
 }
 
 const std::string& CertificateAuthority::root_pem() const {

@@ -18,6 +18,7 @@
 #include "core/clock.hpp"
 #include "core/identifier.hpp"
 #include "core/result.hpp"
+#include "policy/name_constraints.hpp"
 
 namespace signet::ca {
 
@@ -65,6 +66,14 @@ class CertificateAuthority {
 
   const Issuer& acme_issuer() const;
   const Issuer& infrastructure_issuer() const;
+
+  // The chains offered beside a certificate's own (RFC 8555 §7.4.2): the leaf of
+  // chain_pem followed by each alternate chain kept for its issuer (ca/alternates,
+  // written by `signet ca rollover --root`). Empty when there are none.
+  std::vector<std::string> alternate_chains(const std::string& chain_pem) const;
+  // The name constraints of the ACME issuer and the chain above it (an imported CA's),
+  // for the identifier policy; empty for Signet's own hierarchy.
+  const policy::NameConstraints& name_constraints() const;
 
   const std::string& root_pem() const;
   // The ACME issuer's chain: what follows an ACME leaf.

@@ -7,6 +7,7 @@
 
 #include <tuple>
 
+#include "ca/chains.hpp"
 #include "ca/hierarchy.hpp"
 #include "ca/x509.hpp"
 #include "core/files.hpp"
@@ -47,12 +48,7 @@ std::string key_type(EVP_PKEY* key) {
   }
 }
 
-core::Result<IssuerDescription> describe(const std::string& role, const fs::path& file) {
-  auto pem = core::read_file(file);
-  if (!pem) return std::move(pem).error();
-  auto x = detail::x509_from_pem(*pem);
-  if (!x) return core::internal_error(file.string() + ": " + x.error().detail);
-  X509* cert = x->get();
+IssuerDescription describe(const std::string& role, const fs::path& file, X509* cert) {
   IssuerDescription d;
   d.role = role;
   d.file = file.string();
@@ -82,18 +78,33 @@ core::Result<IssuerDescription> describe(const std::string& role, const fs::path
 core::Result<std::vector<IssuerDescription>> describe_issuers(const fs::path& dir) {
   const HierarchyPaths p(dir);
   std::vector<IssuerDescription> out;
-  for (const auto& [role, file, required] :
-       {std::tuple{"root", p.root_cert, true}, std::tuple{"acme", p.acme_cert, true},
-        std::tuple{"infrastructure", p.infrastructure_cert, false}}) {
-    std::error_code ec;
+  // Each file's certificates: root.pem's first is the root, the others roots still
+  // trusted (after an import or a rollover); an imported issuer's chain; the alternate
+  // chains a rollover made.
+  std::vector<std::tuple<std::string, fs::path, bool>> files{
+      {"root", p.root_cert, true},
+      {"acme", p.acme_cert, true},
+      {"chain", p.acme_chain, false},
+      {"infrastructure", p.infrastructure_cert, false}};
+  auto alternates = alternate_files(p.alternates);
+  if (!alternates) return std::move(alternates).error();
+  for (const auto& f : *alternates) files.emplace_back("alternate", f, false);
+  std::error_code ec;
+  for (const auto& [role, file, required] : files) {
     if (!fs::exists(file, ec)) {
       if (!required) continue;
       return core::make_error(core::ProblemType::NotFound,
                               "no CA in " + dir.string() + ": " + file.string() + " is missing");
     }
-    auto d = describe(role, file);
-    if (!d) return std::move(d).error();
-    out.push_back(std::move(d).value());
+    auto pem = core::read_file(file);
+    if (!pem) return std::move(pem).error();
+    auto certs = certificates_of(*pem, file.string());
+    if (!certs) return std::move(certs).error();
+    for (std::size_t i = 0; i < certs->size(); ++i) {
+      const std::string r = role == "root" && i > 0 ? "previous root" : role;
+      out.push_back(describe(r, file, (*certs)[i].get()));
+      if (role == "acme") break;
+    }
   }
   return out;
 }

@@ -11,7 +11,10 @@
 namespace signet::ca {
 
 struct IssuerDescription {
-  std::string role;     // "root", "acme" (ACME leaves), "infrastructure" (Signet's own)
+  // "root", "previous root" (still trusted: root.pem's others), "acme" (ACME leaves),
+  // "chain" (above an imported ACME issuer), "infrastructure" (Signet's own),
+  // "alternate" (an alternate chain's certificates, ca/alternates)
+  std::string role;
   std::string file;     // the certificate's path
   std::string subject;  // RFC 2253, as `openssl x509 -nameopt RFC2253` prints it
   std::string issuer;
@@ -25,7 +28,8 @@ struct IssuerDescription {
 };
 
 // The root and the ACME issuer (an error when either is missing: no hierarchy there),
-// and the infrastructure issuer when present.
+// and when present: the other roots of root.pem, an imported issuer's chain, the
+// infrastructure issuer, and the alternate chains.
 core::Result<std::vector<IssuerDescription>> describe_issuers(const std::filesystem::path& dir);
 
 }  // namespace signet::ca

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "ca/chains.hpp"
 #include "ca/x509.hpp"
 #include "core/files.hpp"
 
@@ -29,14 +30,14 @@ struct IntermediateKind {
   const fs::path& key;
 };
 
-// Names carry a tag so that two installations never present the same issuer name.
+}  // namespace
+
 std::string random_tag() {
   std::string tag(4, '\0');
   RAND_bytes(reinterpret_cast<unsigned char*>(tag.data()), 4);
   return detail::hex(tag);
 }
 
-// The installation's tag, from the root's common name.
 std::string tag_of(X509* root) {
   char cn[256] = {};
   const int n =
@@ -48,12 +49,9 @@ std::string tag_of(X509* root) {
   return random_tag();
 }
 
-// A CA certificate for subject_key, unsigned; self-issued when issuer is null.
-// RFC 5280 §4.2.1.9/§4.2.1.3: basic constraints and key usage critical; intermediates
-// sign leaves only (pathlen:0) and carry the usages of what they sign.
 core::Result<X509Ptr> build_ca_tbs(EVP_PKEY* subject_key, const std::string& cn, X509* issuer,
                                    core::TimePoint not_before, core::TimePoint not_after,
-                                   const char* eku) {
+                                   const char* eku, bool signs_leaves_only) {
   X509Ptr cert(X509_new());
   if (!cert) return core::internal_error("X509_new: " + core::ossl::last_error());
   X509_set_version(cert.get(), X509_VERSION_3);
@@ -73,7 +71,7 @@ core::Result<X509Ptr> build_ca_tbs(EVP_PKEY* subject_key, const std::string& cn,
   X509* iss = is_root ? cert.get() : issuer;
   const bool ok =
       detail::add_ext(cert.get(), iss, NID_basic_constraints,
-                      is_root ? "critical,CA:TRUE" : "critical,CA:TRUE,pathlen:0") &&
+                      signs_leaves_only ? "critical,CA:TRUE,pathlen:0" : "critical,CA:TRUE") &&
       detail::add_ext(cert.get(), iss, NID_key_usage,
                       "critical,keyCertSign,cRLSign,digitalSignature") &&
       (eku == nullptr || detail::add_ext(cert.get(), iss, NID_ext_key_usage, eku)) &&
@@ -82,6 +80,19 @@ core::Result<X509Ptr> build_ca_tbs(EVP_PKEY* subject_key, const std::string& cn,
   if (!ok) return core::internal_error("building CA certificate: " + core::ossl::last_error());
   return cert;
 }
+
+core::Result<X509Ptr> build_root_tbs(EVP_PKEY* key, const std::string& tag, X509* issuer,
+                                     core::TimePoint now) {
+  auto not_after = now + kRootValidity;
+  // A cross certificate never outlives the root that vouches for it.
+  if (auto end = issuer ? detail::to_time_point(X509_get0_notAfter(issuer)) : std::nullopt) {
+    not_after = std::min(not_after, *end);
+  }
+  return build_ca_tbs(key, std::string(kRootPrefix) + tag, issuer, now - kBackdate, not_after,
+                      nullptr, false);
+}
+
+namespace {
 
 // A fresh P-256 intermediate under root, its key written before its certificate; or,
 // given token_key (the public half of a key kept in a PKCS#11 token), a certificate
@@ -98,13 +109,18 @@ core::Status create_intermediate(const IntermediateKind& kind, X509* root,
     not_after = std::min(not_after, *root_end);
   }
   auto cert = build_ca_tbs(key, std::string(kind.cn_prefix) + tag, root, now - kBackdate, not_after,
-                           kind.eku);
+                           kind.eku, true);
   if (!cert) return std::move(cert).error();
   if (auto st = root_signer.sign(cert->get()); !st) return st;
   if (generated) {
     if (auto st = core::write_file(kind.key, detail::key_to_pem(key), 0600); !st) return st;
   }
   return core::write_file(kind.cert, detail::to_pem(cert->get()), 0644);
+}
+
+// The ACME issuer's files and names.
+IntermediateKind acme_kind(const HierarchyPaths& p) {
+  return {"acme", "Signet Intermediate CA ", "serverAuth,clientAuth", p.acme_cert, p.acme_key};
 }
 
 // First start: a root and both intermediates (the ACME one for acme_token_key when
@@ -115,8 +131,7 @@ core::Status create_all(const HierarchyPaths& p, const IntermediateKind& acme,
   const std::string tag = random_tag();
   Pkey key(EVP_EC_gen("P-384"));
   if (!key) return core::internal_error("CA key generation failed: " + core::ossl::last_error());
-  auto root = build_ca_tbs(key.get(), std::string(kRootPrefix) + tag, nullptr, now - kBackdate,
-                           now + kRootValidity, nullptr);
+  auto root = build_root_tbs(key.get(), tag, nullptr, now);
   if (!root) return std::move(root).error();
   const std::string key_pem = detail::key_to_pem(key.get());
   auto signer = KeySigner::create(std::move(key));
@@ -134,7 +149,7 @@ core::Status create_all(const HierarchyPaths& p, const IntermediateKind& acme,
 
 // Intermediates missing under an existing root, signed with its key (the ACME one
 // for acme_token_key when given).
-core::Status create_missing(const HierarchyPaths& p, X509* root,
+core::Status create_missing(const HierarchyPaths& p, const std::vector<X509Ptr>& roots,
                             const std::vector<const IntermediateKind*>& missing,
                             core::TimePoint now, EVP_PKEY* acme_token_key = nullptr) {
   auto key_pem = core::read_file(p.root_key);
@@ -143,9 +158,13 @@ core::Status create_missing(const HierarchyPaths& p, X509* root,
   if (!key) return std::move(key).error();
   auto signer = KeySigner::create(std::move(key).value());
   if (!signer) return std::move(signer).error();
-  if (!signer->matches(root)) {
+  // root.pem may hold several roots (after an import or a rollover): the key's own.
+  const auto it = std::find_if(roots.begin(), roots.end(),
+                               [&](const X509Ptr& r) { return signer->matches(r.get()); });
+  if (it == roots.end()) {
     return core::internal_error(p.root_key.string() + " does not match " + p.root_cert.string());
   }
+  X509* root = it->get();
   const std::string tag = tag_of(root);
   for (const auto* kind : missing) {
     EVP_PKEY* token_key = std::string_view(kind->name) == "acme" ? acme_token_key : nullptr;
@@ -154,36 +173,47 @@ core::Status create_missing(const HierarchyPaths& p, X509* root,
   return {};
 }
 
-core::Status signed_by_root(const Issuer& issuer, X509* root, const fs::path& path) {
-  EVP_PKEY* root_key = X509_get0_pubkey(root);
-  if (root_key == nullptr || X509_verify(issuer.certificate(), root_key) != 1) {
-    return core::internal_error(path.string() + " is not signed by the root in root.pem");
+// The issuer's certificate chains up to a root of root.pem (through `above`, an
+// imported issuer's chain). Dates are not checked: a hierarchy in use loads as it is.
+core::Status chains_to_roots(const Issuer& issuer, const std::vector<X509Ptr>& roots,
+                             const std::vector<X509Ptr>& above, const fs::path& path) {
+  if (auto st = verify_up_to(issuer.certificate(), roots, above, std::nullopt); !st) {
+    return core::internal_error(path.string() +
+                                " does not chain up to a root in root.pem: " + st.error().detail);
   }
   return {};
 }
 
 // The two kinds of issuer, as one type.
 core::Result<std::unique_ptr<Issuer>> open_file_issuer(const char* name, const fs::path& cert,
-                                                       const fs::path& key) {
+                                                       const fs::path& key,
+                                                       const std::string& chain_above_pem) {
   std::error_code ec;
   if (std::string_view(name) == "acme" && fs::exists(cert, ec) && !fs::exists(key, ec)) {
     return core::internal_error(key.string() +
                                 " is not there: if the ACME issuer's key is in "
                                 "a PKCS#11 token, give the configuration with its [ca] key");
   }
-  auto issuer = FileIssuer::open(name, cert, key);
+  auto issuer = FileIssuer::open(name, cert, key, chain_above_pem);
   if (!issuer) return std::move(issuer).error();
   return std::unique_ptr<Issuer>(std::move(issuer).value());
 }
 
 core::Result<std::unique_ptr<Issuer>> open_token_issuer(const char* name, const fs::path& cert,
-                                                        std::shared_ptr<const Pkcs11Key> key) {
-  auto issuer = Pkcs11Issuer::open(name, cert, std::move(key));
+                                                        std::shared_ptr<const Pkcs11Key> key,
+                                                        const std::string& chain_above_pem) {
+  auto issuer = Pkcs11Issuer::open(name, cert, std::move(key), chain_above_pem);
   if (!issuer) return std::move(issuer).error();
   return std::unique_ptr<Issuer>(std::move(issuer).value());
 }
 
 }  // namespace
+
+core::Status create_acme_intermediate(const HierarchyPaths& p, X509* root,
+                                      const KeySigner& root_signer, const std::string& tag,
+                                      core::TimePoint now) {
+  return create_intermediate(acme_kind(p), root, root_signer, tag, now);
+}
 
 core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& clock,
                                        std::shared_ptr<const Pkcs11Key> acme_token_key) {
@@ -200,8 +230,7 @@ core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& c
   // only, whatever the usages. Intermediates made by earlier versions are kept as they
   // are: with no extended key usage, or with serverAuth alone (client certificates
   // under those fail path validation for client use; see `signet serve`'s warning).
-  const IntermediateKind acme{"acme", "Signet Intermediate CA ", "serverAuth,clientAuth",
-                              p.acme_cert, p.acme_key};
+  const IntermediateKind acme = acme_kind(p);
   // Signet's listeners and its client certificate: both usages.
   const IntermediateKind infrastructure{"infrastructure", "Signet Infrastructure CA ",
                                         "serverAuth,clientAuth", p.infrastructure_cert,
@@ -222,32 +251,52 @@ core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& c
 
   auto root_pem = core::read_file(p.root_cert);
   if (!root_pem) return std::move(root_pem).error();
-  auto root = detail::x509_from_pem(*root_pem);
-  if (!root) return std::move(root).error();
+  auto roots = certificates_of(*root_pem, p.root_cert.string());
+  if (!roots) return std::move(roots).error();
 
   std::vector<const IntermediateKind*> missing;
   for (const auto* kind : {&acme, &infrastructure}) {
     if (!fs::exists(kind->cert)) missing.push_back(kind);
   }
   if (!missing.empty()) {
-    if (auto st = create_missing(p, root->get(), missing, now, token_public.get()); !st)
+    if (auto st = create_missing(p, *roots, missing, now, token_public.get()); !st)
       return std::move(st).error();
   }
 
+  // An imported ACME issuer's chain, served after it.
+  std::vector<X509Ptr> above;
+  if (fs::exists(p.acme_chain)) {
+    auto text = core::read_file(p.acme_chain);
+    if (!text) return std::move(text).error();
+    auto certs = certificates_of(*text, p.acme_chain.string());
+    if (!certs) return std::move(certs).error();
+    above = std::move(certs).value();
+  }
+  auto alternates = load_alternates(p.alternates);
+  if (!alternates) return std::move(alternates).error();
+
   Hierarchy h;
-  h.root = std::move(root).value();
+  h.root = X509Ptr(X509_dup(roots->front().get()));
   h.root_pem = std::move(root_pem).value();
-  for (auto [kind, slot] :
-       {std::pair{&acme, &h.acme}, std::pair{&infrastructure, &h.infrastructure}}) {
+  h.roots = std::move(roots).value();
+  h.alternates = std::move(alternates).value();
+  std::vector<X509Ptr> none;
+  for (auto [kind, slot, chain] : {std::tuple{&acme, &h.acme, &above},
+                                   std::tuple{&infrastructure, &h.infrastructure, &none}}) {
     auto issuer = kind == &acme && acme_token_key
-                      ? open_token_issuer(kind->name, kind->cert, acme_token_key)
-                      : open_file_issuer(kind->name, kind->cert, kind->key);
+                      ? open_token_issuer(kind->name, kind->cert, acme_token_key, pem_of(*chain))
+                      : open_file_issuer(kind->name, kind->cert, kind->key, pem_of(*chain));
     if (!issuer) return std::move(issuer).error();
-    if (auto st = signed_by_root(**issuer, h.root.get(), kind->cert); !st) {
+    if (auto st = chains_to_roots(**issuer, h.roots, *chain, kind->cert); !st) {
       return std::move(st).error();
     }
     *slot = std::move(issuer).value();
   }
+  std::vector<X509*> constraining{h.acme->certificate()};
+  for (const auto& c : above) constraining.push_back(c.get());
+  auto constraints = name_constraints_of(constraining);
+  if (!constraints) return std::move(constraints).error();
+  h.constraints = std::move(constraints).value();
   return h;
 }
 

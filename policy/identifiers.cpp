@@ -218,11 +218,17 @@ core::Result<Identifier> IdentifierPolicy::normalize(const Identifier& id) const
       return bad(ProblemType::RejectedIdentifier, id,
                  "IP address outside the allowed ranges (allowed: " + join(allowed) + ")");
     }
+    if (auto why = config_.issuer_constraints.refusal(*r)) {
+      return bad(ProblemType::RejectedIdentifier, id, *why);
+    }
     return r;
   }
   auto r = normalize_dns(id);
   if (!r) return r;
   if (auto why = refusal(r->value)) return bad(ProblemType::RejectedIdentifier, id, *why);
+  if (auto why = config_.issuer_constraints.refusal(*r)) {
+    return bad(ProblemType::RejectedIdentifier, id, *why);
+  }
   if (challenge_types(*r).empty()) {
     return bad(ProblemType::RejectedIdentifier, id,
                r->is_wildcard() ? "wildcard names need dns-01, which this CA does not offer"

@@ -12,6 +12,7 @@
 #include "core/result.hpp"
 #include "core/status.hpp"
 #include "policy/ip_range.hpp"
+#include "policy/name_constraints.hpp"
 
 namespace signet::policy {
 
@@ -30,6 +31,9 @@ struct IdentifierPolicyConfig {
   std::vector<IpRange> allowed_ip_ranges = {IpRange::all_v4(), IpRange::all_v6()};
   // Challenge types the validation authority can perform.
   std::set<core::ChallengeType> enabled_challenges = {core::ChallengeType::Http01};
+  // The name constraints of the ACME issuer's chain (an imported CA's); none for
+  // Signet's own hierarchy.
+  NameConstraints issuer_constraints{};
 };
 
 // Checks that every entry of the domain lists is a DNS name (ASCII, A-labels for

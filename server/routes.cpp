@@ -34,6 +34,8 @@ constexpr std::array kRoutes{
     RouteSpec{Route::Authz, "/acme/authz/{id}", kPost, Auth::Kid, "", h::authorization},
     RouteSpec{Route::Challenge, "/acme/chall/{id}/{sub}", kPost, Auth::Kid, "", h::challenge},
     RouteSpec{Route::Certificate, "/acme/cert/{id}", kPost, Auth::Kid, "", h::certificate},
+    RouteSpec{Route::CertificateAlternate, "/acme/cert/{id}/{sub}", kPost, Auth::Kid, "",
+              h::certificate},
     RouteSpec{Route::Issuer, "/acme/issuer", kGet | kPost, Auth::None, "", h::issuer},
     // For people and for setting up trust: not ACME resources.
     RouteSpec{Route::Home, "/", kGet, Auth::None, "", h::home},
@@ -179,6 +181,8 @@ std::string_view resource_name(Route r) {
       return "challenge";
     case Route::Certificate:
       return "certificate";
+    case Route::CertificateAlternate:
+      return "alternateCertificate";  // RFC 8555 §7.4.2: rel="alternate"
     case Route::Issuer:
       return "issuer";
     default:

@@ -46,7 +46,7 @@ std::string route_path(Route r, std::string_view id = {}, std::string_view sub =
 
 // An ACME resource's name as RFC 8555 §7.1 calls it: its directory key (newOrder,
 // newNonce, ...), else directory, account, orders, order, finalize, authz, challenge,
-// certificate, issuer. Empty for what is not an ACME resource (home page, root.pem,
+// certificate, alternateCertificate (one with an alternate chain), issuer. Empty for what is not an ACME resource (home page, root.pem,
 // CRLs, OCSP, caIssuers).
 std::string_view resource_name(Route r);
 // The route of an ACME resource's name; nullopt for any other name.

@@ -20,6 +20,7 @@ enum class Route {
   Authz,
   Challenge,
   Certificate,
+  CertificateAlternate,  // the certificate with an alternate chain (RFC 8555 §7.4.2)
   Issuer,
   Revoke,
   KeyChange,
@@ -61,6 +62,10 @@ class Urls {
   }
   std::string certificate(const std::string& serial) const {
     return of(Route::Certificate, serial);
+  }
+  // The n-th alternate chain (from 1) of a certificate.
+  std::string certificate_alternate(const std::string& serial, std::size_t n) const {
+    return of(Route::CertificateAlternate, serial, std::to_string(n));
   }
   std::string issuer() const { return of(Route::Issuer); }
 

@@ -102,13 +102,36 @@ AdminCli::AdminCli(CLI::App& app) {
   limit(orders);
 
   // `signet ca show`, `signet backup`, `signet config check`.
-  auto* ca = app.add_subcommand("ca", "Inspect the certificate authority");
+  auto* ca = app.add_subcommand("ca", "Inspect or change the certificate authority");
   ca->require_subcommand(1);
   add(ca, "show",
       "Show the issuers: root, ACME issuer, infrastructure issuer (key type, subject, "
       "validity, SHA-256 fingerprint)",
       ca_show);
   ca_init_ = add_ca_init(ca, ca_init_options_);
+  // `signet ca import|rollover`: the server takes the new issuer up at its next start.
+  ca_import_ = ca->add_subcommand(
+      "import",
+      "Issue under an existing intermediate CA: its certificate, key and chain replace the "
+      "ACME issuer from the server's next start (the old files are archived)");
+  data_dir_options(ca_import_, ca_change_.data_dir, ca_change_.config_file, ca_change_.json);
+  ca_import_->add_option("--cert", ca_change_.cert, "The intermediate's certificate (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  ca_import_->add_option("--key", ca_change_.key, "Its private key: a PEM file, or pkcs11:...")
+      ->required();
+  ca_import_
+      ->add_option("--chain", ca_change_.chain,
+                   "The certificates above it, up to the root (PEM); served after it, "
+                   "the root excepted")
+      ->check(CLI::ExistingFile);
+  ca_rollover_ = ca->add_subcommand(
+      "rollover",
+      "Make a new ACME issuer while the old one stays valid; with --root, under a new root "
+      "cross-signed by the current one (downloads offer both chains)");
+  data_dir_options(ca_rollover_, ca_change_.data_dir, ca_change_.config_file, ca_change_.json);
+  ca_rollover_->add_flag("--root", ca_change_.root,
+                         "Also make a new root, cross-signed by the current root");
   // `signet audit verify|export`: the audit log's chain.
   auto* audit = app.add_subcommand("audit", "Verify or export the audit log");
   audit->require_subcommand(1);
@@ -150,6 +173,8 @@ AdminCli::AdminCli(CLI::App& app) {
 std::optional<int> AdminCli::run() const {
   if (renew_early_->parsed()) return cert_renew_early(early_);
   if (ca_init_->parsed()) return ca_init(ca_init_options_);
+  if (ca_import_->parsed()) return ca_import(ca_change_);
+  if (ca_rollover_->parsed()) return ca_rollover(ca_change_);
   for (const auto& [cmd, fn] : commands_) {
     if (cmd->parsed()) return fn(args_);
   }

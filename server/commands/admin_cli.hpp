@@ -37,6 +37,10 @@ class AdminCli {
                 int (*fn)(const AdminArgs&), bool on_data_dir = true);
 
   AdminArgs args_;
+  // `signet ca import|rollover`.
+  CaChangeArgs ca_change_;
+  CLI::App* ca_import_ = nullptr;
+  CLI::App* ca_rollover_ = nullptr;
   RenewEarlyOptions early_{"./signet-data", {}, {}, {}, false};
   CLI::App* renew_early_ = nullptr;
   CaInitOptions ca_init_options_;

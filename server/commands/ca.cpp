@@ -22,9 +22,13 @@ int ca_show(const AdminArgs& a) {
   }
   const char* sep = "";
   for (const auto& d : *issuers) {
-    const std::string role = d.role == "root"   ? "Root (what relying parties trust)"
-                             : d.role == "acme" ? "ACME issuer (subscribers' certificates)"
-                                                : "Infrastructure issuer (Signet's own TLS)";
+    const std::string role =
+        d.role == "root"            ? "Root (what relying parties trust)"
+        : d.role == "previous root" ? "Previous root (still trusted, in root.pem)"
+        : d.role == "acme"          ? "ACME issuer (subscribers' certificates)"
+        : d.role == "chain"         ? "Chain (served after the ACME issuer)"
+        : d.role == "alternate"     ? "Alternate chain (offered with Link rel=\"alternate\")"
+                                    : "Infrastructure issuer (Signet's own TLS)";
     std::cout << sep << role << "\n"
               << "  File:              " << d.file << "\n"
               << "  Subject:           " << d.subject << "\n"

@@ -65,6 +65,16 @@ int account_show(const AdminArgs& a);
 int account_deactivate(const AdminArgs& a);
 int order_list(const AdminArgs& a);
 int ca_show(const AdminArgs& a);
+// `signet ca import` and `signet ca rollover` (ca_import.cpp): a new ACME issuer in a
+// data directory (ca/import.hpp, ca/rollover.hpp), taken up at the server's next start.
+struct CaChangeArgs {
+  std::optional<std::string> config_file, data_dir;
+  bool json = false;
+  std::string cert, key, chain;  // import
+  bool root = false;             // rollover --root
+};
+int ca_import(const CaChangeArgs& a);
+int ca_rollover(const CaChangeArgs& a);
 int config_check(const AdminArgs& a);
 // `signet audit verify [--file F]`: exit code 1 when the chain is broken.
 int audit_verify(const AdminArgs& a);

@@ -207,7 +207,8 @@ std::vector<validation::Cidr> cidrs(const std::vector<std::string>& v) {
 }  // namespace
 
 core::Result<authority::RulesPtr> build_rules(const config::Config& cfg,
-                                              const std::set<core::ChallengeType>& challenges) {
+                                              const std::set<core::ChallengeType>& challenges,
+                                              const policy::NameConstraints& issuer_constraints) {
   policy::IdentifierPolicyConfig names;
   names.max_identifiers_per_order = cfg.max_identifiers;
   names.allow_wildcards = cfg.allow_wildcards;
@@ -221,6 +222,7 @@ core::Result<authority::RulesPtr> build_rules(const config::Config& cfg,
     names.allowed_ip_ranges.push_back(*range);
   }
   names.enabled_challenges = challenges;
+  names.issuer_constraints = issuer_constraints;
   if (auto st = policy::validate_config(names); !st)
     return config_error("[policy]", st.error().detail);
 

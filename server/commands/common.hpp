@@ -30,9 +30,11 @@ core::Result<config::Config> load_config(const Overrides& o);
 core::Status apply_log_config(const config::Config& cfg);
 
 // The rules of a configuration: names, keys, rate limits, terms and CAA identities,
-// for the challenge types this server offers. Errors name the key at fault.
-core::Result<authority::RulesPtr> build_rules(const config::Config& cfg,
-                                              const std::set<core::ChallengeType>& challenges);
+// for the challenge types this server offers, and the name constraints of the CA's ACME
+// issuer (an imported CA's; none for Signet's own). Errors name the key at fault.
+core::Result<authority::RulesPtr> build_rules(
+    const config::Config& cfg, const std::set<core::ChallengeType>& challenges,
+    const policy::NameConstraints& issuer_constraints = {});
 
 // The directory's meta object of a configuration and the rules built from it (their
 // profiles); without a configured website, the server's own home page (base_url + "/").

@@ -218,7 +218,7 @@ int serve(const Overrides& o) {
   if (!stack) return fail(stack.error().detail);
   std::set<core::ChallengeType> challenges;
   for (const auto& [type, checker] : stack->checkers) challenges.insert(type);
-  auto rules = build_rules(cfg, challenges);
+  auto rules = build_rules(cfg, challenges, (*ca)->name_constraints());
   if (!rules) return fail(rules.error().detail);
   warn_about_issuer_usages(**ca, **rules);
 
@@ -400,7 +400,7 @@ int serve(const Overrides& o) {
       if (!text) return std::move(text).error();
       auto c = load_config(o);
       if (!c) return std::move(c).error();
-      auto r = build_rules(*c, challenges);
+      auto r = build_rules(*c, challenges, (*ca)->name_constraints());
       if (!r) return std::move(r).error();
       return Loaded{std::move(c).value(), std::move(r).value(),
                     core::hex_lower(core::ossl::sha256(*text))};

@@ -1,0 +1,80 @@
+// `signet ca import` and `signet ca rollover`: a new ACME issuer in a data directory.
+// The running server keeps the issuer it loaded; the new one signs from its next start.
+#include <iostream>
+
+#include "authority/audit.hpp"
+#include "ca/import.hpp"
+#include "ca/rollover.hpp"
+#include "core/async.hpp"
+#include "server/commands/admin.hpp"
+#include "server/commands/commands.hpp"
+#include "server/commands/common.hpp"
+#include "server/json/ca_change.hpp"
+
+namespace signet::server::commands {
+
+namespace {
+
+// The change in the audit log, when the directory has a database (an import into a
+// directory never served has none yet: the change is then only in the archive).
+int record(const std::string& dir, const authority::audit::Entry& entry) {
+  if (!database_file(dir)) return 0;
+  auto store = open_database(dir);
+  if (!store) return fail("the CA was changed, but " + store.error().detail);
+  auto audited = core::await_blocking((*store)->append_audit(entry));
+  if (!audited) {
+    return fail("the CA was changed, but its audit log entry was not written: " +
+                audited.error().detail);
+  }
+  return 0;
+}
+
+int report(const CaChangeArgs& a, const std::string& action, const std::string& issuer,
+           const std::string& root, const std::optional<std::string>& cross,
+           const std::string& archive) {
+  if (a.json) {
+    std::cout << json::encode_ca_change(action, issuer, root, cross, archive) << "\n";
+    return 0;
+  }
+  std::cout << "ACME issuer:   " << issuer << "\n"
+            << "Under root:    " << root << "\n";
+  if (cross) std::cout << "Cross-signed:  by " << *cross << " (the alternate chain)\n";
+  std::cout << "Archived:      " << archive << " (the replaced files)\n"
+            << "Restart the server to issue under it.\n";
+  return 0;
+}
+
+}  // namespace
+
+int ca_import(const CaChangeArgs& a) {
+  auto dir = data_dir_of(a.config_file, a.data_dir);
+  if (!dir) return fail(dir.error().detail);
+  const core::SystemClock clock;
+  auto done = ca::import_ca(*dir, {a.cert, a.key, a.chain}, clock);
+  if (!done) return fail(done.error().detail);
+  if (int rc = record(*dir, authority::audit::ca_imported(
+                                clock.now(), done->subject, done->root_subject,
+                                done->archive.string(), authority::audit::operator_actor()));
+      rc != 0)
+    return rc;
+  return report(a, "import", done->subject, done->root_subject, std::nullopt,
+                done->archive.string());
+}
+
+int ca_rollover(const CaChangeArgs& a) {
+  auto dir = data_dir_of(a.config_file, a.data_dir);
+  if (!dir) return fail(dir.error().detail);
+  const core::SystemClock clock;
+  auto done = ca::rollover_ca(*dir, a.root, clock);
+  if (!done) return fail(done.error().detail);
+  if (int rc = record(*dir, authority::audit::ca_rolled_over(
+                                clock.now(), done->intermediate_subject, done->root_subject,
+                                done->cross_of.value_or(""), done->archive.string(),
+                                authority::audit::operator_actor()));
+      rc != 0)
+    return rc;
+  return report(a, "rollover", done->intermediate_subject, done->root_subject, done->cross_of,
+                done->archive.string());
+}
+
+}  // namespace signet::server::commands
