@@ -66,7 +66,13 @@ struct Hierarchy {
 // directory made before it existed) under the root already there. Checks that each
 // key matches its certificate and that both intermediates chain (the ACME issuer
 // through ca/chain.pem) up to a root in root.pem.
-core::Result<Hierarchy> open_hierarchy(const std::filesystem::path& dir, const core::Clock& clock);
+//
+// With acme_token_key, the ACME issuer's key is that key in a PKCS#11 token (ca/pkcs11.hpp):
+// no ca/intermediate-key.pem is read or written, and a missing ca/intermediate.pem is made
+// for the token's key (by `signet ca init --pkcs11`, or on the first start with a key
+// made by other tools). The root and the infrastructure issuer keep file keys.
+core::Result<Hierarchy> open_hierarchy(const std::filesystem::path& dir, const core::Clock& clock,
+                                       std::shared_ptr<const Pkcs11Key> acme_token_key = nullptr);
 
 // The pieces an import or a rollover builds with (ca/import.hpp, ca/rollover.hpp).
 //

@@ -55,9 +55,11 @@ core::Result<std::vector<X509Ptr>> read_certificates(const fs::path& path, const
 
 core::Result<ImportResult> import_ca(const fs::path& dir, const ImportRequest& r,
                                      const core::Clock& clock) {
-  if (r.key.starts_with("pkcs11:")) {
+  const bool in_token = r.key.starts_with("pkcs11:");
+  if (in_token && r.token_key == nullptr) {
     return refused("--key " + r.key +
-                   ": a PKCS#11 key is not supported yet in this build; give a PEM key file");
+                   ": a key in a PKCS#11 token needs its module and PIN (--module, and "
+                   "--pin-file or --pin-env, or a configuration with [ca])");
   }
   const auto now = clock.now();
   auto certs = read_certificates(r.cert, "--cert");
@@ -72,9 +74,17 @@ core::Result<ImportResult> import_ca(const fs::path& dir, const ImportRequest& r
   }
   const std::string name = r.cert.string() + " (" + subject_line(cert.get()) + ")";
 
-  auto key_pem = core::read_file(r.key);
-  if (!key_pem) return refused("--key " + key_pem.error().detail);
-  auto key = detail::key_from_pem(*key_pem);
+  // The key: a PEM file, or the token's key (whose private half stays in the token).
+  std::string key_pem;
+  core::Result<core::ossl::Pkey> key = core::internal_error("");
+  if (in_token) {
+    key = r.token_key->private_key();
+  } else if (auto text = core::read_file(r.key); !text) {
+    return refused("--key " + text.error().detail);
+  } else {
+    key_pem = std::move(text).value();
+    key = detail::key_from_pem(key_pem);
+  }
   if (!key) return refused("--key " + r.key + ": " + key.error().detail);
   auto signer = KeySigner::create(std::move(key).value());
   if (!signer) return refused("--key " + r.key + ": " + signer.error().detail);
@@ -121,7 +131,13 @@ core::Result<ImportResult> import_ca(const fs::path& dir, const ImportRequest& r
   }
   // The key before its certificate, root.pem last: loading stops at a mismatch rather
   // than signing with the wrong key.
-  if (auto st = core::write_file(p.acme_key, *key_pem, 0600); !st) return std::move(st).error();
+  if (in_token) {
+    std::error_code ec;
+    fs::remove(p.acme_key, ec);  // archived: the token's key replaces it
+    if (ec) return core::internal_error("removing " + p.acme_key.string() + ": " + ec.message());
+  } else if (auto st = core::write_file(p.acme_key, key_pem, 0600); !st) {
+    return std::move(st).error();
+  }
   if (auto st = core::write_file(p.acme_cert, detail::to_pem(cert.get()), 0644); !st) {
     return std::move(st).error();
   }

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "ca/pkcs11.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
 
@@ -31,6 +32,10 @@ struct ImportRequest {
   std::string key;              // a PEM key file, or a PKCS#11 URI ("pkcs11:...")
   std::filesystem::path chain;  // PEM: the certificates above it; empty for none (the
                                 // certificate is then its own trust anchor)
+  // When key is a PKCS#11 URI: its token, logged in (ca/pkcs11.hpp). The key stays there:
+  // no key file is written, and the ACME issuer's old key file is removed (archived), so
+  // the server signs through the token ([ca] key) from its next start.
+  const Pkcs11Key* token_key = nullptr;
 };
 
 struct ImportResult {

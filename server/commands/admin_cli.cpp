@@ -120,6 +120,16 @@ AdminCli::AdminCli(CLI::App& app) {
       ->check(CLI::ExistingFile);
   ca_import_->add_option("--key", ca_change_.key, "Its private key: a PEM file, or pkcs11:...")
       ->required();
+  ca_import_->add_option("--module", ca_change_.module,
+                         "With a pkcs11: key, the token's PKCS#11 module (default: the "
+                         "--config file's [ca] pkcs11_module)");
+  auto* pin_file = ca_import_->add_option("--pin-file", ca_change_.pin_file,
+                                          "With a pkcs11: key, a file whose first line is the "
+                                          "token's user PIN");
+  auto* pin_env = ca_import_->add_option("--pin-env", ca_change_.pin_env,
+                                         "With a pkcs11: key, an environment variable holding "
+                                         "the token's user PIN");
+  pin_file->excludes(pin_env);
   ca_import_
       ->add_option("--chain", ca_change_.chain,
                    "The certificates above it, up to the root (PEM); served after it, "

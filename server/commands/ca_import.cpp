@@ -7,6 +7,7 @@
 #include "ca/rollover.hpp"
 #include "core/async.hpp"
 #include "server/commands/admin.hpp"
+#include "server/commands/ca_token.hpp"
 #include "server/commands/commands.hpp"
 #include "server/commands/common.hpp"
 #include "server/json/ca_change.hpp"
@@ -49,8 +50,18 @@ int report(const CaChangeArgs& a, const std::string& action, const std::string& 
 int ca_import(const CaChangeArgs& a) {
   auto dir = data_dir_of(a.config_file, a.data_dir);
   if (!dir) return fail(dir.error().detail);
+  // A key in a token: logged in with the module and PIN source given, or the config's.
+  std::unique_ptr<ca::Pkcs11Key> token;
+  if (a.key.starts_with("pkcs11:")) {
+    auto options =
+        token_key_options({a.key, a.module, a.pin_file, a.pin_env, a.data_dir, a.config_file});
+    if (!options) return usage(options.error().detail);
+    auto logged_in = login_token(options->first);
+    if (!logged_in) return fail(logged_in.error().detail);
+    token = std::move(logged_in).value();
+  }
   const core::SystemClock clock;
-  auto done = ca::import_ca(*dir, {a.cert, a.key, a.chain}, clock);
+  auto done = ca::import_ca(*dir, {a.cert, a.key, a.chain, token.get()}, clock);
   if (!done) return fail(done.error().detail);
   if (int rc = record(*dir, authority::audit::ca_imported(
                                 clock.now(), done->subject, done->root_subject,

@@ -88,27 +88,36 @@ CLI::App* add_ca_init(CLI::App* ca, CaInitOptions& o) {
   return cmd;
 }
 
-int ca_init(const CaInitOptions& a) {
-  // Module and PIN: the command line, else the --config file's [ca].
-  TokenKeyOptions t{a.uri, a.module.value_or(""), a.pin_file.value_or(""),
-                    a.pin_env.value_or("")};
-  std::string data_dir = a.data_dir.value_or("./signet-data");
-  if (a.config_file) {
+core::Result<std::pair<TokenKeyOptions, std::string>> token_key_options(const TokenCommandLine& c) {
+  TokenKeyOptions t{c.uri, c.module.value_or(""), c.pin_file.value_or(""),
+                    c.pin_env.value_or("")};
+  std::string data_dir = c.data_dir.value_or("./signet-data");
+  if (c.config_file) {
     Overrides o;
-    o.config_file = a.config_file;
+    o.config_file = c.config_file;
     auto cfg = load_config(o);
-    if (!cfg) return fail(cfg.error().detail);
-    if (!a.data_dir) data_dir = cfg->data_dir;
-    if (!a.module) t.module = cfg->ca_pkcs11_module;
-    if (!a.pin_file && !a.pin_env) {
+    if (!cfg) return std::move(cfg).error();
+    if (!c.data_dir) data_dir = cfg->data_dir;
+    if (!c.module) t.module = cfg->ca_pkcs11_module;
+    if (!c.pin_file && !c.pin_env) {
       t.pin_file = cfg->ca_pin_file;
       t.pin_env = cfg->ca_pin_env;
     }
   }
-  if (auto uri = ca::Pkcs11Uri::parse(t.uri); !uri) return usage(uri.error().detail);
-  if (t.module.empty()) return usage("--module: the PKCS#11 module of the token is required");
+  if (auto uri = ca::Pkcs11Uri::parse(t.uri); !uri) return std::move(uri).error();
+  if (t.module.empty())
+    return core::internal_error("--module: the PKCS#11 module of the token is required");
   if (t.pin_file.empty() && t.pin_env.empty())
-    return usage("--pin-file or --pin-env: the token's PIN is required");
+    return core::internal_error("--pin-file or --pin-env: the token's PIN is required");
+  return std::pair{std::move(t), std::move(data_dir)};
+}
+
+int ca_init(const CaInitOptions& a) {
+  // Module and PIN: the command line, else the --config file's [ca].
+  auto options =
+      token_key_options({a.uri, a.module, a.pin_file, a.pin_env, a.data_dir, a.config_file});
+  if (!options) return usage(options.error().detail);
+  const auto& [t, data_dir] = *options;
 
   // What is there already decides: an ACME issuer is never replaced here, and a new one
   // needs the root's key.

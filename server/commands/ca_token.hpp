@@ -20,6 +20,15 @@ struct TokenKeyOptions {
   std::string pin_env;   // an environment variable holding it
 };
 
+// The token key `uri` with its module and PIN source: those given on the command line,
+// else the configuration's [ca] (when config_file is given). The data directory too:
+// the command line's, else the configuration's, else ./signet-data.
+struct TokenCommandLine {
+  std::string uri;
+  std::optional<std::string> module, pin_file, pin_env, data_dir, config_file;
+};
+core::Result<std::pair<TokenKeyOptions, std::string>> token_key_options(const TokenCommandLine& c);
+
 // Loads the module and logs in to the token (ca::Pkcs11Key::login). Errors name the
 // PIN source when it is missing or empty.
 core::Result<std::unique_ptr<ca::Pkcs11Key>> login_token(const TokenKeyOptions& o);

@@ -71,6 +71,7 @@ struct CaChangeArgs {
   std::optional<std::string> config_file, data_dir;
   bool json = false;
   std::string cert, key, chain;  // import
+  std::optional<std::string> module, pin_file, pin_env;  // import of a key in a token
   bool root = false;             // rollover --root
 };
 int ca_import(const CaChangeArgs& a);

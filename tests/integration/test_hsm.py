@@ -210,9 +210,99 @@ def main():
                        vantage_credentials_with_the_token)
             checks.run("no file in the data directory holds the ACME issuer's key",
                        no_file_holds_the_issuer_key)
+        imported_in_the_token(args, checks, token_env, pin_file)
     finally:
         shutil.rmtree(hsm, ignore_errors=True)
     return checks.finish()
+
+
+def external_intermediate_for(pub_der, out_dir):
+    """An organisation's root (a file key) and an intermediate it signs for the public key
+    pub_der (DER SubjectPublicKeyInfo); returns (root file, intermediate file)."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    root_key = ec.generate_private_key(ec.SECP384R1())
+    root_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Example Org Root")])
+    root = (x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name)
+            .public_key(root_key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                           critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()),
+                           critical=False)
+            .sign(root_key, hashes.SHA384()))
+    pub = serialization.load_der_public_key(pub_der)
+    inter = (x509.CertificateBuilder()
+             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Example Org HSM Issuing CA")]))
+             .issuer_name(root_name).public_key(pub).serial_number(x509.random_serial_number())
+             .not_valid_before(now - datetime.timedelta(hours=1))
+             .not_valid_after(now + datetime.timedelta(days=365))
+             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+             .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False),
+                            critical=True)
+             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+             .add_extension(x509.SubjectKeyIdentifier.from_public_key(pub), critical=False)
+             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
+                            critical=False)
+             .sign(root_key, hashes.SHA384()))
+    root_file, inter_file = os.path.join(out_dir, "org-root.pem"), os.path.join(out_dir, "org-inter.pem")
+    for path, cert in ((root_file, root), (inter_file, inter)):
+        with open(path, "wb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
+    return root_file, inter_file
+
+
+def imported_in_the_token(args, checks, token_env, pin_file):
+    """An existing intermediate whose key was made in the token by the HSM's own tools,
+    imported with `signet ca import --key pkcs11:...`: certificates chain to the
+    organisation's root, and no key file is written."""
+    uri = "pkcs11:token=signet;object=org-issuer"
+    files = {}
+
+    def import_it(env):
+        run(["pkcs11-tool", "--module", MODULE, "--login", "--pin", PIN, "--keypairgen",
+             "--key-type", "EC:prime256v1", "--label", "org-issuer", "--id", "0f0e"], token_env)
+        pub_der = os.path.join(env.tmp, "org-issuer.der")
+        run(["pkcs11-tool", "--module", MODULE, "--read-object", "--type", "pubkey",
+             "--label", "org-issuer", "--output-file", pub_der], token_env)
+        with open(pub_der, "rb") as f:
+            files["root"], files["inter"] = external_intermediate_for(f.read(), env.tmp)
+        # Without the module and PIN the token key cannot be checked: refused.
+        bare = run([args.signet, "ca", "import", "--data-dir", env.data_dir, "--cert", files["inter"],
+                    "--chain", files["root"], "--key", uri], token_env, check=False)
+        files["bare"] = (bare.returncode, bare.stderr)
+        files["import"] = run([args.signet, "ca", "import", "--data-dir", env.data_dir,
+                               "--cert", files["inter"], "--chain", files["root"], "--key", uri,
+                               "--module", MODULE, "--pin-file", pin_file], token_env).stdout
+
+    config = f'[ca]\nkey = "{uri}"\npkcs11_module = "{MODULE}"\npin_file = "{pin_file}"\n'
+    with Env(args.signet, config_text=config, before_serve=import_it, server_env=token_env) as env:
+        def import_of_a_token_key():
+            code, err = files["bare"]
+            assert code != 0 and "module" in err, (code, err)
+            assert "Example Org HSM Issuing CA" in files["import"], files["import"]
+            assert not os.path.exists(os.path.join(env.data_dir, "ca", "intermediate-key.pem"))
+            cfg = os.path.join(env.tmp, "certbot")
+            run(["certbot", "certonly", "--standalone", "--http-01-port", str(env.http01_port),
+                 "--agree-tos", "--email", "ops@example.test", "-d", "org.example.test",
+                 "--config-dir", f"{cfg}/config", "--work-dir", f"{cfg}/work", "--logs-dir",
+                 f"{cfg}/logs", "--server", env.directory, "--non-interactive"],
+                {"REQUESTS_CA_BUNDLE": env.root})
+            live = f"{cfg}/config/live/org.example.test"
+            # The organisation's root alone is enough: the chain served is the imported one.
+            openssl_verify(files["root"], f"{live}/cert.pem", f"{live}/chain.pem")
+            issuer = run(["openssl", "x509", "-in", f"{live}/cert.pem", "-noout", "-issuer"]).stdout
+            assert "Example Org HSM Issuing CA" in issuer, issuer
+
+        checks.run("an intermediate whose key is in the token, imported with --key pkcs11:, issues",
+                   import_of_a_token_key)
 
 
 if __name__ == "__main__":
