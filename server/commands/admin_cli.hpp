@@ -12,9 +12,11 @@
 
 namespace signet::server::commands {
 
-// --data-dir, --config and --json, as every command on a data directory takes them.
+// --data-dir, --config and --json, as every command on a data directory takes them,
+// and --database when `database` is given.
 void data_dir_options(CLI::App* cmd, std::optional<std::string>& data_dir,
-                      std::optional<std::string>& config_file, bool& json);
+                      std::optional<std::string>& config_file, bool& json,
+                      std::optional<std::string>* database = nullptr);
 
 class AdminCli {
  public:
@@ -34,7 +36,7 @@ class AdminCli {
                 int (*fn)(const AdminArgs&), bool on_data_dir = true);
 
   AdminArgs args_;
-  RenewEarlyOptions early_{"./signet-data", {}, {}, {}, false};
+  RenewEarlyOptions early_{"./signet-data", {}, {}, {}, {}, false};
   CLI::App* renew_early_ = nullptr;
   std::map<CLI::App*, int (*)(const AdminArgs&)> commands_;
 };
