@@ -46,6 +46,10 @@ struct Config {
   // Where relying parties fetch the ACME issuer's certificate (DER); certificates name
   // it in their authority information access (none if empty).
   std::string ca_issuers_url;
+  // Work in flight this process starts (validations, issuances) is leased to `run`
+  // ("<node>/<run>") for `lease` at a time (authority/leases.hpp keeps it moving on).
+  std::string run = "signet/0";
+  core::Seconds lease = std::chrono::seconds(60);
 };
 
 struct Services {
@@ -123,11 +127,14 @@ class Authority final : private validation::ValidationSink {
   // A certificate, for the account that ordered it only (`NotFound` for others: the
   // names in a private CA's certificates are its inventory).
   Async<core::Certificate> certificate(const core::Account& a, const std::string& serial);
-  // At start: certificates recorded but not stored when the previous run stopped
-  // (between signing and storing) are signed again, identical but for the signature,
-  // and stored; those that cannot be end their order invalid and are logged. Returns
-  // how many were stored.
-  Async<int> resume_interrupted_issuances();
+  // Certificates recorded but not stored by a run that stopped between signing and
+  // storing (one whose work `t` takes over: storage::Takeover) are signed again,
+  // identical but for the signature, and stored; those that cannot be end their order
+  // invalid and are logged. Returns how many were stored.
+  Async<int> resume_interrupted_issuances(const storage::Takeover& t);
+  // What this process's work in flight is leased to, from now.
+  storage::Lease lease() const;
+  const std::string& run() const { return config_.run; }
   const std::string& issuer_pem() const { return s_.ca.intermediate_pem(); }
   const std::string& root_pem() const { return s_.ca.root_pem(); }
 

@@ -86,7 +86,7 @@ Authority::Async<core::Challenge> Authority::respond_to_challenge(const core::Ac
     busy.retry_after = std::chrono::seconds(5);
     co_return busy;
   }
-  auto started = co_await s_.store.start_challenge(authz_id, id);
+  auto started = co_await s_.store.start_challenge(authz_id, id, lease());
   if (!started) co_return std::move(started).error();
   if (!*started) {
     // Another request started a challenge of this authorization first.

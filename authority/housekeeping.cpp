@@ -11,6 +11,10 @@ namespace asio = boost::asio;
 
 asio::awaitable<core::Result<storage::PurgeCounts>> Housekeeping::purge() {
   storage::PurgeCounts total;
+  // Redeemed nonces are remembered only until they would have expired anyway.
+  auto nonces = co_await store_.purge_redeemed_nonces(clock_.now());
+  if (!nonces) co_return std::move(nonces).error();
+  total.nonces = *nonces;
   if (config_.purge_after.count() == 0) co_return total;
   const auto before = clock_.now() - config_.purge_after;
   for (std::size_t i = 0; i < config_.max_batches && !stopping_; ++i) {
@@ -27,10 +31,11 @@ asio::awaitable<void> Housekeeping::purge_and_log() {
   auto n = co_await purge();
   if (!n) {
     core::log_error("housekeeping: " + n.error().detail);
-  } else if (n->orders > 0 || n->authorizations > 0) {
+  } else if (n->orders > 0 || n->authorizations > 0 || n->nonces > 0) {
     core::log_info("housekeeping: expired records deleted",
                    {{"orders", static_cast<std::int64_t>(n->orders)},
-                    {"authorizations", static_cast<std::int64_t>(n->authorizations)}});
+                    {"authorizations", static_cast<std::int64_t>(n->authorizations)},
+                    {"nonces", static_cast<std::int64_t>(n->nonces)}});
   }
 }
 

@@ -3,7 +3,7 @@
 // that expired long ago without producing a certificate are deleted in small batches
 // (each its own short transaction, so requests are never held up for long), every
 // `interval`. Certificates, the orders that produced them and accounts stay. Nonces
-// need nothing: they live in a fixed-size ring in memory.
+// redeemed through the database (shared nonces) are forgotten once expired.
 #include <boost/asio/awaitable.hpp>
 
 #include <atomic>

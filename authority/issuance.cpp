@@ -108,7 +108,7 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
     }
     const auto pending = pending_issuance(a.id, id, *built, spki_der);
     auto started =
-        co_await s_.store.start_issuance(pending, now, audit::order_finalized(now, pending));
+        co_await s_.store.start_issuance(pending, now, lease(), audit::order_finalized(now, pending));
     if (!started && started.error().type == ProblemType::Conflict) continue;
     if (!started) co_return std::move(started).error();
     if (!*started)
@@ -173,8 +173,12 @@ Authority::Async<core::Certificate> Authority::sign_and_store(core::AccountId ac
   co_return cert;
 }
 
-Authority::Async<int> Authority::resume_interrupted_issuances() {
-  auto pending = co_await s_.store.interrupted_issuances();
+storage::Lease Authority::lease() const {
+  return {config_.run, s_.clock.now() + config_.lease};
+}
+
+Authority::Async<int> Authority::resume_interrupted_issuances(const storage::Takeover& t) {
+  auto pending = co_await s_.store.interrupted_issuances(t, lease().until);
   if (!pending) co_return std::move(pending).error();
   int resumed = 0;
   for (const auto& p : *pending) {

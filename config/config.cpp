@@ -391,6 +391,9 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
     s.get_opt("http_url", c.http_url);
     s.get("admin_listen", c.admin_listen);
     s.get("admin_client_ca", c.admin_client_ca);
+    s.get("node_name", c.node_name);
+    s.get_duration("lease_seconds", c.lease, 1);
+    s.get("nonces", c.nonces);
   }
   {
     Section s(root, "crl", errors);
@@ -632,6 +635,12 @@ core::Status validate(const Config& c) {
                "\" is not one of the profiles");
   }
   if (c.threads < 0 || c.threads > 256) return bad("threads must be 0-256");
+  if (c.node_name.size() > 128 || c.node_name.find('/') != std::string::npos)
+    return bad("[server] node_name must be at most 128 characters, without '/'");
+  if (c.lease < std::chrono::seconds(3))
+    return bad("[server] lease_seconds must be at least 3");
+  if (!c.nonces.empty() && c.nonces != "local" && c.nonces != "shared")
+    return bad("[server] nonces must be \"local\" or \"shared\"");
   std::set<std::string> names;
   for (const auto& p : c.perspectives) {
     if (p.name.empty() || p.name.size() > 64 ||
@@ -685,6 +694,9 @@ std::vector<std::string> restart_only_changes(const Config& a, const Config& b) 
   check("server.http_url", a.http_url == b.http_url);
   check("server.admin_listen", a.admin_listen == b.admin_listen);
   check("server.admin_client_ca", a.admin_client_ca == b.admin_client_ca);
+  check("server.node_name", a.node_name == b.node_name);
+  check("server.lease_seconds", a.lease == b.lease);
+  check("server.nonces", a.nonces == b.nonces);
   check("crl.shards", a.crl_shards == b.crl_shards);
   check("crl.validity_hours", a.crl_validity == b.crl_validity);
   check("crl.regenerate_minutes", a.crl_regenerate == b.crl_regenerate);

@@ -122,6 +122,16 @@ struct Config {
   // The URL clients reach Signet at; default https://localhost:<port>.
   std::optional<std::string> external_url;
   int threads = 0;  // network threads; 0: one per core
+  // Several nodes on one database. This node's name, distinct among them and kept across
+  // restarts (its work in flight is leased to "<node_name>/<run>"); empty: the host name
+  // and the listen port as configured (nodes sharing a host on port 0 need names).
+  std::string node_name;
+  // How long work in flight stays this node's without it renewing the lease: a node that
+  // stopped has its validations and issuances taken over this long after.
+  std::chrono::seconds lease{60};
+  // Anti-replay nonces: "local" (this node's memory: no I/O) or "shared" (any node on
+  // the database accepts a nonce once: one database write per request); empty: local.
+  std::string nonces;
 
   // [directory] meta (RFC 8555 §7.1.1)
   std::string terms_of_service;

@@ -335,6 +335,39 @@ admin_client_ca = "/etc/signet/admin-ca.pem"
   EXPECT_FALSE(load_file(write("[server]\nadmin_listen = 9090\n")));  // not a string
 }
 
+// Several nodes on one database: each node's name, the lease on its work, shared nonces.
+TEST(Config, LoadsNodeSettings) {
+  Config d;
+  EXPECT_EQ(d.node_name, "");
+  EXPECT_EQ(d.lease, std::chrono::seconds(60));
+  EXPECT_EQ(d.nonces, "");
+  auto c = load_file(write(R"(
+[server]
+node_name = "acme-2"
+lease_seconds = 20
+nonces = "shared"
+)"));
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->node_name, "acme-2");
+  EXPECT_EQ(c->lease, std::chrono::seconds(20));
+  EXPECT_EQ(c->nonces, "shared");
+  EXPECT_TRUE(validate(*c));
+  c->nonces = "local";
+  EXPECT_TRUE(validate(*c));
+  c->nonces = "everywhere";
+  EXPECT_FALSE(validate(*c));
+  c->nonces = "";
+  c->node_name = "a/b";  // "/" separates the node from its run
+  EXPECT_FALSE(validate(*c));
+  c->node_name = "acme-2";
+  c->lease = std::chrono::seconds(2);
+  EXPECT_FALSE(validate(*c));
+  EXPECT_FALSE(load_file(write("[server]\nlease_seconds = 0\n")));
+  Config other;
+  other.nonces = "shared";
+  EXPECT_EQ(restart_only_changes(Config{}, other), std::vector<std::string>{"server.nonces"});
+}
+
 TEST(Config, LoadsAcmeSection) {
   EXPECT_FALSE(Config{}.external_account_required);
   auto p = write("[acme]\nexternal_account_required = true\n");

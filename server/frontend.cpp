@@ -41,7 +41,7 @@ std::string allowed_methods(unsigned methods) {
 
 }  // namespace
 
-Frontend::Frontend(authority::Authority& authority, NonceService& nonces, Urls urls,
+Frontend::Frontend(authority::Authority& authority, Nonces& nonces, Urls urls,
                    json::DirectoryMeta meta, std::chrono::milliseconds deadline,
                    std::shared_ptr<core::metrics::Registry> metrics,
                    std::shared_ptr<TestMode> testing)

@@ -29,7 +29,7 @@ class Frontend {
   // Retry-After; its work finishes in the background. metrics: where requests and
   // problems are counted (none: a private registry). testing: the test mode, which
   // refuses nonces and injects problems as its knobs say (none: off).
-  Frontend(authority::Authority& authority, NonceService& nonces, Urls urls,
+  Frontend(authority::Authority& authority, Nonces& nonces, Urls urls,
            json::DirectoryMeta meta, std::chrono::milliseconds deadline = std::chrono::seconds(30),
            std::shared_ptr<core::metrics::Registry> metrics = nullptr,
            std::shared_ptr<TestMode> testing = nullptr);
@@ -65,7 +65,7 @@ class Frontend {
               std::chrono::steady_clock::time_point began);
 
   authority::Authority& authority_;
-  NonceService& nonces_;
+  Nonces& nonces_;
   jose::KeyCache keys_;
   Urls urls_;
   std::atomic<std::shared_ptr<const json::DirectoryMeta>> meta_;

@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
                     "data directory ([storage] backend = \"postgresql\", url = URL)");
   serve->add_option("--external-url", serve_o.external_url,
                     "Base URL clients use (default https://localhost:<port>)");
+  serve->add_option("--node-name", serve_o.node_name,
+                    "This node's name among several on one database (default: host name and "
+                    "configured listen port)");
   serve->add_flag("--testing", serve_o.testing,
                   "Run as a test CA for CI pipelines ([testing] enabled = true; see docs/ci.md): "
                   "never for a CA anyone trusts");

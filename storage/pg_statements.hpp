@@ -220,6 +220,23 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
   FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 )sql",
+    R"sql(
+ALTER TABLE challenges ADD COLUMN lease_owner TEXT;
+ALTER TABLE challenges ADD COLUMN lease_until BIGINT;
+ALTER TABLE orders ADD COLUMN lease_owner TEXT;
+ALTER TABLE orders ADD COLUMN lease_until BIGINT;
+CREATE INDEX challenges_processing ON challenges(lease_owner) WHERE status = 'processing';
+CREATE INDEX orders_processing ON orders(lease_owner) WHERE status = 'processing';
+CREATE TABLE nonce_key (
+  id BIGINT PRIMARY KEY CHECK (id = 1),
+  key BYTEA NOT NULL
+);
+CREATE TABLE redeemed_nonces (
+  nonce TEXT PRIMARY KEY,
+  expires BIGINT NOT NULL
+);
+CREATE INDEX redeemed_nonces_by_expiry ON redeemed_nonces(expires);
+)sql",
 };
 static_assert(std::size(kMigrations) == std::size(sql::kMigrations),
               "PostgreSQL's schema has SQLite's versions");
@@ -237,6 +254,11 @@ struct Statement {
 #define SIGNET_PG_CERTIFICATE_COLUMNS                                                   \
   "SELECT serial, account_id, order_id, der, chain_pem, key_spki_sha256, identifiers, " \
   "not_before, not_after, issued_at, revoked_at, revocation_reason, profile, renew_early_at "
+// Work in flight that run $1 may take over at $2 (statements.hpp: SIGNET_LAPSED).
+#define SIGNET_PG_LAPSED(table)                                                           \
+  "(" table ".lease_owner IS NULL OR (" table ".lease_owner <> $1::text AND ("            \
+  table ".lease_until < $2::bigint OR substr(" table ".lease_owner, 1, length($3::text)) " \
+  "= $3::text)))"
 // ?1 is one of the identifiers lines (kCurrentCertificatesFor).
 #define SIGNET_PG_NAMES_LINE(p) \
   "strpos(chr(10) || identifiers || chr(10), chr(10) || " p "::text || chr(10)) > 0"
@@ -313,6 +335,9 @@ inline constexpr Statement kStatements[] = {
      "AND ($2::text IS NULL OR strpos($2::text, ',' || status || ',') > 0) "
      "ORDER BY created_at DESC, id DESC LIMIT $3"},
     {sql::kSetOrderStatus, "UPDATE orders SET status = $3 WHERE id = $1 AND status = $2"},
+    {sql::kStartIssuance,
+     "UPDATE orders SET status = 'processing', lease_owner = $2, lease_until = $3 "
+     "WHERE id = $1 AND status = 'ready'"},
     {sql::kFailOrder,
      "UPDATE orders SET status = 'invalid', error_type = $2, error_detail = $3 "
      "WHERE id = $1 AND status = 'processing'"},
@@ -351,8 +376,8 @@ inline constexpr Statement kStatements[] = {
     // The authorization's row lock: of two challenges started at once, the second sees
     // the first processing.
     {sql::kStartChallenge,
-     "UPDATE challenges SET status = 'processing' WHERE id = $2 AND authz_id = $1 "
-     "AND status = 'pending' "
+     "UPDATE challenges SET status = 'processing', lease_owner = $3, lease_until = $4 "
+     "WHERE id = $2 AND authz_id = $1 AND status = 'pending' "
      "AND EXISTS (SELECT 1 FROM authorizations WHERE id = $1 AND status = 'pending') "
      "AND NOT EXISTS (SELECT 1 FROM challenges WHERE authz_id = $1 AND status = 'processing')",
      kLockAuthz, 1},
@@ -376,12 +401,6 @@ inline constexpr Statement kStatements[] = {
      "INSERT INTO serials (serial, order_id, reserved_at, account_id, issuer, profile, spki, "
      "key_spki_sha256, identifiers, not_before, not_after) "
      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING"},
-    {sql::kInterruptedIssuances,
-     "SELECT s.order_id, s.account_id, s.serial, s.issuer, s.profile, s.spki, "
-     "s.key_spki_sha256, s.identifiers, s.not_before, s.not_after FROM serials s "
-     "JOIN orders o ON o.id = s.order_id WHERE o.status = 'processing' AND s.spki IS NOT NULL "
-     "AND NOT EXISTS (SELECT 1 FROM certificates c WHERE c.serial = s.serial) "
-     "ORDER BY s.reserved_at"},
     {sql::kInsertCertificate,
      "INSERT INTO certificates (serial, account_id, order_id, der, chain_pem, key_spki_sha256, "
      "identifiers, not_before, not_after, issued_at, identifiers_sha256, profile, crl_shard) "
@@ -473,22 +492,43 @@ inline constexpr Statement kStatements[] = {
     {sql::kInsertAudit, "INSERT INTO audit_log (seq, entry, hash) VALUES ($1, $2, $3)"},
     {sql::kAuditRecords,
      "SELECT seq, entry, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"},
-    // recovery after a restart
+    // leases on work in flight, and recovery: an order taken over is locked, so that of two
+    // nodes taking over at once only one resumes it.
+    {sql::kRenewChallengeLeases,
+     "UPDATE challenges SET lease_until = $2 WHERE status = 'processing' AND lease_owner = $1"},
+    {sql::kRenewOrderLeases,
+     "UPDATE orders SET lease_until = $2 WHERE status = 'processing' AND lease_owner = $1"},
     {sql::kFailInterruptedAuthzs,
      "UPDATE authorizations SET status = 'invalid' WHERE status = 'pending' AND EXISTS "
      "(SELECT 1 FROM challenges c WHERE c.authz_id = authorizations.id "
-     "AND c.status = 'processing')"},
+     "AND c.status = 'processing' AND " SIGNET_PG_LAPSED("c") ")"},
     {sql::kFailInterruptedChallenges,
      "UPDATE challenges SET status = 'invalid', error_type = 'serverInternal', "
-     "error_detail = $1 WHERE status = 'processing'"},
+     "error_detail = $4 WHERE status = 'processing' AND " SIGNET_PG_LAPSED("challenges")},
     {sql::kFailInterruptedOrders,
-     "UPDATE orders SET status = 'invalid', error_type = 'serverInternal', error_detail = $1 "
-     "WHERE status = 'processing' AND NOT EXISTS "
+     "UPDATE orders SET status = 'invalid', error_type = 'serverInternal', error_detail = $4 "
+     "WHERE status = 'processing' AND " SIGNET_PG_LAPSED("orders") " AND NOT EXISTS "
      "(SELECT 1 FROM serials s WHERE s.order_id = orders.id AND s.spki IS NOT NULL)"},
+    {sql::kInterruptedIssuances,
+     "SELECT s.order_id, s.account_id, s.serial, s.issuer, s.profile, s.spki, "
+     "s.key_spki_sha256, s.identifiers, s.not_before, s.not_after FROM serials s "
+     "JOIN orders o ON o.id = s.order_id WHERE o.status = 'processing' "
+     "AND " SIGNET_PG_LAPSED("o") " AND s.spki IS NOT NULL "
+     "AND NOT EXISTS (SELECT 1 FROM certificates c WHERE c.serial = s.serial) "
+     "ORDER BY s.reserved_at FOR UPDATE OF o"},
+    {sql::kLeaseOrder, "UPDATE orders SET lease_owner = $2, lease_until = $3 WHERE id = $1"},
+    // anti-replay nonces shared by every node
+    {sql::kCreateNonceKey,
+     "INSERT INTO nonce_key (id, key) VALUES (1, $1) ON CONFLICT DO NOTHING"},
+    {sql::kNonceKey, "SELECT key FROM nonce_key WHERE id = 1"},
+    {sql::kRedeemNonce,
+     "INSERT INTO redeemed_nonces (nonce, expires) VALUES ($1, $2) ON CONFLICT DO NOTHING"},
+    {sql::kPurgeRedeemedNonces, "DELETE FROM redeemed_nonces WHERE expires < $1"},
 };
 // clang-format on
 
 #undef SIGNET_PG_CERTIFICATE_COLUMNS
 #undef SIGNET_PG_NAMES_LINE
+#undef SIGNET_PG_LAPSED
 
 }  // namespace signet::storage::pgsql

@@ -218,6 +218,28 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql",
+    // 11 -> 12: several nodes on one database. Work in flight (a challenge being
+    // validated, an order being issued) is leased by the run of a node that does it
+    // ("<node>/<run>") until a time it keeps moving on; work whose lease lapsed is another
+    // node's to end or resume. Anti-replay nonces every node accepts: the key that
+    // authenticates them, and those redeemed, kept until they would have expired.
+    R"sql(
+ALTER TABLE challenges ADD COLUMN lease_owner TEXT;
+ALTER TABLE challenges ADD COLUMN lease_until INTEGER;
+ALTER TABLE orders ADD COLUMN lease_owner TEXT;
+ALTER TABLE orders ADD COLUMN lease_until INTEGER;
+CREATE INDEX challenges_processing ON challenges(lease_owner) WHERE status = 'processing';
+CREATE INDEX orders_processing ON orders(lease_owner) WHERE status = 'processing';
+CREATE TABLE nonce_key (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  key BLOB NOT NULL
+);
+CREATE TABLE redeemed_nonces (
+  nonce TEXT PRIMARY KEY,
+  expires INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX redeemed_nonces_by_expiry ON redeemed_nonces(expires);
+)sql",
 };
 
 // --- accounts --------------------------------------------------------------------------
@@ -296,6 +318,9 @@ inline constexpr const char* kOrders =
     "ORDER BY created_at DESC, id DESC LIMIT ?3";
 inline constexpr const char* kSetOrderStatus =
     "UPDATE orders SET status = ?3 WHERE id = ?1 AND status = ?2";
+inline constexpr const char* kStartIssuance =
+    "UPDATE orders SET status = 'processing', lease_owner = ?2, lease_until = ?3 "
+    "WHERE id = ?1 AND status = 'ready'";
 inline constexpr const char* kFailOrder =
     "UPDATE orders SET status = 'invalid', error_type = ?2, error_detail = ?3 "
     "WHERE id = ?1 AND status = 'processing'";
@@ -333,7 +358,8 @@ inline constexpr const char* kDeactivateAuthz =
     "UPDATE authorizations SET status = 'deactivated' "
     "WHERE id = ?1 AND status IN ('pending', 'valid')";
 inline constexpr const char* kStartChallenge =
-    "UPDATE challenges SET status = 'processing' WHERE id = ?2 AND authz_id = ?1 "
+    "UPDATE challenges SET status = 'processing', lease_owner = ?3, lease_until = ?4 "
+    "WHERE id = ?2 AND authz_id = ?1 "
     "AND status = 'pending' "
     "AND EXISTS (SELECT 1 FROM authorizations WHERE id = ?1 AND status = 'pending') "
     "AND NOT EXISTS (SELECT 1 FROM challenges WHERE authz_id = ?1 AND status = 'processing')";
@@ -358,14 +384,6 @@ inline constexpr const char* kReserveSerial =
     "INSERT OR IGNORE INTO serials (serial, order_id, reserved_at, account_id, issuer, profile, "
     "spki, key_spki_sha256, identifiers, not_before, not_after) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-// Certificates recorded before signing whose order is still processing and which were
-// never stored: signing was interrupted.
-inline constexpr const char* kInterruptedIssuances =
-    "SELECT s.order_id, s.account_id, s.serial, s.issuer, s.profile, s.spki, s.key_spki_sha256, "
-    "s.identifiers, s.not_before, s.not_after FROM serials s JOIN orders o ON o.id = s.order_id "
-    "WHERE o.status = 'processing' AND s.spki IS NOT NULL "
-    "AND NOT EXISTS (SELECT 1 FROM certificates c WHERE c.serial = s.serial) "
-    "ORDER BY s.reserved_at";
 inline constexpr const char* kInsertCertificate =
     "INSERT INTO certificates (serial, account_id, order_id, der, chain_pem, key_spki_sha256, "
     "identifiers, not_before, not_after, issued_at, identifiers_sha256, profile, crl_shard) "
@@ -496,17 +514,49 @@ inline constexpr const char* kInsertAudit =
 inline constexpr const char* kAuditRecords =
     "SELECT seq, entry, hash FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 
-// --- recovery after a restart ----------------------------------------------------------------
+// --- leases on work in flight, and recovery ---------------------------------------------------
+// Work in flight of run ?1 is leased until ?2.
+inline constexpr const char* kRenewChallengeLeases =
+    "UPDATE challenges SET lease_until = ?2 WHERE status = 'processing' AND lease_owner = ?1";
+inline constexpr const char* kRenewOrderLeases =
+    "UPDATE orders SET lease_until = ?2 WHERE status = 'processing' AND lease_owner = ?1";
+// Work in flight that run ?1 may take over at ?2: not its own, and either leased by no
+// one (stored before leases), or its lease lapsed, or held by an earlier run of the
+// node ?3 ("<node>/", NULL: none) which is starting again.
+#define SIGNET_LAPSED(table)                                                              \
+  "(" table ".lease_owner IS NULL OR (" table ".lease_owner <> ?1 AND ("                   \
+  table ".lease_until < ?2 OR substr(" table ".lease_owner, 1, length(?3)) = ?3)))"
 inline constexpr const char* kFailInterruptedAuthzs =
     "UPDATE authorizations SET status = 'invalid' WHERE status = 'pending' AND EXISTS "
-    "(SELECT 1 FROM challenges c WHERE c.authz_id = authorizations.id AND c.status = 'processing')";
+    "(SELECT 1 FROM challenges c WHERE c.authz_id = authorizations.id "
+    "AND c.status = 'processing' AND " SIGNET_LAPSED("c") ")";
 inline constexpr const char* kFailInterruptedChallenges =
     "UPDATE challenges SET status = 'invalid', error_type = 'serverInternal', "
-    "error_detail = ?1 WHERE status = 'processing'";
+    "error_detail = ?4 WHERE status = 'processing' AND " SIGNET_LAPSED("challenges");
 inline constexpr const char* kFailInterruptedOrders =
-    "UPDATE orders SET status = 'invalid', error_type = 'serverInternal', error_detail = ?1 "
-    "WHERE status = 'processing' AND NOT EXISTS "
+    "UPDATE orders SET status = 'invalid', error_type = 'serverInternal', error_detail = ?4 "
+    "WHERE status = 'processing' AND " SIGNET_LAPSED("orders") " AND NOT EXISTS "
     "(SELECT 1 FROM serials s WHERE s.order_id = orders.id AND s.spki IS NOT NULL)";
+// Certificates recorded before signing whose order is still processing and which were
+// never stored (signing was interrupted), that run ?1 may take over at ?2.
+inline constexpr const char* kInterruptedIssuances =
+    "SELECT s.order_id, s.account_id, s.serial, s.issuer, s.profile, s.spki, s.key_spki_sha256, "
+    "s.identifiers, s.not_before, s.not_after FROM serials s JOIN orders o ON o.id = s.order_id "
+    "WHERE o.status = 'processing' AND " SIGNET_LAPSED("o") " AND s.spki IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM certificates c WHERE c.serial = s.serial) "
+    "ORDER BY s.reserved_at";
+inline constexpr const char* kLeaseOrder =
+    "UPDATE orders SET lease_owner = ?2, lease_until = ?3 WHERE id = ?1";
+#undef SIGNET_LAPSED
+
+// --- anti-replay nonces shared by every node -----------------------------------------------
+inline constexpr const char* kCreateNonceKey =
+    "INSERT OR IGNORE INTO nonce_key (id, key) VALUES (1, ?1)";
+inline constexpr const char* kNonceKey = "SELECT key FROM nonce_key WHERE id = 1";
+inline constexpr const char* kRedeemNonce =
+    "INSERT OR IGNORE INTO redeemed_nonces (nonce, expires) VALUES (?1, ?2)";
+inline constexpr const char* kPurgeRedeemedNonces =
+    "DELETE FROM redeemed_nonces WHERE expires < ?1";
 
 // --- backups: on the finished copy -----------------------------------------------------------
 // One row "ok", or a row for each problem found.

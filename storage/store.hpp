@@ -49,6 +49,7 @@ using Audit = core::audit::Entry;
 struct PurgeCounts {
   std::size_t orders = 0;
   std::size_t authorizations = 0;
+  std::size_t nonces = 0;  // redeemed nonces forgotten (authority/housekeeping)
 };
 
 // One request against a rate limit: `cost` taken from the token bucket named `bucket`
@@ -64,6 +65,24 @@ struct LimitSpend {
 struct LimitDenial {
   std::size_t index = 0;
   std::chrono::milliseconds retry_after{0};
+};
+
+// Work in flight (a challenge being validated, an order being issued) is held by one
+// run of one node until `until`, which that run keeps moving on (renew_leases) while it
+// works. Another node ends or resumes it only once the lease lapsed; a node starting
+// again takes over its earlier runs' work at once. `owner` is "<node>/<run>".
+struct Lease {
+  std::string owner;
+  core::TimePoint until{};
+};
+
+// Who takes over interrupted work, and when: `run` (its lease is never lapsed to
+// itself); `now`, against which leases lapse; and, at a node's start, the owner prefix
+// "<node>/" of its earlier runs, whose work is taken over whatever its lease says.
+struct Takeover {
+  std::string run;
+  core::TimePoint now{};
+  std::string earlier_runs;  // empty: none
 };
 
 // What certificates() selects: each field that is set narrows the selection.
@@ -180,9 +199,10 @@ class Store {
                                                          core::TimePoint now) = 0;
   // pending|valid → deactivated.
   virtual Changed deactivate_authz(const core::AuthzId& id) = 0;
-  // challenge pending → processing, only while its authorization is pending and no
-  // other challenge of it is processing.
-  virtual Changed start_challenge(const core::AuthzId& authz, const core::ChallengeId& id) = 0;
+  // challenge pending → processing under `lease`, only while its authorization is
+  // pending and no other challenge of it is processing.
+  virtual Changed start_challenge(const core::AuthzId& authz, const core::ChallengeId& id,
+                                  const Lease& lease) = 0;
   // challenge processing → valid|invalid, its authorization pending → valid|invalid,
   // with the validation records and problem.
   virtual Changed complete_challenge(const ChallengeOutcome& outcome) = 0;
@@ -191,14 +211,20 @@ class Store {
   virtual Changed record_late_perspective(const core::ChallengeId& challenge,
                                           const core::PerspectiveResult& result) = 0;
 
-  // ready → processing, recording the certificate about to be signed with its serial:
-  // false if the order was not ready; `Conflict` (and nothing changed) if the serial
-  // was ever used.
+  // ready → processing under `lease`, recording the certificate about to be signed with
+  // its serial: false if the order was not ready; `Conflict` (and nothing changed) if
+  // the serial was ever used.
   virtual Changed start_issuance(const core::PendingIssuance& p, core::TimePoint at,
-                                 const Audit& audit) = 0;
+                                 const Lease& lease, const Audit& audit) = 0;
   // Certificates recorded by start_issuance whose order is still processing and which
-  // were never stored (a crash between signing and storing), oldest first.
-  virtual Async<std::vector<core::PendingIssuance>> interrupted_issuances() = 0;
+  // were never stored (a crash between signing and storing), oldest first: those `t`
+  // may take over (see recover_interrupted), leased to t.run until `until` in the same
+  // transaction, so that one node only resumes each.
+  virtual Async<std::vector<core::PendingIssuance>> interrupted_issuances(
+      const Takeover& t, core::TimePoint until) = 0;
+  // Moves the lease of every piece of work in flight that `owner` holds to `until`;
+  // returns how many.
+  virtual Async<int> renew_leases(const std::string& owner, core::TimePoint until) = 0;
 
   // Certificates.
   virtual Maybe<Certificate> certificate_by_serial(const std::string& serial) = 0;
@@ -258,11 +284,21 @@ class Store {
   // matter. Certificates stored before schema version 4 are not seen.
   virtual Async<bool> issued_for_identifiers(const std::vector<core::Identifier>& identifiers) = 0;
 
-  // After a restart: challenges and orders left "processing" by the previous run
-  // end invalid with a serverInternal problem, so nothing stays stuck; orders with a
-  // recorded certificate are left for interrupted_issuances(). Returns how
-  // many objects were ended.
-  virtual Async<int> recover_interrupted() = 0;
+  // Challenges and orders left "processing" by a node that stopped (their lease lapsed,
+  // or an earlier run of the node starting again held them; see Takeover) end invalid
+  // with a serverInternal problem, so nothing stays stuck; orders with a recorded
+  // certificate are left for interrupted_issuances(). Work another live node holds is
+  // left alone. Returns how many objects were ended.
+  virtual Async<int> recover_interrupted(const Takeover& t) = 0;
+
+  // Anti-replay nonces every node on this database accepts (server/nonce.hpp).
+  // nonce_key: the key that authenticates them, made by the first node to ask.
+  virtual Async<std::string> nonce_key() = 0;
+  // True the first time a nonce is redeemed by any node; it is remembered until
+  // `expires`, when it would be refused anyway.
+  virtual Changed redeem_nonce(const std::string& nonce, core::TimePoint expires) = 0;
+  // Forgets nonces that expired before `now`; returns how many.
+  virtual Async<std::size_t> purge_redeemed_nonces(core::TimePoint now) = 0;
 };
 
 }  // namespace signet::storage

@@ -10,6 +10,7 @@ namespace signet::storage {
 namespace {
 
 using fixture::CertificateStoreTest;
+using fixture::kLease;
 using fixture::kNow;
 using fixture::sync;
 using fixture::test_entry;
@@ -69,7 +70,7 @@ TEST_P(AuditLogTest, AFailedWriteLeavesNoEntry) {
   ASSERT_TRUE(
       *sync(store->set_order_status(o.id, core::OrderStatus::Pending, core::OrderStatus::Ready)));
   const auto before = all().size();
-  auto started = sync(store->start_issuance(pending(o, "0b"), kNow, test_entry()));
+  auto started = sync(store->start_issuance(pending(o, "0b"), kNow, kLease, test_entry()));
   ASSERT_FALSE(started);
   EXPECT_EQ(all().size(), before);
   EXPECT_TRUE(intact());

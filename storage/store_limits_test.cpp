@@ -22,6 +22,7 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using core::Identifier;
 using core::IdentifierType;
+using fixture::kLease;
 using fixture::kNow;
 using fixture::StoreTest;
 using fixture::sync;
@@ -51,7 +52,7 @@ class LimitsTest : public StoreTest {
     auto o = order(a, names);
     ASSERT_TRUE(
         *sync(store->set_order_status(o.id, core::OrderStatus::Pending, core::OrderStatus::Ready)));
-    ASSERT_TRUE(*sync(store->start_issuance(pending(o, serial), kNow, test_entry())));
+    ASSERT_TRUE(*sync(store->start_issuance(pending(o, serial), kNow, kLease, test_entry())));
     Certificate c;
     c.serial = serial;
     c.account_id = a.id;
@@ -200,7 +201,7 @@ TEST_P(LimitsTest, PendingAuthorizationsAreCountedPerAccountUntilTheyExpire) {
 
   // One validated, one deactivated: neither is pending.
   auto authz = sync(store->authz_by_id(o.authorizations[0].id)).value().value();
-  ASSERT_TRUE(*sync(store->start_challenge(authz.id, authz.challenges[0].id)));
+  ASSERT_TRUE(*sync(store->start_challenge(authz.id, authz.challenges[0].id, kLease)));
   ASSERT_TRUE(*sync(store->complete_challenge(
       {authz.challenges[0].id, authz.id, true, kNow, std::nullopt, {}, std::nullopt, {}})));
   ASSERT_TRUE(*sync(store->deactivate_authz(o.authorizations[1].id)));

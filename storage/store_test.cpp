@@ -19,6 +19,7 @@ using core::Identifier;
 using core::IdentifierType;
 using core::OrderStatus;
 using fixture::CertificateStoreTest;
+using fixture::kLease;
 using fixture::kNow;
 using fixture::serials;
 using fixture::StoreTest;
@@ -66,8 +67,8 @@ TEST_P(StoreTest, OrderWithAuthorizationsAndChallengeLifecycle) {
   const auto& ch = authz.challenges[0];
   EXPECT_GE(ch.token.size(), 43u);
 
-  EXPECT_TRUE(*sync(store->start_challenge(authz.id, ch.id)));
-  EXPECT_FALSE(*sync(store->start_challenge(authz.id, ch.id)));  // already processing
+  EXPECT_TRUE(*sync(store->start_challenge(authz.id, ch.id, kLease)));
+  EXPECT_FALSE(*sync(store->start_challenge(authz.id, ch.id, kLease)));  // already processing
 
   core::ValidationRecord rec{"primary",
                              "http://a.example/.well-known/acme-challenge/x",
@@ -161,14 +162,14 @@ TEST_P(StoreTest, OrderFinalizationIsGuardedAndCertificateStored) {
   auto a = account();
   auto o = order(a, {"a.example"});
   // Only a ready order starts issuance.
-  EXPECT_FALSE(*sync(store->start_issuance(pending(o, "0abc"), kNow, test_entry())));
+  EXPECT_FALSE(*sync(store->start_issuance(pending(o, "0abc"), kNow, kLease, test_entry())));
   ASSERT_TRUE(*sync(store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Ready)));
-  ASSERT_TRUE(*sync(store->start_issuance(pending(o, "0abc"), kNow, test_entry())));
+  ASSERT_TRUE(*sync(store->start_issuance(pending(o, "0abc"), kNow, kLease, test_entry())));
   EXPECT_EQ(sync(store->order_by_id(o.id)).value()->status, OrderStatus::Processing);
   // A serial is never used twice; the failed start changes nothing.
   auto o2 = order(a, {"b.example"});
   ASSERT_TRUE(*sync(store->set_order_status(o2.id, OrderStatus::Pending, OrderStatus::Ready)));
-  auto reused = sync(store->start_issuance(pending(o2, "0abc"), kNow, test_entry()));
+  auto reused = sync(store->start_issuance(pending(o2, "0abc"), kNow, kLease, test_entry()));
   ASSERT_FALSE(reused);
   EXPECT_EQ(reused.error().type, core::ProblemType::Conflict);
   EXPECT_EQ(sync(store->order_by_id(o2.id)).value()->status, OrderStatus::Ready);
@@ -291,17 +292,97 @@ TEST_P(StoreTest, RecoveryEndsInterruptedWork) {
   auto a = account();
   auto o = order(a, {"a.example"});
   auto authz = sync(store->authz_by_id(o.authorizations[0].id)).value().value();
-  ASSERT_TRUE(*sync(store->start_challenge(authz.id, authz.challenges[0].id)));
+  ASSERT_TRUE(*sync(store->start_challenge(authz.id, authz.challenges[0].id, kLease)));
   auto o2 = order(a, {"b.example"});
   ASSERT_TRUE(*sync(store->set_order_status(o2.id, OrderStatus::Pending, OrderStatus::Processing)));
-  EXPECT_EQ(*sync(store->recover_interrupted()), 3);
+  // Another node, once the lease lapsed (the order was leased to no one).
+  const Takeover later{"node-b/run-1", kLease.until + std::chrono::seconds(1), ""};
+  EXPECT_EQ(*sync(store->recover_interrupted(later)), 3);
   authz = sync(store->authz_by_id(authz.id)).value().value();
   EXPECT_EQ(authz.status, AuthzStatus::Invalid);
   EXPECT_EQ(authz.challenges[0].status, ChallengeStatus::Invalid);
   ASSERT_TRUE(authz.challenges[0].error);
   EXPECT_EQ(authz.challenges[0].error->type, core::ProblemType::ServerInternal);
   EXPECT_EQ(sync(store->order_by_id(o2.id)).value()->status, OrderStatus::Invalid);
-  EXPECT_EQ(*sync(store->recover_interrupted()), 0);
+  EXPECT_EQ(*sync(store->recover_interrupted(later)), 0);
+}
+
+// Several nodes on one database: work in flight is left to the run that leases it
+// while the lease holds and that run renews it; a stopped node's work is taken over
+// when its lease lapses, and at once by a later run of the same node.
+TEST_P(StoreTest, LeasesKeepWorkInFlightWithItsNode) {
+  auto a = account();
+  auto o = order(a, {"a.example"});
+  auto authz = sync(store->authz_by_id(o.authorizations[0].id)).value().value();
+  ASSERT_TRUE(*sync(store->start_challenge(authz.id, authz.challenges[0].id, kLease)));
+  const auto status = [&] {
+    return sync(store->authz_by_id(authz.id)).value()->challenges[0].status;
+  };
+  // Another node, while the lease holds; the run itself, whenever.
+  EXPECT_EQ(*sync(store->recover_interrupted({"node-b/run-1", kNow, ""})), 0);
+  EXPECT_EQ(*sync(store->recover_interrupted({kLease.owner, kNow + std::chrono::hours(1), ""})),
+            0);
+  // Another node starting, whose earlier runs are not node-a's.
+  EXPECT_EQ(*sync(store->recover_interrupted({"node-b/run-2", kNow, "node-b/"})), 0);
+  EXPECT_EQ(status(), ChallengeStatus::Processing);
+  // Renewed, it outlives the first lease.
+  EXPECT_EQ(*sync(store->renew_leases(kLease.owner, kNow + std::chrono::minutes(5))), 1);
+  EXPECT_EQ(*sync(store->renew_leases("node-b/run-1", kNow + std::chrono::minutes(5))), 0);
+  EXPECT_EQ(*sync(store->recover_interrupted({"node-b/run-1", kNow + std::chrono::minutes(2), ""})),
+            0);
+  EXPECT_EQ(status(), ChallengeStatus::Processing);
+  // node-a starting again takes over its earlier run's work at once.
+  EXPECT_EQ(*sync(store->recover_interrupted({"node-a/run-2", kNow, "node-a/"})), 2);
+  EXPECT_EQ(status(), ChallengeStatus::Invalid);
+
+  // A lease that lapses without renewal: taken over by another node.
+  auto o2 = order(a, {"b.example"});
+  auto authz2 = sync(store->authz_by_id(o2.authorizations[0].id)).value().value();
+  ASSERT_TRUE(*sync(store->start_challenge(authz2.id, authz2.challenges[0].id, kLease)));
+  EXPECT_EQ(*sync(store->recover_interrupted({"node-b/run-1", kLease.until, ""})), 0);
+  EXPECT_EQ(*sync(store->recover_interrupted(
+                {"node-b/run-1", kLease.until + std::chrono::seconds(1), ""})),
+            2);
+}
+
+// A recorded certificate is resumed by one node only: the one that takes it over leases
+// it, and the others then leave it.
+TEST_P(StoreTest, InterruptedIssuancesAreTakenOverOnce) {
+  auto a = account();
+  auto o = order(a, {"a.example"});
+  ASSERT_TRUE(*sync(store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Ready)));
+  ASSERT_TRUE(*sync(store->start_issuance(pending(o, "0abc"), kNow, kLease, test_entry())));
+  const auto lapsed = kLease.until + std::chrono::seconds(1);
+  const auto until = lapsed + std::chrono::minutes(1);
+  // Its own run and a live lease: nothing to take over.
+  EXPECT_TRUE(sync(store->interrupted_issuances({kLease.owner, lapsed, ""}, until))->empty());
+  EXPECT_TRUE(sync(store->interrupted_issuances({"node-b/run-1", kNow, ""}, until))->empty());
+  auto taken = sync(store->interrupted_issuances({"node-b/run-1", lapsed, ""}, until));
+  ASSERT_TRUE(taken);
+  ASSERT_EQ(taken->size(), 1u);
+  EXPECT_EQ(taken->front().serial, "0abc");
+  EXPECT_TRUE(sync(store->interrupted_issuances({"node-c/run-1", lapsed, ""}, until))->empty());
+  // Leased to node-b now: renewed by it, and not ended by recovery elsewhere.
+  EXPECT_EQ(*sync(store->renew_leases("node-b/run-1", until)), 1);
+  EXPECT_EQ(*sync(store->recover_interrupted({"node-c/run-1", until + std::chrono::seconds(1), ""})),
+            0);
+  EXPECT_EQ(sync(store->order_by_id(o.id)).value()->status, OrderStatus::Processing);
+}
+
+// Nonces shared by the nodes of one database: one key for all, made once; a nonce
+// redeemed once by any of them; forgotten once expired.
+TEST_P(StoreTest, SharedNonces) {
+  auto key = sync(store->nonce_key());
+  ASSERT_TRUE(key);
+  EXPECT_EQ(key->size(), 32u);
+  EXPECT_EQ(*sync(store->nonce_key()), *key);
+  const auto expires = kNow + std::chrono::minutes(15);
+  EXPECT_TRUE(*sync(store->redeem_nonce("n1", expires)));
+  EXPECT_FALSE(*sync(store->redeem_nonce("n1", expires)));
+  EXPECT_TRUE(*sync(store->redeem_nonce("n2", kNow)));
+  EXPECT_EQ(*sync(store->purge_redeemed_nonces(kNow + std::chrono::seconds(1))), 1u);
+  EXPECT_FALSE(*sync(store->redeem_nonce("n1", expires)));
+  EXPECT_EQ(*sync(store->purge_redeemed_nonces(expires + std::chrono::seconds(1))), 1u);
 }
 
 // A certificate recorded before signing and never stored is left for the authority to
@@ -310,10 +391,10 @@ TEST_P(StoreTest, RecordedIssuancesSurviveRecovery) {
   auto a = account();
   auto o = order(a, {"a.example"});
   ASSERT_TRUE(*sync(store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Ready)));
-  ASSERT_TRUE(*sync(store->start_issuance(pending(o, "0abc"), kNow, test_entry())));
+  ASSERT_TRUE(*sync(store->start_issuance(pending(o, "0abc"), kNow, kLease, test_entry())));
   auto done = order(a, {"b.example"});
   ASSERT_TRUE(*sync(store->set_order_status(done.id, OrderStatus::Pending, OrderStatus::Ready)));
-  ASSERT_TRUE(*sync(store->start_issuance(pending(done, "0def"), kNow, test_entry())));
+  ASSERT_TRUE(*sync(store->start_issuance(pending(done, "0def"), kNow, kLease, test_entry())));
   Certificate c;
   c.serial = "0def";
   c.account_id = a.id;
@@ -327,9 +408,10 @@ TEST_P(StoreTest, RecordedIssuancesSurviveRecovery) {
   c.issued_at = kNow;
   ASSERT_TRUE(*sync(store->complete_order(done.id, c, test_entry())));
 
-  EXPECT_EQ(*sync(store->recover_interrupted()), 0);
+  const Takeover restarted{"node-a/run-2", kNow, "node-a/"};
+  EXPECT_EQ(*sync(store->recover_interrupted(restarted)), 0);
   EXPECT_EQ(sync(store->order_by_id(o.id)).value()->status, OrderStatus::Processing);
-  auto left = sync(store->interrupted_issuances());
+  auto left = sync(store->interrupted_issuances(restarted, kNow + std::chrono::minutes(1)));
   ASSERT_TRUE(left);
   ASSERT_EQ(left->size(), 1u);  // the stored one is not interrupted
   const auto& p = left->front();

@@ -31,6 +31,8 @@ using core::Identifier;
 using core::IdentifierType;
 
 const core::TimePoint kNow = core::from_unix(1'800'000'000);
+// Work in flight started by the tests is leased to one run of node-a for a minute.
+const Lease kLease{"node-a/run-1", kNow + std::chrono::minutes(1)};
 
 template <class T>
 T sync(boost::asio::awaitable<T> a) {
@@ -171,7 +173,7 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
   Authorization started(const std::string& name) {
     auto o = order(account("k-" + name), {name});
     auto authz = sync(store->authz_by_id(o.authorizations[0].id)).value().value();
-    EXPECT_TRUE(*sync(store->start_challenge(authz.id, authz.challenges[0].id)));
+    EXPECT_TRUE(*sync(store->start_challenge(authz.id, authz.challenges[0].id, kLease)));
     return authz;
   }
 
@@ -187,7 +189,7 @@ class CertificateStoreTest : public StoreTest {
     auto o = order(a, std::move(names));
     EXPECT_TRUE(
         *sync(store->set_order_status(o.id, core::OrderStatus::Pending, core::OrderStatus::Ready)));
-    EXPECT_TRUE(*sync(store->start_issuance(pending(o, serial), kNow, test_entry())));
+    EXPECT_TRUE(*sync(store->start_issuance(pending(o, serial), kNow, kLease, test_entry())));
     Certificate c;
     c.serial = serial;
     c.account_id = a.id;

@@ -5,6 +5,8 @@
 // resumes, and a connection whose prepare(sql::kX) runs that statement of
 // statements.hpp in its own dialect. Exec::Error is what a failed statement throws;
 // is_unique_violation(error) says whether a UNIQUE constraint refused it.
+#include <openssl/rand.h>
+
 #include <map>
 #include <memory>
 #include <set>
@@ -41,6 +43,14 @@ template <class Db>
 bool audited(Db& db, bool changed, const Audit& audit) {
   if (changed) detail::append_audit(db, audit);
   return changed;
+}
+
+// Binds ?1 run, ?2 now, ?3 the earlier runs' prefix (NULL: none) of a takeover.
+template <class St>
+St& bind_takeover(St& st, const Takeover& t) {
+  st.bind(1, t.run).bind(2, to_unix(t.now));
+  if (t.earlier_runs.empty()) return st.bind_null(3);
+  return st.bind(3, t.earlier_runs);
 }
 
 // Inserts a pending authorization with its challenges; returns its id.
@@ -115,14 +125,17 @@ class VerbStore : public Store {
                                                  const core::Identifier& id, bool wildcard,
                                                  core::TimePoint now) override;
   Changed deactivate_authz(const core::AuthzId& id) override;
-  Changed start_challenge(const core::AuthzId& authz, const core::ChallengeId& id) override;
+  Changed start_challenge(const core::AuthzId& authz, const core::ChallengeId& id,
+                          const Lease& lease) override;
   Changed complete_challenge(const ChallengeOutcome& outcome) override;
   Changed record_late_perspective(const core::ChallengeId& challenge,
                                   const core::PerspectiveResult& result) override;
 
-  Changed start_issuance(const core::PendingIssuance& p, core::TimePoint at,
+  Changed start_issuance(const core::PendingIssuance& p, core::TimePoint at, const Lease& lease,
                          const Audit& audit) override;
-  Async<std::vector<core::PendingIssuance>> interrupted_issuances() override;
+  Async<std::vector<core::PendingIssuance>> interrupted_issuances(const Takeover& t,
+                                                                  core::TimePoint until) override;
+  Async<int> renew_leases(const std::string& owner, core::TimePoint until) override;
   Maybe<Certificate> certificate_by_serial(const std::string& serial) override;
   Changed record_infrastructure_certificate(const core::InfrastructureCertificate& c,
                                             const Audit& audit) override;
@@ -149,7 +162,10 @@ class VerbStore : public Store {
                                                   core::TimePoint now) override;
   Async<bool> issued_for_identifiers(const std::vector<core::Identifier>& identifiers) override;
 
-  Async<int> recover_interrupted() override;
+  Async<int> recover_interrupted(const Takeover& t) override;
+  Async<std::string> nonce_key() override;
+  Changed redeem_nonce(const std::string& nonce, core::TimePoint expires) override;
+  Async<std::size_t> purge_redeemed_nonces(core::TimePoint now) override;
 
  protected:
   explicit VerbStore(std::unique_ptr<Exec> exec) : exec_(std::move(exec)) {}
@@ -502,9 +518,15 @@ Changed VerbStore<Exec>::deactivate_authz(const core::AuthzId& id) {
 }
 
 template <class Exec>
-Changed VerbStore<Exec>::start_challenge(const core::AuthzId& authz, const core::ChallengeId& id) {
+Changed VerbStore<Exec>::start_challenge(const core::AuthzId& authz, const core::ChallengeId& id,
+                                         const Lease& lease) {
   return exec_->write([=](auto& db) -> core::Result<bool> {
-    return db.prepare(sql::kStartChallenge).bind(1, authz.value).bind(2, id.value).exec() == 1;
+    return db.prepare(sql::kStartChallenge)
+               .bind(1, authz.value)
+               .bind(2, id.value)
+               .bind(3, lease.owner)
+               .bind(4, to_unix(lease.until))
+               .exec() == 1;
   });
 }
 
@@ -564,12 +586,12 @@ Changed VerbStore<Exec>::record_late_perspective(const core::ChallengeId& challe
 
 template <class Exec>
 Changed VerbStore<Exec>::start_issuance(const core::PendingIssuance& p, core::TimePoint at,
-                                        const Audit& audit) {
+                                        const Lease& lease, const Audit& audit) {
   return exec_->write([=](auto& db) -> core::Result<bool> {
-    if (db.prepare(sql::kSetOrderStatus)
+    if (db.prepare(sql::kStartIssuance)
             .bind(1, p.order_id.value)
-            .bind(2, to_string(core::OrderStatus::Ready))
-            .bind(3, to_string(core::OrderStatus::Processing))
+            .bind(2, lease.owner)
+            .bind(3, to_unix(lease.until))
             .exec() != 1) {
       return false;
     }
@@ -595,23 +617,45 @@ Changed VerbStore<Exec>::start_issuance(const core::PendingIssuance& p, core::Ti
 }
 
 template <class Exec>
-Async<std::vector<core::PendingIssuance>> VerbStore<Exec>::interrupted_issuances() {
-  return exec_->read([=](auto& db) -> core::Result<std::vector<core::PendingIssuance>> {
-    auto st = db.prepare(sql::kInterruptedIssuances);
+Async<int> VerbStore<Exec>::renew_leases(const std::string& owner, core::TimePoint until) {
+  return exec_->write([=](auto& db) -> core::Result<int> {
+    int n = 0;
+    for (const char* q : {sql::kRenewChallengeLeases, sql::kRenewOrderLeases})
+      n += db.prepare(q).bind(1, owner).bind(2, to_unix(until)).exec();
+    return n;
+  });
+}
+
+template <class Exec>
+Async<std::vector<core::PendingIssuance>> VerbStore<Exec>::interrupted_issuances(
+    const Takeover& t, core::TimePoint until) {
+  return exec_->write([=](auto& db) -> core::Result<std::vector<core::PendingIssuance>> {
     std::vector<core::PendingIssuance> out;
-    while (st.step()) {
-      core::PendingIssuance p;
-      p.order_id = core::OrderId{st.text(0)};
-      p.account_id = core::AccountId{st.text(1)};
-      p.serial = st.text(2);
-      p.issuer = st.text(3);
-      p.profile = st.text(4);
-      p.spki_der = st.blob(5);
-      p.key_spki_sha256 = st.blob(6);
-      p.identifiers = decode_identifiers(st.text(7));
-      p.not_before = core::from_unix(st.integer(8));
-      p.not_after = core::from_unix(st.integer(9));
-      out.push_back(std::move(p));
+    {
+      auto st = db.prepare(sql::kInterruptedIssuances);
+      bind_takeover(st, t);
+      while (st.step()) {
+        core::PendingIssuance p;
+        p.order_id = core::OrderId{st.text(0)};
+        p.account_id = core::AccountId{st.text(1)};
+        p.serial = st.text(2);
+        p.issuer = st.text(3);
+        p.profile = st.text(4);
+        p.spki_der = st.blob(5);
+        p.key_spki_sha256 = st.blob(6);
+        p.identifiers = decode_identifiers(st.text(7));
+        p.not_before = core::from_unix(st.integer(8));
+        p.not_after = core::from_unix(st.integer(9));
+        out.push_back(std::move(p));
+      }
+    }
+    // Taken over in the same transaction: no other node resumes them as well.
+    for (const auto& p : out) {
+      db.prepare(sql::kLeaseOrder)
+          .bind(1, p.order_id.value)
+          .bind(2, t.run)
+          .bind(3, to_unix(until))
+          .exec();
     }
     return out;
   });
@@ -822,16 +866,47 @@ Async<bool> VerbStore<Exec>::issued_for_identifiers(
 }
 
 template <class Exec>
-Async<int> VerbStore<Exec>::recover_interrupted() {
+Async<int> VerbStore<Exec>::recover_interrupted(const Takeover& t) {
   return exec_->write([=](auto& db) -> core::Result<int> {
-    int n = db.prepare(sql::kFailInterruptedAuthzs).exec();
-    n += db.prepare(sql::kFailInterruptedChallenges)
-             .bind(1, "The validation was interrupted by a server restart; please retry")
+    auto authzs = db.prepare(sql::kFailInterruptedAuthzs);
+    int n = bind_takeover(authzs, t).exec();
+    auto challenges = db.prepare(sql::kFailInterruptedChallenges);
+    n += bind_takeover(challenges, t)
+             .bind(4, "The validation was interrupted: the server doing it stopped; please retry")
              .exec();
-    n += db.prepare(sql::kFailInterruptedOrders)
-             .bind(1, "Issuance was interrupted by a server restart; please retry")
+    auto orders = db.prepare(sql::kFailInterruptedOrders);
+    n += bind_takeover(orders, t)
+             .bind(4, "Issuance was interrupted: the server doing it stopped; please retry")
              .exec();
     return n;
+  });
+}
+
+template <class Exec>
+Async<std::string> VerbStore<Exec>::nonce_key() {
+  return exec_->write([=](auto& db) -> core::Result<std::string> {
+    std::string fresh(32, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(fresh.data()), 32) != 1)
+      return core::internal_error("no random bytes for the nonce key");
+    db.prepare(sql::kCreateNonceKey).bind_blob(1, fresh).exec();
+    auto st = db.prepare(sql::kNonceKey);
+    if (!st.step()) return core::internal_error("the nonce key is missing");
+    return st.blob(0);
+  });
+}
+
+template <class Exec>
+Changed VerbStore<Exec>::redeem_nonce(const std::string& nonce, core::TimePoint expires) {
+  return exec_->write([=](auto& db) -> core::Result<bool> {
+    return db.prepare(sql::kRedeemNonce).bind(1, nonce).bind(2, to_unix(expires)).exec() == 1;
+  });
+}
+
+template <class Exec>
+Async<std::size_t> VerbStore<Exec>::purge_redeemed_nonces(core::TimePoint now) {
+  return exec_->write([=](auto& db) -> core::Result<std::size_t> {
+    return static_cast<std::size_t>(
+        db.prepare(sql::kPurgeRedeemedNonces).bind(1, to_unix(now)).exec());
   });
 }
 

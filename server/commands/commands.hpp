@@ -11,7 +11,7 @@ namespace signet::server::commands {
 // Command-line values that override the configuration file.
 struct Overrides {
   std::optional<std::string> config_file, listen, http_listen, admin_listen, data_dir,
-      external_url;
+      external_url, node_name;
   std::optional<std::string> database;  // --database URL: [storage] postgresql at URL
   std::optional<int> http01_port, tlsalpn01_port, threads;
   std::vector<std::string> dns_resolvers, validation_allow;

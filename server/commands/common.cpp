@@ -89,6 +89,7 @@ core::Result<config::Config> load_config(const Overrides& o) {
     cfg.storage_url = *o.database;
   }
   if (o.external_url) cfg.external_url = *o.external_url;
+  if (o.node_name) cfg.node_name = *o.node_name;
   if (o.http01_port) cfg.http01_port = static_cast<uint16_t>(*o.http01_port);
   if (o.tlsalpn01_port) cfg.tlsalpn01_port = static_cast<uint16_t>(*o.tlsalpn01_port);
   if (o.threads) cfg.threads = *o.threads;

@@ -4,8 +4,11 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+
+#include <unistd.h>
 
 #include <openssl/x509v3.h>
 
@@ -13,6 +16,7 @@
 #include "authority/audit_trail.hpp"
 #include "authority/authority.hpp"
 #include "authority/housekeeping.hpp"
+#include "authority/leases.hpp"
 #include "ca/certificate_authority.hpp"
 #include "core/ascii.hpp"
 #include "core/async.hpp"
@@ -25,6 +29,7 @@
 #include "server/admin/server.hpp"
 #include "server/commands/common.hpp"
 #include "server/frontend.hpp"
+#include "server/nonce.hpp"
 #include "server/routes.hpp"
 #include "server/testing.hpp"
 #include "server/vantage/client.hpp"
@@ -135,6 +140,32 @@ void print_test_banner(const TestMode& mode, const admin::Server* admin_server) 
 }
 
 // The admin listener's limits: the server's, with room for a few scrapers only.
+// This node's name among several on one database: the configured one, or the host name
+// and the configured listen port (distinct for nodes sharing a host on fixed ports, the
+// same across restarts, so a restarted node takes over its earlier run's work at once).
+std::string node_name(const config::Config& cfg) {
+  if (!cfg.node_name.empty()) return cfg.node_name;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "signet");
+  const auto colon = cfg.listen.rfind(':');
+  return std::string(host) + ":" +
+         (colon == std::string::npos ? cfg.listen : cfg.listen.substr(colon + 1));
+}
+
+// A nonce is accepted this long after it was issued, when nonces are shared.
+constexpr core::Seconds kSharedNonceLifetime = std::chrono::minutes(15);
+
+core::Result<std::unique_ptr<Nonces>> make_nonces(const config::Config& cfg,
+                                                  storage::Store& store,
+                                                  const core::Clock& clock) {
+  if (cfg.nonces != "shared") return std::unique_ptr<Nonces>(std::make_unique<LocalNonces>());
+  auto key = core::await_blocking(store.nonce_key());
+  if (!key) return std::move(key).error();
+  auto shared = SharedNonces::create(store, clock, *key, kSharedNonceLifetime);
+  if (!shared) return std::move(shared).error();
+  return std::unique_ptr<Nonces>(std::move(shared).value());
+}
+
 http::Limits admin_limits(http::Limits l) {
   l.max_connections = 64;
   l.max_connections_per_address = 0;
@@ -161,12 +192,6 @@ int serve(const Overrides& o) {
   auto database = open_store(cfg, metrics);
   if (!database) return fail(database.error().detail);
   auto* store = &database->store;
-  if (auto n = core::await_blocking((*store)->recover_interrupted()); !n) {
-    return fail(n.error().detail);
-  } else if (*n > 0) {
-    core::log_warn("ended " + std::to_string(*n) +
-                   " challenges/orders interrupted by the previous run");
-  }
   auto ca = ca::CertificateAuthority::open(data_dir, clock);
   if (!ca) return fail(ca.error().detail);
 
@@ -201,7 +226,9 @@ int serve(const Overrides& o) {
   acfg.valid_authz_lifetime = cfg.valid_authz_lifetime;
   acfg.orders_page_size = cfg.orders_page_size;
   acfg.caa_recheck_age = cfg.caa_recheck_age;
-  NonceService nonces;
+  acfg.lease = cfg.lease;
+  auto nonces = make_nonces(cfg, **store, clock);
+  if (!nonces) return fail(nonces.error().detail);
 
   // Listen first (port 0 picks a free port), then name ourselves after the port.
   const auto endpoint = listen_endpoint(cfg);
@@ -222,6 +249,9 @@ int serve(const Overrides& o) {
   http::Listener listener(io, tls, limits, handle, refuse);
   if (auto st = listener.bind(endpoint); !st) return fail(st.error().detail);
   const uint16_t port = listener.local_endpoint().port();
+  // Work in flight is leased to this run of this node (authority/leases.hpp).
+  const std::string node = node_name(cfg);
+  acfg.run = node + "/" + storage::random_id().substr(0, 8);
   const std::string base =
       cfg.external_url ? *cfg.external_url : "https://localhost:" + std::to_string(port);
   const auto names = own_names(base, endpoint.address().to_string());
@@ -283,7 +313,7 @@ int serve(const Overrides& o) {
     authority->set_rules(std::move(r));
   };
   if (test_mode) test_mode->use_rules(*rules, install_rules);
-  frontend.emplace(*authority, nonces, *urls, directory_meta(cfg, **rules, base),
+  frontend.emplace(*authority, **nonces, *urls, directory_meta(cfg, **rules, base),
                    std::chrono::seconds(30), metrics, test_mode);
   // Metrics and the certificate inventory for operators on a listener of their own
   // (server/admin).
@@ -308,8 +338,12 @@ int serve(const Overrides& o) {
   if (plain) observed.listeners.emplace_back("http", &*plain);
   if (admin_server) observed.listeners.emplace_back("admin", &admin_server->listener());
   admin::observe(*metrics, std::move(observed));
-  // Certificates signed but not stored when the previous run stopped are stored now.
-  if (auto n = core::await_blocking(authority->resume_interrupted_issuances()); !n)
+  // What this node's previous run left in flight, and what stopped nodes left once their
+  // leases lapsed, is ended (validations) or signed and stored (recorded certificates).
+  authority::WorkLeases leases(*authority, **store, clock,
+                               {node, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          cfg.lease / 4)});
+  if (auto n = core::await_blocking(leases.take_over_at_start()); !n)
     return fail(n.error().detail);
   listener.start();
   if (plain) plain->start();
@@ -318,6 +352,7 @@ int serve(const Overrides& o) {
   if (ocsp) asio::co_spawn(io, ocsp->run(), asio::detached);
   authority::Housekeeping housekeeping(**store, clock, {cfg.purge_after});
   asio::co_spawn(io, housekeeping.run(), asio::detached);
+  asio::co_spawn(io, leases.run(), asio::detached);
   // The audit log, copied to a file for a SIEM as it grows.
   std::optional<authority::AuditStream> audit_stream;
   if (!cfg.audit_file.empty()) {
@@ -412,8 +447,13 @@ int serve(const Overrides& o) {
         if (ocsp) ocsp->stop();
         housekeeping.stop();
         if (audit_stream) audit_stream->stop();
-        if (!co_await authority->drain(drain_limit))
-          core::log_warn("validations still in flight at shutdown are ended at the next start");
+        const bool drained = co_await authority->drain(drain_limit);
+        leases.stop();
+        if (!drained) {
+          core::log_warn(
+              "validations still in flight at shutdown are ended at this node's next start, or "
+              "by another node once their lease lapses");
+        }
       },
       reload);
   cpu_pool.join();

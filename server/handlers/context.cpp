@@ -29,7 +29,9 @@ asio::awaitable<core::Result<SignedRequest>> authenticate(const Context& ctx, Au
   // RFC 8555 §6.5: each nonce once.
   if (!jws->header.nonce)
     co_return core::make_error(ProblemType::BadNonce, "JWS has no anti-replay nonce");
-  if (!ctx.nonces.redeem(*jws->header.nonce)) {
+  auto fresh = co_await ctx.nonces.redeem(*jws->header.nonce);
+  if (!fresh) co_return std::move(fresh).error();
+  if (!*fresh) {
     co_return core::make_error(ProblemType::BadNonce,
                                "JWS has an invalid or already used anti-replay nonce");
   }

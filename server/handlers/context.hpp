@@ -48,7 +48,7 @@ struct SignedRequest {
 
 struct Context {
   authority::Authority& authority;
-  NonceService& nonces;
+  Nonces& nonces;
   jose::KeyCache& keys;
   const Urls& urls;
   const json::DirectoryMeta& meta;

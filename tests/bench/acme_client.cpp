@@ -76,13 +76,26 @@ struct PublishedTokens {
 }  // namespace
 
 AcmeClient::AcmeClient(asio::any_io_executor ex, asio::ssl::context& tls,
-                       const asio::ip::tcp::endpoint& server, const std::string& host,
-                       const ClientSetup& setup)
+                       const std::vector<asio::ip::tcp::endpoint>& nodes, const std::string& host,
+                       const ClientSetup& setup, unsigned seed)
     : ex_(ex),
-      conn_(ex, tls, server, host),
+      pick_(seed),
       setup_(setup),
       account_key_(EcKey::generate()),
-      certificate_key_(EcKey::generate()) {}
+      certificate_key_(EcKey::generate()) {
+  for (const auto& node : nodes) conns_.push_back(std::make_unique<HttpsConnection>(ex, tls, node, host));
+}
+
+HttpsConnection& AcmeClient::conn() {
+  if (conns_.size() == 1) return *conns_.front();
+  return *conns_[std::uniform_int_distribution<std::size_t>(0, conns_.size() - 1)(pick_)];
+}
+
+std::uint64_t AcmeClient::connects() const {
+  std::uint64_t n = 0;
+  for (const auto& c : conns_) n += c->connects();
+  return n;
+}
 
 asio::awaitable<void> AcmeClient::wait(std::chrono::milliseconds d) {
   asio::steady_timer timer(ex_);
@@ -111,14 +124,14 @@ asio::awaitable<HttpReply> AcmeClient::post(const std::string& url, const std::s
     if (nonce_.empty()) {
       ++recorder.nonce_fetches;
       const std::string nonce_target = target_of(dir, dir.new_nonce);
-      HttpReply r = co_await conn_.send(http::verb::head, nonce_target, kEmpty);
+      HttpReply r = co_await conn().send(http::verb::head, nonce_target, kEmpty);
       if (r.error || r.nonce.empty()) throw OrderFailed{describe("newNonce", r)};
       nonce_ = std::move(r.nonce);
     }
     const std::string body = jws(account_key_, kid_, nonce_, url, payload);
     nonce_.clear();  // every nonce is used once (RFC 8555 §6.5)
     ++recorder.jws_posts;
-    HttpReply r = co_await conn_.send(http::verb::post, target, body);
+    HttpReply r = co_await conn().send(http::verb::post, target, body);
     if (r.error) co_return r;
     nonce_ = r.nonce;
     if (r.status >= 400) {

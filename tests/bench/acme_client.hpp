@@ -1,12 +1,15 @@
 #pragma once
 // One ACME client of the benchmark: its own account key and account, one kept-alive
-// connection, and complete orders one after another. Its certificates share one key of
+// connection to each node (each request goes to one chosen at random), and complete
+// orders one after another. Its certificates share one key of
 // their own (never the account key), so that the generator spends little CPU. Each client is driven
 // by one coroutine at a time.
 #include <boost/asio/awaitable.hpp>
 
 #include <atomic>
 #include <future>
+#include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -52,8 +55,8 @@ struct Phase {
 class AcmeClient {
  public:
   AcmeClient(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls,
-             const boost::asio::ip::tcp::endpoint& server, const std::string& host,
-             const ClientSetup& setup);
+             const std::vector<boost::asio::ip::tcp::endpoint>& nodes, const std::string& host,
+             const ClientSetup& setup, unsigned seed);
 
   // newAccount (RFC 8555 §7.3). On failure, problem says why.
   boost::asio::awaitable<bool> register_account(Recorder& recorder, std::string& problem);
@@ -61,7 +64,7 @@ class AcmeClient {
   // stopped; then leaves the phase.
   boost::asio::awaitable<void> run(Phase& phase, std::chrono::milliseconds start_delay);
 
-  std::uint64_t connects() const { return conn_.connects(); }
+  std::uint64_t connects() const;
 
   // The PEM chains of the certificates this client downloaded, in order.
   const std::vector<std::string>& certificates() const { return certificates_; }
@@ -84,7 +87,11 @@ class AcmeClient {
   std::chrono::milliseconds poll_delay(const HttpReply& r) const;
 
   boost::asio::any_io_executor ex_;
-  HttpsConnection conn_;
+  // The connection to the node the next request goes to.
+  HttpsConnection& conn();
+
+  std::vector<std::unique_ptr<HttpsConnection>> conns_;  // one per node
+  std::minstd_rand pick_;
   const ClientSetup& setup_;
   EcKey account_key_;
   EcKey certificate_key_;

@@ -127,18 +127,24 @@ class Bench {
   // Empty if it finished; else why it stopped.
   std::string run_phase(Phase& phase, bool progress);
   Checkpoint memory();
+  // Every node's CPU time and RSS added up, and the highest peak RSS.
+  ProcessSample sample_servers();
+  // False once a node has exited; `how` then says which and how.
+  bool servers_running(std::string* how);
   void stop_io();
 
   const Options& o_;
   const Clock::time_point deadline_;
   TempDir tmp_;
-  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<ServerProcess> server_;               // the first node
+  std::vector<std::unique_ptr<ServerProcess>> others_;  // the other nodes (--nodes)
   std::unique_ptr<FsyncCounter> fsync_;
   TokenStore tokens_;
   std::atomic<bool> stop_{false};
   // Read by coroutines that may outlive the function that starts them.
   ServerUrl url_;
-  asio::ip::tcp::endpoint endpoint_;
+  asio::ip::tcp::endpoint endpoint_;               // the first node
+  std::vector<asio::ip::tcp::endpoint> endpoints_;  // every node
   std::string problem_;
   std::vector<std::string> account_problems_;
   std::optional<Directory> directory_;
@@ -165,8 +171,30 @@ void Bench::stop_io() {
   clients_.clear();  // their sockets go before the io_context
 }
 
+ProcessSample Bench::sample_servers() {
+  ProcessSample sum = sample_process(server_->pid());
+  for (const auto& p : others_) {
+    const ProcessSample s = sample_process(p->pid());
+    sum.cpu_seconds += s.cpu_seconds;
+    sum.rss_kb += s.rss_kb;
+    sum.hwm_kb = std::max(sum.hwm_kb, s.hwm_kb);
+  }
+  return sum;
+}
+
+bool Bench::servers_running(std::string* how) {
+  if (!server_->running(how)) return false;
+  for (std::size_t i = 0; i < others_.size(); ++i) {
+    if (!others_[i]->running(how)) {
+      if (how) *how = "(node " + std::to_string(i + 2) + ") " + *how;
+      return false;
+    }
+  }
+  return true;
+}
+
 Checkpoint Bench::memory() {
-  const ProcessSample s = sample_process(server_->pid());
+  const ProcessSample s = sample_servers();
   Checkpoint c;
   c.rss_kb = s.rss_kb;
   c.hwm_kb = s.hwm_kb;
@@ -186,6 +214,8 @@ bool Bench::start_server() {
                                 "127.0.0.1:0",
                                 "--http-listen",
                                 "127.0.0.1:0",
+                                "--admin-listen",
+                                "127.0.0.1:0",
                                 "--http01-port",
                                 std::to_string(http01_.port()),
                                 "--dns-resolver",
@@ -195,10 +225,13 @@ bool Bench::start_server() {
   // The benchmark measures the server's work, not its limits: without a configuration
   // of its own, the rate limits are off, and so are the per-address connection rules
   // (every client connects from 127.0.0.1).
+  // Several nodes: on one database (the data directory's, unless the configuration names
+  // another), sharing nonces, each with a name of its own.
   std::string config = o_.config;
   if (config.empty()) {
     config = tmp_.path() + "/bench.toml";
-    std::ofstream(config) << "[rate_limits]\n"
+    std::ofstream(config) << (o_.nodes > 1 ? "[server]\nnonces = \"shared\"\n" : "")
+                          << "[rate_limits]\n"
                              "new_orders_per_account = \"\"\n"
                              "certificates_per_domain = \"\"\n"
                              "failed_validations_per_account_name = \"\"\n"
@@ -219,6 +252,24 @@ bool Bench::start_server() {
   }
   std::cout << "server: pid " << server_->pid() << ", " << server_->directory_url()
             << ", http-01 port " << http01_.port() << ", DNS port " << dns_.port() << "\n";
+  // The other nodes name their URLs after the first one's, so a request signed for one
+  // node's URL is good at any of them.
+  for (int i = 2; i <= o_.nodes; ++i) {
+    std::vector<std::string> node_argv = argv;
+    node_argv.insert(node_argv.end(), {"--node-name", "bench-" + std::to_string(i),
+                                       "--external-url", server_->directory_url().substr(
+                                           0, server_->directory_url().rfind("/directory"))});
+    auto node = ServerProcess::start(node_argv, tmp_.path() + "/signet-" + std::to_string(i) + ".log",
+                                     std::chrono::seconds(60), error);
+    if (!node || node->listen_port() == 0) {
+      std::cerr << "signet-bench: node " << i << ": "
+                << (node ? "did not print its listen address" : error) << "\n";
+      return false;
+    }
+    std::cout << "node " << i << ": pid " << node->pid() << ", port " << node->listen_port()
+              << "\n";
+    others_.push_back(std::move(node));
+  }
 
   const auto url = parse_directory_url(server_->directory_url());
   if (!url) {
@@ -236,6 +287,9 @@ bool Bench::start_server() {
   }
   // The server listens on 127.0.0.1 whatever host its URLs name.
   endpoint_ = asio::ip::tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), url_.port);
+  endpoints_ = {endpoint_};
+  for (const auto& p : others_)
+    endpoints_.emplace_back(asio::ip::make_address_v4("127.0.0.1"), p->listen_port());
   auto fetched = asio::co_spawn(
       io_, fetch_directory(tls_, endpoint_, url_, server_->directory_url(), problem_),
       asio::use_future);
@@ -249,7 +303,8 @@ bool Bench::start_server() {
                              o_.ignore_retry_after});
   for (int i = 0; i < o_.clients; ++i) {
     clients_.push_back(
-        std::make_unique<AcmeClient>(io_.get_executor(), tls_, endpoint_, url_.host, *setup_));
+        std::make_unique<AcmeClient>(io_.get_executor(), tls_, endpoints_, url_.host, *setup_,
+                                     static_cast<unsigned>(i) + 1));
   }
   return true;
 }
@@ -287,7 +342,7 @@ bool Bench::wait_ready(std::future<T>& f, const char* what) {
     std::string how;
     if (g_interrupted) {
       std::cerr << "signet-bench: interrupted while waiting for " << what << "\n";
-    } else if (!server_->running(&how)) {
+    } else if (!servers_running(&how)) {
       std::cerr << "signet-bench: the server " << how << " while waiting for " << what << "\n";
     } else if (Clock::now() >= deadline_) {
       std::cerr << "signet-bench: --max-seconds reached while waiting for " << what << "\n";
@@ -314,7 +369,7 @@ std::string Bench::run_phase(Phase& phase, bool progress) {
     std::string how;
     if (g_interrupted) {
       why = "interrupted";
-    } else if (!server_->running(&how)) {
+    } else if (!servers_running(&how)) {
       why = "the server " + how;
     } else if (Clock::now() >= deadline_) {
       why = "--max-seconds reached";
@@ -368,7 +423,7 @@ int Bench::run() {
   Figures f;
   f.cores = std::thread::hardware_concurrency();
   f.load_average = load_average();
-  const ProcessSample server0 = sample_process(server_->pid());
+  const ProcessSample server0 = sample_servers();
   const double own0 = own_cpu_seconds();
   const double machine0 = machine_busy_seconds();
   const auto t0 = Clock::now();
@@ -376,7 +431,7 @@ int Bench::run() {
   timed_.emplace(o_.warmup, o_.orders, o_.clients, *recorder_, stop_);
   f.ended = run_phase(*timed_, true);
   const auto t1 = Clock::now();
-  const ProcessSample server1 = sample_process(server_->pid());
+  const ProcessSample server1 = sample_servers();
   f.own_cpu_seconds = own_cpu_seconds() - own0;
   f.machine_busy_seconds = machine_busy_seconds() - machine0;
   f.seconds = std::chrono::duration<double>(t1 - t0).count();
@@ -409,11 +464,12 @@ int Bench::run() {
         o_.revoke,
         std::min(o_.clients, 16),
         [this](std::future<void>& d) { return wait_ready(d, "the revocation phase"); },
-        [this] { return sample_process(server_->pid()).cpu_seconds; }};
+        [this] { return sample_servers().cpu_seconds; }};
     revocation = run_revocation_phase(setup);
   }
 
   const auto stop_t0 = Clock::now();
+  for (auto& p : others_) p->stop(std::chrono::seconds(30));
   const std::string ended = server_->stop(std::chrono::seconds(30));
   const double stop_s = std::chrono::duration<double>(Clock::now() - stop_t0).count();
   print_report(std::cout, o_, f);

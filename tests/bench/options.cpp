@@ -25,6 +25,9 @@ against it from concurrent clients (http-01, answered by this program), and prin
   --dns-port N            port of the DNS responder (default: chosen at run time)
   --http01-port N         port of the http-01 responder (default: chosen at run time)
   --checkpoints A,B,...   completed orders at which to read the server's RSS
+  --nodes N               start N `signet serve` nodes on one database (1..8, default 1;
+                          see --config for the database): every request goes to a node
+                          chosen at random, nonces are shared; CPU and RSS are summed
   --count-fsync           count the server's fsync/fdatasync calls with strace
                           (distorts the CPU figures)
   --max-seconds N         wall-clock cap of the whole run (10..86400, default 900)
@@ -122,6 +125,9 @@ std::optional<Options> parse_options(int argc, char** argv, bool& help) {
       o.ramp_ms = static_cast<int>(v);
     } else if (arg == "--revoke") {
       ok = to_long(value, 0, kMaxOrders, o.revoke);
+    } else if (arg == "--nodes") {
+      ok = to_long(value, 1, kMaxNodes, v);
+      o.nodes = static_cast<int>(v);
     } else if (arg == "--poll-ms") {
       ok = to_long(value, 1, 1000, v);
       o.poll_ms = static_cast<int>(v);
@@ -136,6 +142,10 @@ std::optional<Options> parse_options(int argc, char** argv, bool& help) {
   }
   if (o.signet.empty()) {
     std::cerr << "signet-bench: --signet PATH is required\n" << kUsage;
+    return std::nullopt;
+  }
+  if (o.nodes > 1 && o.count_fsync) {
+    std::cerr << "signet-bench: --count-fsync traces one server; it cannot go with --nodes\n";
     return std::nullopt;
   }
   if (o.warmup < 0) o.warmup = o.clients;

@@ -24,6 +24,7 @@ struct Options {
   int ramp_ms = -1;  // the clients' first orders are spread over this; -1: 10 ms per client
   bool ignore_retry_after = false;
   long revoke = 0;  // certificates revoked after the timed phase; 0: no revocation phase
+  int nodes = 1;    // `signet serve` processes on one database; each request to one at random
 };
 
 inline constexpr int kMaxClients = 1024;
@@ -31,6 +32,7 @@ inline constexpr long kMaxOrders = 200000;
 inline constexpr int kMaxNames = 100;
 inline constexpr long kMaxWarmup = 10000;
 inline constexpr int kMaxThreads = 4;
+inline constexpr int kMaxNodes = 8;
 
 // The options, or nullopt after printing why not (or the usage, with `help` set).
 std::optional<Options> parse_options(int argc, char** argv, bool& help);

@@ -185,6 +185,11 @@ std::unique_ptr<ServerProcess> ServerProcess::start(const std::vector<std::strin
       };
       if (line.starts_with("Directory URL:")) p->directory_url_ = value("Directory URL:");
       if (line.starts_with("Root certificate:")) p->root_path_ = value("Root certificate:");
+      if (const auto at = line.find(" listening on "); at != std::string::npos) {
+        const auto colon = line.rfind(':');
+        if (colon != std::string::npos && colon > at)
+          p->listen_port_ = static_cast<unsigned short>(std::atoi(line.c_str() + colon + 1));
+      }
     }
   }
   const int out = fds[0];

@@ -53,6 +53,8 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   const std::string& directory_url() const { return directory_url_; }
   const std::string& root_path() const { return root_path_; }
+  // The port it printed it listens on ("listening on IP:PORT"); 0 if it did not.
+  unsigned short listen_port() const { return listen_port_; }
   // False once the process has exited; `how` then says how.
   bool running(std::string* how = nullptr);
   // SIGTERM, then up to `timeout` for it to exit, then SIGKILL. Says how it ended.
@@ -65,6 +67,7 @@ class ServerProcess {
   std::optional<int> status_;  // wait status once reaped
   std::string directory_url_;
   std::string root_path_;
+  unsigned short listen_port_ = 0;
   std::thread drain_;  // copies the rest of stdout to the log
 };
 

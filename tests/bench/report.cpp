@@ -55,7 +55,9 @@ void print_report(std::ostream& out, const Options& o, const Figures& f) {
   const Gaps g = gaps(f.orders.completion_secs, f.seconds);
   out << std::fixed << std::setprecision(1);
   out << "\n== timed phase: " << o.clients << " clients, " << o.orders << " orders of " << o.names
-      << (o.names == 1 ? " name" : " names") << " ==\n";
+      << (o.names == 1 ? " name" : " names")
+      << (o.nodes > 1 ? ", " + std::to_string(o.nodes) + " nodes (CPU and RSS summed)" : "")
+      << " ==\n";
   if (!f.ended.empty()) out << "NOTE: the timed phase ended early: " << f.ended << "\n";
   out << "certificates:           " << certs << " in " << std::setprecision(2) << f.seconds
       << " s = " << rate << " certificates/s\n"
@@ -108,7 +110,8 @@ void print_report(std::ostream& out, const Options& o, const Figures& f) {
         << " fsync+fdatasync calls per certificate (" << f.fsyncs->first << " fsync, "
         << f.fsyncs->second << " fdatasync)\n";
   }
-  out << std::setprecision(1) << "summary: clients=" << o.clients << " names=" << o.names
+  out << std::setprecision(1) << "summary: clients=" << o.clients << " nodes=" << o.nodes
+      << " names=" << o.names
       << " certs/s=" << rate << " cpu_ms/cert=" << std::setprecision(2)
       << per(f.server_cpu_seconds * 1000, certs) << std::setprecision(0)
       << " p50=" << percentile(lat, 50) << " p90=" << percentile(lat, 90)

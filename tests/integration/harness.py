@@ -121,6 +121,7 @@ class Env:
         self.server_preexec = server_preexec
         self.tmp = tempfile.mkdtemp(prefix="signet-it-")
         self.procs = []
+        self.printed = {}  # pid -> the lines read_line() read from that process's stdout
         self.postgresql = None
         if USE_POSTGRESQL if postgresql is None else postgresql:
             os.chmod(self.tmp, 0o755)  # the server may run as another user (as root: nobody)
@@ -163,6 +164,9 @@ class Env:
         """Starts `signet serve` with the environment's arguments (its log is NAME.log)
         and waits until its directory answers."""
         self.server = self.start(name, self.server_args, self.server_env, self.server_preexec)
+        # "Signet ACME server listening on 127.0.0.1:PORT": where it answers, whatever
+        # external_url says.
+        self.listen = self.read_line(self.server, r"listening on (\S+)", name)
         self.directory = self.read_line(self.server, r"Directory URL:\s+(\S+)", name)
         # "CRLs: http://localhost:PORT/crl/acme/0.crl ... .../15.crl"
         self.crl_base = self.read_line(self.server, r"CRLs:\s+(\S+)/crl/", name)
@@ -171,8 +175,10 @@ class Env:
         self.root = os.path.join(self.data_dir, "root.pem")
         self.base = self.directory.rsplit("/directory", 1)[0]
         ctx = ssl.create_default_context(cafile=self.root)
+        ctx.check_hostname = False  # reached by address; the chain is still checked
         wait_until("Signet directory",
-                   lambda: urllib.request.urlopen(self.directory, context=ctx, timeout=2).status == 200)
+                   lambda: urllib.request.urlopen(f"https://{self.listen}/directory", context=ctx,
+                                                  timeout=2).status == 200)
 
     def restart_server(self, name="signet-restart"):
         """Starts the server again on the same data directory once the previous one has
@@ -208,6 +214,7 @@ class Env:
             line = proc.stdout.readline()
             if not line:
                 break
+            self.printed.setdefault(proc.pid, []).append(line)
             m = re.search(pattern, line)
             if m:
                 return m.group(1)
