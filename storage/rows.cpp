@@ -7,7 +7,7 @@
 
 #include "core/base64url.hpp"
 #include "core/openssl.hpp"
-#include "storage/verbs.hpp"
+#include "storage/random_id.hpp"
 
 namespace signet::storage::detail::rows {
 

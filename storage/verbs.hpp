@@ -13,15 +13,12 @@
 #include <string>
 
 #include "storage/audit_log.hpp"
+#include "storage/random_id.hpp"
 #include "storage/rows.hpp"
 #include "storage/statements.hpp"
 #include "storage/store.hpp"
 
 namespace signet::storage {
-
-// 16 random bytes, base64url, never starting with "-": ids of accounts, orders,
-// authorizations and challenges.
-std::string random_id();
 
 namespace detail {
 

@@ -33,6 +33,7 @@
 #include "server/routes.hpp"
 #include "server/testing.hpp"
 #include "server/vantage/client.hpp"
+#include "storage/random_id.hpp"
 #include "validation/validation_authority.hpp"
 
 namespace signet::server::commands {
