@@ -375,12 +375,10 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
   }
   std::vector<std::string> errors;
   for (const auto& [k, v] : root.as_table()) {
-    static const std::set<std::string> sections{"server",     "directory", "acme",
-                                                "validation", "orders",    "certificates",
-                                                "limits",     "policy",    "rate_limits",
-                                                "profiles",   "crl",
-                                                "ocsp",       "log",       "audit",
-                                                "testing",    "ca"};
+    static const std::set<std::string> sections{
+        "server", "directory", "acme",        "validation", "orders", "certificates",
+        "limits", "policy",    "rate_limits", "profiles",   "crl",    "ocsp",
+        "log",    "audit",     "storage",     "testing", "ca"};
     if (!sections.contains(k)) errors.push_back("unknown section or key \"" + k + "\"");
   }
   {
@@ -412,6 +410,13 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
   {
     Section s(root, "audit", errors);
     s.get("file", c.audit_file);
+  }
+  {
+    Section s(root, "storage", errors);
+    s.get("backend", c.storage_backend);
+    s.get("url", c.storage_url);
+    s.get_count("connections", c.storage_connections);
+    s.get_duration("statement_timeout_seconds", c.storage_statement_timeout, 1);
   }
   {
     Section s(root, "ocsp", errors);
@@ -590,6 +595,21 @@ core::Status validate_ca_key(const Config& c) {
 }  // namespace
 
 core::Status validate(const Config& c) {
+  if (c.storage_backend != "sqlite" && c.storage_backend != "postgresql") {
+    return bad("[storage] backend \"" + c.storage_backend +
+               "\" is not one Signet knows: \"sqlite\" (the default) or \"postgresql\"");
+  }
+  if (c.storage_backend == "postgresql" && !c.storage_url.starts_with("postgresql://") &&
+      !c.storage_url.starts_with("postgres://")) {
+    return bad(c.storage_url.empty()
+                   ? "[storage] backend \"postgresql\" needs a url = \"postgresql://user@host/db\""
+                   : "[storage] url must start with postgresql:// (\"postgresql://user@host/db\")");
+  }
+  if (c.storage_backend == "sqlite" && !c.storage_url.empty()) {
+    return bad(
+        "[storage] url is for backend = \"postgresql\"; SQLite's database is signet.db "
+        "in [server] data_dir");
+  }
   auto hp = split_host_port(c.listen);
   if (!hp) return bad("listen: " + hp.error().detail);
   if (!valid_ip(hp->first) && hp->first != "localhost")
@@ -746,6 +766,11 @@ std::vector<std::string> restart_only_changes(const Config& a, const Config& b) 
   check("orders.page_size", a.orders_page_size == b.orders_page_size);
   check("orders.purge_after_days", a.purge_after == b.purge_after);
   check("audit.file", a.audit_file == b.audit_file);
+  check("storage.backend", a.storage_backend == b.storage_backend);
+  check("storage.url", a.storage_url == b.storage_url);
+  check("storage.connections", a.storage_connections == b.storage_connections);
+  check("storage.statement_timeout_seconds",
+        a.storage_statement_timeout == b.storage_statement_timeout);
   check("limits.max_body_bytes", a.max_body_bytes == b.max_body_bytes);
   check("limits.max_header_bytes", a.max_header_bytes == b.max_header_bytes);
   check("limits.handshake_timeout_seconds", a.handshake_timeout == b.handshake_timeout);

@@ -196,6 +196,15 @@ struct Config {
   std::string log_format = "text";
   std::string log_file;
 
+  // [storage]: where Signet's state lives. "sqlite": signet.db in data_dir (embedded,
+  // one node); "postgresql": the database at `url` ("postgresql://user@host/db"),
+  // shared by every node that names it, through `connections` connections per node,
+  // each statement cancelled after `statement_timeout_seconds`.
+  std::string storage_backend = "sqlite";
+  std::string storage_url;
+  std::size_t storage_connections = 16;
+  std::chrono::seconds storage_statement_timeout{10};
+
   // [audit]: where the audit log's entries are copied as JSON lines for a SIEM, as
   // they are written ("": nowhere; the database holds them either way).
   std::string audit_file;

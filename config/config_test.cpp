@@ -162,7 +162,44 @@ TEST(Config, ShippedExampleLoadsAndEqualsDefaults) {
     EXPECT_EQ(got->revocation_pointers, want.revocation_pointers) << want.name;
   }
   EXPECT_EQ(c->external_account_required, d.external_account_required);
+  EXPECT_EQ(c->storage_backend, d.storage_backend);
+  EXPECT_EQ(c->storage_connections, d.storage_connections);
+  EXPECT_EQ(c->storage_statement_timeout, d.storage_statement_timeout);
   EXPECT_TRUE(validate(*c));
+}
+
+TEST(Config, LoadsStorage) {
+  Config d;
+  EXPECT_EQ(d.storage_backend, "sqlite");
+  auto c = load_file(write(R"(
+[storage]
+backend = "postgresql"
+url = "postgresql://signet@db.example/signet"
+connections = 4
+statement_timeout_seconds = 3
+)"));
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->storage_backend, "postgresql");
+  EXPECT_EQ(c->storage_url, "postgresql://signet@db.example/signet");
+  EXPECT_EQ(c->storage_connections, 4u);
+  EXPECT_EQ(c->storage_statement_timeout, std::chrono::seconds(3));
+  EXPECT_TRUE(validate(*c));
+  const auto refused = [](const std::string& text, const std::string& says) {
+    auto cfg = load_file(write(text));
+    const auto st = cfg ? validate(*cfg) : core::Status(cfg.error());
+    ASSERT_FALSE(st) << text;
+    EXPECT_NE(st.error().detail.find(says), std::string::npos) << st.error().detail;
+  };
+  refused("[storage]\nbackend = \"mysql\"\n", "\"mysql\" is not one Signet knows");
+  refused("[storage]\nbackend = \"postgresql\"\n", "needs a url");
+  refused("[storage]\nbackend = \"postgresql\"\nurl = \"mysql://x\"\n",
+          "must start with postgresql://");
+  refused("[storage]\nurl = \"postgresql://x/y\"\n", "url is for backend");
+  refused("[storage]\nconnections = 0\n", "connections");
+  refused("[storage]\npool = 4\n", "unknown key \"pool\"");
+  Config other;
+  other.storage_url = "postgresql://x/y";
+  EXPECT_EQ(restart_only_changes(Config{}, other), std::vector<std::string>{"storage.url"});
 }
 
 TEST(Config, ProfilesReplaceTheEmbeddedSet) {

@@ -15,12 +15,12 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libssl-dev libsqlite3-dev rapidjson-dev libc-ares-dev
-  libpsl-dev publicsuffix libidn2-dev
+  libpsl-dev publicsuffix libidn2-dev libpq-dev
   libcli11-dev libtoml11-dev googletest libgtest-dev libgmock-dev
   libp11-dev libp11-kit-dev
   openssl ca-certificates
 )
-test_pkgs=(certbot lego caddy pebble prometheus python3 python3-acme python3-josepy python3-cryptography python3-requests curl
+test_pkgs=(certbot lego caddy pebble prometheus postgresql python3 python3-acme python3-josepy python3-cryptography python3-requests curl
   softhsm2 opensc chromium clang libclang-rt-14-dev)
 
 container_pkgs=(podman runc debootstrap debian-archive-keyring)

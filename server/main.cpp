@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
                     "Admin listen address IP:PORT for /metrics (default 127.0.0.1:14090; port 0 "
                     "picks one; empty: none)");
   serve->add_option("--data-dir", serve_o.data_dir, "Data directory (default ./signet-data)");
+  serve->add_option("--database", serve_o.database,
+                    "PostgreSQL database, postgresql://user@host/db, instead of SQLite in the "
+                    "data directory ([storage] backend = \"postgresql\", url = URL)");
   serve->add_option("--external-url", serve_o.external_url,
                     "Base URL clients use (default https://localhost:<port>)");
   serve->add_option("--node-name", serve_o.node_name,
@@ -78,6 +81,10 @@ int main(int argc, char** argv) {
   auto* creds = app.add_subcommand("vantage-credentials",
                                    "Issue a vantage agent's TLS certificate from this server's CA");
   creds->add_option("--data-dir", data_dir, "The server's data directory (default ./signet-data)");
+  std::optional<std::string> creds_database;
+  creds->add_option("--database", creds_database,
+                    "The server's PostgreSQL database, postgresql://user@host/db (default: the "
+                    "data directory's SQLite database)");
   creds->add_option("--host", hosts, "Name or IP address the server reaches the agent at")
       ->required();
   creds->add_option("--out", out_dir, "Directory to write the credentials to")->required();
@@ -102,7 +109,7 @@ int main(int argc, char** argv) {
            {"revoke", "Revoke a key: no new bindings, no orders for its accounts"}}) {
     auto* cmd = eab->add_subcommand(name, what);
     eab_actions[cmd] = name;
-    commands::data_dir_options(cmd, eab_o.data_dir, eab_o.config_file, eab_o.json);
+    commands::data_dir_options(cmd, eab_o.data_dir, eab_o.config_file, eab_o.json, &eab_o.database);
     if (name == "show" || name == "revoke") {
       cmd->add_option("KID", eab_o.kid, "The key id")->required();
     }
@@ -143,7 +150,7 @@ int main(int argc, char** argv) {
   }
   if (app.got_subcommand(agent)) return commands::vantage(agent_o, credentials);
   if (app.got_subcommand(creds))
-    return commands::vantage_credentials(data_dir, hosts, out_dir, creds_config);
+    return commands::vantage_credentials(data_dir, creds_database, hosts, out_dir, creds_config);
   if (auto rc = admin.run()) return *rc;
   return commands::serve(serve_o);
 }

@@ -16,6 +16,11 @@ struct SqliteError {
   std::string message;
 };
 
+// Whether a UNIQUE or PRIMARY KEY constraint refused the statement.
+inline bool is_unique_violation(const SqliteError& e) {
+  return e.code == SQLITE_CONSTRAINT_UNIQUE || e.code == SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+
 class Statement {
  public:
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}

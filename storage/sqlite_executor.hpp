@@ -34,6 +34,7 @@
 #include "core/async.hpp"
 #include "core/metrics.hpp"
 #include "core/result.hpp"
+#include "storage/executor_stats.hpp"
 #include "storage/sqlite_db.hpp"
 
 namespace signet::storage::detail {
@@ -46,16 +47,10 @@ struct ExecutorOptions {
   std::shared_ptr<core::metrics::Registry> metrics = nullptr;
 };
 
-struct ExecutorStats {
-  std::uint64_t writes = 0;   // write jobs run
-  std::uint64_t commits = 0;  // transactions committed (one fsync each)
-  int wal_pages = 0;          // pages in the WAL after the last commit
-  std::size_t queued_writes = 0;  // waiting for the writer
-  std::size_t queued_reads = 0;   // waiting for a reader
-};
-
 class SqliteExecutor {
  public:
+  using Error = SqliteError;  // what a failed statement throws
+
   // Opens the connections; `writer` has been set up (pragmas, migrations) already.
   SqliteExecutor(std::string path, std::unique_ptr<Connection> writer, ExecutorOptions options);
   // Finishes every job queued, then stops the threads.

@@ -1,6 +1,8 @@
 #pragma once
-// What the Store's tests share: a database file of their own and a store open on it,
-// with helpers that make accounts and orders.
+// What the Store's tests share: a database of their own and a store open on it, with
+// helpers that make accounts and orders. Every fixture here is parameterised by
+// backend: SQLite always, PostgreSQL on a throwaway server (storage/pg_test_server.hpp;
+// the PostgreSQL variants are skipped, and say why, when no server can be started).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,6 +11,9 @@
 #include <vector>
 
 #include "core/async.hpp"
+#include "storage/pg_store.hpp"
+#include "storage/pg_test_server.hpp"
+#include "storage/sqlite_db.hpp"
 #include "storage/sqlite_store.hpp"
 
 namespace signet::storage::fixture {
@@ -56,13 +61,73 @@ class TempDb {
   std::filesystem::path path_;
 };
 
-class StoreTest : public ::testing::Test {
+enum class Backend { Sqlite, PostgreSQL };
+
+inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::Sqlite ? "sqlite" : "postgresql";
+}
+
+// Runs a parameterised fixture's tests on both backends.
+#define SIGNET_ON_EVERY_BACKEND(Fixture)                                                    \
+  INSTANTIATE_TEST_SUITE_P(Backends, Fixture,                                               \
+                           ::testing::Values(::signet::storage::fixture::Backend::Sqlite,   \
+                                             ::signet::storage::fixture::Backend::PostgreSQL), \
+                           ::signet::storage::fixture::backend_name)
+
+class StoreTest : public ::testing::TestWithParam<Backend> {
  protected:
-  TempDb db;
+  TempDb db;        // SQLite's file
+  std::string url;  // PostgreSQL's schema
   void SetUp() override {
-    auto s = SqliteStore::open(db.path());
+    if (GetParam() == Backend::PostgreSQL) {
+      auto& server = PgTestServer::instance();
+      if (!server.unavailable().empty()) GTEST_SKIP() << server.unavailable();
+      url = server.database();
+    }
+    auto s = open_store();
     ASSERT_TRUE(s) << s.error().detail;
     store = std::move(s).value();
+  }
+
+  // A store on this test's database: another one stands for another process or node.
+  core::Result<std::unique_ptr<Store>> open_store() {
+    if (GetParam() == Backend::Sqlite) {
+      auto s = SqliteStore::open(db.path());
+      if (!s) return std::move(s).error();
+      return std::unique_ptr<Store>(std::move(s).value());
+    }
+    auto s = PgStore::open({.url = url, .connections = 4});
+    if (!s) return std::move(s).error();
+    return std::unique_ptr<Store>(std::move(s).value());
+  }
+
+  // Runs SQL on a connection of its own, past the store; the database's error, if any.
+  std::string raw_sql(const std::string& sql) {
+    try {
+      if (GetParam() == Backend::Sqlite) {
+        detail::Connection c(db.path());
+        c.exec_script(sql.c_str());
+      } else {
+        detail::PgConnection c(url, std::chrono::seconds(30));
+        c.exec_script(sql.c_str());
+      }
+    } catch (const detail::SqliteError& e) {
+      return e.message;
+    } catch (const detail::PgError& e) {
+      return e.message;
+    }
+    return "";
+  }
+  // The first column of the first row of a query run past the store.
+  int64_t raw_integer(const std::string& sql) {
+    if (GetParam() == Backend::Sqlite) {
+      detail::Connection c(db.path());
+      auto st = c.prepare(sql.c_str());
+      st.step();
+      return st.integer(0);
+    }
+    detail::PgConnection c(url, std::chrono::seconds(30));
+    return c.query_integer(sql.c_str());
   }
 
   Account account(const std::string& key = "k1") {
@@ -112,7 +177,7 @@ class StoreTest : public ::testing::Test {
     return authz;
   }
 
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<Store> store;
 };
 
 // With certificates stored through orders, as issuance stores them.

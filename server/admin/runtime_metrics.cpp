@@ -9,13 +9,13 @@ namespace m = core::metrics;
 void observe(m::Registry& r, Observed o) {
   m::register_process_metrics(r);
   const auto& cpu = o.cpu;
-  const auto& store = o.store;
+  const auto stats = o.storage_stats;
   const auto& va = o.va;
   r.callback("signet_queue_depth",
              "Work waiting, by queue: cpu (signing, CSR checks), storage_write (the group "
              "commit writer), storage_read, validation (admitted, waiting for a slot or running).",
-             m::Type::Gauge, {"queue"}, [&cpu, &store, &va] {
-               const auto st = store.stats();
+             m::Type::Gauge, {"queue"}, [&cpu, stats, &va] {
+               const auto st = stats();
                return std::vector<m::Sample>{
                    {{"cpu"}, static_cast<double>(cpu.queued())},
                    {{"storage_read"}, static_cast<double>(st.queued_reads)},
@@ -26,12 +26,12 @@ void observe(m::Registry& r, Observed o) {
              "Validations started and not yet reported to the authority.", m::Type::Gauge, {},
              [&va] { return std::vector<m::Sample>{{{}, static_cast<double>(va.in_flight())}}; });
   r.callback("signet_db_writes_total", "Storage writes run by the group-commit writer.",
-             m::Type::Counter, {}, [&store] {
-               return std::vector<m::Sample>{{{}, static_cast<double>(store.stats().writes)}};
+             m::Type::Counter, {}, [stats] {
+               return std::vector<m::Sample>{{{}, static_cast<double>(stats().writes)}};
              });
   r.callback("signet_db_wal_pages", "Pages in the SQLite write-ahead log after the last commit.",
-             m::Type::Gauge, {}, [&store] {
-               return std::vector<m::Sample>{{{}, static_cast<double>(store.stats().wal_pages)}};
+             m::Type::Gauge, {}, [stats] {
+               return std::vector<m::Sample>{{{}, static_cast<double>(stats().wal_pages)}};
              });
   auto listeners = std::make_shared<decltype(o.listeners)>(std::move(o.listeners));
   r.callback("signet_open_connections", "Connections open now, by listener.", m::Type::Gauge,

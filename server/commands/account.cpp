@@ -17,7 +17,7 @@ namespace {
 
 // The Inventory of the data directory the arguments name.
 struct Opened {
-  std::unique_ptr<storage::SqliteStore> store;
+  std::unique_ptr<storage::Store> store;
   core::SystemClock clock;
   std::unique_ptr<authority::Inventory> inventory;
 };

@@ -40,16 +40,32 @@ core::Result<std::string> database_file(const std::string& data_dir) {
   return db.string();
 }
 
-core::Result<std::unique_ptr<storage::SqliteStore>> open_database(const std::string& data_dir) {
-  auto db = database_file(data_dir);
+core::Result<std::unique_ptr<storage::Store>> open_database(
+    const std::optional<std::string>& config_file, const std::optional<std::string>& data_dir,
+    const std::optional<std::string>& database, bool create) {
+  Overrides o;
+  o.config_file = config_file;
+  o.data_dir = data_dir;
+  o.database = database;
+  auto cfg = load_config(o);
+  if (!cfg) return std::move(cfg).error();
+  if (cfg->storage_backend == "sqlite" && create) {
+    std::error_code ec;
+    fs::create_directories(cfg->data_dir, ec);
+    if (ec) {
+      return core::internal_error("cannot create data directory " + cfg->data_dir + ": " +
+                                  ec.message());
+    }
+  } else if (cfg->storage_backend == "sqlite") {
+    if (auto file = database_file(cfg->data_dir); !file) return std::move(file).error();
+  }
+  auto db = open_store(*cfg);
   if (!db) return std::move(db).error();
-  return storage::SqliteStore::open(*db);
+  return std::move(db->store);
 }
 
-core::Result<std::unique_ptr<storage::SqliteStore>> open_database(const AdminArgs& a) {
-  auto dir = data_dir_of(a.config_file, a.data_dir);
-  if (!dir) return std::move(dir).error();
-  return open_database(*dir);
+core::Result<std::unique_ptr<storage::Store>> open_database(const AdminArgs& a) {
+  return open_database(a.config_file, a.data_dir, a.database);
 }
 
 core::Result<std::string> parse_serial(std::string_view text) {

@@ -14,7 +14,7 @@
 #include "core/ids.hpp"
 #include "core/result.hpp"
 #include "server/commands/commands.hpp"
-#include "storage/sqlite_store.hpp"
+#include "storage/store.hpp"
 
 namespace signet::server::commands {
 
@@ -32,10 +32,13 @@ core::Result<std::string> data_dir_of(const std::optional<std::string>& config_f
 // The database file of an existing data directory (`NotFound` when it has none: a typo
 // in --data-dir must not create an empty one).
 core::Result<std::string> database_file(const std::string& data_dir);
-// The database of an existing data directory (`NotFound` as above).
-core::Result<std::unique_ptr<storage::SqliteStore>> open_database(const std::string& data_dir);
-// The database of the data directory a command's --data-dir or --config names.
-core::Result<std::unique_ptr<storage::SqliteStore>> open_database(const AdminArgs& a);
+// The database a command names: --database URL (PostgreSQL), else the --config file's
+// [storage], else signet.db in the data directory (--data-dir, else the config's, else
+// ./signet-data), `NotFound` when it has none unless `create`.
+core::Result<std::unique_ptr<storage::Store>> open_database(
+    const std::optional<std::string>& config_file, const std::optional<std::string>& data_dir,
+    const std::optional<std::string>& database, bool create = false);
+core::Result<std::unique_ptr<storage::Store>> open_database(const AdminArgs& a);
 
 // A serial as Signet prints it: hex digits, upper case accepted, at most 40 (RFC 5280
 // §4.1.2.2: 20 octets); returned in lower case. Colons and other separators are refused

@@ -26,15 +26,23 @@ CLI::App* AdminCli::add(CLI::App* parent, const std::string& name, const std::st
                         int (*fn)(const AdminArgs&), bool on_data_dir) {
   auto* cmd = parent->add_subcommand(name, what);
   commands_[cmd] = fn;
-  if (on_data_dir) data_dir_options(cmd, args_.data_dir, args_.config_file, args_.json);
+  if (on_data_dir) {
+    data_dir_options(cmd, args_.data_dir, args_.config_file, args_.json, &args_.database);
+  }
   return cmd;
 }
 
 void data_dir_options(CLI::App* cmd, std::optional<std::string>& data_dir,
-                      std::optional<std::string>& config_file, bool& json) {
+                      std::optional<std::string>& config_file, bool& json,
+                      std::optional<std::string>* database) {
   cmd->add_option("--data-dir", data_dir,
                   "The server's data directory (default: the --config file's, else "
                   "./signet-data)");
+  if (database) {
+    cmd->add_option("--database", *database,
+                    "The server's PostgreSQL database, postgresql://user@host/db (default: the "
+                    "--config file's [storage], else the data directory's SQLite database)");
+  }
   cmd->add_option("--config", config_file, "TOML configuration file (for its data_dir)")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--json", json, "Print JSON");
@@ -55,6 +63,8 @@ AdminCli::AdminCli(CLI::App& app) {
       "past");
   renew_early_->add_option("--data-dir", early_.data_dir,
                            "The server's data directory (default ./signet-data)");
+  renew_early_->add_option("--database", early_.database,
+                           "The server's PostgreSQL database, postgresql://user@host/db");
   selectors(renew_early_, early_.serial, early_.account, early_.name, "current");
   renew_early_->add_flag("--json", early_.json, "Print what was marked as JSON");
 

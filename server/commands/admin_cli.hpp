@@ -12,9 +12,11 @@
 
 namespace signet::server::commands {
 
-// --data-dir, --config and --json, as every command on a data directory takes them.
+// --data-dir, --config and --json, as every command on a data directory takes them,
+// and --database when `database` is given.
 void data_dir_options(CLI::App* cmd, std::optional<std::string>& data_dir,
-                      std::optional<std::string>& config_file, bool& json);
+                      std::optional<std::string>& config_file, bool& json,
+                      std::optional<std::string>* database = nullptr);
 
 // `ca init` under the `ca` command, its values written to o.
 CLI::App* add_ca_init(CLI::App* ca, CaInitOptions& o);
@@ -41,7 +43,7 @@ class AdminCli {
   CaChangeArgs ca_change_;
   CLI::App* ca_import_ = nullptr;
   CLI::App* ca_rollover_ = nullptr;
-  RenewEarlyOptions early_{"./signet-data", {}, {}, {}, false};
+  RenewEarlyOptions early_{"./signet-data", {}, {}, {}, {}, false};
   CLI::App* renew_early_ = nullptr;
   CaInitOptions ca_init_options_;
   CLI::App* ca_init_ = nullptr;

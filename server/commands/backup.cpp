@@ -18,6 +18,17 @@ namespace signet::server::commands {
 
 int backup(const AdminArgs& a) {
   namespace fs = std::filesystem;
+  Overrides o;
+  o.config_file = a.config_file;
+  o.data_dir = a.data_dir;
+  o.database = a.database;
+  auto cfg = load_config(o);
+  if (!cfg) return fail(cfg.error().detail);
+  if (cfg->storage_backend == "postgresql") {
+    return fail(
+        "signet backup copies Signet's SQLite database; back a PostgreSQL database up with "
+        "PostgreSQL's own tools (pg_dump, or base backups with WAL archiving)");
+  }
   auto dir = data_dir_of(a.config_file, a.data_dir);
   if (!dir) return fail(dir.error().detail);
   auto db = database_file(*dir);
@@ -37,7 +48,7 @@ int backup(const AdminArgs& a) {
   }
   // The operator's action, in the audit log of the database copied (the copy was taken
   // before, and does not hold it).
-  auto store = open_database(*dir);
+  auto store = open_database(a);
   if (!store) return fail("the backup " + file + " was written, but " + store.error().detail);
   auto audited = core::await_blocking((*store)->append_audit(authority::audit::backup_made(
       core::SystemClock().now(), file, authority::audit::operator_actor())));

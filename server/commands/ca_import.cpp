@@ -16,11 +16,12 @@ namespace signet::server::commands {
 
 namespace {
 
-// The change in the audit log, when the directory has a database (an import into a
-// directory never served has none yet: the change is then only in the archive).
-int record(const std::string& dir, const authority::audit::Entry& entry) {
-  if (!database_file(dir)) return 0;
-  auto store = open_database(dir);
+// The change in the audit log, when there is a database: the --config file's [storage],
+// else the data directory's (an import into a directory never served has none yet: the
+// change is then only in the archive).
+int record(const CaChangeArgs& a, const std::string& dir, const authority::audit::Entry& entry) {
+  auto store = open_database(a.config_file, dir, std::nullopt);
+  if (!store && store.error().type == core::ProblemType::NotFound) return 0;
   if (!store) return fail("the CA was changed, but " + store.error().detail);
   auto audited = core::await_blocking((*store)->append_audit(entry));
   if (!audited) {
@@ -63,7 +64,7 @@ int ca_import(const CaChangeArgs& a) {
   const core::SystemClock clock;
   auto done = ca::import_ca(*dir, {a.cert, a.key, a.chain, token.get()}, clock);
   if (!done) return fail(done.error().detail);
-  if (int rc = record(*dir, authority::audit::ca_imported(
+  if (int rc = record(a, *dir, authority::audit::ca_imported(
                                 clock.now(), done->subject, done->root_subject,
                                 done->archive.string(), authority::audit::operator_actor()));
       rc != 0)
@@ -78,7 +79,7 @@ int ca_rollover(const CaChangeArgs& a) {
   const core::SystemClock clock;
   auto done = ca::rollover_ca(*dir, a.root, clock);
   if (!done) return fail(done.error().detail);
-  if (int rc = record(*dir, authority::audit::ca_rolled_over(
+  if (int rc = record(a, *dir, authority::audit::ca_rolled_over(
                                 clock.now(), done->intermediate_subject, done->root_subject,
                                 done->cross_of.value_or(""), done->archive.string(),
                                 authority::audit::operator_actor()));

@@ -61,7 +61,7 @@ std::string status_text(const core::Certificate& c, core::TimePoint now) {
 int cert_renew_early(const RenewEarlyOptions& o) {
   auto sel = selection(o.serial, o.account, o.name);
   if (!sel) return usage("signet cert renew-early: " + sel.error().detail);
-  auto store = open_database(o.data_dir);
+  auto store = open_database(std::nullopt, o.data_dir, o.database);
   if (!store) return fail(store.error().detail);
   core::SystemClock clock;
   authority::Renewals renewals(**store, clock);

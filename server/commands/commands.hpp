@@ -12,6 +12,7 @@ namespace signet::server::commands {
 struct Overrides {
   std::optional<std::string> config_file, listen, http_listen, admin_listen, data_dir,
       external_url, node_name;
+  std::optional<std::string> database;  // --database URL: [storage] postgresql at URL
   std::optional<int> http01_port, tlsalpn01_port, threads;
   std::vector<std::string> dns_resolvers, validation_allow;
   bool testing = false;  // --testing: [testing] enabled
@@ -25,10 +26,11 @@ int serve(const Overrides& o);
 int vantage(const Overrides& o, const std::string& credentials_dir);
 
 // Issues a vantage agent's TLS credentials from the CA in data_dir (created if it is
-// not there yet) into out_dir. config_file: the server's, for its [ca] key (an ACME
-// issuer whose key is in a token).
-int vantage_credentials(const std::string& data_dir, const std::vector<std::string>& hosts,
-                        const std::string& out_dir,
+// not there yet) into out_dir, recording them in the database (--database URL, else
+// data_dir's). config_file: the server's, for its [ca] key (an ACME issuer whose key is
+// in a token).
+int vantage_credentials(const std::string& data_dir, const std::optional<std::string>& database,
+                        const std::vector<std::string>& hosts, const std::string& out_dir,
                         const std::optional<std::string>& config_file = std::nullopt);
 
 // `signet cert renew-early`: marks certificates in data_dir for early renewal (RFC 9773),
@@ -36,6 +38,7 @@ int vantage_credentials(const std::string& data_dir, const std::vector<std::stri
 // server. Prints what it marked, as text or JSON.
 struct RenewEarlyOptions {
   std::string data_dir;
+  std::optional<std::string> database;  // --database URL, instead of data_dir's
   std::optional<std::string> serial, account, name;
   bool json = false;
 };
@@ -47,6 +50,7 @@ int cert_renew_early(const RenewEarlyOptions& o);
 // --json. Exit codes: admin.hpp.
 struct AdminArgs {
   std::optional<std::string> config_file, data_dir;  // data_dir: else the config's
+  std::optional<std::string> database;               // --database URL: else the config's [storage]
   bool json = false;
   std::string target;  // the SERIAL or account ID a command takes
   std::optional<std::string> serial, account, name, reason, status, expiring_within;
@@ -89,6 +93,7 @@ int backup(const AdminArgs& a);
 struct EabArgs {
   std::optional<std::string> config_file,
       data_dir;     // data_dir: else the config's, else ./signet-data
+  std::optional<std::string> database;  // --database URL: else the config's [storage]
   std::string kid;  // show, revoke; create: optional
   std::string note;
   std::vector<std::string> allowed_domains, prevalidated_domains, profiles;

@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -22,6 +23,8 @@
 #include "policy/key_policy.hpp"
 #include "policy/rate_limit.hpp"
 #include "server/testing.hpp"
+#include "storage/pg_store.hpp"
+#include "storage/sqlite_store.hpp"
 #include "validation/address_policy.hpp"
 #include "validation/dns01.hpp"
 #include "validation/http01.hpp"
@@ -53,6 +56,23 @@ core::Status apply_log_config(const config::Config& cfg) {
   return core::set_log_file(cfg.log_file);
 }
 
+core::Result<Database> open_store(const config::Config& cfg,
+                                  std::shared_ptr<core::metrics::Registry> metrics) {
+  if (cfg.storage_backend == "postgresql") {
+    auto s = storage::PgStore::open({.url = cfg.storage_url,
+                                     .connections = cfg.storage_connections,
+                                     .statement_timeout = cfg.storage_statement_timeout});
+    if (!s) return std::move(s).error();
+    auto* pg = s->get();
+    return Database{std::move(s).value(), [pg] { return pg->stats(); }};
+  }
+  const auto file = std::filesystem::path(cfg.data_dir) / "signet.db";
+  auto s = storage::SqliteStore::open(file.string(), {.metrics = std::move(metrics)});
+  if (!s) return std::move(s).error();
+  auto* sqlite = s->get();
+  return Database{std::move(s).value(), [sqlite] { return sqlite->stats(); }};
+}
+
 core::Result<config::Config> load_config(const Overrides& o) {
   config::Config cfg;
   if (o.config_file) {
@@ -64,6 +84,10 @@ core::Result<config::Config> load_config(const Overrides& o) {
   if (o.http_listen) cfg.http_listen = *o.http_listen;
   if (o.admin_listen) cfg.admin_listen = *o.admin_listen;
   if (o.data_dir) cfg.data_dir = *o.data_dir;
+  if (o.database) {
+    cfg.storage_backend = "postgresql";
+    cfg.storage_url = *o.database;
+  }
   if (o.external_url) cfg.external_url = *o.external_url;
   if (o.node_name) cfg.node_name = *o.node_name;
   if (o.http01_port) cfg.http01_port = static_cast<uint16_t>(*o.http01_port);

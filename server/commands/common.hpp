@@ -16,6 +16,7 @@
 #include "server/commands/commands.hpp"
 #include "server/http/listener.hpp"
 #include "server/json/encode.hpp"
+#include "storage/executor_stats.hpp"
 #include "storage/store.hpp"
 #include "validation/checker.hpp"
 #include "validation/resolver.hpp"
@@ -26,6 +27,14 @@ namespace signet::server::commands {
 
 // The configuration file (if any) with the command line over it, checked.
 core::Result<config::Config> load_config(const Overrides& o);
+// The configuration's database ([storage]): PostgreSQL at its url, else signet.db in
+// data_dir (created if need be); with its executor's counters.
+struct Database {
+  std::unique_ptr<storage::Store> store;
+  std::function<storage::detail::ExecutorStats()> stats;
+};
+core::Result<Database> open_store(const config::Config& cfg,
+                                  std::shared_ptr<core::metrics::Registry> metrics = nullptr);
 // [log]: level, format and file, from now on (at start and on SIGHUP).
 core::Status apply_log_config(const config::Config& cfg);
 

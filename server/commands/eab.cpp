@@ -1,6 +1,5 @@
 // `signet eab`: the operator's side of external account binding (RFC 8555 §7.3.4):
 // create a key and hand its id and HMAC key to a client; list, show and revoke keys.
-#include <filesystem>
 #include <iostream>
 
 #include "authority/external_accounts.hpp"
@@ -10,11 +9,8 @@
 #include "server/commands/common.hpp"
 #include "server/json/eab.hpp"
 #include "server/json/encode.hpp"
-#include "storage/sqlite_store.hpp"
 
 namespace signet::server::commands {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -120,17 +116,8 @@ int revoke(authority::ExternalAccounts& eab, const EabArgs& a) {
 }  // namespace
 
 int eab(const std::string& action, const EabArgs& a) {
-  auto data_dir = data_dir_of(a.config_file, a.data_dir);
-  if (!data_dir) return fail(data_dir.error().detail);
-  if (action == "create") {
-    // Keys may be made before the server's first start.
-    std::error_code ec;
-    fs::create_directories(*data_dir, ec);
-    if (ec) return fail("cannot create data directory " + *data_dir + ": " + ec.message());
-  }
-  auto store = action == "create"
-                   ? storage::SqliteStore::open((fs::path(*data_dir) / "signet.db").string())
-                   : open_database(*data_dir);
+  // Keys may be made before the server's first start.
+  auto store = open_database(a.config_file, a.data_dir, a.database, action == "create");
   if (!store) return fail(store.error().detail);
   core::SystemClock clock;
   authority::ExternalAccounts eab(**store, clock);

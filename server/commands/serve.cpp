@@ -34,7 +34,7 @@
 #include "server/routes.hpp"
 #include "server/testing.hpp"
 #include "server/vantage/client.hpp"
-#include "storage/sqlite_store.hpp"
+#include "storage/random_id.hpp"
 #include "validation/validation_authority.hpp"
 
 namespace signet::server::commands {
@@ -191,8 +191,9 @@ int serve(const Overrides& o) {
   core::SystemClock clock;
   // One registry for the whole server, handed to each part; rendered on the admin listener.
   auto metrics = std::make_shared<core::metrics::Registry>();
-  auto store = storage::SqliteStore::open((data_dir / "signet.db").string(), {.metrics = metrics});
-  if (!store) return fail(store.error().detail);
+  auto database = open_store(cfg, metrics);
+  if (!database) return fail(database.error().detail);
+  auto* store = &database->store;
   auto token_key = configured_token_key(cfg);  // [ca] key: the ACME issuer's, in a token
   if (!token_key) return fail(token_key.error().detail);
   auto ca = ca::CertificateAuthority::open(data_dir, clock, *token_key);
@@ -337,7 +338,7 @@ int serve(const Overrides& o) {
     if (!opened) return fail(opened.error().detail);
     admin_server = std::move(opened).value();
   }
-  admin::Observed observed{cpu_pool, **store, *va, {{"acme", &listener}}};
+  admin::Observed observed{cpu_pool, database->stats, *va, {{"acme", &listener}}};
   if (plain) observed.listeners.emplace_back("http", &*plain);
   if (admin_server) observed.listeners.emplace_back("admin", &admin_server->listener());
   admin::observe(*metrics, std::move(observed));
@@ -460,7 +461,7 @@ int serve(const Overrides& o) {
       },
       reload);
   cpu_pool.join();
-  const auto stats = (*store)->stats();
+  const auto stats = database->stats();
   core::log_info("storage: " + std::to_string(stats.writes) + " writes in " +
                  std::to_string(stats.commits) + " commits");
   core::log_info("stopped");

@@ -12,9 +12,9 @@
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "server/commands/ca_token.hpp"
+#include "server/commands/admin.hpp"
 #include "server/commands/common.hpp"
 #include "server/vantage/agent.hpp"
-#include "storage/sqlite_store.hpp"
 #include "validation/validation_authority.hpp"
 
 namespace signet::server::commands {
@@ -110,8 +110,9 @@ int vantage(const Overrides& o, const std::string& credentials_dir) {
   return 0;
 }
 
-int vantage_credentials(const std::string& data_dir, const std::vector<std::string>& hosts,
-                        const std::string& out_dir, const std::optional<std::string>& config_file) {
+int vantage_credentials(const std::string& data_dir, const std::optional<std::string>& database,
+                        const std::vector<std::string>& hosts, const std::string& out_dir,
+                        const std::optional<std::string>& config_file) {
   const fs::path data(data_dir);
   // Agents may be set up before the server's first start: the CA is created then,
   // exactly as `signet serve` would.
@@ -138,7 +139,7 @@ int vantage_credentials(const std::string& data_dir, const std::vector<std::stri
   }
   auto ca = ca::CertificateAuthority::open(data, clock, token_key);
   if (!ca) return fail(ca.error().detail);
-  auto store = storage::SqliteStore::open((data / "signet.db").string());
+  auto store = open_database(std::nullopt, data_dir, database, true);
   if (!store) return fail(store.error().detail);
   auto creds = (*ca)->issue_credentials(names, ca::KeyPurpose::TlsServer);
   if (!creds) return fail(creds.error().detail);

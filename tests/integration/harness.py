@@ -2,6 +2,9 @@
 
 Ports are chosen at run time. Readiness is checked by polling, never by sleeping a
 fixed time. Everything started is stopped at exit.
+
+With --postgresql (main_args), every Env keeps Signet's state in a throwaway PostgreSQL
+server of its own (tests/postgresql.sh) instead of SQLite in the data directory.
 """
 import argparse
 import os
@@ -15,6 +18,40 @@ import sys
 import tempfile
 import time
 import urllib.request
+
+
+POSTGRESQL_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "postgresql.sh")
+# Set by main_args() from --postgresql: the default of Env(postgresql=...).
+USE_POSTGRESQL = False
+# tests/postgresql.sh's exit code when PostgreSQL is not installed; ctest reports it skipped.
+EXIT_SKIPPED = 77
+
+
+class PostgreSQL:
+    """A throwaway PostgreSQL server (tests/postgresql.sh) in a directory of its own."""
+
+    def __init__(self, directory):
+        self.dir = directory
+        self.url = self._script("start").strip().splitlines()[-1]
+
+    def _script(self, cmd):
+        p = subprocess.run([POSTGRESQL_SCRIPT, cmd, self.dir], capture_output=True, text=True)
+        if p.returncode == EXIT_SKIPPED:
+            print(f"SKIP: {p.stderr.strip()}", flush=True)
+            sys.exit(EXIT_SKIPPED)
+        if p.returncode != 0:
+            raise RuntimeError(f"postgresql.sh {cmd}: {p.stderr.strip()}")
+        return p.stdout
+
+    def stop(self):
+        """Stops the server (fast shutdown: connections are closed), keeping its data."""
+        self._script("stop")
+
+    def start(self):
+        self._script("start")
+
+    def destroy(self):
+        self._script("destroy")
 
 
 def free_port(kind=socket.SOCK_STREAM):
@@ -72,18 +109,23 @@ class Env:
     resolves through it and may validate on loopback."""
 
     def __init__(self, signet, extra_args=(), config_text=None, before_serve=None, server_env=None,
-                 server_preexec=None, dns=True):
+                 server_preexec=None, dns=True, postgresql=None):
         """server_env: extra environment variables for `signet serve`; server_preexec, if
         given, runs in each `signet serve` process before it starts (to set its resource
         limits, say). dns=False: no DNS server runs, the server's resolver is a port where
         nothing answers and no --validation-allow is given (for the test CA mode, which
-        needs neither)."""
+        needs neither). postgresql: keep the state in a PostgreSQL server of the
+        environment's own (default: --postgresql); self.postgresql is it, or None."""
         self.signet = signet
         self.server_env = server_env
         self.server_preexec = server_preexec
         self.tmp = tempfile.mkdtemp(prefix="signet-it-")
         self.procs = []
         self.printed = {}  # pid -> the lines read_line() read from that process's stdout
+        self.postgresql = None
+        if USE_POSTGRESQL if postgresql is None else postgresql:
+            os.chmod(self.tmp, 0o755)  # the server may run as another user (as root: nobody)
+            self.postgresql = PostgreSQL(os.path.join(self.tmp, "postgresql"))
         self.http01_port = free_port()
         self.tlsalpn01_port = free_port()
         if dns:
@@ -102,6 +144,8 @@ class Env:
                 "--dns-resolver", f"127.0.0.1:{self.dns_port}"]
         if dns:
             args += ["--validation-allow", "127.0.0.0/8"]
+        if self.postgresql:
+            args += ["--database", self.postgresql.url]
         if config_text is not None:
             path = os.path.join(self.tmp, "signet.toml")
             with open(path, "w") as f:
@@ -109,7 +153,12 @@ class Env:
             args += ["--config", path]
         args += list(extra_args)
         self.server_args = args
-        self.serve("signet")
+        try:
+            self.serve("signet")
+        except BaseException:
+            sys.stderr.write(f"--- signet log ({self.tmp}) ---\n{self.log()}\n")
+            self.close(keep=True)
+            raise
 
     def serve(self, name):
         """Starts `signet serve` with the environment's arguments (its log is NAME.log)
@@ -189,6 +238,10 @@ class Env:
                     p.kill()
                     p.wait()
             log.close()
+        if self.postgresql and keep:
+            self.postgresql.stop()
+        elif self.postgresql:
+            self.postgresql.destroy()
         if not keep:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -255,7 +308,12 @@ def lego_dns01(env, path, names, management_ports):
 def main_args():
     ap = argparse.ArgumentParser()
     ap.add_argument("--signet", required=True, help="path to the signet binary")
-    return ap.parse_args()
+    ap.add_argument("--postgresql", action="store_true",
+                    help="run signet on a throwaway PostgreSQL server instead of SQLite")
+    args = ap.parse_args()
+    global USE_POSTGRESQL
+    USE_POSTGRESQL = args.postgresql
+    return args
 
 
 class Checks:

@@ -41,7 +41,7 @@ class EabStoreTest : public StoreTest {
   }
 };
 
-TEST_F(EabStoreTest, KeysAreCreatedOnceListedAndRevokedOnce) {
+TEST_P(EabStoreTest, KeysAreCreatedOnceListedAndRevokedOnce) {
   const auto k = key("kid-1");
   key("kid-2", true);
   core::EabKey again = k;
@@ -75,7 +75,7 @@ TEST_F(EabStoreTest, KeysAreCreatedOnceListedAndRevokedOnce) {
   EXPECT_EQ((*sync(store->eab_key("kid-1")))->revoked_at, kNow + std::chrono::hours(1));
 }
 
-TEST_F(EabStoreTest, AccountsCarryTheirBinding) {
+TEST_P(EabStoreTest, AccountsCarryTheirBinding) {
   key("kid-1");
   auto a = bound("k1", "kid-1");
   ASSERT_TRUE(a) << a.error().detail;
@@ -87,7 +87,7 @@ TEST_F(EabStoreTest, AccountsCarryTheirBinding) {
   EXPECT_EQ(*sync(store->accounts_bound_to("kid-1")), std::vector<core::AccountId>{a->id});
 }
 
-TEST_F(EabStoreTest, SingleUseKeysBindOnceReusableOnesAgainRevokedOnesNever) {
+TEST_P(EabStoreTest, SingleUseKeysBindOnceReusableOnesAgainRevokedOnesNever) {
   key("single");
   key("many", true);
   ASSERT_TRUE(bound("k1", "single"));
@@ -110,7 +110,7 @@ TEST_F(EabStoreTest, SingleUseKeysBindOnceReusableOnesAgainRevokedOnesNever) {
   EXPECT_EQ(unknown.error().type, ProblemType::Unauthorized);
 }
 
-TEST_F(EabStoreTest, AnAccountNotCreatedTakesNoBinding) {
+TEST_P(EabStoreTest, AnAccountNotCreatedTakesNoBinding) {
   key("single");
   account("k1");
   auto dup = bound("k1", "single");  // the account key is taken
@@ -125,7 +125,7 @@ boost::asio::awaitable<void> create_into(Store& store, NewAccount na,
   out.emplace(co_await store.create_account(na, test_entry()));
 }
 
-TEST_F(EabStoreTest, RacingAccountsCannotBothTakeASingleUseKey) {
+TEST_P(EabStoreTest, RacingAccountsCannotBothTakeASingleUseKey) {
   key("single");
   boost::asio::io_context io;
   std::vector<std::optional<core::Result<Account>>> results(8);
@@ -150,7 +150,7 @@ TEST_F(EabStoreTest, RacingAccountsCannotBothTakeASingleUseKey) {
   EXPECT_EQ(sync(store->accounts_bound_to("single"))->size(), 1u);
 }
 
-TEST_F(EabStoreTest, PrevalidatedAuthorizationsAreValidWithoutChallenges) {
+TEST_P(EabStoreTest, PrevalidatedAuthorizationsAreValidWithoutChallenges) {
   key("kid-1");
   auto a = bound("k1", "kid-1");
   ASSERT_TRUE(a);
@@ -180,6 +180,8 @@ TEST_F(EabStoreTest, PrevalidatedAuthorizationsAreValidWithoutChallenges) {
   // Reused like any valid authorization of the account.
   EXPECT_EQ(sync(store->valid_authzs(a->id, pre, false, kNow + std::chrono::hours(1)))->size(), 1u);
 }
+
+SIGNET_ON_EVERY_BACKEND(EabStoreTest);
 
 }  // namespace
 }  // namespace signet::storage

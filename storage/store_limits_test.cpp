@@ -1,4 +1,4 @@
-// The Store's rate-limit verbs on SQLite: token buckets, pending authorizations and
+// The Store's rate-limit verbs on each backend: token buckets, pending authorizations and
 // the renewal exemption.
 #include <gtest/gtest.h>
 
@@ -45,12 +45,7 @@ class LimitsTest : public StoreTest {
     return n;
   }
 
-  int64_t bucket_rows() {
-    detail::Connection c(db.path());
-    auto st = c.prepare("SELECT count(*) FROM rate_limit_buckets");
-    st.step();
-    return st.integer(0);
-  }
+  int64_t bucket_rows() { return raw_integer("SELECT count(*) FROM rate_limit_buckets"); }
 
   // A certificate issued for an order of names.
   void issue(const Account& a, const std::vector<std::string>& names, const std::string& serial) {
@@ -73,7 +68,7 @@ class LimitsTest : public StoreTest {
   }
 };
 
-TEST_F(LimitsTest, ABucketTakesItsCountThenTellsWhenItFrees) {
+TEST_P(LimitsTest, ABucketTakesItsCountThenTellsWhenItFrees) {
   const Rate r{3, 3h};
   EXPECT_EQ(allowed("new_orders:acct:1", r, 3), 3);
   const auto denied = spend({{"new_orders:acct:1", r, 1}});
@@ -84,7 +79,7 @@ TEST_F(LimitsTest, ABucketTakesItsCountThenTellsWhenItFrees) {
   EXPECT_EQ(allowed("new_orders:acct:1", r, 2, kNow + 1h), 1);
 }
 
-TEST_F(LimitsTest, SpendsAreAllOrNothing) {
+TEST_P(LimitsTest, SpendsAreAllOrNothing) {
   const Rate two{2, 1h}, five{5, 1h};
   EXPECT_EQ(allowed("a", two, 2), 2);
   const auto denied = spend({{"b", five, 1}, {"a", two, 1}});
@@ -96,7 +91,7 @@ TEST_F(LimitsTest, SpendsAreAllOrNothing) {
   EXPECT_TRUE(spend({{"b", five, 1}}));
 }
 
-TEST_F(LimitsTest, TheDenialReturnedIsTheOneThatFreesLast) {
+TEST_P(LimitsTest, TheDenialReturnedIsTheOneThatFreesLast) {
   EXPECT_EQ(allowed("soon", Rate{2, 1h}, 2), 2);     // frees in 30 min
   EXPECT_EQ(allowed("later", Rate{1, 24h}, 1), 1);   // frees in 24 h
   EXPECT_EQ(allowed("later2", Rate{1, 24h}, 1), 1);  // ties with "later"
@@ -109,7 +104,7 @@ TEST_F(LimitsTest, TheDenialReturnedIsTheOneThatFreesLast) {
   EXPECT_EQ(denied->retry_after, 24h);
 }
 
-TEST_F(LimitsTest, SpendsOnOneBucketAddUp) {
+TEST_P(LimitsTest, SpendsOnOneBucketAddUp) {
   const Rate one{1, 1h};
   const auto denied = spend({{"a", one, 1}, {"a", one, 1}});
   ASSERT_TRUE(denied);
@@ -117,14 +112,14 @@ TEST_F(LimitsTest, SpendsOnOneBucketAddUp) {
   EXPECT_EQ(allowed("a", one, 2), 1);  // the refused pair took nothing
 }
 
-TEST_F(LimitsTest, BucketsOfDifferentKeysAreIndependent) {
+TEST_P(LimitsTest, BucketsOfDifferentKeysAreIndependent) {
   const Rate r{2, 1h};
   EXPECT_EQ(allowed("new_orders:acct:1", r, 5), 2);
   EXPECT_EQ(allowed("new_orders:acct:2", r, 5), 2);
   EXPECT_EQ(allowed("new_accounts:ip:192.0.2.1", r, 5), 2);
 }
 
-TEST_F(LimitsTest, CostZeroChecksAndALimitThatIsOffIsNeverStored) {
+TEST_P(LimitsTest, CostZeroChecksAndALimitThatIsOffIsNeverStored) {
   const Rate r{2, 1h};
   EXPECT_FALSE(spend({{"failed:acct:1:a.example", r, 0}}));
   EXPECT_EQ(bucket_rows(), 0);
@@ -137,7 +132,7 @@ TEST_F(LimitsTest, CostZeroChecksAndALimitThatIsOffIsNeverStored) {
   EXPECT_EQ(bucket_rows(), 1);
 }
 
-TEST_F(LimitsTest, FullBucketsAreDropped) {
+TEST_P(LimitsTest, FullBucketsAreDropped) {
   EXPECT_EQ(allowed("old", Rate{1, 1s}, 1), 1);
   EXPECT_EQ(allowed("older", Rate{1, 1s}, 1), 1);
   EXPECT_EQ(bucket_rows(), 2);
@@ -147,7 +142,7 @@ TEST_F(LimitsTest, FullBucketsAreDropped) {
   EXPECT_EQ(allowed("old", Rate{1, 1s}, 2, kNow + 1min), 1);
 }
 
-TEST_F(LimitsTest, ConcurrentSpendsNeverExceedTheCount) {
+TEST_P(LimitsTest, ConcurrentSpendsNeverExceedTheCount) {
   constexpr int kSpenders = 200;
   const Rate r{50, 1h};
   asio::io_context io;
@@ -197,7 +192,7 @@ TEST(SqliteLimitsFile, BucketsPersistAcrossReopen) {
   EXPECT_FALSE(*sync((*s)->spend_limits({{"a", r, 1}}, kNow + 30min)));
 }
 
-TEST_F(LimitsTest, PendingAuthorizationsAreCountedPerAccountUntilTheyExpire) {
+TEST_P(LimitsTest, PendingAuthorizationsAreCountedPerAccountUntilTheyExpire) {
   const auto a = account("a"), b = account("b");
   const auto o = order(a, {"a.example", "b.example", "c.example"});
   order(b, {"d.example"});
@@ -217,7 +212,7 @@ TEST_F(LimitsTest, PendingAuthorizationsAreCountedPerAccountUntilTheyExpire) {
   EXPECT_EQ(*sync(store->count_pending_authorizations(a.id, kNow + 24h)), 0u);
 }
 
-TEST_F(LimitsTest, IssuedForIdentifiersMatchesTheExactSet) {
+TEST_P(LimitsTest, IssuedForIdentifiersMatchesTheExactSet) {
   const auto a = account("a"), b = account("b");
   issue(a, {"b.example", "a.example"}, "01");
   const Identifier ea{IdentifierType::Dns, "a.example"}, eb{IdentifierType::Dns, "b.example"};
@@ -233,8 +228,11 @@ TEST_F(LimitsTest, IssuedForIdentifiersMatchesTheExactSet) {
   EXPECT_FALSE(*sync(store->issued_for_identifiers({{IdentifierType::Ip, "c.example"}})));
 }
 
+// SQLite's query plans.
+class SqliteLimitsTest : public LimitsTest {};
+
 // The lookups the limits add read an index, never the whole table.
-TEST_F(LimitsTest, LookupsUseTheirIndexes) {
+TEST_P(SqliteLimitsTest, LookupsUseTheirIndexes) {
   // The connection caches statements by their text's address: each lives to the end.
   const std::string pending = std::string("EXPLAIN QUERY PLAN ") + sql::kCountPendingAuthzs;
   const std::string issued = std::string("EXPLAIN QUERY PLAN ") + sql::kIssuedForIdentifiers;
@@ -255,6 +253,10 @@ TEST_F(LimitsTest, LookupsUseTheirIndexes) {
             std::string::npos)
       << plan(sweep);
 }
+
+SIGNET_ON_EVERY_BACKEND(LimitsTest);
+INSTANTIATE_TEST_SUITE_P(Sqlite, SqliteLimitsTest, ::testing::Values(fixture::Backend::Sqlite),
+                         fixture::backend_name);
 
 }  // namespace
 }  // namespace signet::storage

@@ -26,7 +26,7 @@ using fixture::StoreTest;
 using fixture::sync;
 using fixture::test_entry;
 
-TEST_F(StoreTest, AccountsAreUniqueByKey) {
+TEST_P(StoreTest, AccountsAreUniqueByKey) {
   auto a = account();
   EXPECT_EQ(a.contact, std::vector<std::string>{"mailto:a@b.example"});
   auto dup =
@@ -40,7 +40,7 @@ TEST_F(StoreTest, AccountsAreUniqueByKey) {
   EXPECT_FALSE(*sync(store->is_account_key("spki-other")));
 }
 
-TEST_F(StoreTest, KeyChangeAndDeactivationAreGuarded) {
+TEST_P(StoreTest, KeyChangeAndDeactivationAreGuarded) {
   auto a = account("k1");
   account("k2");
   auto clash = sync(
@@ -57,7 +57,7 @@ TEST_F(StoreTest, KeyChangeAndDeactivationAreGuarded) {
   EXPECT_EQ((*sync(store->account_by_id(a.id)))->status, core::AccountStatus::Deactivated);
 }
 
-TEST_F(StoreTest, OrderWithAuthorizationsAndChallengeLifecycle) {
+TEST_P(StoreTest, OrderWithAuthorizationsAndChallengeLifecycle) {
   auto a = account();
   auto o = order(a, {"a.example", "b.example"});
   ASSERT_EQ(o.authorizations.size(), 2u);
@@ -116,7 +116,7 @@ TEST_F(StoreTest, OrderWithAuthorizationsAndChallengeLifecycle) {
                   ->empty());
 }
 
-TEST_F(StoreTest, LateAnswersReplaceOnlyNotAwaited) {
+TEST_P(StoreTest, LateAnswersReplaceOnlyNotAwaited) {
   auto authz = started("a.example");
   const auto& ch = authz.challenges[0];
   using core::PerspectiveVerdict;
@@ -146,7 +146,7 @@ TEST_F(StoreTest, LateAnswersReplaceOnlyNotAwaited) {
   EXPECT_EQ(stored[2].problem, late.problem);
 }
 
-TEST_F(StoreTest, FailedChallengeStoresProblem) {
+TEST_P(StoreTest, FailedChallengeStoresProblem) {
   auto authz = started("a.example");
   const auto& ch = authz.challenges[0];
   auto err = core::make_error(core::ProblemType::Connection, "refused");
@@ -158,7 +158,7 @@ TEST_F(StoreTest, FailedChallengeStoresProblem) {
   EXPECT_FALSE(*sync(store->deactivate_authz(authz.id)));  // invalid cannot be deactivated
 }
 
-TEST_F(StoreTest, OrderFinalizationIsGuardedAndCertificateStored) {
+TEST_P(StoreTest, OrderFinalizationIsGuardedAndCertificateStored) {
   auto a = account();
   auto o = order(a, {"a.example"});
   // Only a ready order starts issuance.
@@ -200,7 +200,7 @@ TEST_F(StoreTest, OrderFinalizationIsGuardedAndCertificateStored) {
   EXPECT_EQ(sync(store->certificate_by_serial("0abc")).value()->revocation_reason, 1);
 }
 
-TEST_F(StoreTest, AnOrderReplacesACertificateOnceUnlessItBecomesInvalid) {
+TEST_P(StoreTest, AnOrderReplacesACertificateOnceUnlessItBecomesInvalid) {
   auto a = account();
   auto make = [&](const std::optional<std::string>& replaces) {
     NewOrder o;
@@ -237,7 +237,7 @@ TEST_F(StoreTest, AnOrderReplacesACertificateOnceUnlessItBecomesInvalid) {
   EXPECT_EQ(make("KID.SERIAL").error().type, core::ProblemType::AlreadyReplaced);
 }
 
-TEST_F(StoreTest, PreAuthorizationsArePendingWithChallenges) {
+TEST_P(StoreTest, PreAuthorizationsArePendingWithChallenges) {
   auto a = account();
   core::NewAuthorization na{{IdentifierType::Dns, "pre.example"},
                             false,
@@ -254,7 +254,7 @@ TEST_F(StoreTest, PreAuthorizationsArePendingWithChallenges) {
   EXPECT_TRUE(sync(store->authz_by_id(z->id)).value().has_value());
 }
 
-TEST_F(CertificateStoreTest, CertificatesAreMarkedForEarlyRenewalOnce) {
+TEST_P(CertificateStoreTest, CertificatesAreMarkedForEarlyRenewalOnce) {
   const auto [a, b] = five_certificates();  // 05 expired by kNow + 2 days
 
   const auto later = kNow + std::chrono::hours(48);
@@ -276,7 +276,7 @@ TEST_F(CertificateStoreTest, CertificatesAreMarkedForEarlyRenewalOnce) {
   EXPECT_FALSE(sync(store->certificate_by_serial("02")).value()->renew_early_at);
 }
 
-TEST_F(StoreTest, FailOrderOnlyFromProcessing) {
+TEST_P(StoreTest, FailOrderOnlyFromProcessing) {
   auto a = account();
   auto o = order(a, {"a.example"});
   auto err = core::make_error(core::ProblemType::BadCsr, "bad");
@@ -288,7 +288,7 @@ TEST_F(StoreTest, FailOrderOnlyFromProcessing) {
   EXPECT_EQ(stored.error, err);
 }
 
-TEST_F(StoreTest, RecoveryEndsInterruptedWork) {
+TEST_P(StoreTest, RecoveryEndsInterruptedWork) {
   auto a = account();
   auto o = order(a, {"a.example"});
   auto authz = sync(store->authz_by_id(o.authorizations[0].id)).value().value();
@@ -310,7 +310,7 @@ TEST_F(StoreTest, RecoveryEndsInterruptedWork) {
 // Several nodes on one database: work in flight is left to the run that leases it
 // while the lease holds and that run renews it; a stopped node's work is taken over
 // when its lease lapses, and at once by a later run of the same node.
-TEST_F(StoreTest, LeasesKeepWorkInFlightWithItsNode) {
+TEST_P(StoreTest, LeasesKeepWorkInFlightWithItsNode) {
   auto a = account();
   auto o = order(a, {"a.example"});
   auto authz = sync(store->authz_by_id(o.authorizations[0].id)).value().value();
@@ -347,7 +347,7 @@ TEST_F(StoreTest, LeasesKeepWorkInFlightWithItsNode) {
 
 // A recorded certificate is resumed by one node only: the one that takes it over leases
 // it, and the others then leave it.
-TEST_F(StoreTest, InterruptedIssuancesAreTakenOverOnce) {
+TEST_P(StoreTest, InterruptedIssuancesAreTakenOverOnce) {
   auto a = account();
   auto o = order(a, {"a.example"});
   ASSERT_TRUE(*sync(store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Ready)));
@@ -371,7 +371,7 @@ TEST_F(StoreTest, InterruptedIssuancesAreTakenOverOnce) {
 
 // Nonces shared by the nodes of one database: one key for all, made once; a nonce
 // redeemed once by any of them; forgotten once expired.
-TEST_F(StoreTest, SharedNonces) {
+TEST_P(StoreTest, SharedNonces) {
   auto key = sync(store->nonce_key());
   ASSERT_TRUE(key);
   EXPECT_EQ(key->size(), 32u);
@@ -387,7 +387,7 @@ TEST_F(StoreTest, SharedNonces) {
 
 // A certificate recorded before signing and never stored is left for the authority to
 // sign again; recovery does not end its order.
-TEST_F(StoreTest, RecordedIssuancesSurviveRecovery) {
+TEST_P(StoreTest, RecordedIssuancesSurviveRecovery) {
   auto a = account();
   auto o = order(a, {"a.example"});
   ASSERT_TRUE(*sync(store->set_order_status(o.id, OrderStatus::Pending, OrderStatus::Ready)));
@@ -428,7 +428,7 @@ TEST_F(StoreTest, RecordedIssuancesSurviveRecovery) {
   EXPECT_EQ(p.not_after, want.not_after);
 }
 
-TEST_F(StoreTest, InfrastructureCertificatesAreRecordedOnce) {
+TEST_P(StoreTest, InfrastructureCertificatesAreRecordedOnce) {
   core::InfrastructureCertificate c{"0fed",
                                     "infrastructure",
                                     "infrastructure-tls-server",
@@ -442,7 +442,7 @@ TEST_F(StoreTest, InfrastructureCertificatesAreRecordedOnce) {
   EXPECT_FALSE(*sync(store->record_infrastructure_certificate(c, test_entry())));
 }
 
-TEST_F(StoreTest, OrdersListPages) {
+TEST_P(StoreTest, OrdersListPages) {
   auto a = account();
   for (int i = 0; i < 5; ++i) order(a, {"n" + std::to_string(i) + ".example"});
   auto p1 = sync(store->orders_by_account(a.id, 0, 3)).value();
@@ -508,6 +508,9 @@ TEST(RandomId, NeverStartsWithADash) {
     ASSERT_NE(id.front(), '-') << id;
   }
 }
+
+SIGNET_ON_EVERY_BACKEND(StoreTest);
+SIGNET_ON_EVERY_BACKEND(CertificateStoreTest);
 
 }  // namespace
 }  // namespace signet::storage

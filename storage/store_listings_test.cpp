@@ -15,7 +15,7 @@ using fixture::kNow;
 using fixture::serials;
 using fixture::sync;
 
-TEST_F(CertificateStoreTest, CertificatesAreListedByEveryFilter) {
+TEST_P(CertificateStoreTest, CertificatesAreListedByEveryFilter) {
   const auto [a, b] = five_certificates();  // 05 expired by `later`
   const auto later = kNow + std::chrono::hours(48);
   const auto list = [&](CertificateQuery q) {
@@ -42,7 +42,7 @@ TEST_F(CertificateStoreTest, CertificatesAreListedByEveryFilter) {
   EXPECT_EQ((*revoked)[0].revoked_at, kNow);
 }
 
-TEST_F(CertificateStoreTest, CertificatesAreFoundByNameOrUnder) {
+TEST_P(CertificateStoreTest, CertificatesAreFoundByNameOrUnder) {
   five_certificates();
   auto c = account("k3");
   issued(c, {"*.three.example"}, "06");
@@ -65,7 +65,7 @@ TEST_F(CertificateStoreTest, CertificatesAreFoundByNameOrUnder) {
             (V{"03"}));
 }
 
-TEST_F(CertificateStoreTest, CertificatesAreCountedByStatusAndDay) {
+TEST_P(CertificateStoreTest, CertificatesAreCountedByStatusAndDay) {
   const auto day = std::chrono::hours(24);
   auto empty = sync(store->certificate_summary({.now = kNow, .issued_days = 2}));
   ASSERT_TRUE(empty) << empty.error().detail;
@@ -93,7 +93,7 @@ TEST_F(CertificateStoreTest, CertificatesAreCountedByStatusAndDay) {
   EXPECT_EQ(s->expiring_per_day, expiring);
 }
 
-TEST_F(CertificateStoreTest, AccountsAndOrdersAreListed) {
+TEST_P(CertificateStoreTest, AccountsAndOrdersAreListed) {
   auto a = account("k1");
   auto b = account("k2");
   issued(a, {"one.example"}, "01");
