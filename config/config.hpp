@@ -130,7 +130,8 @@ struct Config {
   // stopped has its validations and issuances taken over this long after.
   std::chrono::seconds lease{60};
   // Anti-replay nonces: "local" (this node's memory: no I/O) or "shared" (any node on
-  // the database accepts a nonce once: one database write per request); empty: local.
+  // the database accepts a nonce once: one database write per request); empty: shared
+  // on PostgreSQL, local on SQLite.
   std::string nonces;
 
   // [directory] meta (RFC 8555 §7.1.1)

@@ -160,7 +160,10 @@ constexpr core::Seconds kSharedNonceLifetime = std::chrono::minutes(15);
 core::Result<std::unique_ptr<Nonces>> make_nonces(const config::Config& cfg,
                                                   storage::Store& store,
                                                   const core::Clock& clock) {
-  if (cfg.nonces != "shared") return std::unique_ptr<Nonces>(std::make_unique<LocalNonces>());
+  // Shared by default on PostgreSQL, where several nodes are what it is for.
+  const bool shared =
+      cfg.nonces == "shared" || (cfg.nonces.empty() && cfg.storage_backend == "postgresql");
+  if (!shared) return std::unique_ptr<Nonces>(std::make_unique<LocalNonces>());
   auto key = core::await_blocking(store.nonce_key());
   if (!key) return std::move(key).error();
   auto shared = SharedNonces::create(store, clock, *key, kSharedNonceLifetime);
