@@ -161,9 +161,9 @@ core::Result<std::unique_ptr<Nonces>> make_nonces(const config::Config& cfg,
                                                   storage::Store& store,
                                                   const core::Clock& clock) {
   // Shared by default on PostgreSQL, where several nodes are what it is for.
-  const bool shared =
+  const bool across_nodes =
       cfg.nonces == "shared" || (cfg.nonces.empty() && cfg.storage_backend == "postgresql");
-  if (!shared) return std::unique_ptr<Nonces>(std::make_unique<LocalNonces>());
+  if (!across_nodes) return std::unique_ptr<Nonces>(std::make_unique<LocalNonces>());
   auto key = core::await_blocking(store.nonce_key());
   if (!key) return std::move(key).error();
   auto shared = SharedNonces::create(store, clock, *key, kSharedNonceLifetime);

@@ -1,4 +1,5 @@
-"""Several nodes on one database: three `signet serve` processes on one data directory,
+"""Several nodes on one database: three `signet serve` processes on one database (SQLite's
+file in one data directory, or with --postgresql a PostgreSQL server),
 behind a load balancer that sends each request to a node chosen at random (cluster.py).
 
 - A nonce one node issued is accepted once by another, and refused on replay by both.
@@ -14,6 +15,7 @@ behind a load balancer that sends each request to a node chosen at random (clust
 import json
 import os
 import sqlite3
+import subprocess
 import threading
 import time
 
@@ -112,6 +114,24 @@ class HeldResponder:
             e.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def query(env, sql):
+    """Rows of a query on the nodes' database (SQLite's file, or PostgreSQL's)."""
+    if env.postgresql:
+        out = subprocess.run(["psql", env.postgresql.url, "-AtX", "-F", "\t", "-c", sql],
+                             capture_output=True, text=True, check=True).stdout
+        return [line.split("\t") for line in out.splitlines() if line]
+    db = sqlite3.connect(f"file:{os.path.join(env.data_dir, 'signet.db')}?mode=ro", uri=True)
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+def der_bytes(value):
+    """A DER column as bytes: SQLite's blob, or PostgreSQL's bytea as psql prints it."""
+    return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
 
 
 def main():
@@ -254,21 +274,18 @@ def main():
             assert not load.not_registered, load.not_registered[:3]
             assert not any("badNonce" in w for w in load.cut_short), "a badNonce cut a flow short"
             # Once the killed node's leases lapsed, a remaining node ended or finished its work.
-            db = sqlite3.connect(f"file:{os.path.join(env.data_dir, 'signet.db')}?mode=ro", uri=True)
-
             def nothing_processing():
-                return all(db.execute(f"SELECT COUNT(*) FROM {t} WHERE status = 'processing'").fetchone()[0] == 0
+                return all(int(query(env, f"SELECT COUNT(*) FROM {t} WHERE status = 'processing'")[0][0]) == 0
                            for t in ("orders", "challenges"))
             wait_until("no work left processing", nothing_processing, timeout=LEASE_SECONDS * 5)
             serials = [format(leaf.serial_number, "032x") for leaf in load.received]
             assert len(set(serials)) == len(serials), "a serial was received twice"
             for leaf, serial in zip(load.received, serials):
-                row = db.execute("SELECT der FROM certificates WHERE serial = ?", (serial,)).fetchone()
-                assert row is not None, f"received certificate {serial} is not in the database"
-                assert bytes(row[0]) == leaf.public_bytes(serialization.Encoding.DER), serial
-            stored = db.execute("SELECT COUNT(*), COUNT(DISTINCT serial) FROM certificates").fetchone()
+                rows = query(env, f"SELECT der FROM certificates WHERE serial = '{serial}'")
+                assert rows, f"received certificate {serial} is not in the database"
+                assert der_bytes(rows[0][0]) == leaf.public_bytes(serialization.Encoding.DER), serial
+            stored = query(env, "SELECT COUNT(*), COUNT(DISTINCT serial) FROM certificates")[0]
             assert stored[0] == stored[1], stored
-            db.close()
 
         checks.run("a nonce from one node is accepted once by the other, refused on replay by both",
                    shared_nonces)
