@@ -24,12 +24,12 @@ using core::Identifier;
 using core::IdentifierType;
 using fixture::kLease;
 using fixture::kNow;
-using fixture::StoreTest;
+using fixture::CertificateStoreTest;
 using fixture::sync;
 using fixture::test_entry;
 using policy::Rate;
 
-class LimitsTest : public StoreTest {
+class LimitsTest : public CertificateStoreTest {
  protected:
   std::optional<LimitDenial> spend(const std::vector<LimitSpend>& spends,
                                    core::TimePoint at = kNow) {
@@ -46,26 +46,6 @@ class LimitsTest : public StoreTest {
   }
 
   int64_t bucket_rows() { return raw_integer("SELECT count(*) FROM rate_limit_buckets"); }
-
-  // A certificate issued for an order of names.
-  void issue(const Account& a, const std::vector<std::string>& names, const std::string& serial) {
-    auto o = order(a, names);
-    ASSERT_TRUE(
-        *sync(store->set_order_status(o.id, core::OrderStatus::Pending, core::OrderStatus::Ready)));
-    ASSERT_TRUE(*sync(store->start_issuance(pending(o, serial), kNow, kLease, test_entry())));
-    Certificate c;
-    c.serial = serial;
-    c.account_id = a.id;
-    c.order_id = o.id;
-    c.der = "DER";
-    c.chain_pem = "PEM";
-    c.key_spki_sha256 = "key-" + serial;
-    c.identifiers = o.identifiers;
-    c.not_before = kNow;
-    c.not_after = kNow + 24h;
-    c.issued_at = kNow;
-    ASSERT_TRUE(*sync(store->complete_order(o.id, c, test_entry())));
-  }
 };
 
 TEST_P(LimitsTest, ABucketTakesItsCountThenTellsWhenItFrees) {
@@ -214,7 +194,7 @@ TEST_P(LimitsTest, PendingAuthorizationsAreCountedPerAccountUntilTheyExpire) {
 
 TEST_P(LimitsTest, IssuedForIdentifiersMatchesTheExactSet) {
   const auto a = account("a"), b = account("b");
-  issue(a, {"b.example", "a.example"}, "01");
+  issued(a, {"b.example", "a.example"}, "01", 1);
   const Identifier ea{IdentifierType::Dns, "a.example"}, eb{IdentifierType::Dns, "b.example"};
   EXPECT_TRUE(*sync(store->issued_for_identifiers({ea, eb})));
   EXPECT_TRUE(*sync(store->issued_for_identifiers({eb, ea, eb})));  // a set
@@ -223,7 +203,7 @@ TEST_P(LimitsTest, IssuedForIdentifiersMatchesTheExactSet) {
       *sync(store->issued_for_identifiers({ea, eb, Identifier{IdentifierType::Dns, "c.example"}})));
   EXPECT_FALSE(*sync(store->issued_for_identifiers({})));
   // Any account's certificate counts; the type is part of the key.
-  issue(b, {"c.example"}, "02");
+  issued(b, {"c.example"}, "02", 1);
   EXPECT_TRUE(*sync(store->issued_for_identifiers({{IdentifierType::Dns, "c.example"}})));
   EXPECT_FALSE(*sync(store->issued_for_identifiers({{IdentifierType::Ip, "c.example"}})));
 }
