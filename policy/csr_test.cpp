@@ -5,6 +5,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 
+#include "core/ascii.hpp"
 #include "tests/support/crypto.hpp"
 
 namespace signet::policy {
@@ -246,6 +247,54 @@ TEST(Csr, ExplicitParametersMustBeExactlyTheNamedCurve) {
   const auto k1_der = make_csr(encoded_as(k1.get(), {{kEncoding, "explicit"}}).get(), {kA});
   const auto d = detail_of(parse_csr(k1_der, kKeys));
   EXPECT_NE(d.find("EC keys on secp256k1 are not accepted"), std::string::npos) << d;
+}
+
+// The direct reading of named-curve requests answers as OpenSSL's decoders do: the same
+// names, key and refusals, for every key type and for requests edited byte by byte.
+std::string outcome(const core::Result<ParsedCsr>& r) {
+  if (!r) return "refused: " + r.error().detail;
+  std::string out = "key " + core::hex_lower(r->spki_sha256) + " spki " +
+                    core::hex_lower(core::ossl::sha256(core::ossl::spki_der(r->spki.get()))) +
+                    " cn " + r->common_name.value_or("-");
+  for (const auto& id : r->names) out += " " + id.value;
+  return out;
+}
+
+TEST(Csr, DirectDecodingAnswersAsOpenSslDoes) {
+  std::vector<std::string> requests;
+  for (const char* kind : {"p256", "p384", "p521", "rsa2048", "ed25519"}) {
+    auto key = make_key(kind);
+    requests.push_back(make_csr(key.get(), {kA, kIp}, "B.example"));
+    requests.push_back(make_csr(key.get(), {}, "a.example"));
+  }
+  auto p256 = make_key("p256");
+  const std::string base = make_csr(p256.get(), {kA, kB}, "a.example");
+  requests.push_back(resign(base, p256.get(), EVP_sha1()));
+  requests.push_back(resign(base, p256.get(), EVP_sha512()));
+  requests.push_back(edited_csr(p256.get(), [&](X509_REQ* req) {
+    const std::string san_b = std::string("\x30\x0b\x82\x09", 4) + "b.example";
+    add_extensions(req, {san_extension(san_b), san_extension(san_b)});
+  }));
+  requests.push_back(make_csr(
+      encoded_as(p256.get(), {{kPointFormat, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED}})
+          .get(),
+      {kA}));
+  requests.push_back(base + "x");  // trailing data
+  // Every byte of a named-curve request changed in turn: its lengths, tags, curve, point,
+  // names and signature.
+  for (std::size_t i = 0; i < base.size(); ++i) {
+    std::string edited = base;
+    edited[i] = static_cast<char>(edited[i] ^ (i % 7 == 0 ? 0x01 : 0x80));
+    requests.push_back(edited);
+  }
+  int parsed = 0;
+  for (const auto& der : requests) {
+    const auto direct = parse_csr(der, kKeys, CsrDecoding::Direct);
+    EXPECT_EQ(outcome(direct), outcome(parse_csr(der, kKeys, CsrDecoding::ThroughOpenSsl)))
+        << core::hex_lower(der);
+    parsed += direct ? 1 : 0;
+  }
+  EXPECT_GE(parsed, 8);  // the well-formed requests of the accepted key types
 }
 
 }  // namespace

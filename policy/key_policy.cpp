@@ -248,12 +248,16 @@ core::Status KeyPolicy::check(EVP_PKEY* key, KeyUse use) const {
       return refuse(use, "the RSA modulus has primes close enough for Fermat factorisation");
     }
   }
+  // Every curve check_type accepts has cofactor 1: a point on the curve other than the
+  // point at infinity has the group's order, so the quick check (those two) is the whole
+  // check, without the full one's multiplication by the order.
   core::ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
-  if (!ctx || EVP_PKEY_public_check(ctx.get()) != 1) {
+  const bool ec = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC;
+  if (!ctx ||
+      (ec ? EVP_PKEY_public_check_quick(ctx.get()) : EVP_PKEY_public_check(ctx.get())) != 1) {
     core::ossl::last_error();  // clear the queue
-    return refuse(use, EVP_PKEY_get_base_id(key) == EVP_PKEY_EC
-                           ? "the EC point is not on its curve or is the point at infinity"
-                           : "the public key is not valid");
+    return refuse(use, ec ? "the EC point is not on its curve or is the point at infinity"
+                          : "the public key is not valid");
   }
   return {};
 }

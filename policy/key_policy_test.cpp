@@ -214,6 +214,28 @@ TEST(KeyPolicy, ExponentMustBe65537) {
   EXPECT_TRUE(kDefault.check(good.get(), KeyUse::Account));
 }
 
+// The point at infinity is no public key, though OpenSSL builds a key from its encoding.
+TEST(KeyPolicy, ThePointAtInfinityIsRefused) {
+  for (const char* group : {"prime256v1", "secp384r1"}) {
+    unsigned char infinity[] = {0x00};
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, infinity, sizeof infinity),
+        OSSL_PARAM_construct_end()};
+    core::ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    EVP_PKEY* key = nullptr;
+    ASSERT_EQ(EVP_PKEY_fromdata_init(ctx.get()), 1);
+    ASSERT_EQ(EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params), 1) << group;
+    const core::ossl::Pkey owned(key);
+    EXPECT_TRUE(kDefault.check_type(key, KeyUse::Certificate));
+    EXPECT_EQ(detail(kDefault.check(key, KeyUse::Certificate)),
+              "CSR key refused: the EC point is not on its curve or is the point at infinity");
+    EXPECT_FALSE(kDefault.check(key, KeyUse::Account));
+  }
+  auto p256 = make_key("p256");
+  EXPECT_TRUE(kDefault.check(p256.get(), KeyUse::Certificate));
+}
+
 TEST(KeyPolicy, ModulusWithASmallFactor) {
   // 3 * (2^2046 + 1): 2048 bits.
   auto n = product(bn(3).get(), power_of_two_plus_one(2046).get());

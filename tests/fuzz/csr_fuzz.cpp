@@ -6,7 +6,8 @@
 //         again, so that mutations of the subject and extensions reach the name checks.
 // A request that parses asks for at least one name, and every subjectAltName it carries
 // was read; it fits an order of exactly its names, and no order that lacks one or adds one. Parsed
-// or refused, it leaves no error in OpenSSL's queue.
+// or refused, it leaves no error in OpenSSL's queue, and OpenSSL's own decoding of the
+// request gives the same answer as the direct one.
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
@@ -66,6 +67,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   auto csr = policy::parse_csr(der, keys);
   FUZZ_CHECK_NO_OPENSSL_ERRORS();
+  const auto through = policy::parse_csr(der, keys, policy::CsrDecoding::ThroughOpenSsl);
+  FUZZ_CHECK_NO_OPENSSL_ERRORS();
+  FUZZ_CHECK(csr.ok() == through.ok());
+  FUZZ_CHECK(csr ? csr->names == through->names && csr->spki_sha256 == through->spki_sha256 &&
+                       csr->common_name == through->common_name
+                 : csr.error().detail == through.error().detail);
   if (!csr) return 0;
   FUZZ_CHECK(!csr->names.empty());
   FUZZ_CHECK(csr->public_key != nullptr && csr->spki != nullptr);
