@@ -331,8 +331,9 @@ def rolled_over_in_the_token(args, checks, token_env, pin_file):
     new ACME issuer's key made in the token. With [ca] key set to the new URI, certbot
     gets a chain to each root (--preferred-chain), each verified by `openssl verify`
     against that root alone; the CRL and an OCSP response for a new certificate verify
-    under the new token key; no file holds it."""
-    from test_ca_import import Certbot, cn_of, pem_certs, verify_alone
+    under the new token key; no file holds it. Then a rollover without --pkcs11 goes
+    back to a file key."""
+    from test_ca_import import Certbot, cn_of, pem_certs, preferred_chain
     first, second = "pkcs11:token=signet;object=issuer-1", "pkcs11:token=signet;object=issuer-2"
 
     def config(uri):
@@ -392,12 +393,8 @@ def rolled_over_in_the_token(args, checks, token_env, pin_file):
             certbot.common[certbot.common.index("--server") + 1] = env.directory
 
         def chain_for(root_name, root_file, cert_name, length):
-            live = certbot.issue(cert_name, [f"{cert_name}.example.test"],
-                                 ["--preferred-chain", root_name])
-            chain = pem_certs(f"{live}/chain.pem")
-            assert len(chain) == length, [c.subject for c in chain]
-            assert cn_of(chain[-1].issuer) == root_name, [c.issuer for c in chain]
-            verify_alone(root_file, live)
+            live = preferred_chain(certbot, root_name, root_file, cert_name, length)
+            # Signed by the token's new key.
             assert der_to_pem_pubkey(f"{live}/chain.pem") == state["token_pub"]
             return live
 
