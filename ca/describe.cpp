@@ -112,7 +112,7 @@ core::Result<std::vector<IssuerDescription>> describe_issuers(const fs::path& di
           d.key_location = acme_token_key;
         } else if (fs::exists(p.acme_key, ec)) {
           d.key_storage = "file";
-          d.key_location = p.acme_key.string();
+          d.key_location = p.acme_key.lexically_relative(dir).string();
         } else {
           d.key_storage = "unknown";
         }

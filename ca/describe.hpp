@@ -26,8 +26,8 @@ struct IssuerDescription {
   core::TimePoint not_after{};
   std::string pem;
   // The ACME issuer's only (empty for the others): where its private key is, "file" (its
-  // path in key_location), "pkcs11" (in a token: its URI), or "unknown" (no key file,
-  // and no token key named).
+  // path in the data directory in key_location: "ca/intermediate-key.pem"), "pkcs11" (in a
+  // token: its URI), or "unknown" (no key file, and no token key named).
   std::string key_storage;
   std::string key_location;
 };
