@@ -75,7 +75,8 @@ IssuerDescription describe(const std::string& role, const fs::path& file, X509* 
 
 }  // namespace
 
-core::Result<std::vector<IssuerDescription>> describe_issuers(const fs::path& dir) {
+core::Result<std::vector<IssuerDescription>> describe_issuers(const fs::path& dir,
+                                                              const std::string& acme_token_key) {
   const HierarchyPaths p(dir);
   std::vector<IssuerDescription> out;
   // Each file's certificates: root.pem's first is the root, the others roots still
@@ -103,7 +104,20 @@ core::Result<std::vector<IssuerDescription>> describe_issuers(const fs::path& di
     for (std::size_t i = 0; i < certs->size(); ++i) {
       const std::string r = role == "root" && i > 0 ? "previous root" : role;
       out.push_back(describe(r, file, (*certs)[i].get()));
-      if (role == "acme") break;
+      if (role == "acme") {
+        // As the server chooses: the token key when [ca] key names one, else the file.
+        auto& d = out.back();
+        if (!acme_token_key.empty()) {
+          d.key_storage = "pkcs11";
+          d.key_location = acme_token_key;
+        } else if (fs::exists(p.acme_key, ec)) {
+          d.key_storage = "file";
+          d.key_location = p.acme_key.lexically_relative(dir).string();
+        } else {
+          d.key_storage = "unknown";
+        }
+        break;
+      }
     }
   }
   return out;

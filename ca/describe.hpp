@@ -25,11 +25,19 @@ struct IssuerDescription {
   core::TimePoint not_before{};
   core::TimePoint not_after{};
   std::string pem;
+  // The ACME issuer's only (empty for the others): where its private key is, "file" (its
+  // path in the data directory in key_location: "ca/intermediate-key.pem"), "pkcs11" (in a
+  // token: its URI), or "unknown" (no key file, and no token key named).
+  std::string key_storage;
+  std::string key_location;
 };
 
 // The root and the ACME issuer (an error when either is missing: no hierarchy there),
 // and when present: the other roots of root.pem, an imported issuer's chain, the
-// infrastructure issuer, and the alternate chains.
-core::Result<std::vector<IssuerDescription>> describe_issuers(const std::filesystem::path& dir);
+// infrastructure issuer, and the alternate chains. acme_token_key: the configuration's
+// [ca] key (a PKCS#11 URI), which the server signs with instead of a key file; empty
+// when not known.
+core::Result<std::vector<IssuerDescription>> describe_issuers(
+    const std::filesystem::path& dir, const std::string& acme_token_key = {});
 
 }  // namespace signet::ca

@@ -37,6 +37,18 @@ TEST(DescribeIssuers, RootAcmeAndInfrastructureIssuers) {
   EXPECT_EQ(acme.subject_key_id.size(), 40u);
   EXPECT_FALSE(acme.serial.empty());
   EXPECT_NE(root.pem.find("BEGIN CERTIFICATE"), std::string::npos);
+  // Where the ACME issuer's key is: only its description says.
+  EXPECT_EQ(acme.key_storage, "file");
+  EXPECT_EQ(acme.key_location, "ca/intermediate-key.pem");
+  EXPECT_EQ(root.key_storage, "");
+  const std::string uri = "pkcs11:token=signet;object=intermediate";
+  auto in_token = describe_issuers(dir.path(), uri);
+  ASSERT_TRUE(in_token) << in_token.error().detail;
+  EXPECT_EQ((*in_token)[1].key_storage, "pkcs11");
+  EXPECT_EQ((*in_token)[1].key_location, uri);
+  fs::rename(dir.path() / "ca" / "intermediate-key.pem", dir.path() / "elsewhere.pem");
+  EXPECT_EQ((*describe_issuers(dir.path()))[1].key_storage, "unknown");
+  EXPECT_EQ((*describe_issuers(dir.path()))[1].key_location, "");
 
   // A directory made before the infrastructure issuer existed: two issuers.
   fs::remove(dir.path() / "ca" / "infrastructure.pem");

@@ -175,9 +175,9 @@ core::Status create_missing(const HierarchyPaths& p, const std::vector<X509Ptr>&
 
 // The issuer's certificate chains up to a root of root.pem (through `above`, an
 // imported issuer's chain). Dates are not checked: a hierarchy in use loads as it is.
-core::Status chains_to_roots(const Issuer& issuer, const std::vector<X509Ptr>& roots,
+core::Status chains_to_roots(X509* cert, const std::vector<X509Ptr>& roots,
                              const std::vector<X509Ptr>& above, const fs::path& path) {
-  if (auto st = verify_up_to(issuer.certificate(), roots, above, std::nullopt); !st) {
+  if (auto st = verify_up_to(cert, roots, above, std::nullopt); !st) {
     return core::internal_error(path.string() +
                                 " does not chain up to a root in root.pem: " + st.error().detail);
   }
@@ -211,12 +211,18 @@ core::Result<std::unique_ptr<Issuer>> open_token_issuer(const char* name, const 
 
 core::Status create_acme_intermediate(const HierarchyPaths& p, X509* root,
                                       const KeySigner& root_signer, const std::string& tag,
-                                      core::TimePoint now) {
-  return create_intermediate(acme_kind(p), root, root_signer, tag, now);
+                                      core::TimePoint now, EVP_PKEY* token_key) {
+  return create_intermediate(acme_kind(p), root, root_signer, tag, now, token_key);
 }
 
-core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& clock,
-                                       std::shared_ptr<const Pkcs11Key> acme_token_key) {
+namespace {
+
+// open_hierarchy; with acme_key_elsewhere, an ACME issuer whose certificate is there but
+// whose key is neither a file nor acme_token_key is checked by its certificate alone, and
+// h.acme stays null.
+core::Result<Hierarchy> load_hierarchy(const fs::path& dir, const core::Clock& clock,
+                                       std::shared_ptr<const Pkcs11Key> acme_token_key,
+                                       bool acme_key_elsewhere) {
   std::error_code ec;
   fs::create_directories(dir / "ca", ec);
   if (ec) {
@@ -283,21 +289,46 @@ core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& c
   std::vector<X509Ptr> none;
   for (auto [kind, slot, chain] : {std::tuple{&acme, &h.acme, &above},
                                    std::tuple{&infrastructure, &h.infrastructure, &none}}) {
+    if (kind == &acme && !acme_token_key && acme_key_elsewhere && !fs::exists(kind->key)) {
+      auto pem = core::read_file(kind->cert);
+      if (!pem) return std::move(pem).error();
+      auto cert = detail::x509_from_pem(*pem);
+      if (!cert) return core::internal_error(kind->cert.string() + ": " + cert.error().detail);
+      if (auto st = chains_to_roots(cert->get(), h.roots, *chain, kind->cert); !st) {
+        return std::move(st).error();
+      }
+      continue;
+    }
     auto issuer = kind == &acme && acme_token_key
                       ? open_token_issuer(kind->name, kind->cert, acme_token_key, pem_of(*chain))
                       : open_file_issuer(kind->name, kind->cert, kind->key, pem_of(*chain));
     if (!issuer) return std::move(issuer).error();
-    if (auto st = chains_to_roots(**issuer, h.roots, *chain, kind->cert); !st) {
+    if (auto st = chains_to_roots((*issuer)->certificate(), h.roots, *chain, kind->cert); !st) {
       return std::move(st).error();
     }
     *slot = std::move(issuer).value();
   }
+  if (!h.acme) return h;
   std::vector<X509*> constraining{h.acme->certificate()};
   for (const auto& c : above) constraining.push_back(c.get());
   auto constraints = name_constraints_of(constraining);
   if (!constraints) return std::move(constraints).error();
   h.constraints = std::move(constraints).value();
   return h;
+}
+
+}  // namespace
+
+core::Result<Hierarchy> open_hierarchy(const fs::path& dir, const core::Clock& clock,
+                                       std::shared_ptr<const Pkcs11Key> acme_token_key) {
+  return load_hierarchy(dir, clock, std::move(acme_token_key), false);
+}
+
+core::Result<std::vector<X509Ptr>> roots_to_replace_acme(const fs::path& dir,
+                                                         const core::Clock& clock) {
+  auto h = load_hierarchy(dir, clock, nullptr, true);
+  if (!h) return std::move(h).error();
+  return std::move(h->roots);
 }
 
 }  // namespace signet::ca

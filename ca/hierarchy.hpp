@@ -74,6 +74,14 @@ struct Hierarchy {
 core::Result<Hierarchy> open_hierarchy(const std::filesystem::path& dir, const core::Clock& clock,
                                        std::shared_ptr<const Pkcs11Key> acme_token_key = nullptr);
 
+// The roots of root.pem, for `signet ca import` and `signet ca rollover`, which replace
+// the ACME issuer: the hierarchy opened (created when there is none) and checked as
+// open_hierarchy does, except that an ACME issuer whose key is not a file (kept in a
+// PKCS#11 token: ca/intermediate.pem without ca/intermediate-key.pem) is checked by its
+// certificate alone, so that the token need not be reachable.
+core::Result<std::vector<core::ossl::X509Ptr>> roots_to_replace_acme(
+    const std::filesystem::path& dir, const core::Clock& clock);
+
 // The pieces an import or a rollover builds with (ca/import.hpp, ca/rollover.hpp).
 //
 // Names carry a tag so that two installations never present the same issuer name: a
@@ -95,9 +103,10 @@ core::Result<core::ossl::X509Ptr> build_ca_tbs(EVP_PKEY* subject_key, const std:
 core::Result<core::ossl::X509Ptr> build_root_tbs(EVP_PKEY* key, const std::string& tag,
                                                  X509* issuer, core::TimePoint now);
 // A fresh ACME issuer (P-256, "Signet Intermediate CA <tag>") under root, written to
-// ca/intermediate-key.pem, then ca/intermediate.pem.
+// ca/intermediate-key.pem, then ca/intermediate.pem. With token_key (the public half of
+// a key made in a PKCS#11 token): the certificate for that key, and no key file.
 core::Status create_acme_intermediate(const HierarchyPaths& p, X509* root,
                                       const KeySigner& root_signer, const std::string& tag,
-                                      core::TimePoint now);
+                                      core::TimePoint now, EVP_PKEY* token_key = nullptr);
 
 }  // namespace signet::ca

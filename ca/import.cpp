@@ -117,7 +117,7 @@ core::Result<ImportResult> import_ca(const fs::path& dir, const ImportRequest& r
 
   // Signet's own hierarchy first, when the directory has none: its infrastructure
   // issuer (Signet's listener, vantage agents) stays Signet's.
-  auto current = open_hierarchy(dir, clock);
+  auto current = roots_to_replace_acme(dir, clock);
   if (!current) return std::move(current).error();
 
   const HierarchyPaths p(dir);
@@ -126,7 +126,7 @@ core::Result<ImportResult> import_ca(const fs::path& dir, const ImportRequest& r
 
   std::vector<X509Ptr> roots;
   roots.push_back(std::move(anchors.front()));
-  for (auto& old : current->roots) {
+  for (auto& old : *current) {
     if (X509_cmp(old.get(), roots.front().get()) != 0) roots.push_back(std::move(old));
   }
   // The key before its certificate, root.pem last: loading stops at a mismatch rather

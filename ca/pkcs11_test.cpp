@@ -9,6 +9,8 @@
 
 #include "ca/certificate_authority.hpp"
 #include "ca/crl.hpp"
+#include "ca/import.hpp"
+#include "ca/rollover.hpp"
 #include "ca/test_support.hpp"
 #include "ca/x509.hpp"
 #include "core/files.hpp"
@@ -122,6 +124,18 @@ class SoftHsmTest : public ::testing::Test {
     return ca ? std::move(ca).value() : nullptr;
   }
   fs::path data() const { return dir_.path() / "data"; }
+
+  // A leaf from ca, with the chain it is served with.
+  std::string issue_chain(const CertificateAuthority& ca, const char* name) const {
+    const auto now = clock_.now();
+    LeafRequest req{core::ossl::share(core::ossl::Pkey(EVP_EC_gen("P-256"))),
+                    {{core::IdentifierType::Dns, name}},
+                    {now, now + std::chrono::hours(24)},
+                    random_serial()};
+    auto issued = ca.issue_leaf(test::acme_profile(), req);
+    EXPECT_TRUE(issued) << issued.error().detail;
+    return issued ? issued->chain_pem : std::string();
+  }
 
   core::SystemClock clock_;
   TempDir dir_{"-hsm"};
@@ -259,6 +273,132 @@ TEST_F(SoftHsmTest, TokenKeyMustMatchTheCertificate) {
   ASSERT_FALSE(ca);
   EXPECT_NE(ca.error().detail.find("the key on token \"signet\" does not match"), std::string::npos)
       << ca.error().detail;
+}
+
+// --- `signet ca rollover --pkcs11`, and changes to a CA whose key is in the token ---
+
+// Rolled over from file keys to a key made in the token: the root signs the new
+// issuer's certificate, no key file is left for it, and the CA issues through the token.
+TEST_F(SoftHsmTest, RolloverMakesTheNewIssuerKeyInTheToken) {
+  auto ca = open_ca(nullptr);
+  ASSERT_TRUE(ca);
+  const std::string root = ca->root_pem();
+  const std::string old_cert = *core::read_file(data() / "ca" / "intermediate.pem");
+  ca.reset();
+  auto token = Pkcs11Key::login(spec("pkcs11:token=signet;object=issuer-2"));
+  ASSERT_TRUE(token) << token.error().detail;
+  auto done = rollover_ca(data(), false, clock_, token->get());
+  ASSERT_TRUE(done) << done.error().detail;
+  EXPECT_FALSE(fs::exists(data() / "ca" / "intermediate-key.pem"));
+  EXPECT_TRUE(fs::exists(done->archive / "intermediate-key.pem"));
+  EXPECT_EQ(*core::read_file(done->archive / "intermediate.pem"), old_cert);
+
+  std::shared_ptr<const Pkcs11Key> key = std::move(token).value();
+  auto pub = key->public_key();
+  ASSERT_TRUE(pub) << pub.error().detail;
+  ca = open_ca(key);
+  ASSERT_TRUE(ca);
+  EXPECT_EQ(core::ossl::spki_der(X509_get0_pubkey(ca->acme_issuer().certificate())),
+            core::ossl::spki_der(pub->get()));
+  EXPECT_EQ(ca->root_pem(), root);
+  auto v = test::verify_chain(issue_chain(*ca, "after.example"), root, X509_PURPOSE_SSL_SERVER);
+  EXPECT_TRUE(v.ok) << v.error;
+  // Without the token the new issuer cannot sign: the next start names what is missing.
+  ca.reset();
+  auto without = CertificateAuthority::open(data(), clock_);
+  ASSERT_FALSE(without);
+  EXPECT_NE(without.error().detail.find("[ca] key"), std::string::npos) << without.error().detail;
+}
+
+// A URI whose key exists already (here: the current issuer's) is refused, changing
+// nothing; so is a CA without its root's key, before the token is touched.
+TEST_F(SoftHsmTest, RolloverRefusesAKeyNameInUse) {
+  auto token = token_with_key();
+  ASSERT_TRUE(token);
+  ASSERT_TRUE(open_ca(token));
+  const std::string cert = *core::read_file(data() / "ca" / "intermediate.pem");
+  auto refused = rollover_ca(data(), true, clock_, token.get());
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().detail.find("already holds a private key named by object=intermediate"),
+            std::string::npos)
+      << refused.error().detail;
+  EXPECT_EQ(*core::read_file(data() / "ca" / "intermediate.pem"), cert);
+  EXPECT_FALSE(fs::exists(data() / "ca" / "archive"));
+  EXPECT_EQ(test::parse_pem_chain(*core::read_file(data() / "root.pem")).size(), 1u);
+
+  fs::rename(data() / "ca" / "root-key.pem", dir_.path() / "root-key.pem");
+  auto fresh = Pkcs11Key::login(spec("pkcs11:token=signet;object=unused"));
+  ASSERT_TRUE(fresh) << fresh.error().detail;
+  ASSERT_FALSE(rollover_ca(data(), false, clock_, fresh->get()));
+  EXPECT_FALSE((*fresh)->private_key());  // no key was made
+}
+
+// From a token key to a new root and a new token key: both chains verify, each to its
+// root, and the token's old key stays usable for what it signed.
+TEST_F(SoftHsmTest, RolloverWithRootFromTokenToToken) {
+  auto token = token_with_key();
+  ASSERT_TRUE(token);
+  auto ca = open_ca(token);
+  ASSERT_TRUE(ca);
+  const std::string old_root = ca->root_pem();
+  ca.reset();
+  auto next = Pkcs11Key::login(spec("pkcs11:token=signet;object=issuer-2"));
+  ASSERT_TRUE(next) << next.error().detail;
+  auto done = rollover_ca(data(), true, clock_, next->get());
+  ASSERT_TRUE(done) << done.error().detail;
+  ASSERT_TRUE(done->cross_of);
+  EXPECT_FALSE(fs::exists(data() / "ca" / "intermediate-key.pem"));
+  EXPECT_FALSE(fs::exists(done->archive / "intermediate-key.pem"));  // there was none
+
+  ca = open_ca(std::move(next).value());
+  ASSERT_TRUE(ca);
+  auto roots = test::parse_pem_chain(ca->root_pem());
+  ASSERT_EQ(roots.size(), 2u);
+  EXPECT_EQ(detail::to_pem(roots[1].get()), old_root);
+  const std::string chain = issue_chain(*ca, "after.example");
+  auto v = test::verify_chain(chain, detail::to_pem(roots[0].get()), X509_PURPOSE_SSL_SERVER);
+  EXPECT_TRUE(v.ok) << v.error;
+  const auto alternates = ca->alternate_chains(chain);
+  ASSERT_EQ(alternates.size(), 1u);
+  auto alt = test::verify_chain(alternates[0], old_root, X509_PURPOSE_SSL_SERVER);
+  EXPECT_TRUE(alt.ok) << alt.error;
+}
+
+// The current issuer's key is in the token and the new one is a file: the token is not
+// needed, and the CA opens with file keys afterwards.
+TEST_F(SoftHsmTest, RolloverFromTheTokenToAFileKey) {
+  auto token = token_with_key();
+  ASSERT_TRUE(token);
+  ASSERT_TRUE(open_ca(token));
+  auto done = rollover_ca(data(), false, clock_);
+  ASSERT_TRUE(done) << done.error().detail;
+  EXPECT_TRUE(fs::exists(data() / "ca" / "intermediate-key.pem"));
+  auto ca = open_ca(nullptr);
+  ASSERT_TRUE(ca);
+  auto v =
+      test::verify_chain(issue_chain(*ca, "file.example"), ca->root_pem(), X509_PURPOSE_SSL_SERVER);
+  EXPECT_TRUE(v.ok) << v.error;
+}
+
+// An import into a data directory whose issuer's key is in the token: the token is not
+// needed to open what is there.
+TEST_F(SoftHsmTest, ImportOverATokenIssuer) {
+  auto token = token_with_key();
+  ASSERT_TRUE(token);
+  ASSERT_TRUE(open_ca(token));
+  // Another CA's intermediate, its key a file, and its root as the chain.
+  const fs::path other = dir_.path() / "other";
+  ASSERT_TRUE(CertificateAuthority::open(other, clock_));
+  auto done = import_ca(data(),
+                        {other / "ca" / "intermediate.pem",
+                         (other / "ca" / "intermediate-key.pem").string(), other / "root.pem"},
+                        clock_);
+  ASSERT_TRUE(done) << done.error().detail;
+  auto ca = open_ca(nullptr);
+  ASSERT_TRUE(ca);
+  auto v = test::verify_chain(issue_chain(*ca, "imported.example"),
+                              *core::read_file(other / "root.pem"), X509_PURPOSE_SSL_SERVER);
+  EXPECT_TRUE(v.ok) << v.error;
 }
 
 // Signatures from many threads at once, as the CPU pool makes them.

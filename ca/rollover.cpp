@@ -47,12 +47,12 @@ std::string stamp_of(const fs::path& archive) {
 }  // namespace
 
 core::Result<RolloverResult> rollover_ca(const fs::path& dir, bool new_root,
-                                         const core::Clock& clock) {
+                                         const core::Clock& clock, const Pkcs11Key* token_key) {
   const auto now = clock.now();
-  auto h = open_hierarchy(dir, clock);
-  if (!h) return std::move(h).error();
+  auto current_roots = roots_to_replace_acme(dir, clock);
+  if (!current_roots) return std::move(current_roots).error();
   const HierarchyPaths p(dir);
-  X509* current = h->roots.front().get();
+  X509* current = current_roots->front().get();
 
   auto key_pem = core::read_file(p.root_key);
   auto key = key_pem ? detail::key_from_pem(*key_pem) : core::Result<Pkey>(key_pem.error());
@@ -71,6 +71,13 @@ core::Result<RolloverResult> rollover_ca(const fs::path& dir, bool new_root,
     auto r = make_root(current, *signer, now);
     if (!r) return std::move(r).error();
     made = std::move(r).value();
+  }
+  // The token's new key last: a refusal above leaves the token as it was.
+  Pkey token_public;
+  if (token_key) {
+    auto pub = token_key->generate_ec_p256();
+    if (!pub) return std::move(pub).error();
+    token_public = std::move(pub).value();
   }
   auto archived = archive_ca_files(p, now);
   if (!archived) return std::move(archived).error();
@@ -94,7 +101,13 @@ core::Result<RolloverResult> rollover_ca(const fs::path& dir, bool new_root,
     out.cross_of = subject_line(current);
   }
   const KeySigner& root_signer = new_signer ? *new_signer : *signer;
-  if (auto st = create_acme_intermediate(p, issuer_root, root_signer, tag, now); !st) {
+  if (token_key) {
+    std::error_code ec;
+    fs::remove(p.acme_key, ec);  // archived: the token's key replaces it
+    if (ec) return core::internal_error("removing " + p.acme_key.string() + ": " + ec.message());
+  }
+  if (auto st = create_acme_intermediate(p, issuer_root, root_signer, tag, now, token_public.get());
+      !st) {
     return std::move(st).error();
   }
   auto written = core::read_file(p.acme_cert);
@@ -118,7 +131,7 @@ core::Result<RolloverResult> rollover_ca(const fs::path& dir, bool new_root,
     }
     std::vector<X509Ptr> roots;
     roots.push_back(std::move(made->root));
-    for (auto& r : h->roots) roots.push_back(std::move(r));
+    for (auto& r : *current_roots) roots.push_back(std::move(r));
     if (auto st = core::write_file(p.root_cert, pem_of(roots), 0644); !st) {
       return std::move(st).error();
     }

@@ -14,6 +14,11 @@
 //   root.pem                                       the new root first, then the roots
 //                                                  it held (--root)
 //
+// With a key in a PKCS#11 token (`--pkcs11`), the new ACME issuer's key is made there
+// (ca/pkcs11.hpp: P-256, sensitive, not extractable) and never leaves it: no
+// ca/intermediate-key.pem is written, and the old one, if any, is removed once archived
+// (the server signs through the token, [ca] key, from its next start).
+//
 // The replaced files are archived first (ca/archive.hpp); no key is deleted. Leaves
 // come from the new issuer from the next start; their default chain ends at the new
 // root, their alternate one (RFC 8555 §7.4.2, `Link: rel="alternate"`) at the old.
@@ -22,6 +27,7 @@
 #include <optional>
 #include <string>
 
+#include "ca/pkcs11.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
 
@@ -35,8 +41,11 @@ struct RolloverResult {
 };
 
 // Refused, changing nothing, when the current root's key is not in the directory (an
-// imported CA: import a new intermediate instead).
+// imported CA: import a new intermediate instead), or when token_key's token already
+// holds the key its URI names. The current ACME issuer's key is not needed: it may be a
+// file or in a token.
 core::Result<RolloverResult> rollover_ca(const std::filesystem::path& dir, bool new_root,
-                                         const core::Clock& clock);
+                                         const core::Clock& clock,
+                                         const Pkcs11Key* token_key = nullptr);
 
 }  // namespace signet::ca

@@ -1,5 +1,7 @@
 #include "server/commands/admin_cli.hpp"
 
+#include <cctype>
+
 namespace signet::server::commands {
 
 namespace {
@@ -46,6 +48,23 @@ void data_dir_options(CLI::App* cmd, std::optional<std::string>& data_dir,
   cmd->add_option("--config", config_file, "TOML configuration file (for its data_dir)")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--json", json, "Print JSON");
+}
+
+void token_options(CLI::App* cmd, std::optional<std::string>& module,
+                   std::optional<std::string>& pin_file, std::optional<std::string>& pin_env,
+                   const std::string& with) {
+  const auto text = [&](std::string what) {
+    if (with.empty()) what[0] = static_cast<char>(std::toupper(what[0]));
+    return with + what;
+  };
+  cmd->add_option("--module", module,
+                  text("the token's PKCS#11 module (default: the --config file's [ca] "
+                       "pkcs11_module)"));
+  auto* file = cmd->add_option("--pin-file", pin_file,
+                               text("a file whose first line is the token's user PIN"));
+  auto* env = cmd->add_option("--pin-env", pin_env,
+                              text("an environment variable holding the token's user PIN"));
+  file->excludes(env);
 }
 
 AdminCli::AdminCli(CLI::App& app) {
@@ -130,16 +149,8 @@ AdminCli::AdminCli(CLI::App& app) {
       ->check(CLI::ExistingFile);
   ca_import_->add_option("--key", ca_change_.key, "Its private key: a PEM file, or pkcs11:...")
       ->required();
-  ca_import_->add_option("--module", ca_change_.module,
-                         "With a pkcs11: key, the token's PKCS#11 module (default: the "
-                         "--config file's [ca] pkcs11_module)");
-  auto* pin_file = ca_import_->add_option("--pin-file", ca_change_.pin_file,
-                                          "With a pkcs11: key, a file whose first line is the "
-                                          "token's user PIN");
-  auto* pin_env = ca_import_->add_option("--pin-env", ca_change_.pin_env,
-                                         "With a pkcs11: key, an environment variable holding "
-                                         "the token's user PIN");
-  pin_file->excludes(pin_env);
+  token_options(ca_import_, ca_change_.module, ca_change_.pin_file, ca_change_.pin_env,
+                "With a pkcs11: key, ");
   ca_import_
       ->add_option("--chain", ca_change_.chain,
                    "The certificates above it, up to the root (PEM); served after it, "
@@ -152,6 +163,12 @@ AdminCli::AdminCli(CLI::App& app) {
   data_dir_options(ca_rollover_, ca_change_.data_dir, ca_change_.config_file, ca_change_.json);
   ca_rollover_->add_flag("--root", ca_change_.root,
                          "Also make a new root, cross-signed by the current root");
+  ca_rollover_->add_option("--pkcs11", ca_change_.pkcs11,
+                           "Make the new ACME issuer's key inside a PKCS#11 token (an HSM) under "
+                           "this RFC 7512 URI, e.g. \"pkcs11:token=signet;object=issuer-2\"; "
+                           "then set [ca] key to it");
+  token_options(ca_rollover_, ca_change_.module, ca_change_.pin_file, ca_change_.pin_env,
+                "With --pkcs11, ");
   // `signet audit verify|export`: the audit log's chain.
   auto* audit = app.add_subcommand("audit", "Verify or export the audit log");
   audit->require_subcommand(1);

@@ -18,6 +18,12 @@ void data_dir_options(CLI::App* cmd, std::optional<std::string>& data_dir,
                       std::optional<std::string>& config_file, bool& json,
                       std::optional<std::string>* database = nullptr);
 
+// --module, and --pin-file or --pin-env, for a key in a PKCS#11 token (their defaults: the
+// --config file's [ca]); `with` begins their descriptions ("With --pkcs11, ").
+void token_options(CLI::App* cmd, std::optional<std::string>& module,
+                   std::optional<std::string>& pin_file, std::optional<std::string>& pin_env,
+                   const std::string& with = "");
+
 // `ca init` under the `ca` command, its values written to o.
 CLI::App* add_ca_init(CLI::App* ca, CaInitOptions& o);
 

@@ -14,7 +14,16 @@ namespace signet::server::commands {
 int ca_show(const AdminArgs& a) {
   auto dir = data_dir_of(a.config_file, a.data_dir);
   if (!dir) return fail(dir.error().detail);
-  auto issuers = ca::describe_issuers(*dir);
+  // [ca] key: the ACME issuer's key in a token, as the server would sign with it.
+  std::string token_key;
+  if (a.config_file) {
+    Overrides o;
+    o.config_file = a.config_file;
+    auto cfg = load_config(o);
+    if (!cfg) return fail(cfg.error().detail);
+    token_key = cfg->ca_key;
+  }
+  auto issuers = ca::describe_issuers(*dir, token_key);
   if (!issuers) return fail(issuers.error().detail);
   if (a.json) {
     std::cout << json::encode_issuers(*issuers) << "\n";
@@ -39,6 +48,13 @@ int ca_show(const AdminArgs& a) {
               << "  Not after:         " << json::format_rfc3339(d.not_after) << "\n"
               << "  SHA-256:           " << d.sha256_fingerprint << "\n"
               << "  Subject key id:    " << d.subject_key_id << "\n";
+    if (d.key_storage == "file" || d.key_storage == "pkcs11") {
+      std::cout << "  Private key:       " << (d.key_storage == "file" ? "file " : "")
+                << d.key_location << "\n";
+    } else if (d.key_storage == "unknown") {
+      std::cout << "  Private key:       unknown: no key file; if it is in a PKCS#11 token, "
+                   "give --config with its [ca] key\n";
+    }
     sep = "\n";
   }
   return 0;

@@ -1,8 +1,10 @@
 // `signet ca import` and `signet ca rollover`: a new ACME issuer in a data directory.
 // The running server keeps the issuer it loaded; the new one signs from its next start.
+#include <filesystem>
 #include <iostream>
 
 #include "authority/audit.hpp"
+#include "ca/hierarchy.hpp"
 #include "ca/import.hpp"
 #include "ca/rollover.hpp"
 #include "core/async.hpp"
@@ -13,6 +15,7 @@
 #include "server/json/ca_change.hpp"
 
 namespace signet::server::commands {
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -31,19 +34,58 @@ int record(const CaChangeArgs& a, const std::string& dir, const authority::audit
   return 0;
 }
 
+// Where the new ACME issuer's key is, and what the configuration's [ca] key must say
+// for the server to find it.
+struct NewKey {
+  std::string location;       // the key file, or the token key's URI
+  bool in_token = false;      // [ca] key must name it
+  bool was_in_token = false;  // the replaced issuer's key was in a token
+};
+
 int report(const CaChangeArgs& a, const std::string& action, const std::string& issuer,
-           const std::string& root, const std::optional<std::string>& cross,
+           const std::string& root, const std::optional<std::string>& cross, const NewKey& key,
            const std::string& archive) {
   if (a.json) {
-    std::cout << json::encode_ca_change(action, issuer, root, cross, archive) << "\n";
+    std::cout << json::encode_ca_change(action, issuer, root, cross, key.location, archive) << "\n";
     return 0;
   }
   std::cout << "ACME issuer:   " << issuer << "\n"
             << "Under root:    " << root << "\n";
   if (cross) std::cout << "Cross-signed:  by " << *cross << " (the alternate chain)\n";
-  std::cout << "Archived:      " << archive << " (the replaced files)\n"
-            << "Restart the server to issue under it.\n";
+  std::cout << "Key:           " << (key.in_token ? "" : "file ") << key.location
+            << (key.in_token ? " (it never leaves the token)" : "") << "\n"
+            << "Archived:      " << archive << " (the replaced files)\n";
+  if (key.in_token) {
+    std::cout << "Before restarting, set in the server's configuration:\n"
+              << "  [ca]\n"
+              << "  key = \"" << key.location << "\"\n"
+              << "with pkcs11_module and pin_file or pin_env for its token.\n";
+  } else if (key.was_in_token) {
+    std::cout << "The new key is a file: before restarting, remove [ca] key (and "
+                 "pkcs11_module, pin_file, pin_env) from the server's configuration.\n";
+  }
+  std::cout << "Restart the server to issue under it.\n";
   return 0;
+}
+
+// The token holding `uri`, logged in with the module and PIN source given, or the
+// --config file's [ca]; 0, or the exit code.
+int open_token(const CaChangeArgs& a, const std::string& uri,
+               std::unique_ptr<ca::Pkcs11Key>& token) {
+  auto options =
+      token_key_options({uri, a.module, a.pin_file, a.pin_env, a.data_dir, a.config_file});
+  if (!options) return usage(options.error().detail);
+  auto logged_in = login_token(options->first);
+  if (!logged_in) return fail(logged_in.error().detail);
+  token = std::move(logged_in).value();
+  return 0;
+}
+
+// The ACME issuer's key is in a token now: its certificate is there, its key file not.
+bool acme_key_in_token(const std::string& dir) {
+  const ca::HierarchyPaths p(dir);
+  std::error_code ec;
+  return fs::exists(p.acme_cert, ec) && !fs::exists(p.acme_key, ec);
 }
 
 }  // namespace
@@ -54,13 +96,10 @@ int ca_import(const CaChangeArgs& a) {
   // A key in a token: logged in with the module and PIN source given, or the config's.
   std::unique_ptr<ca::Pkcs11Key> token;
   if (a.key.starts_with("pkcs11:")) {
-    auto options =
-        token_key_options({a.key, a.module, a.pin_file, a.pin_env, a.data_dir, a.config_file});
-    if (!options) return usage(options.error().detail);
-    auto logged_in = login_token(options->first);
-    if (!logged_in) return fail(logged_in.error().detail);
-    token = std::move(logged_in).value();
+    if (int rc = open_token(a, a.key, token); rc != 0) return rc;
   }
+  const NewKey key{token ? a.key : ca::HierarchyPaths(*dir).acme_key.string(), token != nullptr,
+                   acme_key_in_token(*dir)};
   const core::SystemClock clock;
   auto done = ca::import_ca(*dir, {a.cert, a.key, a.chain, token.get()}, clock);
   if (!done) return fail(done.error().detail);
@@ -69,15 +108,27 @@ int ca_import(const CaChangeArgs& a) {
                                 done->archive.string(), authority::audit::operator_actor()));
       rc != 0)
     return rc;
-  return report(a, "import", done->subject, done->root_subject, std::nullopt,
+  return report(a, "import", done->subject, done->root_subject, std::nullopt, key,
                 done->archive.string());
 }
 
 int ca_rollover(const CaChangeArgs& a) {
   auto dir = data_dir_of(a.config_file, a.data_dir);
   if (!dir) return fail(dir.error().detail);
+  // The new key in a token: made there, with the module and PIN source given, or the
+  // config's.
+  std::unique_ptr<ca::Pkcs11Key> token;
+  if (!a.pkcs11.empty()) {
+    if (int rc = open_token(a, a.pkcs11, token); rc != 0) return rc;
+  } else if (a.module || a.pin_file || a.pin_env) {
+    return usage(
+        "--module, --pin-file and --pin-env go with --pkcs11 (the URI of the new key "
+        "to make in a token)");
+  }
+  const NewKey key{token ? a.pkcs11 : ca::HierarchyPaths(*dir).acme_key.string(), token != nullptr,
+                   acme_key_in_token(*dir)};
   const core::SystemClock clock;
-  auto done = ca::rollover_ca(*dir, a.root, clock);
+  auto done = ca::rollover_ca(*dir, a.root, clock, token.get());
   if (!done) return fail(done.error().detail);
   if (int rc = record(a, *dir, authority::audit::ca_rolled_over(
                                 clock.now(), done->intermediate_subject, done->root_subject,
@@ -85,7 +136,7 @@ int ca_rollover(const CaChangeArgs& a) {
                                 authority::audit::operator_actor()));
       rc != 0)
     return rc;
-  return report(a, "rollover", done->intermediate_subject, done->root_subject, done->cross_of,
+  return report(a, "rollover", done->intermediate_subject, done->root_subject, done->cross_of, key,
                 done->archive.string());
 }
 

@@ -72,13 +72,7 @@ CLI::App* add_ca_init(CLI::App* ca, CaInitOptions& o) {
                   "RFC 7512 URI of the key to make, e.g. "
                   "\"pkcs11:token=signet;object=intermediate\"")
       ->required();
-  cmd->add_option("--module", o.module,
-                  "The token's PKCS#11 module (default: the --config file's [ca] pkcs11_module)");
-  auto* file = cmd->add_option("--pin-file", o.pin_file,
-                               "A file whose first line is the token's user PIN");
-  auto* env = cmd->add_option("--pin-env", o.pin_env,
-                              "An environment variable holding the token's user PIN");
-  file->excludes(env);
+  token_options(cmd, o.module, o.pin_file, o.pin_env);
   cmd->add_option("--data-dir", o.data_dir,
                   "The server's data directory (default: the --config file's, else "
                   "./signet-data)");

@@ -75,8 +75,9 @@ struct CaChangeArgs {
   std::optional<std::string> config_file, data_dir;
   bool json = false;
   std::string cert, key, chain;  // import
-  std::optional<std::string> module, pin_file, pin_env;  // import of a key in a token
+  std::optional<std::string> module, pin_file, pin_env;  // a key in a token (import, rollover)
   bool root = false;             // rollover --root
+  std::string pkcs11;            // rollover --pkcs11: the new key's URI in a token
 };
 int ca_import(const CaChangeArgs& a);
 int ca_rollover(const CaChangeArgs& a);

@@ -118,6 +118,10 @@ void issuer_body(Writer& w, const ca::IssuerDescription& d) {
   kv(w, "not_before", format_rfc3339(d.not_before));
   kv(w, "not_after", format_rfc3339(d.not_after));
   kv(w, "pem", d.pem);
+  if (!d.key_storage.empty()) {
+    kv(w, "key_storage", d.key_storage);
+    if (!d.key_location.empty()) kv(w, "key_location", d.key_location);
+  }
   w.EndObject();
 }
 

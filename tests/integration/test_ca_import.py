@@ -100,6 +100,17 @@ def verify_alone(root_pem, d):
     assert out.strip().endswith("OK"), out
 
 
+def preferred_chain(certbot, root_name, root_file, cert_name, expect_len):
+    """certbot --preferred-chain root_name: a chain of expect_len certificates whose top is
+    issued by that root, verified against root_file alone; returns the live directory."""
+    live = certbot.issue(cert_name, [f"{cert_name}.example.test"], ["--preferred-chain", root_name])
+    chain = pem_certs(f"{live}/chain.pem")
+    assert len(chain) == expect_len, [c.subject for c in chain]
+    assert cn_of(chain[-1].issuer) == root_name, [c.issuer for c in chain]
+    verify_alone(root_file, live)
+    return live
+
+
 def import_checks(signet, checks):
     ext = {}
 
@@ -209,12 +220,7 @@ def rollover_checks(signet, checks):
             certbot.common[certbot.common.index("--server") + 1] = env.directory
 
         def chain_for(root_name, root_file, cert_name, expect_len):
-            live = certbot.issue(cert_name, [f"{cert_name}.example.test"],
-                                 ["--preferred-chain", root_name])
-            chain = pem_certs(f"{live}/chain.pem")
-            assert len(chain) == expect_len, [c.subject for c in chain]
-            assert cn_of(chain[-1].issuer) == root_name, [c.issuer for c in chain]
-            verify_alone(root_file, live)
+            preferred_chain(certbot, root_name, root_file, cert_name, expect_len)
 
         def links():
             client = Client(env.directory, env.root)

@@ -4,7 +4,11 @@ certificate; `signet serve` with [ca] key and the PIN from the environment (a wr
 stops it with a message saying so); certbot issues, the certificate verifies against
 root.pem; certbot revokes it, and the CRL and an OCSP response for it verify up to the
 token's key; `signet vantage-credentials --config` logs in to the token too; no file in
-the data directory holds the ACME issuer's private key."""
+the data directory holds the ACME issuer's private key. An intermediate whose key the
+HSM's own tools made is imported (`signet ca import --key pkcs11:...`); `signet ca
+rollover --root --pkcs11` makes the next issuer's key in the token, and both chains
+verify with `openssl verify`, each against its root."""
+import json
 import os
 import re
 import shutil
@@ -24,6 +28,66 @@ NAME = "hsm.example.test"
 
 def der_to_pem_pubkey(pem_cert):
     return run(["openssl", "x509", "-in", pem_cert, "-noout", "-pubkey"]).stdout
+
+
+def token_public_key(label, out_dir, token_env):
+    """The public half of the token's key `label`, PEM, read with pkcs11-tool (OpenSC)."""
+    pub_der = os.path.join(out_dir, f"{label}-pub.der")
+    run(["pkcs11-tool", "--module", MODULE, "--read-object", "--type", "pubkey",
+         "--label", label, "--output-file", pub_der], token_env)
+    return run(["openssl", "pkey", "-pubin", "-inform", "DER", "-in", pub_der]).stdout
+
+
+def crl_lists_and_verifies(env, cert, inter):
+    """The CRL cert names lists its serial, and verifies under the issuer inter."""
+    text = run(["openssl", "x509", "-in", cert, "-noout", "-text", "-serial"]).stdout
+    serial = re.search(r"serial=([0-9A-F]+)", text).group(1)
+    crl_url = re.search(r"URI:(http\S+\.crl)", text).group(1)
+    crl = os.path.join(env.tmp, "acme.crl")
+
+    def listed():
+        with urllib.request.urlopen(crl_url, timeout=5) as r:
+            open(crl, "wb").write(r.read())
+        out = run(["openssl", "crl", "-inform", "DER", "-in", crl, "-noout", "-text"]).stdout
+        return serial.lstrip("0") in out.replace(":", "").upper()
+    wait_until("the revoked serial in the CRL", listed, timeout=30, interval=0.5)
+    out = run(["openssl", "crl", "-inform", "DER", "-in", crl, "-noout", "-CAfile", inter])
+    assert "verify OK" in out.stdout + out.stderr, out.stdout + out.stderr
+
+
+def ocsp_revoked_under(env, cert, chain, root, inter):
+    """An OCSP response for cert (revoked, keyCompromise) verifies up to root, and its
+    responder's certificate is signed by the issuer inter."""
+    text = run(["openssl", "x509", "-in", cert, "-noout", "-text"]).stdout
+    url = re.search(r"OCSP - URI:(\S+)", text).group(1)
+    resp = os.path.join(env.tmp, "resp.der")
+    out = run(["openssl", "ocsp", "-issuer", chain, "-cert", cert, "-url", url, "-CAfile", root,
+               "-respout", resp, "-resp_text"])
+    said = out.stdout + out.stderr
+    assert "Response verify OK" in said, said
+    assert f"{cert}: revoked" in said and "keyCompromise" in said, said
+    # The responder's certificate in the response: signed by the issuer's key.
+    responder = os.path.join(env.tmp, "responder.pem")
+    certs = re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", said, re.S)
+    assert certs, said
+    with open(responder, "w") as f:
+        f.write(certs[0] + "\n")
+    check = run(["openssl", "verify", "-partial_chain", "-CAfile", inter, responder])
+    assert check.stdout.strip().endswith("OK"), check.stdout + check.stderr
+
+
+def no_file_holds(data_dir, token_pub):
+    """No file in data_dir holds the private key whose public half is token_pub."""
+    assert not os.path.exists(os.path.join(data_dir, "ca", "intermediate-key.pem"))
+    for root, _, files in os.walk(data_dir):
+        for name in files:
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                if b"PRIVATE KEY" not in f.read():
+                    continue
+            pub = subprocess.run(["openssl", "pkey", "-in", path, "-pubout"],
+                                 capture_output=True, text=True).stdout
+            assert pub and pub != token_pub, path
 
 
 def main():
@@ -89,10 +153,7 @@ def main():
                 for attr in ("sensitive", "never extractable", "local"):
                     assert attr in listing, listing
                 # The certificate is for the token's key.
-                pub_der = os.path.join(env.tmp, "token-pub.der")
-                run(["pkcs11-tool", "--module", MODULE, "--read-object", "--type", "pubkey",
-                     "--label", "intermediate", "--output-file", pub_der], token_env)
-                token_pub = run(["openssl", "pkey", "-pubin", "-inform", "DER", "-in", pub_der]).stdout
+                token_pub = token_public_key("intermediate", env.tmp, token_env)
                 assert token_pub == der_to_pem_pubkey(inter), (token_pub, der_to_pem_pubkey(inter))
                 state["token_pub"] = token_pub
 
@@ -113,42 +174,10 @@ def main():
             def revoked_crl_signed_by_the_token_key():
                 run(["certbot", "revoke", "--cert-name", NAME, "--reason", "keycompromise",
                      "--no-delete-after-revoke"] + common, client_env)
-                text = run(["openssl", "x509", "-in", f"{live}/cert.pem", "-noout", "-text",
-                            "-serial"]).stdout
-                serial = re.search(r"serial=([0-9A-F]+)", text).group(1)
-                crl_url = re.search(r"URI:(http\S+\.crl)", text).group(1)
-                crl = os.path.join(env.tmp, "acme.crl")
-
-                def listed():
-                    with urllib.request.urlopen(crl_url, timeout=5) as r:
-                        open(crl, "wb").write(r.read())
-                    out = run(["openssl", "crl", "-inform", "DER", "-in", crl, "-noout",
-                               "-text"]).stdout
-                    return serial.lstrip("0") in out.replace(":", "").upper()
-                wait_until("the revoked serial in the CRL", listed, timeout=30, interval=0.5)
-                out = run(["openssl", "crl", "-inform", "DER", "-in", crl, "-noout",
-                           "-CAfile", inter])
-                assert "verify OK" in out.stdout + out.stderr, out.stdout + out.stderr
+                crl_lists_and_verifies(env, f"{live}/cert.pem", inter)
 
             def revoked_ocsp_response_chains_to_the_token_key():
-                text = run(["openssl", "x509", "-in", f"{live}/cert.pem", "-noout", "-text"]).stdout
-                url = re.search(r"OCSP - URI:(\S+)", text).group(1)
-                resp = os.path.join(env.tmp, "resp.der")
-                out = run(["openssl", "ocsp", "-issuer", f"{live}/chain.pem", "-cert",
-                           f"{live}/cert.pem", "-url", url, "-CAfile", env.root, "-respout", resp,
-                           "-resp_text"])
-                said = out.stdout + out.stderr
-                assert "Response verify OK" in said, said
-                assert f"{live}/cert.pem: revoked" in said and "keyCompromise" in said, said
-                # The responder's certificate in the response: signed by the token's key.
-                responder = os.path.join(env.tmp, "responder.pem")
-                certs = re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----",
-                                   said, re.S)
-                assert certs, said
-                with open(responder, "w") as f:
-                    f.write(certs[0] + "\n")
-                check = run(["openssl", "verify", "-partial_chain", "-CAfile", inter, responder])
-                assert check.stdout.strip().endswith("OK"), check.stdout + check.stderr
+                ocsp_revoked_under(env, f"{live}/cert.pem", f"{live}/chain.pem", env.root, inter)
 
             def config_check_refuses_a_pin_in_the_configuration():
                 for text, why in (
@@ -184,16 +213,7 @@ def main():
                                os.path.join(env.tmp, "agent-issuer.pem"))
 
             def no_file_holds_the_issuer_key():
-                assert not os.path.exists(os.path.join(ca_dir, "intermediate-key.pem"))
-                for root, _, files in os.walk(env.data_dir):
-                    for name in files:
-                        path = os.path.join(root, name)
-                        with open(path, "rb") as f:
-                            if b"PRIVATE KEY" not in f.read():
-                                continue
-                        pub = subprocess.run(["openssl", "pkey", "-in", path, "-pubout"],
-                                             capture_output=True, text=True).stdout
-                        assert pub and pub != state["token_pub"], path
+                no_file_holds(env.data_dir, state["token_pub"])
 
             checks.run("ca init --pkcs11: the key made in the token, the root signed its certificate",
                        init_made_the_key_in_the_token)
@@ -211,6 +231,7 @@ def main():
             checks.run("no file in the data directory holds the ACME issuer's key",
                        no_file_holds_the_issuer_key)
         imported_in_the_token(args, checks, token_env, pin_file)
+        rolled_over_in_the_token(args, checks, token_env, pin_file)
     finally:
         shutil.rmtree(hsm, ignore_errors=True)
     return checks.finish()
@@ -303,6 +324,111 @@ def imported_in_the_token(args, checks, token_env, pin_file):
 
         checks.run("an intermediate whose key is in the token, imported with --key pkcs11:, issues",
                    import_of_a_token_key)
+
+
+def rolled_over_in_the_token(args, checks, token_env, pin_file):
+    """`signet ca rollover --root --pkcs11`: a new root cross-signed by the old, and the
+    new ACME issuer's key made in the token. With [ca] key set to the new URI, certbot
+    gets a chain to each root (--preferred-chain), each verified by `openssl verify`
+    against that root alone; the CRL and an OCSP response for a new certificate verify
+    under the new token key; no file holds it. Then a rollover without --pkcs11 goes
+    back to a file key."""
+    from test_ca_import import Certbot, cn_of, pem_certs, preferred_chain
+    first, second = "pkcs11:token=signet;object=issuer-1", "pkcs11:token=signet;object=issuer-2"
+
+    def config(uri):
+        return f'[ca]\nkey = "{uri}"\npkcs11_module = "{MODULE}"\npin_file = "{pin_file}"\n'
+
+    def init(env):
+        run([args.signet, "ca", "init", "--pkcs11", first, "--module", MODULE, "--pin-file",
+             pin_file, "--data-dir", env.data_dir], token_env)
+
+    state = {}
+    with Env(args.signet, config_text=config(first), before_serve=init, server_env=token_env) as env:
+        data = env.data_dir
+        toml = os.path.join(env.tmp, "signet.toml")
+        old_root, new_root = os.path.join(env.tmp, "old-root.pem"), os.path.join(env.tmp, "new-root.pem")
+        certbot = Certbot(env, "certbot-rollover")
+        rollover = [args.signet, "ca", "rollover", "--root", "--data-dir", data, "--config", toml]
+
+        def show(*extra):
+            return run([args.signet, "ca", "show", "--data-dir", data, *extra]).stdout
+
+        def roll():
+            shutil.copy(env.root, old_root)
+            state["old"] = cn_of(pem_certs(old_root)[0].subject)
+            assert f"Private key:       {first}" in show("--config", toml), show("--config", toml)
+            assert "Private key:       unknown" in show(), show()
+            certbot.issue("before", ["before.example.test"])
+            env.stop_server()
+            # The name of a key already in the token (the current issuer's): refused, and
+            # nothing changes.
+            before = open(os.path.join(data, "root.pem")).read()
+            taken = run(rollover + ["--pkcs11", first], token_env, check=False)
+            assert taken.returncode == 1 and "already holds a private key" in taken.stderr, taken
+            assert open(os.path.join(data, "root.pem")).read() == before
+            assert not os.path.exists(os.path.join(data, "ca", "archive"))
+            # Module and PIN file from the configuration's [ca].
+            out = run(rollover + ["--pkcs11", second], token_env).stdout
+            assert "Cross-signed" in out and f'key = "{second}"' in out, out
+            assert not os.path.exists(os.path.join(data, "ca", "intermediate-key.pem"))
+            roots = pem_certs(os.path.join(data, "root.pem"))
+            assert len(roots) == 2 and cn_of(roots[1].subject) == state["old"], roots
+            state["new"] = cn_of(roots[0].subject)
+            from cryptography.hazmat.primitives.serialization import Encoding
+            with open(new_root, "w") as f:
+                f.write(roots[0].public_bytes(Encoding.PEM).decode())
+            # The new issuer's certificate is for the token's new key, under the new root.
+            state["token_pub"] = token_public_key("issuer-2", env.tmp, token_env)
+            inter = os.path.join(data, "ca", "intermediate.pem")
+            assert der_to_pem_pubkey(inter) == state["token_pub"]
+            openssl_verify(new_root, inter)
+            with open(toml, "w") as f:
+                f.write(config(second))
+            assert f"Private key:       {second}" in show("--config", toml)
+            shown = json.loads(show("--config", toml, "--json"))["issuers"]
+            acme = next(i for i in shown if i["role"] == "acme")
+            assert acme["key_storage"] == "pkcs11" and acme["key_location"] == second, acme
+            env.restart_server()
+            certbot.common[certbot.common.index("--server") + 1] = env.directory
+
+        def chain_for(root_name, root_file, cert_name, length):
+            live = preferred_chain(certbot, root_name, root_file, cert_name, length)
+            # Signed by the token's new key.
+            assert der_to_pem_pubkey(f"{live}/chain.pem") == state["token_pub"]
+            return live
+
+        def revoked_under_the_new_key():
+            live = chain_for(state["new"], new_root, "revoked", 1)
+            run(["certbot", "revoke", "--cert-name", "revoked", "--reason", "keycompromise",
+                 "--no-delete-after-revoke"] + certbot.common, {"REQUESTS_CA_BUNDLE": env.root})
+            inter = os.path.join(data, "ca", "intermediate.pem")
+            crl_lists_and_verifies(env, f"{live}/cert.pem", inter)
+            ocsp_revoked_under(env, f"{live}/cert.pem", f"{live}/chain.pem", new_root, inter)
+
+        checks.run("rollover --root --pkcs11: a name in use is refused; the new issuer's key is "
+                   "made in the token, its certificate under the new root", roll)
+        checks.run("certbot --preferred-chain <new root>: the chain verifies against the new root",
+                   lambda: chain_for(state["new"], new_root, "prefers-new", 1))
+        checks.run("certbot --preferred-chain <old root>: the cross-signed chain verifies against "
+                   "the old root", lambda: chain_for(state["old"], old_root, "prefers-old", 2))
+        checks.run("revoked: the CRL and the OCSP response verify under the new token key",
+                   revoked_under_the_new_key)
+        def back_to_a_file_key():
+            # Without --pkcs11 the next issuer's key is a file, the token not needed; the
+            # operator is told to drop [ca] key.
+            env.stop_server()
+            out = run([args.signet, "ca", "rollover", "--data-dir", data]).stdout
+            assert "remove [ca] key" in out, out
+            key = os.path.join(data, "ca", "intermediate-key.pem")
+            pub = run(["openssl", "pkey", "-in", key, "-pubout"]).stdout
+            assert pub == der_to_pem_pubkey(os.path.join(data, "ca", "intermediate.pem"))
+            assert "Private key:       file ca/intermediate-key.pem" in show()
+
+        checks.run("no file in the data directory holds the new issuer's key",
+                   lambda: no_file_holds(data, state["token_pub"]))
+        checks.run("rollover without --pkcs11 from a token key: a file key, [ca] key to drop",
+                   back_to_a_file_key)
 
 
 if __name__ == "__main__":
