@@ -149,6 +149,19 @@ std::string contents(Store& s) {
   return o.str();
 }
 
+// A certificate Signet signed for its own listener.
+core::InfrastructureCertificate infrastructure_certificate() {
+  return {"0fed",
+          "infrastructure",
+          "infrastructure-tls-server",
+          {{IdentifierType::Dns, "localhost"}},
+          "spki",
+          "DER",
+          kNow,
+          kNow + std::chrono::hours(24),
+          kNow};
+}
+
 // The source: a SQLite store (the fixture's), filled through its verbs.
 class DatabaseCopyTest : public fixture::CertificateStoreTest {
  protected:
@@ -228,15 +241,7 @@ class DatabaseCopyTest : public fixture::CertificateStoreTest {
         store->fail_order(failed.id, core::make_error(core::ProblemType::BadCsr, "bad \\ CSR"))));
     order(account("k-pending"), {"p.example", "q.example"});
 
-    core::InfrastructureCertificate infra{"0fed",
-                                          "infrastructure",
-                                          "infrastructure-tls-server",
-                                          {{IdentifierType::Dns, "localhost"}},
-                                          "spki",
-                                          "DER",
-                                          kNow,
-                                          kNow + std::chrono::hours(24),
-                                          kNow};
+    const auto infra = infrastructure_certificate();
     ASSERT_TRUE(*sync(store->record_infrastructure_certificate(infra, test_entry())));
     // A rate-limit bucket used up.
     ASSERT_FALSE(
@@ -300,15 +305,7 @@ TEST_P(DatabaseCopyTest, EverythingReadsBackTheSameThroughThePostgreSQLStore) {
             core::audit::chain(records.back().seq + 1, next, records.back().hash).hash);
 
   EXPECT_TRUE(*sync(pg->spend_limits({{"orders:acct:1", {1, std::chrono::hours(24)}, 1}}, kNow)));
-  core::InfrastructureCertificate infra{"0fed",
-                                        "infrastructure",
-                                        "infrastructure-tls-server",
-                                        {{IdentifierType::Dns, "localhost"}},
-                                        "spki",
-                                        "DER",
-                                        kNow,
-                                        kNow + std::chrono::hours(24),
-                                        kNow};
+  const auto infra = infrastructure_certificate();
   EXPECT_FALSE(*sync(pg->record_infrastructure_certificate(infra, test_entry())));
 
   const auto interrupted =
