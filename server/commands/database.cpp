@@ -37,14 +37,14 @@ int database_copy(const AdminArgs& a) {
   }
   std::cout << "Copied " << database << " into PostgreSQL (schema version "
             << report->schema_version << ")\n\n";
-  std::vector<std::vector<std::string>> rows{{"TABLE", "SQLITE", "POSTGRESQL", ""}};
+  std::vector<std::vector<std::string>> rows{{"TABLE", "SQLITE", "POSTGRESQL"}};
   for (const auto& t : report->tables) {
-    rows.push_back({t.table, std::to_string(t.source), std::to_string(t.target),
-                    t.copied ? "" : "not copied: this node's own"});
+    rows.push_back({t.table, std::to_string(t.source),
+                    std::to_string(t.target) + (t.copied ? "" : " (not copied: a node's own)")});
   }
   print_table(rows);
-  std::cout << "\nAudit log: " << report->audit_entries
-            << " entries; the chain goes on from the same head.\n"
+  std::cout << "\nAudit log entries: " << report->audit_entries
+            << " (the chain goes on from the same head)\n"
             << "Took " << std::fixed << std::setprecision(2) << took.count() << " s\n";
   return 0;
 }
