@@ -267,9 +267,9 @@ void open_source(Connection& c, const std::string& path) {
   }
   if (version < kSchemaVersion) {
     refuse(core::ProblemType::Malformed,
-           path + " has schema version " + std::to_string(version) + "; this build copies " +
+           path + " has schema version " + std::to_string(version) + ", older than this build's (" +
                std::to_string(kSchemaVersion) +
-               ": start `signet serve` of this build on it once (it migrates the database "
+               "): start `signet serve` of this build on it once (it migrates the database "
                "at start), stop it, and copy again");
   }
   if (version > kSchemaVersion) {

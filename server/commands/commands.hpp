@@ -46,8 +46,8 @@ int cert_renew_early(const RenewEarlyOptions& o);
 
 // The operator's commands on a data directory, beside a running server: `signet cert
 // revoke|list|show`, `account list|show|deactivate`, `order list`, `ca show`, `config
-// check`, `audit verify|export`, `backup`, `database copy`. Read commands print a table, or JSON with
-// --json. Exit codes: admin.hpp.
+// check`, `audit verify|export`, `backup`; and `database copy` (the server stopped).
+// Read commands print a table, or JSON with --json. Exit codes: admin.hpp.
 struct AdminArgs {
   std::optional<std::string> config_file, data_dir;  // data_dir: else the config's
   std::optional<std::string> database;               // --database URL: else the config's [storage]
