@@ -193,4 +193,34 @@ std::optional<std::string> PgStatement::opt_text(int col) const {
   return text(col);
 }
 
+PgCopyIn::PgCopyIn(PgConnection& c, const std::string& copy_statement) : c_(c) {
+  PgResult r(PQexec(c_.conn_, copy_statement.c_str()));
+  if (!r || PQresultStatus(r.get()) != PGRES_COPY_IN) c_.fail(r.get());
+}
+
+PgCopyIn::~PgCopyIn() {
+  if (done_) return;
+  // Abandoned (an exception on the way): the server ends the COPY with an error, and the
+  // connection is ready for the ROLLBACK.
+  if (PQputCopyEnd(c_.conn_, "the copy was abandoned") == 1) {
+    while (PgResult r{PQgetResult(c_.conn_)}) {
+    }
+  }
+}
+
+void PgCopyIn::put(std::string_view rows) {
+  if (PQputCopyData(c_.conn_, rows.data(), static_cast<int>(rows.size())) != 1) c_.fail(nullptr);
+}
+
+int64_t PgCopyIn::finish() {
+  done_ = true;
+  if (PQputCopyEnd(c_.conn_, nullptr) != 1) c_.fail(nullptr);
+  PgResult r(PQgetResult(c_.conn_));
+  // Whatever follows the COPY's own result is read, so the connection is ready again.
+  while (PgResult more{PQgetResult(c_.conn_)}) {
+  }
+  if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) c_.fail(r.get());
+  return std::strtoll(PQcmdTuples(r.get()), nullptr, 10);
+}
+
 }  // namespace signet::storage::detail

@@ -96,6 +96,7 @@ class PgConnection {
 
  private:
   friend class PgStatement;
+  friend class PgCopyIn;
   struct Prepared {
     std::string name;
     int params = 0;
@@ -112,6 +113,27 @@ class PgConnection {
   PGconn* conn_ = nullptr;
   std::map<const char*, Prepared> cache_;
   int next_ = 0;
+};
+
+// One COPY ... FROM STDIN on a connection: rows are sent in COPY's text format (a tab
+// between fields, a newline after each row, \N for NULL, backslash escapes), and
+// finish() ends it. Destroyed before finish(), the COPY fails, and so does the
+// transaction around it. Throws PgError.
+class PgCopyIn {
+ public:
+  PgCopyIn(PgConnection& c, const std::string& copy_statement);
+  ~PgCopyIn();
+  PgCopyIn(const PgCopyIn&) = delete;
+  PgCopyIn& operator=(const PgCopyIn&) = delete;
+
+  // Any number of whole or partial rows.
+  void put(std::string_view rows);
+  // Ends the COPY; returns how many rows it stored.
+  int64_t finish();
+
+ private:
+  PgConnection& c_;
+  bool done_ = false;
 };
 
 }  // namespace signet::storage::detail

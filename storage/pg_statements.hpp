@@ -524,6 +524,16 @@ inline constexpr Statement kStatements[] = {
     {sql::kRedeemNonce,
      "INSERT INTO redeemed_nonces (nonce, expires) VALUES ($1, $2) ON CONFLICT DO NOTHING"},
     {sql::kPurgeRedeemedNonces, "DELETE FROM redeemed_nonces WHERE expires < $1"},
+    // copying a database into PostgreSQL: the tables of the schema in the search path.
+    {sql::kTables,
+     "SELECT table_name::text FROM information_schema.tables "
+     "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' "
+     "AND table_name <> 'schema_version' ORDER BY 1"},
+    {sql::kTableColumns,
+     "SELECT column_name::text, data_type::text, pg_get_serial_sequence("
+     "quote_ident(table_schema) || '.' || quote_ident(table_name), column_name) "
+     "FROM information_schema.columns WHERE table_schema = current_schema() "
+     "AND table_name = $1::text ORDER BY ordinal_position"},
 };
 // clang-format on
 

@@ -11,9 +11,11 @@ using detail::PgError;
 
 constexpr int kSchemaVersion = static_cast<int>(std::size(pgsql::kMigrations));
 
+}  // namespace
+
 // Brings the schema to kSchemaVersion in one transaction, under a lock that makes
 // nodes starting together wait for the first to finish (and then find nothing to do).
-core::Status migrate(PgConnection& c) {
+core::Status detail::migrate_postgresql(PgConnection& c) {
   c.exec_script("BEGIN");
   c.exec_script(pgsql::kLockMigrations);
   c.exec_script(pgsql::kCreateSchemaVersion);
@@ -30,8 +32,6 @@ core::Status migrate(PgConnection& c) {
   return {};
 }
 
-}  // namespace
-
 bool is_postgresql_url(const std::string& url) {
   return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
 }
@@ -39,7 +39,7 @@ bool is_postgresql_url(const std::string& url) {
 core::Result<std::unique_ptr<PgStore>> PgStore::open(detail::PgOptions options) {
   try {
     PgConnection c(options.url, options.statement_timeout);
-    if (auto m = migrate(c); !m) return std::move(m).error();
+    if (auto m = detail::migrate_postgresql(c); !m) return std::move(m).error();
   } catch (const PgError& e) {
     // Not the URL: it may carry a password.
     return core::internal_error("opening the PostgreSQL database: " + e.message);

@@ -29,6 +29,13 @@ class PgStore final : public detail::VerbStore<detail::PgExecutor> {
   explicit PgStore(std::unique_ptr<detail::PgExecutor> exec);
 };
 
+namespace detail {
+// Brings the schema of c's database to this build's version in one transaction of its
+// own, as PgStore::open does (nodes starting together migrate once); an error for a
+// schema newer than this build's. Throws PgError.
+core::Status migrate_postgresql(PgConnection& c);
+}  // namespace detail
+
 // Whether a --database / [storage] url names a PostgreSQL database.
 bool is_postgresql_url(const std::string& url);
 

@@ -68,6 +68,9 @@ std::optional<std::string> Statement::opt_text(int col) const {
   if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
   return text(col);
 }
+int Statement::type(int col) const {
+  return sqlite3_column_type(stmt_, col);
+}
 
 Connection::Connection(const std::string& path, int flags) {
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -95,6 +98,12 @@ Statement Connection::prepare(const char* sql) {
     it = cache_.emplace(sql, stmt).first;
   }
   return Statement(db_, it->second);
+}
+
+Statement Connection::prepare_once(const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr)) fail(db_, rc);
+  return Statement(db_, stmt, true);
 }
 
 void Connection::exec_script(const char* sql) {

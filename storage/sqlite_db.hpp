@@ -23,10 +23,16 @@ inline bool is_unique_violation(const SqliteError& e) {
 
 class Statement {
  public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  // owned: finalized when done (Connection::prepare_once), else reset for the next use.
+  Statement(sqlite3* db, sqlite3_stmt* stmt, bool owned = false)
+      : db_(db), stmt_(stmt), owned_(owned) {}
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
   ~Statement() {
+    if (owned_) {
+      sqlite3_finalize(stmt_);
+      return;
+    }
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
   }
@@ -48,10 +54,14 @@ class Statement {
   int64_t integer(int col) const;
   std::optional<int64_t> opt_integer(int col) const;
   std::optional<std::string> opt_text(int col) const;
+  // SQLITE_INTEGER, SQLITE_TEXT, SQLITE_BLOB, SQLITE_FLOAT or SQLITE_NULL: what the
+  // column's value is, whatever the column was declared.
+  int type(int col) const;
 
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  bool owned_ = false;
 };
 
 // One connection with a cache of prepared statements keyed by their SQL text
@@ -67,6 +77,9 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   Statement prepare(const char* sql);
+  // A statement built at run time (not one of statements.hpp's): prepared for this use
+  // only, never cached.
+  Statement prepare_once(const std::string& sql);
   void exec_script(const char* sql);
   int user_version();
   void set_user_version(int v);

@@ -558,6 +558,16 @@ inline constexpr const char* kRedeemNonce =
 inline constexpr const char* kPurgeRedeemedNonces =
     "DELETE FROM redeemed_nonces WHERE expires < ?1";
 
+// --- copying a database into PostgreSQL (storage/database_copy.hpp) ----------------------
+// The schema's tables by name (SQLite's own and PostgreSQL's schema_version excepted).
+inline constexpr const char* kTables =
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 7) <> 'sqlite_' "
+    "ORDER BY name";
+// A table's columns in order: name, declared type, and the sequence that numbers it
+// (PostgreSQL's serial columns; NULL for every other).
+inline constexpr const char* kTableColumns =
+    "SELECT name, type, NULL FROM pragma_table_info(?1) ORDER BY cid";
+
 // --- backups: on the finished copy -----------------------------------------------------------
 // One row "ok", or a row for each problem found.
 inline constexpr const char* kIntegrityCheck = "PRAGMA integrity_check";

@@ -195,6 +195,17 @@ AdminCli::AdminCli(CLI::App& app) {
   copy->add_option("--out", args_.out, "The backup file to write")->required();
   copy->add_flag("--force", args_.force, "Replace the --out file if it exists");
 
+  // `signet database copy`: from SQLite to PostgreSQL.
+  auto* database = app.add_subcommand("database", "Move the state to another database");
+  database->require_subcommand(1);
+  auto* db_copy = add(database, "copy",
+                      "Copy the data directory's SQLite database into a new, empty PostgreSQL "
+                      "database, all or nothing (stop the server first)",
+                      database_copy, false);
+  data_dir_options(db_copy, args_.data_dir, args_.config_file, args_.json);
+  db_copy->add_option("--to", args_.to, "The PostgreSQL database, postgresql://user@host/db")
+      ->required();
+
   auto* config = app.add_subcommand("config", "Check a configuration file");
   config->require_subcommand(1);
   auto* check = add(config, "check",

@@ -1,6 +1,6 @@
 #pragma once
-// The operator's command line: `signet cert`, `account`, `order`, `ca`, `backup` and
-// `config`, declared on the application and dispatched after parsing.
+// The operator's command line: `signet cert`, `account`, `order`, `ca`, `backup`,
+// `database` and `config`, declared on the application and dispatched after parsing.
 #include <CLI/CLI.hpp>
 
 #include <functional>

@@ -46,8 +46,8 @@ int cert_renew_early(const RenewEarlyOptions& o);
 
 // The operator's commands on a data directory, beside a running server: `signet cert
 // revoke|list|show`, `account list|show|deactivate`, `order list`, `ca show`, `config
-// check`, `audit verify|export`, `backup`. Read commands print a table, or JSON with
-// --json. Exit codes: admin.hpp.
+// check`, `audit verify|export`, `backup`; and `database copy` (the server stopped).
+// Read commands print a table, or JSON with --json. Exit codes: admin.hpp.
 struct AdminArgs {
   std::optional<std::string> config_file, data_dir;  // data_dir: else the config's
   std::optional<std::string> database;               // --database URL: else the config's [storage]
@@ -59,6 +59,7 @@ struct AdminArgs {
   std::optional<std::string> out;   // audit export --out, backup --out
   std::int64_t after = 0;           // audit export --after
   bool force = false;               // backup: replace the --out file if it exists
+  std::optional<std::string> to;    // database copy --to: the PostgreSQL URL
   bool testing = false;  // config check --testing: as `signet serve --testing` would
 };
 int cert_revoke(const AdminArgs& a);
@@ -88,6 +89,10 @@ int audit_export(const AdminArgs& a);
 // `signet backup --out FILE`: an online copy of the data directory's database, beside a
 // running server (storage/sqlite_backup.hpp); refuses to replace FILE without --force.
 int backup(const AdminArgs& a);
+// `signet database copy --to URL`: the data directory's SQLite database copied into a new,
+// empty PostgreSQL database in one transaction (storage/database_copy.hpp), each table's
+// rows counted on both sides.
+int database_copy(const AdminArgs& a);
 // `signet eab create|list|show|revoke`: external account keys (RFC 8555 §7.3.4) in a
 // data directory, a running server's included (both open the database; the keys are
 // managed through the authority's ExternalAccounts, as the server reads them).

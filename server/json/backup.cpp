@@ -29,4 +29,34 @@ std::string encode_backup(const std::string& database, const std::string& file,
   return done(b);
 }
 
+std::string encode_database_copy(const std::string& database, const storage::CopyReport& report,
+                                 double seconds) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  kv(w, "database", database);
+  key(w, "schema_version");
+  w.Int(report.schema_version);
+  key(w, "tables");
+  w.StartObject();
+  for (const auto& t : report.tables) {
+    key(w, t.table);
+    w.StartObject();
+    key(w, "copied");
+    w.Bool(t.copied);
+    key(w, "source");
+    w.Int64(t.source);
+    key(w, "target");
+    w.Int64(t.target);
+    w.EndObject();
+  }
+  w.EndObject();
+  key(w, "audit_entries");
+  w.Int64(report.audit_entries);
+  key(w, "seconds");
+  w.Double(seconds);
+  w.EndObject();
+  return done(b);
+}
+
 }  // namespace signet::server::json

@@ -29,5 +29,28 @@ TEST(BackupJson, EveryFieldWithItsType) {
   EXPECT_EQ(d.MemberCount(), 8u);
 }
 
+TEST(DatabaseCopyJson, EveryTableWithItsCounts) {
+  storage::CopyReport r;
+  r.schema_version = 12;
+  r.tables = {{"accounts", true, 3, 3}, {"nonce_key", false, 1, 0}};
+  r.audit_entries = 5'000'000'000;
+  const std::string text = encode_database_copy("/var/lib/signet/signet.db", r, 0.5);
+  rapidjson::Document d;
+  d.Parse(text.c_str());
+  ASSERT_FALSE(d.HasParseError()) << text;
+  EXPECT_STREQ(d["database"].GetString(), "/var/lib/signet/signet.db");
+  EXPECT_EQ(d["schema_version"].GetInt(), 12);
+  ASSERT_EQ(d["tables"].MemberCount(), 2u);
+  EXPECT_TRUE(d["tables"]["accounts"]["copied"].GetBool());
+  EXPECT_EQ(d["tables"]["accounts"]["source"].GetInt64(), 3);
+  EXPECT_EQ(d["tables"]["accounts"]["target"].GetInt64(), 3);
+  EXPECT_FALSE(d["tables"]["nonce_key"]["copied"].GetBool());
+  EXPECT_EQ(d["tables"]["nonce_key"]["source"].GetInt64(), 1);
+  EXPECT_EQ(d["tables"]["nonce_key"]["target"].GetInt64(), 0);
+  EXPECT_EQ(d["audit_entries"].GetInt64(), 5'000'000'000);
+  EXPECT_DOUBLE_EQ(d["seconds"].GetDouble(), 0.5);
+  EXPECT_EQ(d.MemberCount(), 5u);
+}
+
 }  // namespace
 }  // namespace signet::server::json
