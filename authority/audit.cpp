@@ -147,6 +147,10 @@ Entry backup_made(core::TimePoint at, const std::string& path, const std::string
   return entry(at, "backup", actor).with("path", path);
 }
 
+Entry database_copied(core::TimePoint at, const std::string& source, const std::string& actor) {
+  return entry(at, "database.copy", actor).with("source", source);
+}
+
 Entry ca_imported(core::TimePoint at, const std::string& issuer, const std::string& root,
                   const std::string& archive, const std::string& actor) {
   return entry(at, "ca.import", actor)

@@ -48,6 +48,8 @@ Entry renewal_requested(core::TimePoint at, const std::string& serial, const std
 Entry policy_reloaded(core::TimePoint at, const std::string& config_file,
                       const std::string& config_sha256);
 Entry backup_made(core::TimePoint at, const std::string& path, const std::string& actor);
+// `signet database copy`: the SQLite database whose rows a new PostgreSQL database holds.
+Entry database_copied(core::TimePoint at, const std::string& source, const std::string& actor);
 // `signet ca import` and `signet ca rollover`: the new ACME issuer (subject) and the root
 // its default chain ends at; the directory holding the replaced files.
 Entry ca_imported(core::TimePoint at, const std::string& issuer, const std::string& root,

@@ -6,6 +6,8 @@
 #include <iomanip>
 #include <iostream>
 
+#include "authority/audit.hpp"
+#include "core/async.hpp"
 #include "server/commands/admin.hpp"
 #include "server/commands/commands.hpp"
 #include "server/commands/common.hpp"
@@ -30,6 +32,15 @@ int database_copy(const AdminArgs& a) {
   auto report = storage::copy_to_postgresql(database, *a.to);
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
   if (!report) return fail(report.error().detail);
+  // The operator's action, in the new database's audit log, after the copied chain.
+  auto store = open_database(a.config_file, a.data_dir, a.to);
+  if (!store) return fail("the database was copied, but " + store.error().detail);
+  auto audited = core::await_blocking((*store)->append_audit(authority::audit::database_copied(
+      core::SystemClock().now(), database, authority::audit::operator_actor())));
+  if (!audited) {
+    return fail("the database was copied, but its audit log entry was not: " +
+                audited.error().detail);
+  }
 
   if (a.json) {
     std::cout << json::encode_database_copy(database, *report, took.count()) << "\n";
@@ -44,7 +55,7 @@ int database_copy(const AdminArgs& a) {
   }
   print_table(rows);
   std::cout << "\nAudit log entries: " << report->audit_entries
-            << " (the chain goes on from the same head)\n"
+            << " copied (the chain goes on from the same head), and one for the copy\n"
             << "Took " << std::fixed << std::setprecision(2) << took.count() << " s\n";
   return 0;
 }

@@ -88,8 +88,15 @@ def main():
             again = signet("database", "copy", "--data-dir", env.data_dir, "--to", pg.url,
                            check=False)
             assert again.returncode == 1 and "already holds rows" in again.stderr, again
+            # The copied chain, and the copy itself recorded after it.
             text = signet("audit", "verify", "--data-dir", env.data_dir, "--database", pg.url)
-            assert f"{state['audit']['entries']} entries" in text.stdout, text.stdout
+            assert f"{state['audit']['entries'] + 1} entries" in text.stdout, text.stdout
+            last = signet("audit", "export", "--data-dir", env.data_dir, "--database", pg.url,
+                          "--after", str(state["audit"]["entries"])).stdout.splitlines()
+            assert len(last) == 1, last
+            entry = json.loads(last[0])
+            assert entry["action"] == "database.copy", entry
+            assert entry["details"]["source"] == os.path.join(env.data_dir, "signet.db"), entry
 
         def serves_on_postgresql():
             # The same address: certbot keeps its accounts per directory URL.
