@@ -8,17 +8,22 @@ rejectedIdentifier at newOrder.
 
 Rollover: `signet ca rollover --root` on a served directory, a restart, then certbot
 with --preferred-chain for each root's CN gets the chain that ends at that root, each
-verified by `openssl verify` against that root alone.
+verified by `openssl verify` against that root alone. The certificate certbot got before
+the rollover, revoked with `certbot revoke` after the restart, is listed in the CRL its
+distribution point names, signed by the previous intermediate, and `openssl ocsp -issuer
+<previous intermediate>` says revoked; both verify against the old chain.
 """
 import os
 import re
 import subprocess
+import urllib.parse
+import urllib.request
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from acme_raw import Client
-from harness import Checks, Env, main_args, run
+from harness import Checks, Env, main_args, run, wait_until
 from test_protocol import ChallengeResponder, issue as raw_issue
 
 
@@ -205,6 +210,10 @@ def rollover_checks(signet, checks):
             write(new_root, roots[0].public_bytes(Encoding.PEM).decode())
             show = run([signet, "ca", "show", "--data-dir", data]).stdout
             assert "Alternate chain" in show, show
+            # The intermediate replaced, whose certificates stay revocable.
+            old_intermediate = pem_certs(f"{certbot.live}/before/chain.pem")[0]
+            previous = show.split("Previous ACME issuer", 1)
+            assert len(previous) == 2 and cn_of(old_intermediate.subject) in previous[1], show
             env.restart_server()
             certbot.common[certbot.common.index("--server") + 1] = env.directory
 
@@ -241,6 +250,54 @@ def rollover_checks(signet, checks):
             missing = client.post(cert_url + "/2", None)
             assert missing.status_code == 404, missing.text
 
+        def revoked_before_rollover_published_by_old_issuer():
+            live = f"{certbot.live}/before"
+            cert, old_chain = f"{live}/cert.pem", f"{live}/chain.pem"
+            text = run(["openssl", "x509", "-in", cert, "-noout", "-text"]).stdout
+            url = re.search(r"CRL Distribution Points:\s*\n\s*Full Name:\s*\n\s*URI:(\S+)",
+                            text).group(1)
+            # The restarted server listens on another port: the path is the certificate's.
+            crl_url = env.crl_base + urllib.parse.urlsplit(url).path
+            assert f"/crl/{env.crl_issuer}/" not in crl_url, (crl_url, env.crl_issuer)
+            serial = run(["openssl", "x509", "-in", cert, "-noout", "-serial"]).stdout
+            serial = serial.strip().split("=")[1].upper()
+            # By the certificate's key: the restarted server has another directory URL, for
+            # which certbot holds another account.
+            run(["certbot", "revoke", "--cert-path", cert, "--key-path", f"{live}/privkey.pem",
+                 "--reason", "keycompromise", "--no-delete-after-revoke"] + certbot.common,
+                {"REQUESTS_CA_BUNDLE": env.root})
+
+            def crl_pem():
+                with urllib.request.urlopen(crl_url, timeout=5) as r:
+                    assert r.status == 200, r.status
+                    der = r.read()
+                path = os.path.join(env.tmp, "old-issuer.crl")
+                with open(path, "wb") as f:
+                    f.write(der)
+                pem = run(["openssl", "crl", "-inform", "DER", "-in", path]).stdout
+                write(path + ".pem", pem)
+                return path + ".pem"
+
+            def listed():
+                out = run(["openssl", "crl", "-in", crl_pem(), "-CAfile", old_chain, "-noout",
+                           "-text"])
+                assert "verify OK" in (out.stdout + out.stderr), out  # signed by the old issuer
+                return serial in out.stdout.replace(":", "").upper() and "Key Compromise" in out.stdout
+
+            wait_until("the revocation in the previous issuer's CRL", listed, timeout=20,
+                       interval=0.25)
+            trust = os.path.join(env.tmp, "old-trust.pem")
+            with open(old_root) as r, open(old_chain) as c:
+                write(trust, r.read() + c.read())
+            bad = run(["openssl", "verify", "-crl_check", "-CAfile", trust, "-CRLfile", crl_pem(),
+                       cert], check=False)
+            assert bad.returncode != 0 and "certificate revoked" in (bad.stdout + bad.stderr), bad
+            out = run(["openssl", "ocsp", "-issuer", old_chain, "-cert", cert, "-url",
+                       env.crl_base + "/ocsp", "-CAfile", old_root], check=False)
+            said = out.stdout + out.stderr
+            assert "Response verify OK" in said and ": revoked" in said, said
+            assert "Reason: keyCompromise" in said, said
+
         checks.run("rollover --root: a new root first in root.pem, the old after it", roll)
         checks.run("a download announces the alternate chain, which announces the default",
                    links)
@@ -248,6 +305,9 @@ def rollover_checks(signet, checks):
                    lambda: chain_for(names["new"], new_root, "prefers-new", 1))
         checks.run("certbot --preferred-chain <old root> gets the cross-signed chain to the old root",
                    lambda: chain_for(names["old"], old_root, "prefers-old", 2))
+        checks.run("a certificate of the previous intermediate, revoked after the rollover, is in "
+                   "its CRL and revoked by OCSP, both signed by that intermediate",
+                   revoked_before_rollover_published_by_old_issuer)
 
 
 def main():
