@@ -11,7 +11,8 @@ with --preferred-chain for each root's CN gets the chain that ends at that root,
 verified by `openssl verify` against that root alone. The certificate certbot got before
 the rollover, revoked with `certbot revoke` after the restart, is listed in the CRL its
 distribution point names, signed by the previous intermediate, and `openssl ocsp -issuer
-<previous intermediate>` says revoked; both verify against the old chain.
+<previous intermediate>` says revoked; both verify against the old chain. Another one,
+revoked with `signet cert revoke`, is revoked in that intermediate's OCSP answers.
 """
 import os
 import re
@@ -199,6 +200,7 @@ def rollover_checks(signet, checks):
                 write(old_root, f.read())
             names["old"] = cn_of(pem_certs(old_root)[0].subject)
             certbot.issue("before", ["before.example.test"])
+            certbot.issue("before-cli", ["before-cli.example.test"])
             env.stop_server()
             out = run([signet, "ca", "rollover", "--root", "--data-dir", data]).stdout
             assert "Cross-signed" in out, out
@@ -301,6 +303,24 @@ def rollover_checks(signet, checks):
             assert "Response verify OK" in said and ": revoked" in said, said
             assert "Reason: keyCompromise" in said, said
 
+        def operator_revokes_before_rollover():
+            live = f"{certbot.live}/before-cli"
+            cert, old_chain = f"{live}/cert.pem", f"{live}/chain.pem"
+            serial = run(["openssl", "x509", "-in", cert, "-noout", "-serial"]).stdout
+            serial = serial.strip().split("=")[1].lower()
+            run([signet, "cert", "revoke", "--data-dir", data, "--serial", serial, "--reason",
+                 "superseded"])
+
+            def revoked():
+                out = run(["openssl", "ocsp", "-issuer", old_chain, "-cert", cert, "-url",
+                           env.crl_base + "/ocsp", "-CAfile", old_root], check=False)
+                said = out.stdout + out.stderr
+                assert "Response verify OK" in said, said
+                return ": revoked" in said and "Reason: superseded" in said
+
+            wait_until("the operator's revocation in the previous issuer's OCSP answers", revoked,
+                       timeout=20, interval=0.25)
+
         checks.run("rollover --root: a new root first in root.pem, the old after it", roll)
         checks.run("a download announces the alternate chain, which announces the default",
                    links)
@@ -311,6 +331,8 @@ def rollover_checks(signet, checks):
         checks.run("a certificate of the previous intermediate, revoked after the rollover, is in "
                    "its CRL and revoked by OCSP, both signed by that intermediate",
                    revoked_before_rollover_published_by_old_issuer)
+        checks.run("signet cert revoke of a certificate of the previous intermediate: OCSP "
+                   "answers revoked, signed by that intermediate", operator_revokes_before_rollover)
 
 
 def main():
