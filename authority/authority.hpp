@@ -255,6 +255,8 @@ class Authority final : private validation::ValidationSink {
   Inventory inventory_{s_.store, s_.clock};
   std::string issuer_key_id_ = key_identifier_of(s_.ca.acme_issuer());
   std::string issuer_der_ = core::ossl::der_of(s_.ca.acme_issuer().certificate(), i2d_X509);
+  // What certificates record as their issuer (Certificate::issuer_id).
+  std::string issuer_id_ = ca::issuer_id(s_.ca.acme_issuer().certificate());
 };
 
 }  // namespace signet::authority

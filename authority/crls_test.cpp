@@ -52,7 +52,11 @@ class CrlPublisherTest : public fixture::AuthorityTest {
 };
 
 TEST_F(CrlPublisherTest, ShardsAndUrls) {
-  EXPECT_EQ(crls.url(3), "http://ca.example:14080/crl/acme/3.crl");
+  // The ACME issuer's CRLs are named by its key.
+  const std::string id = ca::issuer_id(ca->acme_issuer().certificate());
+  EXPECT_EQ(crls.url(3), "http://ca.example:14080/crl/" + id + "/3.crl");
+  EXPECT_EQ(crls.url("acme", 3), "http://ca.example:14080/crl/acme/3.crl");
+  EXPECT_EQ(crls.issuers(), std::vector<std::string>{id});
   EXPECT_EQ(crls.shard_of("00ff"), 255u % 4);
   EXPECT_EQ(crls.shard_of("0102"), 2u);
   EXPECT_EQ(crls.current(0), nullptr);  // nothing signed yet
@@ -90,12 +94,14 @@ TEST_F(CrlPublisherTest, RevocationsAppearInTheirShardAndLeaveAtExpiry) {
     }
   }
   // Served through the authority, by issuer and shard.
-  auto served = with_crls.current_crl("acme", std::to_string(shard));
+  const std::string id = ca::issuer_id(ca->acme_issuer().certificate());
+  auto served = with_crls.current_crl(id, std::to_string(shard));
   ASSERT_TRUE(served);
   EXPECT_EQ((*served)->der, crls.current(shard)->der);
   EXPECT_FALSE(with_crls.current_crl("other", "0"));
-  EXPECT_FALSE(with_crls.current_crl("acme", "4"));
-  EXPECT_FALSE(authority.current_crl("acme", "0"));  // an authority without CRLs
+  EXPECT_FALSE(with_crls.current_crl("acme", "0"));  // no certificate names it here
+  EXPECT_FALSE(with_crls.current_crl(id, "4"));
+  EXPECT_FALSE(authority.current_crl(id, "0"));  // an authority without CRLs
 
   // After it expires, the next CRL leaves it out.
   clock.advance(std::chrono::hours(24 * 91));

@@ -152,6 +152,7 @@ Authority::Async<core::Certificate> Authority::sign_and_store(core::AccountId ac
   cert.key_spki_sha256 = tbs.key_spki_sha256;
   cert.identifiers = tbs.identifiers;
   cert.profile = tbs.profile;
+  cert.issuer_id = issuer_id_;
   if (s_.crls != nullptr) cert.crl_shard = static_cast<int>(s_.crls->shard_of(serial));
   cert.issued_at = now;
   auto issued = co_await s_.cpu.run([&] { return s_.ca.sign_leaf(std::move(tbs)); });

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "authority/audit.hpp"
+#include "ca/previous.hpp"
 #include "core/log.hpp"
 #include "core/periodic.hpp"
 
@@ -64,15 +65,23 @@ OcspService::Signer OcspService::signer() const {
   return signer_;
 }
 
+OcspService::Responder OcspService::responder_for(const ca::OcspCertId& id) const {
+  if (ca::names_issuer(id, ca_.acme_issuer().certificate()))
+    return {signer(), ca_.acme_issuer().certificate()};
+  for (const auto& p : ca_.previous_issuers()) {
+    if (ca::names_issuer(id, p.issuer->certificate())) return {p.ocsp, p.issuer->certificate()};
+  }
+  return {};
+}
+
 std::size_t OcspService::cached() const {
   std::lock_guard lock(mu_);
   return cache_.size() + unknown_.size();
 }
 
 asio::awaitable<core::Result<std::shared_ptr<const OcspAnswer>>> OcspService::sign(
-    ca::OcspSingleResponse r) {
+    ca::OcspSingleResponse r, Signer s) {
   using Out = core::Result<std::shared_ptr<const OcspAnswer>>;
-  auto s = signer();
   if (!s) co_return core::internal_error("the OCSP responder has not started");
   // An answer does not outlive its signer's certificate.
   r.next_update = std::min(r.next_update, s->not_after());
@@ -87,7 +96,7 @@ asio::awaitable<core::Result<std::shared_ptr<const OcspAnswer>>> OcspService::si
 }
 
 asio::awaitable<core::Result<OcspService::Cached>> OcspService::sign_from_store(
-    const ca::OcspCertId& id) {
+    const ca::OcspCertId& id, const Responder& responder) {
   auto cert = co_await store_.certificate_by_serial(id.serial);
   if (!cert) co_return std::move(cert).error();
   const auto now = clock_.now();
@@ -95,7 +104,13 @@ asio::awaitable<core::Result<OcspService::Cached>> OcspService::sign_from_store(
   r.cert_id = id;
   Cached c;
   c.id = id;
-  if (!*cert) {
+  // Unknown: a serial never used, or used by another of our issuers than the one named.
+  bool ours = false;
+  if (*cert) {
+    const std::string& der = (*cert)->der;
+    ours = co_await cpu_.run([&der, &responder] { return ca::issued_by(der, responder.issuer); });
+  }
+  if (!ours) {
     r.status = Status::Unknown;
     r.next_update = now + kUnknownValidity;
   } else if ((*cert)->revoked_at) {
@@ -108,7 +123,7 @@ asio::awaitable<core::Result<OcspService::Cached>> OcspService::sign_from_store(
     r.next_update = now + config_.validity;
   }
   c.status = r.status;
-  auto signed_answer = co_await sign(std::move(r));
+  auto signed_answer = co_await sign(std::move(r), responder.signer);
   if (!signed_answer) co_return std::move(signed_answer).error();
   c.answer = std::move(signed_answer).value();
   c.asked = std::make_shared<std::atomic<bool>>(false);
@@ -150,15 +165,15 @@ asio::awaitable<OcspAnswer> OcspService::answer(std::string_view request_der) {
   }
 
   core::Result<Cached> fresh = core::internal_error("not signed");
-  if (ca::names_issuer(id, ca_.acme_issuer().certificate())) {
-    fresh = co_await sign_from_store(id);
+  if (const auto responder = responder_for(id); responder.signer) {
+    fresh = co_await sign_from_store(id, responder);
   } else {
     // Another CA's certificate (RFC 6960 §2.2: "unknown"), signed all the same.
     ca::OcspSingleResponse r;
     r.cert_id = id;
     r.status = Status::Unknown;
     r.next_update = now + kUnknownValidity;
-    auto signed_answer = co_await sign(std::move(r));
+    auto signed_answer = co_await sign(std::move(r), signer());
     if (signed_answer) {
       fresh = Cached{id, Status::Unknown, std::move(signed_answer).value(),
                      std::make_shared<std::atomic<bool>>(false)};
@@ -224,7 +239,9 @@ asio::awaitable<std::size_t> OcspService::refresh() {
   std::size_t signed_now = 0;
   for (const auto& id : due) {
     if (stopping_) break;
-    auto fresh = co_await sign_from_store(id);
+    const auto responder = responder_for(id);
+    if (!responder.signer) continue;
+    auto fresh = co_await sign_from_store(id, responder);
     if (!fresh) {
       core::log_error("OCSP: signing again for serial " + id.serial + ": " + fresh.error().detail);
       continue;

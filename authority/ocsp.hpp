@@ -1,7 +1,9 @@
 #pragma once
 // The OCSP responder (RFC 6960, in the RFC 5019 profile) for the ACME issuer's
-// certificates. Answers are signed by the delegated responder certificate the CA keeps
-// (ca/ocsp_responder.hpp), on the CPU pool, and cached by CertID: a certificate's first
+// certificates and those of the previous ACME issuers still loaded (ca/previous.hpp).
+// Answers about the ACME issuer's are signed by the delegated responder certificate the
+// CA keeps (ca/ocsp_responder.hpp); about a previous issuer's, by that issuer itself
+// (RFC 6960 §4.2.2.2). Signed on the CPU pool, and cached by CertID: a certificate's first
 // request signs its answer; the answer is then served as it is and signed again ahead of
 // its expiry while it is being asked for. A revocation replaces the cached answer at once
 // (forget(), from this process's revocations, and revoked(), from the CRL publisher's
@@ -64,7 +66,7 @@ class OcspService {
   // The answer to a DER OCSPRequest: `malformedRequest` for one that is not one (or asks
   // about several certificates), `unauthorized` for a CertID hashed with an algorithm
   // other than SHA-1 or SHA-2, `unknown` for certificates of other issuers and serials
-  // the ACME issuer never used, else good or revoked (with time and reason).
+  // the issuer named never used, else good or revoked (with time and reason).
   asio::awaitable<OcspAnswer> answer(std::string_view request_der);
 
   // This process revoked a certificate: its cached answers go at once.
@@ -91,13 +93,21 @@ class OcspService {
     std::shared_ptr<std::atomic<bool>> asked;  // since `answer` was signed
   };
   using Signer = std::shared_ptr<const ca::OcspSigner>;
+  // Who answers for the certificates of one issuer of ours.
+  struct Responder {
+    Signer signer;
+    X509* issuer = nullptr;
+  };
 
   asio::awaitable<core::Status> take_responder();
   Signer signer() const;
-  // What the database says about a CertID of ours, signed.
-  asio::awaitable<core::Result<Cached>> sign_from_store(const ca::OcspCertId& id);
-  asio::awaitable<core::Result<std::shared_ptr<const OcspAnswer>>> sign(
-      ca::OcspSingleResponse r);
+  // The responder for the issuer a CertID names; a null signer for issuers not ours.
+  Responder responder_for(const ca::OcspCertId& id) const;
+  // What the database says about a CertID of one of our issuers, signed.
+  asio::awaitable<core::Result<Cached>> sign_from_store(const ca::OcspCertId& id,
+                                                        const Responder& responder);
+  asio::awaitable<core::Result<std::shared_ptr<const OcspAnswer>>> sign(ca::OcspSingleResponse r,
+                                                                        Signer s);
   // Stores an answer unless a revocation came between reading and storing it.
   void keep(const std::string& cert_id_der, Cached c, std::uint64_t epoch);
 

@@ -76,9 +76,8 @@ Authority::Async<OcspAnswer> Authority::ocsp(std::string_view request_der) {
 core::Result<std::shared_ptr<const PublishedCrl>> Authority::current_crl(
     const std::string& issuer, const std::string& shard) const {
   auto not_found = [] { return core::make_error(ProblemType::NotFound, "No such CRL"); };
-  if (s_.crls == nullptr || issuer != CrlPublisher::kIssuer || shard.empty() || shard.size() > 6)
-    return not_found();
-  const auto crl = s_.crls->current(std::stoul(shard));
+  if (s_.crls == nullptr || shard.empty() || shard.size() > 6) return not_found();
+  const auto crl = s_.crls->current(issuer, std::stoul(shard));
   if (!crl) return not_found();
   return crl;
 }

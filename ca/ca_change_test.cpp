@@ -5,6 +5,7 @@
 
 #include "ca/certificate_authority.hpp"
 #include "ca/chains.hpp"
+#include "ca/describe.hpp"
 #include "ca/hierarchy.hpp"
 #include "ca/import.hpp"
 #include "ca/rollover.hpp"
@@ -141,6 +142,59 @@ TEST_F(CaChangeTest, RolloverWithoutRootNamesANewIntermediateUnderTheSameRoot) {
   const std::string chain = issue(*ca, clock, "after.example");
   EXPECT_TRUE(test::verify_chain(chain, first_root, X509_PURPOSE_SSL_SERVER).ok);
   EXPECT_TRUE(ca->alternate_chains(chain).empty());
+}
+
+TEST_F(CaChangeTest, PreviousIssuersAreLoadedWhileTheirKeyIsThereAndTheyAreValid) {
+  EXPECT_TRUE(ca->previous_issuers().empty());
+  X509Ptr first(X509_dup(ca->acme_issuer().certificate()));
+  const std::string before = issue(*ca, clock, "before.example");
+  const std::string leaf = detail::to_der(test::parse_pem_chain(before).at(0).get());
+  auto rolled = rollover_ca(dir.path(), false, clock);
+  ASSERT_TRUE(rolled) << rolled.error().detail;
+  ca = open_ca(dir.path(), clock);
+  ASSERT_TRUE(ca);
+  ASSERT_EQ(ca->previous_issuers().size(), 1u);
+  const auto& prev = ca->previous_issuers()[0];
+  EXPECT_EQ(prev.id, issuer_id(first.get()));
+  EXPECT_EQ(prev.id.size(), 16u);
+  EXPECT_NE(prev.id, issuer_id(ca->acme_issuer().certificate()));
+  EXPECT_EQ(X509_cmp(prev.issuer->certificate(), first.get()), 0);
+  EXPECT_EQ(X509_cmp(prev.ocsp->certificate(), first.get()), 0);  // signs as itself
+  EXPECT_EQ(prev.file, rolled->archive / "intermediate.pem");
+  EXPECT_TRUE(issued_by(leaf, prev.issuer->certificate()));
+  EXPECT_FALSE(issued_by(leaf, ca->acme_issuer().certificate()));
+  EXPECT_FALSE(issued_by("not a certificate", prev.issuer->certificate()));
+
+  // An import: the issuer it replaces joins the previous ones, oldest first.
+  X509Ptr second(X509_dup(ca->acme_issuer().certificate()));
+  external(false);
+  auto imported = import_ca(
+      dir.path(),
+      {ext.path() / "int.pem", (ext.path() / "int-key.pem").string(), ext.path() / "root.pem"},
+      clock);
+  ASSERT_TRUE(imported) << imported.error().detail;
+  ca = open_ca(dir.path(), clock);
+  ASSERT_TRUE(ca);
+  ASSERT_EQ(ca->previous_issuers().size(), 2u);
+  EXPECT_EQ(ca->previous_issuers()[1].id, issuer_id(second.get()));
+  const auto described = describe_previous_issuers(dir.path(), clock.now());
+  ASSERT_EQ(described.size(), 2u);
+  EXPECT_EQ(described[0].role, "previous acme");
+  EXPECT_EQ(described[0].file, (rolled->archive / "intermediate.pem").string());
+
+  // Not once expired; not without its key; not with a key of another.
+  EXPECT_TRUE(previous_issuer_files(dir.path(), ca->acme_issuer().certificate(),
+                                    clock.now() + std::chrono::hours(24 * 365 * 6))
+                  .empty());
+  fs::remove(rolled->archive / "intermediate-key.pem");
+  ASSERT_TRUE(core::write_file(imported->archive / "intermediate-key.pem",
+                               detail::key_to_pem(Pkey(EVP_EC_gen("P-256")).get()), 0600));
+  ca = open_ca(dir.path(), clock);
+  ASSERT_TRUE(ca);
+  EXPECT_TRUE(ca->previous_issuers().empty());
+  ASSERT_EQ(ca->previous_issuers_skipped().size(), 1u);
+  EXPECT_NE(ca->previous_issuers_skipped()[0].find("does not match"), std::string::npos);
+  EXPECT_EQ(describe_previous_issuers(dir.path(), clock.now()).size(), 1u);  // files only
 }
 
 TEST_F(CaChangeTest, ImportServesTheImportedChainAndItsNameConstraints) {

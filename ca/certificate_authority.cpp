@@ -22,6 +22,8 @@ struct CertificateAuthority::State {
   const core::Clock& clock;
   fs::path dir;
   Hierarchy hierarchy;
+  std::vector<PreviousIssuer> previous{};
+  std::vector<std::string> previous_skipped{};
   std::mutex ocsp_responder_mutex{};  // one renewal at a time
 };
 
@@ -34,6 +36,8 @@ core::Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::open(
   auto h = open_hierarchy(dir, clock, std::move(acme_token_key));
   if (!h) return std::move(h).error();
   auto s = std::unique_ptr<State>(new State{clock, dir, std::move(h).value()});
+  s->previous = load_previous_issuers(dir, s->hierarchy.acme->certificate(), clock.now(),
+                                      s->previous_skipped);
   return std::unique_ptr<CertificateAuthority>(new CertificateAuthority(std::move(s)));
 }
 
@@ -81,6 +85,12 @@ const Issuer& CertificateAuthority::acme_issuer() const {
 }
 const Issuer& CertificateAuthority::infrastructure_issuer() const {
   return *s_->hierarchy.infrastructure;
+}
+const std::vector<PreviousIssuer>& CertificateAuthority::previous_issuers() const {
+  return s_->previous;
+}
+const std::vector<std::string>& CertificateAuthority::previous_issuers_skipped() const {
+  return s_->previous_skipped;
 }
 
 std::vector<std::string> CertificateAuthority::alternate_chains(

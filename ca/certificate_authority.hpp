@@ -15,6 +15,7 @@
 #include "ca/issuer.hpp"
 #include "ca/ocsp_responder.hpp"
 #include "ca/pkcs11.hpp"
+#include "ca/previous.hpp"
 #include "core/clock.hpp"
 #include "core/identifier.hpp"
 #include "core/result.hpp"
@@ -66,6 +67,11 @@ class CertificateAuthority {
 
   const Issuer& acme_issuer() const;
   const Issuer& infrastructure_issuer() const;
+  // The previous ACME issuers whose revocation status is still published
+  // (ca/previous.hpp), loaded when opened, oldest first; and those archived that could
+  // not be loaded, each with the reason (for the log).
+  const std::vector<PreviousIssuer>& previous_issuers() const;
+  const std::vector<std::string>& previous_issuers_skipped() const;
 
   // The chains offered beside a certificate's own (RFC 8555 §7.4.2): the leaf of
   // chain_pem followed by each alternate chain kept for its issuer (ca/alternates,

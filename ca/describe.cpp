@@ -9,6 +9,7 @@
 
 #include "ca/chains.hpp"
 #include "ca/hierarchy.hpp"
+#include "ca/previous.hpp"
 #include "ca/x509.hpp"
 #include "core/files.hpp"
 #include "core/openssl.hpp"
@@ -119,6 +120,21 @@ core::Result<std::vector<IssuerDescription>> describe_issuers(const fs::path& di
         break;
       }
     }
+  }
+  return out;
+}
+
+std::vector<IssuerDescription> describe_previous_issuers(const fs::path& dir, core::TimePoint now) {
+  const HierarchyPaths p(dir);
+  auto current_pem = core::read_file(p.acme_cert);
+  auto current = current_pem ? detail::x509_from_pem(*current_pem)
+                             : core::Result<core::ossl::X509Ptr>(current_pem.error());
+  std::vector<IssuerDescription> out;
+  if (!current) return out;
+  for (const auto& f : previous_issuer_files(dir, current->get(), now)) {
+    auto pem = core::read_file(f.cert);
+    auto cert = pem ? detail::x509_from_pem(*pem) : core::Result<core::ossl::X509Ptr>(pem.error());
+    if (cert) out.push_back(describe("previous acme", f.cert, cert->get()));
   }
   return out;
 }

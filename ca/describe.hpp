@@ -13,7 +13,8 @@ namespace signet::ca {
 struct IssuerDescription {
   // "root", "previous root" (still trusted: root.pem's others), "acme" (ACME leaves),
   // "chain" (above an imported ACME issuer), "infrastructure" (Signet's own),
-  // "alternate" (an alternate chain's certificates, ca/alternates)
+  // "alternate" (an alternate chain's certificates, ca/alternates), "previous acme"
+  // (a previous ACME issuer whose revocation status is published, ca/previous.hpp)
   std::string role;
   std::string file;     // the certificate's path
   std::string subject;  // RFC 2253, as `openssl x509 -nameopt RFC2253` prints it
@@ -39,5 +40,11 @@ struct IssuerDescription {
 // when not known.
 core::Result<std::vector<IssuerDescription>> describe_issuers(
     const std::filesystem::path& dir, const std::string& acme_token_key = {});
+
+// The previous ACME issuers whose revocation status the server publishes when it starts
+// at `now` (ca/previous.hpp: an archived certificate with its key file, not expired, not
+// the current issuer's key), oldest first; none when there is no ACME issuer.
+std::vector<IssuerDescription> describe_previous_issuers(const std::filesystem::path& dir,
+                                                         core::TimePoint now);
 
 }  // namespace signet::ca

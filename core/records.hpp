@@ -161,6 +161,10 @@ struct Certificate {
   std::optional<int> revocation_reason;
   std::string profile;  // empty for certificates issued before profiles
   std::optional<int> crl_shard{};  // the CRL it is listed on once revoked
+  // ca::issuer_id() of the issuer that signed it, whose CRLs list it (the CRL URL it
+  // names carries it); empty for certificates issued before it was recorded, which
+  // name /crl/acme/<shard>.crl. Recorded, not read back.
+  std::string issuer_id{};
   // When an administrator asked for it to be renewed early (RFC 9773 windows).
   std::optional<TimePoint> renew_early_at{};
 };

@@ -237,6 +237,9 @@ CREATE TABLE redeemed_nonces (
 );
 CREATE INDEX redeemed_nonces_by_expiry ON redeemed_nonces(expires);
 )sql",
+    R"sql(
+ALTER TABLE certificates ADD COLUMN issuer_id TEXT;
+)sql",
 };
 static_assert(std::size(kMigrations) == std::size(sql::kMigrations),
               "PostgreSQL's schema has SQLite's versions");
@@ -403,8 +406,8 @@ inline constexpr Statement kStatements[] = {
      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING"},
     {sql::kInsertCertificate,
      "INSERT INTO certificates (serial, account_id, order_id, der, chain_pem, key_spki_sha256, "
-     "identifiers, not_before, not_after, issued_at, identifiers_sha256, profile, crl_shard) "
-     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"},
+     "identifiers, not_before, not_after, issued_at, identifiers_sha256, profile, crl_shard, "
+     "issuer_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULLIF($14, ''))"},
     {sql::kCertificateBySerial, SIGNET_PG_CERTIFICATE_COLUMNS "FROM certificates WHERE serial = $1"},
     {sql::kCurrentCertificatesOfAccount,
      SIGNET_PG_CERTIFICATE_COLUMNS
@@ -445,10 +448,15 @@ inline constexpr Statement kStatements[] = {
      "WHERE serial = $1 AND renew_early_at IS NULL AND revoked_at IS NULL"},
     {sql::kRevokedInShard,
      "SELECT serial, revoked_at, revocation_reason FROM certificates "
-     "WHERE crl_shard = $1 AND not_after > $2 AND revoked_at IS NOT NULL ORDER BY serial"},
+     "WHERE crl_shard = $1 AND not_after > $2 AND revoked_at IS NOT NULL "
+     "AND COALESCE(issuer_id, '') = $3 ORDER BY serial"},
     {sql::kRevocationsByShard,
-     "SELECT crl_shard, count(*) FROM certificates WHERE revoked_at IS NOT NULL "
-     "AND crl_shard IS NOT NULL GROUP BY crl_shard"},
+     "SELECT COALESCE(issuer_id, ''), crl_shard, count(*) FROM certificates "
+     "WHERE revoked_at IS NOT NULL AND crl_shard IS NOT NULL "
+     "GROUP BY COALESCE(issuer_id, ''), crl_shard"},
+    {sql::kLastCertificateWithoutIssuer,
+     "SELECT der FROM certificates WHERE issuer_id IS NULL AND crl_shard IS NOT NULL "
+     "ORDER BY issued_at DESC LIMIT 1"},
     {sql::kIsCertificateKey, "SELECT 1 FROM certificates WHERE key_spki_sha256 = $1 LIMIT 1"},
     {sql::kIssuedForIdentifiers,
      "SELECT 1 FROM certificates WHERE identifiers_sha256 = $1 LIMIT 1"},

@@ -240,6 +240,12 @@ CREATE TABLE redeemed_nonces (
 ) WITHOUT ROWID;
 CREATE INDEX redeemed_nonces_by_expiry ON redeemed_nonces(expires);
 )sql",
+    // 12 -> 13: CRLs of each ACME issuer, the previous ones included: the issuer that
+    // signed a certificate (ca::issuer_id; NULL for those issued before, whose CRL URL
+    // names no issuer).
+    R"sql(
+ALTER TABLE certificates ADD COLUMN issuer_id TEXT;
+)sql",
 };
 
 // --- accounts --------------------------------------------------------------------------
@@ -386,8 +392,8 @@ inline constexpr const char* kReserveSerial =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 inline constexpr const char* kInsertCertificate =
     "INSERT INTO certificates (serial, account_id, order_id, der, chain_pem, key_spki_sha256, "
-    "identifiers, not_before, not_after, issued_at, identifiers_sha256, profile, crl_shard) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    "identifiers, not_before, not_after, issued_at, identifiers_sha256, profile, crl_shard, "
+    "issuer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, NULLIF(?14, ''))";
 // Every certificate query reads these columns, in this order (rows::read_certificate).
 inline constexpr const char* kCertificateBySerial =
     "SELECT serial, account_id, order_id, der, chain_pem, key_spki_sha256, identifiers, "
@@ -449,13 +455,21 @@ inline constexpr const char* kMarkRenewEarly =
     "UPDATE certificates SET renew_early_at = ?2 "
     "WHERE serial = ?1 AND renew_early_at IS NULL AND revoked_at IS NULL";
 // The revoked certificates of a CRL shard that have not expired by ?2.
+// The issuer ?3 is '' for certificates recorded without one.
 inline constexpr const char* kRevokedInShard =
     "SELECT serial, revoked_at, revocation_reason FROM certificates "
-    "WHERE crl_shard = ?1 AND not_after > ?2 AND revoked_at IS NOT NULL ORDER BY serial";
-// How many certificates of each shard were ever revoked: grows with every revocation.
+    "WHERE crl_shard = ?1 AND not_after > ?2 AND revoked_at IS NOT NULL "
+    "AND COALESCE(issuer_id, '') = ?3 ORDER BY serial";
+// How many certificates of each issuer's shard were ever revoked: grows with every
+// revocation.
 inline constexpr const char* kRevocationsByShard =
-    "SELECT crl_shard, count(*) FROM certificates WHERE revoked_at IS NOT NULL "
-    "AND crl_shard IS NOT NULL GROUP BY crl_shard";
+    "SELECT COALESCE(issuer_id, ''), crl_shard, count(*) FROM certificates "
+    "WHERE revoked_at IS NOT NULL AND crl_shard IS NOT NULL "
+    "GROUP BY COALESCE(issuer_id, ''), crl_shard";
+// The certificate issued last of those recorded without their issuer that name a CRL.
+inline constexpr const char* kLastCertificateWithoutIssuer =
+    "SELECT der FROM certificates WHERE issuer_id IS NULL AND crl_shard IS NOT NULL "
+    "ORDER BY issued_at DESC LIMIT 1";
 inline constexpr const char* kIsCertificateKey =
     "SELECT 1 FROM certificates WHERE key_spki_sha256 = ?1 LIMIT 1";
 inline constexpr const char* kIssuedForIdentifiers =

@@ -45,6 +45,10 @@ using Maybe = Async<std::optional<T>>;
 using Changed = Async<bool>;
 using Audit = core::audit::Entry;
 
+// A CRL: the issuer whose certificates it lists (Certificate::issuer_id, empty for
+// those recorded without one) and the shard.
+using CrlShard = std::pair<std::string, int>;
+
 // What one purge_expired deleted.
 struct PurgeCounts {
   std::size_t orders = 0;
@@ -234,12 +238,17 @@ class Store {
   // not revoked → revoked.
   virtual Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at,
                                      const Audit& audit) = 0;
-  // The revoked certificates of a CRL shard that have not expired at `now`, by serial.
-  virtual Async<std::vector<core::RevokedCertificate>> revoked_in_shard(int shard,
-                                                                       core::TimePoint now) = 0;
-  // For each shard, how many of its certificates were ever revoked: a shard whose count
-  // changed needs a new CRL (whichever process revoked).
-  virtual Async<std::map<int, std::int64_t>> revocations_by_shard() = 0;
+  // The revoked certificates of an issuer's CRL shard that have not expired at `now`, by
+  // serial. issuer: Certificate::issuer_id, empty for those recorded without one.
+  virtual Async<std::vector<core::RevokedCertificate>> revoked_in_shard(const std::string& issuer,
+                                                                        int shard,
+                                                                        core::TimePoint now) = 0;
+  // For each issuer's shard (issuer as above), how many of its certificates were ever
+  // revoked: a shard whose count changed needs a new CRL (whichever process revoked).
+  virtual Async<std::map<CrlShard, std::int64_t>> revocations_by_shard() = 0;
+  // The DER of the certificate issued last among those recorded without their issuer
+  // that name a CRL shard; none when there are none.
+  virtual Maybe<std::string> last_certificate_without_issuer() = 0;
   // Certificates that are not revoked and have not expired by `now`, soonest expiry
   // first: an account's, or those naming an identifier (exactly as issued: "*.x" for
   // a wildcard).

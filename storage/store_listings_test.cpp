@@ -15,6 +15,47 @@ using fixture::kNow;
 using fixture::serials;
 using fixture::sync;
 
+TEST_P(CertificateStoreTest, RevokedCertificatesAreListedByIssuerAndShard) {
+  auto a = account("k1");
+  auto none = sync(store->last_certificate_without_issuer());
+  ASSERT_TRUE(none) << none.error().detail;
+  EXPECT_FALSE(*none);
+  issued(a, {"one.example"}, "01", 90, 1, "aaaa");
+  issued(a, {"two.example"}, "02", 90, 1, "bbbb");
+  issued(a, {"three.example"}, "03", 90, 1);  // recorded without its issuer
+  issued(a, {"four.example"}, "04", 90, 2, "aaaa");
+  issued(a, {"five.example"}, "05", 1, 1, "aaaa");  // expires first
+  auto counted = sync(store->revocations_by_shard());
+  ASSERT_TRUE(counted) << counted.error().detail;
+  EXPECT_TRUE(counted->empty());
+  for (const char* s : {"01", "02", "03", "05"}) {
+    auto revoked = sync(store->revoke_certificate(s, 1, kNow, fixture::test_entry()));
+    ASSERT_TRUE(revoked) << revoked.error().detail;
+    EXPECT_TRUE(*revoked) << s;
+  }
+  counted = sync(store->revocations_by_shard());
+  ASSERT_TRUE(counted) << counted.error().detail;
+  const std::map<CrlShard, std::int64_t> counts{{{"", 1}, 1}, {{"aaaa", 1}, 2}, {{"bbbb", 1}, 1}};
+  EXPECT_EQ(*counted, counts);
+  auto listed = [&](const std::string& issuer, int shard, core::TimePoint at) {
+    std::vector<std::string> out;
+    auto revoked = sync(store->revoked_in_shard(issuer, shard, at));
+    EXPECT_TRUE(revoked) << revoked.error().detail;
+    if (revoked) {
+      for (const auto& r : *revoked) out.push_back(r.serial);
+    }
+    return out;
+  };
+  EXPECT_EQ(listed("aaaa", 1, kNow), (std::vector<std::string>{"01", "05"}));
+  EXPECT_EQ(listed("aaaa", 1, kNow + std::chrono::hours(48)), std::vector<std::string>{"01"});
+  EXPECT_EQ(listed("bbbb", 1, kNow), std::vector<std::string>{"02"});
+  EXPECT_EQ(listed("", 1, kNow), std::vector<std::string>{"03"});
+  EXPECT_TRUE(listed("aaaa", 2, kNow).empty());
+  auto last = sync(store->last_certificate_without_issuer());
+  ASSERT_TRUE(last) << last.error().detail;
+  EXPECT_EQ(last->value_or(""), "DER-03");
+}
+
 TEST_P(CertificateStoreTest, CertificatesAreListedByEveryFilter) {
   const auto [a, b] = five_certificates();  // 05 expired by `later`
   const auto later = kNow + std::chrono::hours(48);

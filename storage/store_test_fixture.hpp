@@ -183,9 +183,11 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
 // With certificates stored through orders, as issuance stores them.
 class CertificateStoreTest : public StoreTest {
  protected:
-  // A certificate stored for a new order of a's for names, valid from kNow for `days`.
+  // A certificate stored for a new order of a's for names, valid from kNow for `days`,
+  // in a CRL shard of an issuer when given.
   Certificate issued(const Account& a, std::vector<std::string> names, const std::string& serial,
-                     int days = 90) {
+                     int days = 90, std::optional<int> crl_shard = std::nullopt,
+                     const std::string& issuer_id = {}) {
     auto o = order(a, std::move(names));
     EXPECT_TRUE(
         *sync(store->set_order_status(o.id, core::OrderStatus::Pending, core::OrderStatus::Ready)));
@@ -201,6 +203,8 @@ class CertificateStoreTest : public StoreTest {
     c.not_before = kNow;
     c.not_after = kNow + std::chrono::hours(24 * days);
     c.issued_at = kNow;
+    c.crl_shard = crl_shard;
+    c.issuer_id = issuer_id;
     EXPECT_TRUE(*sync(store->complete_order(o.id, c, test_entry())));
     return c;
   }

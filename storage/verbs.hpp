@@ -138,9 +138,11 @@ class VerbStore : public Store {
                                             const Audit& audit) override;
   Changed revoke_certificate(const std::string& serial, int reason, core::TimePoint at,
                              const Audit& audit) override;
-  Async<std::vector<core::RevokedCertificate>> revoked_in_shard(int shard,
+  Async<std::vector<core::RevokedCertificate>> revoked_in_shard(const std::string& issuer,
+                                                                int shard,
                                                                 core::TimePoint now) override;
-  Async<std::map<int, std::int64_t>> revocations_by_shard() override;
+  Async<std::map<CrlShard, std::int64_t>> revocations_by_shard() override;
+  Maybe<std::string> last_certificate_without_issuer() override;
   Async<std::vector<Certificate>> current_certificates_of_account(const core::AccountId& account,
                                                                   core::TimePoint now) override;
   Async<std::vector<Certificate>> current_certificates_for(const core::Identifier& id,
@@ -462,6 +464,7 @@ Changed VerbStore<Exec>::complete_order(const core::OrderId& id, const Certifica
         .bind_blob(11, identifiers_sha256(c.identifiers))
         .bind(12, c.profile)
         .bind(13, c.crl_shard ? std::optional<int64_t>(*c.crl_shard) : std::nullopt)
+        .bind(14, c.issuer_id)
         .exec();
     return audited(db, true, audit);
   });
@@ -689,10 +692,10 @@ Changed VerbStore<Exec>::record_infrastructure_certificate(const core::Infrastru
 
 template <class Exec>
 Async<std::vector<core::RevokedCertificate>> VerbStore<Exec>::revoked_in_shard(
-    int shard, core::TimePoint now) {
+    const std::string& issuer, int shard, core::TimePoint now) {
   return exec_->read([=](auto& db) -> core::Result<std::vector<core::RevokedCertificate>> {
     auto st = db.prepare(sql::kRevokedInShard);
-    st.bind(1, int64_t{shard}).bind(2, to_unix(now));
+    st.bind(1, int64_t{shard}).bind(2, to_unix(now)).bind(3, issuer);
     std::vector<core::RevokedCertificate> out;
     while (st.step()) {
       out.push_back({st.text(0), core::from_unix(st.integer(1)),
@@ -703,12 +706,21 @@ Async<std::vector<core::RevokedCertificate>> VerbStore<Exec>::revoked_in_shard(
 }
 
 template <class Exec>
-Async<std::map<int, std::int64_t>> VerbStore<Exec>::revocations_by_shard() {
-  return exec_->read([=](auto& db) -> core::Result<std::map<int, std::int64_t>> {
+Async<std::map<CrlShard, std::int64_t>> VerbStore<Exec>::revocations_by_shard() {
+  return exec_->read([=](auto& db) -> core::Result<std::map<CrlShard, std::int64_t>> {
     auto st = db.prepare(sql::kRevocationsByShard);
-    std::map<int, std::int64_t> out;
-    while (st.step()) out[static_cast<int>(st.integer(0))] = st.integer(1);
+    std::map<CrlShard, std::int64_t> out;
+    while (st.step()) out[{st.text(0), static_cast<int>(st.integer(1))}] = st.integer(2);
     return out;
+  });
+}
+
+template <class Exec>
+Maybe<std::string> VerbStore<Exec>::last_certificate_without_issuer() {
+  return exec_->read([=](auto& db) -> core::Result<std::optional<std::string>> {
+    auto st = db.prepare(sql::kLastCertificateWithoutIssuer);
+    if (!st.step()) return std::nullopt;
+    return st.blob(0);
   });
 }
 

@@ -25,6 +25,8 @@ int ca_show(const AdminArgs& a) {
   }
   auto issuers = ca::describe_issuers(*dir, token_key);
   if (!issuers) return fail(issuers.error().detail);
+  const core::SystemClock clock;
+  for (auto& d : ca::describe_previous_issuers(*dir, clock.now())) issuers->push_back(std::move(d));
   if (a.json) {
     std::cout << json::encode_issuers(*issuers) << "\n";
     return 0;
@@ -37,6 +39,7 @@ int ca_show(const AdminArgs& a) {
         : d.role == "acme"          ? "ACME issuer (subscribers' certificates)"
         : d.role == "chain"         ? "Chain (served after the ACME issuer)"
         : d.role == "alternate"     ? "Alternate chain (offered with Link rel=\"alternate\")"
+        : d.role == "previous acme" ? "Previous ACME issuer (CRLs and OCSP still published)"
                                     : "Infrastructure issuer (Signet's own TLS)";
     std::cout << sep << role << "\n"
               << "  File:              " << d.file << "\n"

@@ -201,6 +201,13 @@ int serve(const Overrides& o) {
   if (!token_key) return fail(token_key.error().detail);
   auto ca = ca::CertificateAuthority::open(data_dir, clock, *token_key);
   if (!ca) return fail(ca.error().detail);
+  for (const auto& p : (*ca)->previous_issuers()) {
+    core::log_info("previous ACME issuer loaded: its revocation status stays published",
+                   {{"certificate", p.file.string()}, {"id", p.id}});
+  }
+  for (const auto& s : (*ca)->previous_issuers_skipped()) {
+    core::log_warn("previous ACME issuer not loaded, its revocation status is not published: " + s);
+  }
 
   const unsigned threads = network_threads(cfg);
   asio::io_context io(static_cast<int>(threads));
@@ -376,6 +383,12 @@ int serve(const Overrides& o) {
   if (crls) {
     std::cout << "CRLs:             " << crls->url(0) << " ... " << crls->url(crls->shards() - 1)
               << "\n";
+    // The previous issuers', and those of certificates that name no issuer in their URL.
+    const auto issuers = crls->issuers();
+    for (std::size_t i = 1; i < issuers.size(); ++i) {
+      std::cout << "CRLs (previous):  " << crls->url(issuers[i], 0) << " ... "
+                << crls->url(issuers[i], crls->shards() - 1) << "\n";
+    }
   }
   if (ocsp) std::cout << "OCSP:             " << ocsp->url() << "\n";
   if (admin_server) std::cout << "Admin:            " << admin_server->url() << "\n";

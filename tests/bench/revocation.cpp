@@ -9,6 +9,7 @@
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <atomic>
@@ -44,8 +45,28 @@ struct Issued {
   AcmeClient* client = nullptr;
   std::string der;
   std::string ocsp_request;
+  std::string crl_path;  // "/crl/<issuer>/": where its issuer's CRL shards are
   bool revoke = false;
 };
+
+// The path of the directory of the CRL a certificate names ("/crl/<issuer>/"), or "".
+std::string crl_path_of(X509* leaf) {
+  std::unique_ptr<CRL_DIST_POINTS, decltype(&CRL_DIST_POINTS_free)> dps(
+      static_cast<CRL_DIST_POINTS*>(
+          X509_get_ext_d2i(leaf, NID_crl_distribution_points, nullptr, nullptr)),
+      CRL_DIST_POINTS_free);
+  if (!dps || sk_DIST_POINT_num(dps.get()) < 1) return {};
+  const DIST_POINT* dp = sk_DIST_POINT_value(dps.get(), 0);
+  if (!dp->distpoint || dp->distpoint->type != 0) return {};
+  const GENERAL_NAME* name = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, 0);
+  if (!name || name->type != GEN_URI) return {};
+  const std::string url(
+      reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.uniformResourceIdentifier)),
+      static_cast<std::size_t>(ASN1_STRING_length(name->d.uniformResourceIdentifier)));
+  const auto at = url.find("/crl/");
+  const auto last = url.rfind('/');
+  return at == std::string::npos ? std::string() : url.substr(at, last + 1 - at);
+}
 
 std::optional<Issued> read_chain(AcmeClient* client, const std::string& pem) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
@@ -56,6 +77,7 @@ std::optional<Issued> read_chain(AcmeClient* client, const std::string& pem) {
   Issued out;
   out.client = client;
   out.der = der_of(leaf.get(), i2d_X509);
+  out.crl_path = crl_path_of(leaf.get());
   std::unique_ptr<OCSP_REQUEST, decltype(&OCSP_REQUEST_free)> req(OCSP_REQUEST_new(),
                                                                   OCSP_REQUEST_free);
   OCSP_CERTID* id = OCSP_cert_to_id(EVP_sha1(), leaf.get(), issuer.get());
@@ -110,13 +132,13 @@ asio::awaitable<void> revoke_own(AcmeClient* client, const std::vector<Issued>* 
 
 // Reads every shard once; the entries they list, or -1 on a failure. fetch_ms and bytes
 // say what the reading took.
-asio::awaitable<long> read_crls(HttpsConnection* conn, std::size_t shards, double* fetch_ms,
-                                std::size_t* bytes) {
+asio::awaitable<long> read_crls(HttpsConnection* conn, std::string path, std::size_t shards,
+                                double* fetch_ms, std::size_t* bytes) {
   const auto t0 = Clock::now();
   long entries = 0;
   *bytes = 0;
   for (std::size_t i = 0; i < shards; ++i) {
-    HttpReply r = co_await conn->send(http::verb::get, "/crl/acme/" + std::to_string(i) + ".crl", "");
+    HttpReply r = co_await conn->send(http::verb::get, path + std::to_string(i) + ".crl", "");
     const long n = r.error || r.status != 200 ? -1 : crl_entries(r.body);
     if (n < 0) co_return -1;
     entries += n;
@@ -127,12 +149,13 @@ asio::awaitable<long> read_crls(HttpsConnection* conn, std::size_t shards, doubl
 }
 
 // How many shards there are (the first that is not found ends them), then reads them
-// until they list `want` entries or kCrlWait passes.
-asio::awaitable<void> watch_crls(const RevocationSetup* s, long want, Clock::time_point since,
-                                 RevocationFigures* f) {
+// until they list `want` entries or kCrlWait passes. path: the issuer's CRLs, as
+// certificates name them ("/crl/<issuer>/").
+asio::awaitable<void> watch_crls(const RevocationSetup* s, std::string path, long want,
+                                 Clock::time_point since, RevocationFigures* f) {
   HttpsConnection conn(s->io.get_executor(), s->tls, s->server, s->host);
-  for (std::size_t i = 0; i < 4096; ++i) {
-    HttpReply r = co_await conn.send(http::verb::get, "/crl/acme/" + std::to_string(i) + ".crl", "");
+  for (std::size_t i = 0; i < 4096 && !path.empty(); ++i) {
+    HttpReply r = co_await conn.send(http::verb::get, path + std::to_string(i) + ".crl", "");
     if (r.error || r.status != 200) break;
     f->shards = i + 1;
   }
@@ -143,11 +166,11 @@ asio::awaitable<void> watch_crls(const RevocationSetup* s, long want, Clock::tim
   asio::steady_timer timer(s->io.get_executor());
   const auto deadline = Clock::now() + kCrlWait;
   while (Clock::now() < deadline) {
-    f->crl_entries = co_await read_crls(&conn, f->shards, &f->crl_fetch_ms, &f->crl_bytes);
+    f->crl_entries = co_await read_crls(&conn, path, f->shards, &f->crl_fetch_ms, &f->crl_bytes);
     if (f->crl_entries >= want) {
       f->crl_visible_seconds = std::chrono::duration<double>(Clock::now() - since).count();
       // Once more, for the time one reading of every shard takes when nothing changes.
-      f->crl_entries = co_await read_crls(&conn, f->shards, &f->crl_fetch_ms, &f->crl_bytes);
+      f->crl_entries = co_await read_crls(&conn, path, f->shards, &f->crl_fetch_ms, &f->crl_bytes);
       co_return;
     }
     timer.expires_after(std::chrono::milliseconds(100));  // polling the CRLs, bounded above
@@ -247,7 +270,9 @@ RevocationFigures run_revocation_phase(const RevocationSetup& s) {
   f.first_failure = shared.first_failure;
   f.revoked = want - shared.failures;
 
-  auto crls = asio::co_spawn(s.io, watch_crls(&s, f.revoked, revoked_at, &f), asio::use_future);
+  const std::string crl_path = issued.empty() ? std::string() : issued.front().crl_path;
+  auto crls =
+      asio::co_spawn(s.io, watch_crls(&s, crl_path, f.revoked, revoked_at, &f), asio::use_future);
   if (!s.wait(crls)) {
     f.ended = "stopped while reading CRLs";
     return f;

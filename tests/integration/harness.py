@@ -168,8 +168,9 @@ class Env:
         # external_url says.
         self.listen = self.read_line(self.server, r"listening on (\S+)", name)
         self.directory = self.read_line(self.server, r"Directory URL:\s+(\S+)", name)
-        # "CRLs: http://localhost:PORT/crl/acme/0.crl ... .../15.crl"
-        self.crl_base = self.read_line(self.server, r"CRLs:\s+(\S+)/crl/", name)
+        # "CRLs: http://localhost:PORT/crl/<issuer id>/0.crl ... .../15.crl"
+        crls = self.read_line(self.server, r"CRLs:\s+(\S+/crl/[0-9a-f]+)/0\.crl", name)
+        self.crl_base, self.crl_issuer = crls.rsplit("/crl/", 1)
         # "Admin: http://127.0.0.1:PORT/" (https:// with [server] admin_client_ca)
         self.admin_base = self.read_line(self.server, r"Admin:\s+(\S+?)/?$", name)
         self.root = os.path.join(self.data_dir, "root.pem")

@@ -8,17 +8,23 @@ rejectedIdentifier at newOrder.
 
 Rollover: `signet ca rollover --root` on a served directory, a restart, then certbot
 with --preferred-chain for each root's CN gets the chain that ends at that root, each
-verified by `openssl verify` against that root alone.
+verified by `openssl verify` against that root alone. The certificate certbot got before
+the rollover, revoked with `certbot revoke` after the restart, is listed in the CRL its
+distribution point names, signed by the previous intermediate, and `openssl ocsp -issuer
+<previous intermediate>` says revoked; both verify against the old chain. Another one,
+revoked with `signet cert revoke`, is revoked in that intermediate's OCSP answers.
 """
 import os
 import re
 import subprocess
+import urllib.parse
+import urllib.request
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from acme_raw import Client
-from harness import Checks, Env, main_args, run
+from harness import Checks, Env, main_args, run, wait_until
 from test_protocol import ChallengeResponder, issue as raw_issue
 
 
@@ -205,6 +211,7 @@ def rollover_checks(signet, checks):
                 write(old_root, f.read())
             names["old"] = cn_of(pem_certs(old_root)[0].subject)
             certbot.issue("before", ["before.example.test"])
+            certbot.issue("before-cli", ["before-cli.example.test"])
             env.stop_server()
             out = run([signet, "ca", "rollover", "--root", "--data-dir", data]).stdout
             assert "Cross-signed" in out, out
@@ -216,6 +223,13 @@ def rollover_checks(signet, checks):
             write(new_root, roots[0].public_bytes(Encoding.PEM).decode())
             show = run([signet, "ca", "show", "--data-dir", data]).stdout
             assert "Alternate chain" in show, show
+            # The intermediate replaced, whose certificates stay revocable.
+            old_intermediate = pem_certs(f"{certbot.live}/before/chain.pem")[0]
+            previous = show.split("Previous ACME issuer", 1)
+            assert len(previous) == 2 and cn_of(old_intermediate.subject) in previous[1], show
+            # The same plain HTTP port after the restart: the URLs certificates name stay.
+            http = env.server_args.index("--http-listen")
+            env.server_args[http + 1] = f"127.0.0.1:{urllib.parse.urlsplit(env.crl_base).port}"
             env.restart_server()
             certbot.common[certbot.common.index("--server") + 1] = env.directory
 
@@ -247,6 +261,72 @@ def rollover_checks(signet, checks):
             missing = client.post(cert_url + "/2", None)
             assert missing.status_code == 404, missing.text
 
+        def revoked_before_rollover_published_by_old_issuer():
+            live = f"{certbot.live}/before"
+            cert, old_chain = f"{live}/cert.pem", f"{live}/chain.pem"
+            text = run(["openssl", "x509", "-in", cert, "-noout", "-text"]).stdout
+            url = re.search(r"CRL Distribution Points:\s*\n\s*Full Name:\s*\n\s*URI:(\S+)",
+                            text).group(1)
+            crl_url = url
+            assert crl_url.startswith(env.crl_base + "/crl/"), (crl_url, env.crl_base)
+            assert f"/crl/{env.crl_issuer}/" not in crl_url, (crl_url, env.crl_issuer)
+            serial = run(["openssl", "x509", "-in", cert, "-noout", "-serial"]).stdout
+            serial = serial.strip().split("=")[1].upper()
+            # By the certificate's key: the restarted server has another directory URL, for
+            # which certbot holds another account.
+            run(["certbot", "revoke", "--cert-path", cert, "--key-path", f"{live}/privkey.pem",
+                 "--reason", "keycompromise", "--no-delete-after-revoke"] + certbot.common,
+                {"REQUESTS_CA_BUNDLE": env.root})
+
+            def crl_pem():
+                with urllib.request.urlopen(crl_url, timeout=5) as r:
+                    assert r.status == 200, r.status
+                    der = r.read()
+                path = os.path.join(env.tmp, "old-issuer.crl")
+                with open(path, "wb") as f:
+                    f.write(der)
+                pem = run(["openssl", "crl", "-inform", "DER", "-in", path]).stdout
+                write(path + ".pem", pem)
+                return path + ".pem"
+
+            def listed():
+                out = run(["openssl", "crl", "-in", crl_pem(), "-CAfile", old_chain, "-noout",
+                           "-text"])
+                assert "verify OK" in (out.stdout + out.stderr), out  # signed by the old issuer
+                return serial in out.stdout.replace(":", "").upper() and "Key Compromise" in out.stdout
+
+            wait_until("the revocation in the previous issuer's CRL", listed, timeout=20,
+                       interval=0.25)
+            trust = os.path.join(env.tmp, "old-trust.pem")
+            with open(old_root) as r, open(old_chain) as c:
+                write(trust, r.read() + c.read())
+            bad = run(["openssl", "verify", "-crl_check", "-CAfile", trust, "-CRLfile", crl_pem(),
+                       cert], check=False)
+            assert bad.returncode != 0 and "certificate revoked" in (bad.stdout + bad.stderr), bad
+            out = run(["openssl", "ocsp", "-issuer", old_chain, "-cert", cert, "-url",
+                       env.crl_base + "/ocsp", "-CAfile", old_root], check=False)
+            said = out.stdout + out.stderr
+            assert "Response verify OK" in said and ": revoked" in said, said
+            assert "Reason: keyCompromise" in said, said
+
+        def operator_revokes_before_rollover():
+            live = f"{certbot.live}/before-cli"
+            cert, old_chain = f"{live}/cert.pem", f"{live}/chain.pem"
+            serial = run(["openssl", "x509", "-in", cert, "-noout", "-serial"]).stdout
+            serial = serial.strip().split("=")[1].lower()
+            run([signet, "cert", "revoke", "--data-dir", data, "--serial", serial, "--reason",
+                 "superseded"])
+
+            def revoked():
+                out = run(["openssl", "ocsp", "-issuer", old_chain, "-cert", cert, "-url",
+                           env.crl_base + "/ocsp", "-CAfile", old_root], check=False)
+                said = out.stdout + out.stderr
+                assert "Response verify OK" in said, said
+                return ": revoked" in said and "Reason: superseded" in said
+
+            wait_until("the operator's revocation in the previous issuer's OCSP answers", revoked,
+                       timeout=20, interval=0.25)
+
         checks.run("rollover --root: a new root first in root.pem, the old after it", roll)
         checks.run("a download announces the alternate chain, which announces the default",
                    links)
@@ -254,6 +334,11 @@ def rollover_checks(signet, checks):
                    lambda: chain_for(names["new"], new_root, "prefers-new", 1))
         checks.run("certbot --preferred-chain <old root> gets the cross-signed chain to the old root",
                    lambda: chain_for(names["old"], old_root, "prefers-old", 2))
+        checks.run("a certificate of the previous intermediate, revoked after the rollover, is in "
+                   "its CRL and revoked by OCSP, both signed by that intermediate",
+                   revoked_before_rollover_published_by_old_issuer)
+        checks.run("signet cert revoke of a certificate of the previous intermediate: OCSP "
+                   "answers revoked, signed by that intermediate", operator_revokes_before_rollover)
 
 
 def main():

@@ -123,7 +123,7 @@ def main():
             c = state["certs"]["one.cli.test"]
             text = run(["openssl", "x509", "-in", c["path"], "-noout", "-text"]).stdout
             url = re.search(r"CRL Distribution Points:\s*\n\s*Full Name:\s*\n\s*URI:(\S+)", text).group(1)
-            assert url.startswith(env.crl_base + "/crl/acme/"), url
+            assert url.startswith(f"{env.crl_base}/crl/{env.crl_issuer}/"), url
             crl = os.path.join(env.tmp, "shard.crl.pem")
             ok = verify(c, fetch_crl(url, crl))
             assert ok.returncode == 0, ok.stdout + ok.stderr

@@ -11,6 +11,7 @@ SIGNET_CONTAINER_TESTS=1 and podman is installed (scripts/install-deps.sh --cont
 as root; otherwise it reports itself skipped (exit code 77)."""
 import json
 import os
+import re
 import shutil
 import ssl
 import subprocess
@@ -140,7 +141,10 @@ def main():
                 assert entry.stat().st_uid == UID, (entry.name, entry.stat().st_uid)
 
         def crl_over_http():
-            url = f"http://127.0.0.1:{c.http_port}/crl/acme/0.crl"
+            # "CRLs: http://HOST:PORT/crl/<issuer id>/0.crl ..." in what the server printed
+            m = re.search(r"CRLs:\s+\S+(/crl/[0-9a-f]+/0\.crl)", c.logs())
+            assert m, c.logs()
+            url = f"http://127.0.0.1:{c.http_port}{m.group(1)}"
             with urllib.request.urlopen(url, timeout=5) as r:
                 assert r.status == 200 and len(r.read()) > 0
 

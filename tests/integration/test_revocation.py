@@ -60,15 +60,17 @@ def main():
             m = re.search(r"X509v3 CRL Distribution Points:\s*\n\s*Full Name:\s*\n\s*URI:(\S+)", text)
             assert m, text
             state["crl_url"] = m.group(1)
-            assert re.fullmatch(re.escape(env.crl_base) + r"/crl/acme/[0-3]\.crl", state["crl_url"]), m.group(1)
+            crls = f"{env.crl_base}/crl/{env.crl_issuer}/"
+            assert re.fullmatch(re.escape(crls) + r"[0-3]\.crl", state["crl_url"]), m.group(1)
 
         def every_shard_verifies():
             for shard in range(SHARDS):
-                pem = crl_pem(f"{env.crl_base}/crl/acme/{shard}.crl")
+                pem = crl_pem(f"{env.crl_base}/crl/{env.crl_issuer}/{shard}.crl")
                 out = run(["openssl", "crl", "-in", pem, "-CAfile", chain, "-noout", "-crlnumber",
                            "-text"])
                 assert "verify OK" in (out.stdout + out.stderr), out
-                assert f"/crl/acme/{shard}.crl" in out.stdout, out.stdout  # issuing distribution point
+                # issuing distribution point
+                assert f"/crl/{env.crl_issuer}/{shard}.crl" in out.stdout, out.stdout
                 assert "Next Update" in out.stdout and "No Revoked Certificates" in out.stdout, out.stdout
 
         def verify(crl):
@@ -97,7 +99,7 @@ def main():
         def served_over_https_too_and_acme_is_not_plain():
             import ssl
             ctx = ssl.create_default_context(cafile=env.root)
-            status, headers, der = fetch(f"{env.base}/crl/acme/0.crl", ctx)
+            status, headers, der = fetch(f"{env.base}/crl/{env.crl_issuer}/0.crl", ctx)
             assert status == 200 and headers["Content-Type"] == "application/pkix-crl"
             try:
                 fetch(f"{env.crl_base}/directory")
@@ -105,7 +107,9 @@ def main():
             except urllib.error.HTTPError as e:
                 assert e.code == 404, e.code
                 assert b"plain HTTP" in e.read()
-            for bad in ("/crl/acme/99.crl", "/crl/other/0.crl", "/crl/acme/x.crl"):
+            # "acme": what certificates issued before CRLs were named by issuer name, none here.
+            for bad in (f"/crl/{env.crl_issuer}/99.crl", "/crl/other/0.crl",
+                        f"/crl/{env.crl_issuer}/x.crl", "/crl/acme/0.crl"):
                 try:
                     fetch(env.crl_base + bad)
                     raise AssertionError(bad + " answered")
