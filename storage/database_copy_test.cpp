@@ -128,7 +128,7 @@ std::string contents(Store& s) {
   }
   const auto shards = sync(s.revocations_by_shard()).value();
   for (const auto& [shard, n] : shards) {
-    o << "shard " << shard << " " << n << "\n";
+    o << "shard " << shard.first << "/" << shard.second << " " << n << "\n";
   }
   const auto keys = sync(s.eab_keys()).value();
   for (const auto& k : keys) {
@@ -191,6 +191,12 @@ class DatabaseCopyTest : public fixture::CertificateStoreTest {
   void fill() {
     five_certificates();
     ASSERT_TRUE(*sync(store->mark_renew_early("01", kNow, test_entry())));
+    // Revoked certificates in CRL shards: one of a recorded issuer, one from before
+    // certificates recorded theirs.
+    issued(account("k-crl"), {"crl.example"}, "0b", 90, 3, "5f3e9a01c2d4b6e8");
+    issued(account("k-crl-old"), {"crl-old.example"}, "0c", 90, 3);
+    ASSERT_TRUE(*sync(store->revoke_certificate("0b", 1, kNow, test_entry())));
+    ASSERT_TRUE(*sync(store->revoke_certificate("0c", 1, kNow, test_entry())));
     // Keys made in the order z, a, m (not the order of their names), with bytes that COPY
     // must escape.
     eab("kid-z", std::string("\x00\x01\t\n\\\r\xff", 7), true);
@@ -270,9 +276,9 @@ TEST_P(DatabaseCopyTest, EverythingReadsBackTheSameThroughThePostgreSQLStore) {
 
   auto pg = open_target();
   const auto before = contents(*store);
-  for (const char* seen :
-       {"certificate 03", "eab kid-z 0.1.9.a.5c.d.ff.", "record primary", "perspective eu-1",
-        "NXDOMAIN\tfor\nc.example", "bad \\ CSR", "audit 1 "}) {
+  for (const char* seen : {"certificate 03", "eab kid-z 0.1.9.a.5c.d.ff.", "record primary",
+                           "perspective eu-1", "NXDOMAIN\tfor\nc.example", "bad \\ CSR", "audit 1 ",
+                           "shard 5f3e9a01c2d4b6e8/3 1", "shard /3 1"}) {
     EXPECT_NE(before.find(seen), std::string::npos) << seen << " in\n" << before;
   }
   EXPECT_EQ(contents(*pg), before);

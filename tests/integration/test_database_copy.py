@@ -135,7 +135,7 @@ def main():
         def copied_revocation_in_the_crl():
             cert = os.path.join(live, REVOKED, "cert.pem")
             text = run(["openssl", "x509", "-in", cert, "-noout", "-text"]).stdout
-            shard = re.search(r"URI:\S+(/crl/acme/\d+\.crl)", text).group(1)
+            shard = re.search(r"URI:\S+(/crl/[0-9a-f]+/\d+\.crl)", text).group(1)
             path = os.path.join(env.tmp, "shard.crl")
 
             def listed():

@@ -100,7 +100,7 @@ def main():
             rows = psql(env, "SELECT serial, status FROM orders o JOIN certificates c "
                              "ON c.serial = o.certificate_serial")
             assert [format(leaf.serial_number, "032x"), "valid"] in rows, rows
-            assert psql(env, "SELECT version FROM schema_version") == [["12"]]
+            assert psql(env, "SELECT version FROM schema_version") == [["13"]]
             chain = psql(env, "SELECT count(*) FROM audit_log")
             assert int(chain[0][0]) >= 2, chain  # the account and the issuance at least
 
