@@ -80,7 +80,11 @@ class DerReader {
     long len = 0;
     int got = 0, cls = 0;
     const int r = ASN1_get_object(&p, &len, &got, &cls, static_cast<long>(rest_.size()));
-    if ((r & 0x80) != 0 || (r & 0x01) != 0 || got != tag || cls != expected_class) {
+    // SEQUENCE, SET and the request's [0] attributes are constructed; the rest primitive.
+    const bool constructed = expected_class != V_ASN1_UNIVERSAL || tag == V_ASN1_SEQUENCE ||
+                             tag == V_ASN1_SET;
+    if ((r & 0x80) != 0 || (r & 0x01) != 0 || got != tag || cls != expected_class ||
+        ((r & V_ASN1_CONSTRUCTED) != 0) != constructed) {
       core::ossl::last_error();  // clear the queue
       return std::nullopt;
     }

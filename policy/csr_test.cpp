@@ -280,6 +280,12 @@ TEST(Csr, DirectDecodingAnswersAsOpenSslDoes) {
           .get(),
       {kA}));
   requests.push_back(base + "x");  // trailing data
+  // Found by fuzzing: a constructed INTEGER as the version, which OpenSSL does not read.
+  std::string constructed_version = base;
+  const auto version = constructed_version.find(std::string("\x02\x01\x00", 3));
+  ASSERT_NE(version, std::string::npos);
+  constructed_version[version] = '\x22';
+  requests.push_back(constructed_version);
   // Every byte of a named-curve request changed in turn: its lengths, tags, curve, point,
   // names and signature.
   for (std::size_t i = 0; i < base.size(); ++i) {
