@@ -260,8 +260,9 @@ core::Result<std::unique_ptr<Pkcs11Key>> Pkcs11Key::another_key(std::string_view
   auto u = Pkcs11Uri::parse(uri);
   if (!u) return std::move(u).error();
   if (!names_token(*u, s_->slot->token)) {
-    return core::internal_error("PKCS#11 URI \"" + std::string(uri) + "\" names another token than " +
-                                token() + ", the one logged in to");
+    return core::internal_error("PKCS#11 URI \"" + std::string(uri) +
+                                "\" names another token than " + token() +
+                                ", the one logged in to");
   }
   return std::unique_ptr<Pkcs11Key>(new Pkcs11Key(s_, std::move(u).value(), std::string(uri)));
 }

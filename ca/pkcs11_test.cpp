@@ -417,9 +417,13 @@ TEST_F(SoftHsmTest, PreviousIssuerInTheTokenSignsThroughTheServersLogin) {
 
   // Its CRL verifies under the old issuer's public key, not the new one's.
   const auto now = clock_.now();
-  auto crl_der = build_crl(*prev.issuer, {"http://example.test/crl/" + prev.id + "/0.crl", 1,
-                                          now, now + std::chrono::hours(24),
-                                          {{"0badc0de", now, 1}}});
+  CrlRequest req;
+  req.distribution_point = "http://example.test/crl/" + prev.id + "/0.crl";
+  req.number = 1;
+  req.this_update = now;
+  req.next_update = now + std::chrono::hours(24);
+  req.entries = {{"0badc0de", now, 1}};
+  auto crl_der = build_crl(*prev.issuer, req);
   ASSERT_TRUE(crl_der) << crl_der.error().detail;
   const auto* p = reinterpret_cast<const unsigned char*>(crl_der->data());
   core::ossl::X509Crl crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(crl_der->size())));

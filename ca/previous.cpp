@@ -109,11 +109,13 @@ core::Result<PreviousIssuer> open_with_file(const PreviousIssuerFiles& f) {
 // token's signing mutex for each signature.
 core::Result<PreviousIssuer> open_in_token(const PreviousIssuerFiles& f,
                                            const std::shared_ptr<const Pkcs11Key>& token) {
-  const std::string where = "its key " + f.key_uri + " (" + archived_key_uri_file(f.cert.parent_path()).string() + ")";
+  const std::string where =
+      "its key " + f.key_uri + " (" + archived_key_uri_file(f.cert.parent_path()).string() + ")";
   if (!token) {
     return core::internal_error(
-        where + " is in a PKCS#11 token, and the server has no token configured ([ca] key, "
-                "pkcs11_module, pin_file or pin_env)");
+        where +
+        " is in a PKCS#11 token, and the server has no token configured ([ca] key, "
+        "pkcs11_module, pin_file or pin_env)");
   }
   auto key = token->another_key(f.key_uri);
   if (!key) return core::internal_error(where + ": " + key.error().detail);

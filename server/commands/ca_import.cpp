@@ -60,8 +60,8 @@ int name_archived_token_key(const NewKey& key, const fs::path& archive, bool jso
     return 0;
   }
   if (auto st = ca::write_archived_key_uri(archive, key.was_uri); !st) {
-    return fail("the CA was changed, but " + file.string() + " was not written: " +
-                st.error().detail);
+    return fail("the CA was changed, but " + file.string() +
+                " was not written: " + st.error().detail);
   }
   if (!json) {
     std::cout << "Replaced key:  " << key.was_uri << " (named in " << file.string()
@@ -121,8 +121,10 @@ bool acme_key_in_token(const std::string& dir) {
 // new key already).
 core::Result<NewKey> keys_of(const CaChangeArgs& a, const std::string& dir,
                              const std::string& token_uri) {
-  NewKey key{token_uri.empty() ? ca::HierarchyPaths(dir).acme_key.string() : token_uri,
-             !token_uri.empty(), acme_key_in_token(dir), {}};
+  NewKey key;
+  key.location = token_uri.empty() ? ca::HierarchyPaths(dir).acme_key.string() : token_uri;
+  key.in_token = !token_uri.empty();
+  key.was_in_token = acme_key_in_token(dir);
   if (!key.was_in_token || !a.config_file) return key;
   Overrides o;
   o.config_file = a.config_file;
@@ -183,8 +185,8 @@ int ca_rollover(const CaChangeArgs& a) {
                                 authority::audit::operator_actor()));
       rc != 0)
     return rc;
-  if (int rc = report(a, "rollover", done->intermediate_subject, done->root_subject,
-                      done->cross_of, *key, done->archive.string());
+  if (int rc = report(a, "rollover", done->intermediate_subject, done->root_subject, done->cross_of,
+                      *key, done->archive.string());
       rc != 0)
     return rc;
   return name_archived_token_key(*key, done->archive, a.json);
