@@ -206,8 +206,8 @@ core::Result<core::ossl::Pkey> ec_public_key(CK_FUNCTION_LIST_PTR fns, CK_SESSIO
 
 }  // namespace
 
-Pkcs11Key::Pkcs11Key(std::shared_ptr<State> s, Pkcs11Uri uri, std::string uri_text)
-    : s_(std::move(s)), uri_(std::move(uri)), uri_text_(std::move(uri_text)) {}
+Pkcs11Key::Pkcs11Key(std::shared_ptr<State> s, Pkcs11Uri uri)
+    : s_(std::move(s)), uri_(std::move(uri)) {}
 Pkcs11Key::~Pkcs11Key() = default;
 
 core::Result<std::unique_ptr<Pkcs11Key>> Pkcs11Key::login(const Pkcs11KeySpec& spec) {
@@ -253,7 +253,7 @@ core::Result<std::unique_ptr<Pkcs11Key>> Pkcs11Key::login(const Pkcs11KeySpec& s
     auto get = reinterpret_cast<CK_C_GetFunctionList>(dlsym(s->module_handle, "C_GetFunctionList"));
     if (get == nullptr || get(&s->fns) != CKR_OK) s->fns = nullptr;
   }
-  return std::unique_ptr<Pkcs11Key>(new Pkcs11Key(std::move(s), std::move(uri).value(), spec.uri));
+  return std::unique_ptr<Pkcs11Key>(new Pkcs11Key(std::move(s), std::move(uri).value()));
 }
 
 core::Result<std::unique_ptr<Pkcs11Key>> Pkcs11Key::another_key(std::string_view uri) const {
@@ -264,7 +264,7 @@ core::Result<std::unique_ptr<Pkcs11Key>> Pkcs11Key::another_key(std::string_view
                                 "\" names another token than " + token() +
                                 ", the one logged in to");
   }
-  return std::unique_ptr<Pkcs11Key>(new Pkcs11Key(s_, std::move(u).value(), std::string(uri)));
+  return std::unique_ptr<Pkcs11Key>(new Pkcs11Key(s_, std::move(u).value()));
 }
 
 std::shared_ptr<std::mutex> Pkcs11Key::signing_mutex() const {

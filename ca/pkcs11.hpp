@@ -73,15 +73,12 @@ class Pkcs11Key {
 
   // "token \"signet\"": the token, as errors name it.
   std::string token() const;
-  // The key's RFC 7512 URI, as given.
-  const std::string& uri() const { return uri_text_; }
 
  private:
   struct State;
-  Pkcs11Key(std::shared_ptr<State> s, Pkcs11Uri uri, std::string uri_text);
-  std::shared_ptr<State> s_;
-  Pkcs11Uri uri_;
-  std::string uri_text_;
+  Pkcs11Key(std::shared_ptr<State> s, Pkcs11Uri uri);
+  std::shared_ptr<State> s_;  // the login, shared by another_key()'s keys
+  Pkcs11Uri uri_;             // the key's
 };
 
 // An issuer whose certificate is a PEM file and whose key stays in a token. Signing
