@@ -33,11 +33,12 @@ CertificateAuthority::~CertificateAuthority() = default;
 core::Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::open(
     const fs::path& dir, const core::Clock& clock,
     std::shared_ptr<const Pkcs11Key> acme_token_key) {
-  auto h = open_hierarchy(dir, clock, std::move(acme_token_key));
+  auto h = open_hierarchy(dir, clock, acme_token_key);
   if (!h) return std::move(h).error();
   auto s = std::unique_ptr<State>(new State{clock, dir, std::move(h).value()});
+  // Previous issuers whose keys are in the token: through the same login.
   s->previous = load_previous_issuers(dir, s->hierarchy.acme->certificate(), clock.now(),
-                                      s->previous_skipped);
+                                      s->previous_skipped, acme_token_key);
   return std::unique_ptr<CertificateAuthority>(new CertificateAuthority(std::move(s)));
 }
 

@@ -29,7 +29,8 @@ class CertificateAuthority {
   // P-384 root and two ECDSA P-256 intermediates (ACME and infrastructure), keys written
   // with mode 0600; a directory made before the infrastructure issuer existed gets one.
   // With acme_token_key, the ACME issuer signs with that key in a PKCS#11 token (see
-  // open_hierarchy in ca/hierarchy.hpp).
+  // open_hierarchy in ca/hierarchy.hpp), and previous ACME issuers whose keys are in
+  // the same token sign through its login (ca/previous.hpp).
   static core::Result<std::unique_ptr<CertificateAuthority>> open(
       const std::filesystem::path& dir, const core::Clock& clock,
       std::shared_ptr<const Pkcs11Key> acme_token_key = nullptr);

@@ -42,8 +42,9 @@ core::Result<std::vector<IssuerDescription>> describe_issuers(
     const std::filesystem::path& dir, const std::string& acme_token_key = {});
 
 // The previous ACME issuers whose revocation status the server publishes when it starts
-// at `now` (ca/previous.hpp: an archived certificate with its key file, not expired, not
-// the current issuer's key), oldest first; none when there is no ACME issuer.
+// at `now` (ca/previous.hpp: an archived certificate with its key file or key URI, not
+// expired, not the current issuer's key), oldest first; none when there is no ACME
+// issuer.
 std::vector<IssuerDescription> describe_previous_issuers(const std::filesystem::path& dir,
                                                          core::TimePoint now);
 

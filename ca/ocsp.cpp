@@ -136,13 +136,15 @@ bool names_issuer(const OcspCertId& id, X509* issuer) {
 }
 
 OcspSigner::OcspSigner(core::ossl::X509Ptr cert, KeySigner signer, core::TimePoint not_before,
-                       core::TimePoint not_after)
+                       core::TimePoint not_after, std::shared_ptr<std::mutex> serialize)
     : cert_(std::move(cert)),
+      serialize_(std::move(serialize)),
       signer_(std::move(signer)),
       not_before_(not_before),
       not_after_(not_after) {}
 
-core::Result<OcspSigner> OcspSigner::create(core::ossl::X509Ptr cert, core::ossl::Pkey key) {
+core::Result<OcspSigner> OcspSigner::create(core::ossl::X509Ptr cert, core::ossl::Pkey key,
+                                            std::shared_ptr<std::mutex> serialize) {
   if (!cert) return core::internal_error("OCSP responder certificate missing");
   auto signer = KeySigner::create(std::move(key));
   if (!signer) return std::move(signer).error();
@@ -152,7 +154,14 @@ core::Result<OcspSigner> OcspSigner::create(core::ossl::X509Ptr cert, core::ossl
   const auto not_after = detail::to_time_point(X509_get0_notAfter(cert.get()));
   if (!not_before || !not_after)
     return core::internal_error("the OCSP responder certificate's validity cannot be read");
-  return OcspSigner(std::move(cert), std::move(signer).value(), *not_before, *not_after);
+  return OcspSigner(std::move(cert), std::move(signer).value(), *not_before, *not_after,
+                    std::move(serialize));
+}
+
+core::Status OcspSigner::sign(OCSP_BASICRESP* tbs) const {
+  if (!serialize_) return signer_.sign(tbs, cert_.get());
+  std::lock_guard lock(*serialize_);
+  return signer_.sign(tbs, cert_.get());
 }
 
 core::Result<OcspBasicResp> build_tbs_ocsp_response(const OcspSingleResponse& r) {

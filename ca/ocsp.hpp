@@ -7,6 +7,7 @@
 // echoed, since the same bytes answer every client. Every function here is stateless
 // and thread-safe; building a response is CPU-bound, so callers run it on a worker pool.
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,20 +65,24 @@ bool names_issuer(const OcspCertId& id, X509* issuer);
 // id-kp-OCSPSigning, and its key. Immutable and thread-safe once created.
 class OcspSigner {
  public:
-  // Fails if key does not match cert.
-  static core::Result<OcspSigner> create(core::ossl::X509Ptr cert, core::ossl::Pkey key);
+  // Fails if key does not match cert. With serialize (a key in a token: its
+  // Pkcs11Key::signing_mutex()), each signature holds it, and what it keeps alive
+  // outlives the key.
+  static core::Result<OcspSigner> create(core::ossl::X509Ptr cert, core::ossl::Pkey key,
+                                         std::shared_ptr<std::mutex> serialize = nullptr);
 
   X509* certificate() const { return cert_.get(); }
   // Its certificate's validity: answers it signs end by not_after.
   core::TimePoint not_before() const { return not_before_; }
   core::TimePoint not_after() const { return not_after_; }
   // Signs tbs as this responder (KeySigner::sign).
-  core::Status sign(OCSP_BASICRESP* tbs) const { return signer_.sign(tbs, cert_.get()); }
+  core::Status sign(OCSP_BASICRESP* tbs) const;
 
  private:
   OcspSigner(core::ossl::X509Ptr cert, KeySigner signer, core::TimePoint not_before,
-             core::TimePoint not_after);
+             core::TimePoint not_after, std::shared_ptr<std::mutex> serialize);
   core::ossl::X509Ptr cert_;
+  std::shared_ptr<std::mutex> serialize_;  // declared before signer_: outlives its key
   KeySigner signer_;
   core::TimePoint not_before_, not_after_;
 };

@@ -106,7 +106,6 @@ core::Result<Pkcs11Uri> Pkcs11Uri::parse(std::string_view uri) {
 }
 
 struct Pkcs11Key::State {
-  Pkcs11Uri uri;
   std::string module;
   PKCS11_CTX* ctx = nullptr;
   PKCS11_SLOT* slots = nullptr;
@@ -114,6 +113,7 @@ struct Pkcs11Key::State {
   PKCS11_SLOT* slot = nullptr;    // the token's, among slots
   void* module_handle = nullptr;  // a second reference to the module libp11 loaded
   CK_FUNCTION_LIST_PTR fns = nullptr;
+  std::mutex signing{};  // signing_mutex()
 
   ~State() {
     if (slots) PKCS11_release_all_slots(ctx, slots, nslots);
@@ -129,6 +129,12 @@ namespace {
 
 bool matches(const std::optional<std::string>& want, const char* have) {
   return !want || (have != nullptr && *want == have);
+}
+
+bool names_token(const Pkcs11Uri& u, const PKCS11_TOKEN* t) {
+  return t != nullptr && t->initialized && matches(u.token, t->label) &&
+         matches(u.serial, t->serialnr) && matches(u.manufacturer, t->manufacturer) &&
+         matches(u.model, t->model);
 }
 
 std::string describe_token(const Pkcs11Uri& u) {
@@ -200,14 +206,14 @@ core::Result<core::ossl::Pkey> ec_public_key(CK_FUNCTION_LIST_PTR fns, CK_SESSIO
 
 }  // namespace
 
-Pkcs11Key::Pkcs11Key(std::unique_ptr<State> s) : s_(std::move(s)) {}
+Pkcs11Key::Pkcs11Key(std::shared_ptr<State> s, Pkcs11Uri uri)
+    : s_(std::move(s)), uri_(std::move(uri)) {}
 Pkcs11Key::~Pkcs11Key() = default;
 
 core::Result<std::unique_ptr<Pkcs11Key>> Pkcs11Key::login(const Pkcs11KeySpec& spec) {
   auto uri = Pkcs11Uri::parse(spec.uri);
   if (!uri) return std::move(uri).error();
-  auto s = std::make_unique<State>();
-  s->uri = std::move(uri).value();
+  auto s = std::make_shared<State>();
   s->module = spec.module.string();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(spec.module, ec)) {
@@ -225,13 +231,9 @@ core::Result<std::unique_ptr<Pkcs11Key>> Pkcs11Key::login(const Pkcs11KeySpec& s
     return core::internal_error("PKCS#11 module " + s->module +
                                 ": cannot list its slots: " + core::ossl::last_error());
   }
-  const Pkcs11Uri& u = s->uri;
+  const Pkcs11Uri& u = *uri;
   for (unsigned int i = 0; i < s->nslots; ++i) {
-    const PKCS11_TOKEN* t = s->slots[i].token;
-    if (t == nullptr || !t->initialized || !matches(u.token, t->label) ||
-        !matches(u.serial, t->serialnr) || !matches(u.manufacturer, t->manufacturer) ||
-        !matches(u.model, t->model))
-      continue;
+    if (!names_token(u, s->slots[i].token)) continue;
     if (s->slot != nullptr) {
       return core::internal_error("more than one " + describe_token(u) + " in " + s->module +
                                   ": name it by serial= too");
@@ -251,21 +253,36 @@ core::Result<std::unique_ptr<Pkcs11Key>> Pkcs11Key::login(const Pkcs11KeySpec& s
     auto get = reinterpret_cast<CK_C_GetFunctionList>(dlsym(s->module_handle, "C_GetFunctionList"));
     if (get == nullptr || get(&s->fns) != CKR_OK) s->fns = nullptr;
   }
-  return std::unique_ptr<Pkcs11Key>(new Pkcs11Key(std::move(s)));
+  return std::unique_ptr<Pkcs11Key>(new Pkcs11Key(std::move(s), std::move(uri).value()));
+}
+
+core::Result<std::unique_ptr<Pkcs11Key>> Pkcs11Key::another_key(std::string_view uri) const {
+  auto u = Pkcs11Uri::parse(uri);
+  if (!u) return std::move(u).error();
+  if (!names_token(*u, s_->slot->token)) {
+    return core::internal_error("PKCS#11 URI \"" + std::string(uri) +
+                                "\" names another token than " + token() +
+                                ", the one logged in to");
+  }
+  return std::unique_ptr<Pkcs11Key>(new Pkcs11Key(s_, std::move(u).value()));
+}
+
+std::shared_ptr<std::mutex> Pkcs11Key::signing_mutex() const {
+  return std::shared_ptr<std::mutex>(s_, &s_->signing);
 }
 
 std::string Pkcs11Key::token() const {
-  return describe_token(s_->uri);
+  return describe_token(uri_);
 }
 
 core::Result<core::ossl::Pkey> Pkcs11Key::private_key() const {
   PKCS11_KEY* keys = nullptr;
   unsigned int n = 0;
   if (PKCS11_enumerate_keys(s_->slot->token, &keys, &n) != 0) {
-    return core::internal_error("cannot list the keys on " + describe_token(s_->uri) + ": " +
+    return core::internal_error("cannot list the keys on " + describe_token(uri_) + ": " +
                                 core::ossl::last_error());
   }
-  const Pkcs11Uri& u = s_->uri;
+  const Pkcs11Uri& u = uri_;
   PKCS11_KEY* found = nullptr;
   for (unsigned int i = 0; i < n; ++i) {
     const PKCS11_KEY& k = keys[i];
@@ -309,10 +326,10 @@ core::Result<core::ossl::Pkey> Pkcs11Key::generate_ec_p256() const {
   CK_FUNCTION_LIST_PTR fns = s_->fns;
   RawSession session(fns, PKCS11_get_slotid_from_slot(s_->slot));
   if (session.rv() != CKR_OK) {
-    return core::internal_error("cannot open a read-write session on " + describe_token(s_->uri) +
+    return core::internal_error("cannot open a read-write session on " + describe_token(uri_) +
                                 ": " + ckr(session.rv()));
   }
-  const Pkcs11Uri& u = s_->uri;
+  const Pkcs11Uri& u = uri_;
   std::string id = u.id.value_or(std::string(16, '\0'));
   if (!u.id) RAND_bytes(reinterpret_cast<unsigned char*>(id.data()), static_cast<int>(id.size()));
   const std::string label = u.object.value_or("");
@@ -330,7 +347,7 @@ core::Result<core::ossl::Pkey> Pkcs11Key::generate_ec_p256() const {
   fns->C_FindObjectsFinal(session.get());
   if (count > 0) {
     return core::internal_error(describe_token(u) + " already holds a private key named by " +
-                                std::string(s_->uri.object ? "object=" + label : "that id") +
+                                std::string(uri_.object ? "object=" + label : "that id") +
                                 ": choose another object name, or remove it from the token");
   }
 
@@ -365,6 +382,7 @@ Pkcs11Issuer::Pkcs11Issuer(std::string name, core::ossl::X509Ptr cert, std::stri
       cert_(std::move(cert)),
       chain_pem_(std::move(chain_pem)),
       key_(std::move(key)),
+      mutex_(key_->signing_mutex()),
       signer_(std::move(signer)) {}
 
 core::Result<std::unique_ptr<Pkcs11Issuer>> Pkcs11Issuer::open(
@@ -391,12 +409,12 @@ core::Result<std::unique_ptr<Pkcs11Issuer>> Pkcs11Issuer::open(
 // libp11 keeps a pool of sessions, but a token is one device: signatures go to it one
 // at a time, which also spares us relying on how a given module handles threads.
 core::Status Pkcs11Issuer::sign_certificate(X509* tbs) const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(*mutex_);
   return signer_.sign(tbs);
 }
 
 core::Status Pkcs11Issuer::sign_crl(X509_CRL* tbs) const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(*mutex_);
   return signer_.sign(tbs);
 }
 

@@ -38,8 +38,9 @@ struct Pkcs11KeySpec {
 };
 
 // A logged-in token, and one private key on it once found or made. Owns the loaded
-// module; whatever EVP_PKEY it hands out must be freed before it is destroyed.
-// Not thread-safe: Pkcs11Issuer serialises its signatures.
+// module (shared with the keys another_key() names on the same login); whatever
+// EVP_PKEY it hands out must be freed before the last of them is destroyed.
+// Not thread-safe: signers hold signing_mutex() for each signature.
 class Pkcs11Key {
  public:
   // Loads the module, finds the one token the URI names and logs in with the PIN.
@@ -61,17 +62,28 @@ class Pkcs11Key {
   // private key the URI names exists already. Returns the public key.
   core::Result<core::ossl::Pkey> generate_ec_p256() const;
 
+  // Another key on the same token, through this login (the module is not loaded again
+  // nor the PIN asked again): uri must name this token. Its signatures share
+  // signing_mutex() with this key's. The key itself is looked up by private_key().
+  core::Result<std::unique_ptr<Pkcs11Key>> another_key(std::string_view uri) const;
+
+  // Held for each signature through this login, by whichever key: a token is one
+  // device. It keeps the login (and the keys it handed out) alive while held.
+  std::shared_ptr<std::mutex> signing_mutex() const;
+
   // "token \"signet\"": the token, as errors name it.
   std::string token() const;
 
  private:
   struct State;
-  explicit Pkcs11Key(std::unique_ptr<State> s);
-  std::unique_ptr<State> s_;
+  Pkcs11Key(std::shared_ptr<State> s, Pkcs11Uri uri);
+  std::shared_ptr<State> s_;  // the login, shared by another_key()'s keys
+  Pkcs11Uri uri_;             // the key's
 };
 
 // An issuer whose certificate is a PEM file and whose key stays in a token. Signing
-// holds a mutex: one signature at a time goes to the token, from any thread.
+// holds the login's signing_mutex(): one signature at a time goes to the token, from
+// any thread and for any issuer whose key is there.
 class Pkcs11Issuer final : public Issuer {
  public:
   // Checks that the token's key matches the certificate.
@@ -94,8 +106,8 @@ class Pkcs11Issuer final : public Issuer {
   core::ossl::X509Ptr cert_;
   std::string chain_pem_;
   std::shared_ptr<const Pkcs11Key> key_;  // outlives signer_, whose EVP_PKEY it backs
+  std::shared_ptr<std::mutex> mutex_;     // the key's signing_mutex()
   KeySigner signer_;
-  mutable std::mutex mutex_;
 };
 
 }  // namespace signet::ca

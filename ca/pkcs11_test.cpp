@@ -1,6 +1,7 @@
 #include "ca/pkcs11.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include "ca/certificate_authority.hpp"
 #include "ca/crl.hpp"
 #include "ca/import.hpp"
+#include "ca/previous.hpp"
 #include "ca/rollover.hpp"
 #include "ca/test_support.hpp"
 #include "ca/x509.hpp"
@@ -378,6 +380,101 @@ TEST_F(SoftHsmTest, RolloverFromTheTokenToAFileKey) {
   auto v =
       test::verify_chain(issue_chain(*ca, "file.example"), ca->root_pem(), X509_PURPOSE_SSL_SERVER);
   EXPECT_TRUE(v.ok) << v.error;
+}
+
+// The issuer a rollover replaced had its key in the token: named by its URI in the
+// archive (as `signet ca rollover --config` writes it), it is loaded through the
+// server's login to the token and signs its CRLs and OCSP answers with its own key.
+TEST_F(SoftHsmTest, PreviousIssuerInTheTokenSignsThroughTheServersLogin) {
+  const std::string first = "pkcs11:token=signet;object=intermediate";
+  auto token = token_with_key();
+  ASSERT_TRUE(token);
+  ASSERT_TRUE(open_ca(token));
+  core::ossl::X509Ptr old_cert(
+      detail::x509_from_pem(*core::read_file(data() / "ca" / "intermediate.pem")).value());
+  token.reset();
+  auto next = Pkcs11Key::login(spec("pkcs11:token=signet;object=issuer-2"));
+  ASSERT_TRUE(next) << next.error().detail;
+  auto done = rollover_ca(data(), false, clock_, next->get());
+  ASSERT_TRUE(done) << done.error().detail;
+  std::shared_ptr<const Pkcs11Key> server_key = std::move(next).value();
+  // Without the URI in the archive, the previous issuer is not found.
+  auto ca = open_ca(server_key);
+  ASSERT_TRUE(ca);
+  EXPECT_TRUE(ca->previous_issuers().empty());
+  EXPECT_FALSE(write_archived_key_uri(done->archive, first + "?pin-value=1234"));
+
+  ASSERT_TRUE(write_archived_key_uri(done->archive, first));
+  EXPECT_EQ(*core::read_file(done->archive / "intermediate-key.uri"), first + "\n");
+  ca = open_ca(server_key);
+  ASSERT_TRUE(ca);
+  ASSERT_EQ(ca->previous_issuers().size(), 1u);
+  EXPECT_TRUE(ca->previous_issuers_skipped().empty());
+  const auto& prev = ca->previous_issuers()[0];
+  EXPECT_EQ(prev.id, issuer_id(old_cert.get()));
+  EXPECT_EQ(X509_cmp(prev.issuer->certificate(), old_cert.get()), 0);
+  EXPECT_EQ(prev.file, done->archive / "intermediate.pem");
+
+  // Its CRL verifies under the old issuer's public key, not the new one's.
+  const auto now = clock_.now();
+  CrlRequest req;
+  req.distribution_point = "http://example.test/crl/" + prev.id + "/0.crl";
+  req.number = 1;
+  req.this_update = now;
+  req.next_update = now + std::chrono::hours(24);
+  req.entries = {{"0badc0de", now, 1}};
+  auto crl_der = build_crl(*prev.issuer, req);
+  ASSERT_TRUE(crl_der) << crl_der.error().detail;
+  const auto* p = reinterpret_cast<const unsigned char*>(crl_der->data());
+  core::ossl::X509Crl crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(crl_der->size())));
+  ASSERT_TRUE(crl);
+  EXPECT_EQ(X509_CRL_verify(crl.get(), X509_get0_pubkey(old_cert.get())), 1);
+  EXPECT_NE(X509_CRL_verify(crl.get(), X509_get0_pubkey(ca->acme_issuer().certificate())), 1);
+  // Its OCSP answers are signed by it too.
+  EXPECT_EQ(X509_cmp(prev.ocsp->certificate(), old_cert.get()), 0);
+  core::ossl::OcspBasicResp bs(OCSP_BASICRESP_new());
+  ASSERT_TRUE(prev.ocsp->sign(bs.get()));
+  EXPECT_EQ(OCSP_basic_verify(bs.get(), nullptr, nullptr, OCSP_NOVERIFY), 1);
+  // The current issuer signs through the same login alongside.
+  auto v = test::verify_chain(issue_chain(*ca, "after.example"), ca->root_pem(),
+                              X509_PURPOSE_SSL_SERVER);
+  EXPECT_TRUE(v.ok) << v.error;
+
+  // A URI naming another key (the current issuer's): skipped, saying why.
+  ASSERT_TRUE(write_archived_key_uri(done->archive, "pkcs11:token=signet;object=issuer-2"));
+  ca = open_ca(server_key);
+  ASSERT_TRUE(ca);
+  EXPECT_TRUE(ca->previous_issuers().empty());
+  ASSERT_EQ(ca->previous_issuers_skipped().size(), 1u);
+  EXPECT_NE(ca->previous_issuers_skipped()[0].find("does not match"), std::string::npos)
+      << ca->previous_issuers_skipped()[0];
+  // One on another token: skipped.
+  ASSERT_TRUE(write_archived_key_uri(done->archive, "pkcs11:token=other;object=intermediate"));
+  ca = open_ca(server_key);
+  ASSERT_TRUE(ca);
+  ASSERT_EQ(ca->previous_issuers_skipped().size(), 1u);
+  EXPECT_NE(ca->previous_issuers_skipped()[0].find("names another token"), std::string::npos)
+      << ca->previous_issuers_skipped()[0];
+}
+
+// From a token issuer to a file one: a server with no token configured skips the
+// previous issuer whose key is in the token, saying why.
+TEST_F(SoftHsmTest, PreviousIssuerInTheTokenIsSkippedWithoutAToken) {
+  auto token = token_with_key();
+  ASSERT_TRUE(token);
+  ASSERT_TRUE(open_ca(token));
+  token.reset();
+  auto done = rollover_ca(data(), false, clock_);
+  ASSERT_TRUE(done) << done.error().detail;
+  ASSERT_TRUE(write_archived_key_uri(done->archive, "pkcs11:token=signet;object=intermediate"));
+  EXPECT_EQ(previous_issuer_files(data(), nullptr, clock_.now()).size(), 1u);
+  auto ca = open_ca(nullptr);
+  ASSERT_TRUE(ca);
+  EXPECT_TRUE(ca->previous_issuers().empty());
+  ASSERT_EQ(ca->previous_issuers_skipped().size(), 1u);
+  const std::string& why = ca->previous_issuers_skipped()[0];
+  EXPECT_NE(why.find("pkcs11:token=signet;object=intermediate"), std::string::npos) << why;
+  EXPECT_NE(why.find("no token configured ([ca] key"), std::string::npos) << why;
 }
 
 // An import into a data directory whose issuer's key is in the token: the token is not

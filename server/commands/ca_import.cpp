@@ -6,6 +6,7 @@
 #include "authority/audit.hpp"
 #include "ca/hierarchy.hpp"
 #include "ca/import.hpp"
+#include "ca/previous.hpp"
 #include "ca/rollover.hpp"
 #include "core/async.hpp"
 #include "server/commands/admin.hpp"
@@ -40,7 +41,34 @@ struct NewKey {
   std::string location;       // the key file, or the token key's URI
   bool in_token = false;      // [ca] key must name it
   bool was_in_token = false;  // the replaced issuer's key was in a token
+  std::string was_uri;        // its URI, when known: the --config file's [ca] key
 };
+
+// The replaced issuer's key in a token, named in the archive (ca/previous.hpp) so that
+// the server keeps signing its CRLs and OCSP answers; or what the operator must write
+// there when its URI is not known. 0, or the exit code.
+int name_archived_token_key(const NewKey& key, const fs::path& archive, bool json) {
+  if (!key.was_in_token) return 0;
+  const fs::path file = ca::archived_key_uri_file(archive);
+  if (key.was_uri.empty()) {
+    (json ? std::cerr : std::cout)
+        << "The replaced issuer's key is in a PKCS#11 token and its URI is not known (no "
+           "--config with [ca] key): write it in "
+        << file.string()
+        << " (one line) for the server to keep publishing that issuer's CRLs and OCSP "
+           "answers.\n";
+    return 0;
+  }
+  if (auto st = ca::write_archived_key_uri(archive, key.was_uri); !st) {
+    return fail("the CA was changed, but " + file.string() +
+                " was not written: " + st.error().detail);
+  }
+  if (!json) {
+    std::cout << "Replaced key:  " << key.was_uri << " (named in " << file.string()
+              << ": the server keeps publishing that issuer's CRLs and OCSP answers)\n";
+  }
+  return 0;
+}
 
 int report(const CaChangeArgs& a, const std::string& action, const std::string& issuer,
            const std::string& root, const std::optional<std::string>& cross, const NewKey& key,
@@ -88,6 +116,24 @@ bool acme_key_in_token(const std::string& dir) {
   return fs::exists(p.acme_cert, ec) && !fs::exists(p.acme_key, ec);
 }
 
+// Where the new key is, and where the replaced one was: in a token when the ACME
+// issuer has no key file, under the --config file's [ca] key (unless that names the
+// new key already).
+core::Result<NewKey> keys_of(const CaChangeArgs& a, const std::string& dir,
+                             const std::string& token_uri) {
+  NewKey key;
+  key.location = token_uri.empty() ? ca::HierarchyPaths(dir).acme_key.string() : token_uri;
+  key.in_token = !token_uri.empty();
+  key.was_in_token = acme_key_in_token(dir);
+  if (!key.was_in_token || !a.config_file) return key;
+  Overrides o;
+  o.config_file = a.config_file;
+  auto cfg = load_config(o);
+  if (!cfg) return std::move(cfg).error();
+  if (cfg->ca_key.starts_with("pkcs11:") && cfg->ca_key != token_uri) key.was_uri = cfg->ca_key;
+  return key;
+}
+
 }  // namespace
 
 int ca_import(const CaChangeArgs& a) {
@@ -98,8 +144,8 @@ int ca_import(const CaChangeArgs& a) {
   if (a.key.starts_with("pkcs11:")) {
     if (int rc = open_token(a, a.key, token); rc != 0) return rc;
   }
-  const NewKey key{token ? a.key : ca::HierarchyPaths(*dir).acme_key.string(), token != nullptr,
-                   acme_key_in_token(*dir)};
+  auto key = keys_of(a, *dir, token ? a.key : std::string());
+  if (!key) return fail(key.error().detail);
   const core::SystemClock clock;
   auto done = ca::import_ca(*dir, {a.cert, a.key, a.chain, token.get()}, clock);
   if (!done) return fail(done.error().detail);
@@ -108,8 +154,11 @@ int ca_import(const CaChangeArgs& a) {
                                 done->archive.string(), authority::audit::operator_actor()));
       rc != 0)
     return rc;
-  return report(a, "import", done->subject, done->root_subject, std::nullopt, key,
-                done->archive.string());
+  if (int rc = report(a, "import", done->subject, done->root_subject, std::nullopt, *key,
+                      done->archive.string());
+      rc != 0)
+    return rc;
+  return name_archived_token_key(*key, done->archive, a.json);
 }
 
 int ca_rollover(const CaChangeArgs& a) {
@@ -125,8 +174,8 @@ int ca_rollover(const CaChangeArgs& a) {
         "--module, --pin-file and --pin-env go with --pkcs11 (the URI of the new key "
         "to make in a token)");
   }
-  const NewKey key{token ? a.pkcs11 : ca::HierarchyPaths(*dir).acme_key.string(), token != nullptr,
-                   acme_key_in_token(*dir)};
+  auto key = keys_of(a, *dir, token ? a.pkcs11 : std::string());
+  if (!key) return fail(key.error().detail);
   const core::SystemClock clock;
   auto done = ca::rollover_ca(*dir, a.root, clock, token.get());
   if (!done) return fail(done.error().detail);
@@ -136,8 +185,11 @@ int ca_rollover(const CaChangeArgs& a) {
                                 authority::audit::operator_actor()));
       rc != 0)
     return rc;
-  return report(a, "rollover", done->intermediate_subject, done->root_subject, done->cross_of, key,
-                done->archive.string());
+  if (int rc = report(a, "rollover", done->intermediate_subject, done->root_subject, done->cross_of,
+                      *key, done->archive.string());
+      rc != 0)
+    return rc;
+  return name_archived_token_key(*key, done->archive, a.json);
 }
 
 }  // namespace signet::server::commands

@@ -38,11 +38,14 @@ def token_public_key(label, out_dir, token_env):
     return run(["openssl", "pkey", "-pubin", "-inform", "DER", "-in", pub_der]).stdout
 
 
-def crl_lists_and_verifies(env, cert, inter):
-    """The CRL cert names lists its serial, and verifies under the issuer inter."""
+def crl_lists_and_verifies(env, cert, inter, base=None):
+    """The CRL cert names lists its serial, and verifies under the issuer inter. With
+    base, the CRL's path is fetched there (a server restarted on another port)."""
     text = run(["openssl", "x509", "-in", cert, "-noout", "-text", "-serial"]).stdout
     serial = re.search(r"serial=([0-9A-F]+)", text).group(1)
     crl_url = re.search(r"URI:(http\S+\.crl)", text).group(1)
+    if base:
+        crl_url = base + re.sub(r"^https?://[^/]+", "", crl_url)
     crl = os.path.join(env.tmp, "acme.crl")
 
     def listed():
@@ -331,8 +334,10 @@ def rolled_over_in_the_token(args, checks, token_env, pin_file):
     new ACME issuer's key made in the token. With [ca] key set to the new URI, certbot
     gets a chain to each root (--preferred-chain), each verified by `openssl verify`
     against that root alone; the CRL and an OCSP response for a new certificate verify
-    under the new token key; no file holds it. Then a rollover without --pkcs11 goes
-    back to a file key."""
+    under the new token key; no file holds it. The certificate from before the rollover,
+    revoked after it, is in the old issuer's CRL and revoked in its OCSP answers, both
+    signed by the old key in the token (named by the archive's intermediate-key.uri).
+    Then a rollover without --pkcs11 goes back to a file key."""
     from test_ca_import import Certbot, cn_of, pem_certs, preferred_chain
     first, second = "pkcs11:token=signet;object=issuer-1", "pkcs11:token=signet;object=issuer-2"
 
@@ -371,6 +376,14 @@ def rolled_over_in_the_token(args, checks, token_env, pin_file):
             # Module and PIN file from the configuration's [ca].
             out = run(rollover + ["--pkcs11", second], token_env).stdout
             assert "Cross-signed" in out and f'key = "{second}"' in out, out
+            # The replaced issuer's key stays in the token: the archive names it by the
+            # --config file's [ca] key.
+            assert f"Replaced key:  {first}" in out, out
+            archive = re.search(r"Archived:\s+(\S+)", out).group(1)
+            with open(os.path.join(archive, "intermediate-key.uri")) as f:
+                assert f.read() == first + "\n"
+            assert not os.path.exists(os.path.join(archive, "intermediate-key.pem"))
+            state["old_inter"] = os.path.join(archive, "intermediate.pem")
             assert not os.path.exists(os.path.join(data, "ca", "intermediate-key.pem"))
             roots = pem_certs(os.path.join(data, "root.pem"))
             assert len(roots) == 2 and cn_of(roots[1].subject) == state["old"], roots
@@ -406,8 +419,35 @@ def rolled_over_in_the_token(args, checks, token_env, pin_file):
             crl_lists_and_verifies(env, f"{live}/cert.pem", inter)
             ocsp_revoked_under(env, f"{live}/cert.pem", f"{live}/chain.pem", new_root, inter)
 
+        def revoked_before_the_rollover_signed_by_the_old_token_key():
+            # certbot's certificate from before the rollover, revoked now: its issuer's
+            # key is found in the token by the archived URI, and signs the CRL and OCSP.
+            log = env.log("signet-restart")
+            assert "previous ACME issuer loaded" in log, log
+            live = f"{certbot.live}/before"
+            cert, old_inter = f"{live}/cert.pem", state["old_inter"]
+            assert der_to_pem_pubkey(old_inter) == token_public_key("issuer-1", env.tmp, token_env)
+            run(["certbot", "revoke", "--cert-path", cert, "--key-path", f"{live}/privkey.pem",
+                 "--reason", "keycompromise", "--no-delete-after-revoke"] + certbot.common,
+                {"REQUESTS_CA_BUNDLE": env.root})
+            # The URLs the certificate names, on the restarted server's port: the CRL
+            # under the old issuer's id, signed by its key.
+            text = run(["openssl", "x509", "-in", cert, "-noout", "-text"]).stdout
+            crl_path = re.search(r"URI:https?://[^/\s]+(/crl/\S+\.crl)", text).group(1)
+            ocsp_path = re.search(r"OCSP - URI:https?://[^/\s]+(\S*)", text).group(1)
+            assert not crl_path.startswith(f"/crl/{env.crl_issuer}/"), crl_path
+            crl_lists_and_verifies(env, cert, old_inter, base=env.crl_base)
+            out = run(["openssl", "ocsp", "-issuer", old_inter, "-cert", cert,
+                       "-url", env.crl_base + ocsp_path, "-CAfile", old_root], check=False)
+            said = out.stdout + out.stderr
+            assert "Response verify OK" in said, said
+            assert f"{cert}: revoked" in said and "keyCompromise" in said, said
+
         checks.run("rollover --root --pkcs11: a name in use is refused; the new issuer's key is "
                    "made in the token, its certificate under the new root", roll)
+        checks.run("a certificate from before the rollover, revoked after it: the CRL and OCSP "
+                   "answer signed by the old token key, named in the archive",
+                   revoked_before_the_rollover_signed_by_the_old_token_key)
         checks.run("certbot --preferred-chain <new root>: the chain verifies against the new root",
                    lambda: chain_for(state["new"], new_root, "prefers-new", 1))
         checks.run("certbot --preferred-chain <old root>: the cross-signed chain verifies against "
@@ -420,6 +460,9 @@ def rolled_over_in_the_token(args, checks, token_env, pin_file):
             env.stop_server()
             out = run([args.signet, "ca", "rollover", "--data-dir", data]).stdout
             assert "remove [ca] key" in out, out
+            # Without --config the replaced key's URI is not known: the operator is told
+            # which file to write.
+            assert "its URI is not known" in out and "intermediate-key.uri" in out, out
             key = os.path.join(data, "ca", "intermediate-key.pem")
             pub = run(["openssl", "pkey", "-in", key, "-pubout"]).stdout
             assert pub == der_to_pem_pubkey(os.path.join(data, "ca", "intermediate.pem"))
