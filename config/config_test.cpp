@@ -8,11 +8,24 @@
 namespace signet::config {
 namespace {
 
+// Every file write() made, removed when the test program ends, whatever the tests did.
+struct WrittenFiles {
+  std::vector<std::filesystem::path> paths;
+  ~WrittenFiles() {
+    for (const auto& p : paths) {
+      std::error_code ec;
+      std::filesystem::remove(p, ec);
+    }
+  }
+};
+
 std::filesystem::path write(const std::string& text) {
+  static WrittenFiles written;
   auto p = std::filesystem::temp_directory_path() /
            ("signet-config-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml");
   std::ofstream(p) << text;
+  written.paths.push_back(p);
   return p;
 }
 

@@ -149,19 +149,6 @@ std::string contents(Store& s) {
   return o.str();
 }
 
-// A certificate Signet signed for its own listener.
-core::InfrastructureCertificate infrastructure_certificate() {
-  return {"0fed",
-          "infrastructure",
-          "infrastructure-tls-server",
-          {{IdentifierType::Dns, "localhost"}},
-          "spki",
-          "DER",
-          kNow,
-          kNow + std::chrono::hours(24),
-          kNow};
-}
-
 // The source: a SQLite store (the fixture's), filled through its verbs.
 class DatabaseCopyTest : public fixture::CertificateStoreTest {
  protected:
@@ -247,7 +234,7 @@ class DatabaseCopyTest : public fixture::CertificateStoreTest {
         store->fail_order(failed.id, core::make_error(core::ProblemType::BadCsr, "bad \\ CSR"))));
     order(account("k-pending"), {"p.example", "q.example"});
 
-    const auto infra = infrastructure_certificate();
+    const auto infra = fixture::infrastructure_certificate();
     ASSERT_TRUE(*sync(store->record_infrastructure_certificate(infra, test_entry())));
     // A rate-limit bucket used up.
     ASSERT_FALSE(
@@ -311,7 +298,7 @@ TEST_P(DatabaseCopyTest, EverythingReadsBackTheSameThroughThePostgreSQLStore) {
             core::audit::chain(records.back().seq + 1, next, records.back().hash).hash);
 
   EXPECT_TRUE(*sync(pg->spend_limits({{"orders:acct:1", {1, std::chrono::hours(24)}, 1}}, kNow)));
-  const auto infra = infrastructure_certificate();
+  const auto infra = fixture::infrastructure_certificate();
   EXPECT_FALSE(*sync(pg->record_infrastructure_certificate(infra, test_entry())));
 
   const auto interrupted =

@@ -429,15 +429,7 @@ TEST_P(StoreTest, RecordedIssuancesSurviveRecovery) {
 }
 
 TEST_P(StoreTest, InfrastructureCertificatesAreRecordedOnce) {
-  core::InfrastructureCertificate c{"0fed",
-                                    "infrastructure",
-                                    "infrastructure-tls-server",
-                                    {{IdentifierType::Dns, "localhost"}},
-                                    "spki",
-                                    "DER",
-                                    kNow,
-                                    kNow + std::chrono::hours(24),
-                                    kNow};
+  const core::InfrastructureCertificate c = fixture::infrastructure_certificate();
   EXPECT_TRUE(*sync(store->record_infrastructure_certificate(c, test_entry())));
   EXPECT_FALSE(*sync(store->record_infrastructure_certificate(c, test_entry())));
 }

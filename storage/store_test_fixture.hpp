@@ -47,6 +47,19 @@ inline std::vector<std::string> serials(const core::Result<std::vector<Certifica
 }
 
 // A database file of its own for each test, removed afterwards.
+// A certificate Signet signed for its own listener.
+inline core::InfrastructureCertificate infrastructure_certificate() {
+  return {"0fed",
+          "infrastructure",
+          "infrastructure-tls-server",
+          {{core::IdentifierType::Dns, "localhost"}},
+          "spki",
+          "DER",
+          kNow,
+          kNow + std::chrono::hours(24),
+          kNow};
+}
+
 class TempDb {
  public:
   TempDb()

@@ -422,8 +422,10 @@ def rolled_over_in_the_token(args, checks, token_env, pin_file):
         def revoked_before_the_rollover_signed_by_the_old_token_key():
             # certbot's certificate from before the rollover, revoked now: its issuer's
             # key is found in the token by the archived URI, and signs the CRL and OCSP.
-            log = env.log("signet-restart")
-            assert "previous ACME issuer loaded" in log, log
+            # The server's log is written in batches: wait for the line.
+            wait_until("the previous issuer's line in the log",
+                       lambda: "previous ACME issuer loaded" in env.log("signet-restart"),
+                       timeout=30, interval=0.2)
             live = f"{certbot.live}/before"
             cert, old_inter = f"{live}/cert.pem", state["old_inter"]
             assert der_to_pem_pubkey(old_inter) == token_public_key("issuer-1", env.tmp, token_env)
