@@ -43,7 +43,10 @@ asio::awaitable<core::Status> OcspService::start() {
 }
 
 asio::awaitable<core::Status> OcspService::take_responder() {
-  auto responder = co_await cpu_.run([this] { return ca_.ocsp_responder(); });
+  auto responder = co_await cpu_.run([this] {
+    return config_.signed_by == OcspSignedBy::Issuer ? ca_.issuer_ocsp_responder()
+                                                     : ca_.ocsp_responder();
+  });
   if (!responder) co_return std::move(responder).error();
   if (const auto& r = responder->newly_signed) {
     const auto c = r->record(clock_.now());
@@ -52,11 +55,9 @@ asio::awaitable<core::Status> OcspService::take_responder() {
     if (!recorded) co_return std::move(recorded).error();
     core::log_info("OCSP responder certificate issued: serial " + r->serial);
   }
-  const auto& signer = *responder->signer;
   std::lock_guard lock(mu_);
   signer_ = responder->signer;
-  // ca::kept_ocsp_responder renews once a third of the lifetime is left.
-  signer_renew_at_ = signer.not_after() - (signer.not_after() - signer.not_before()) / 3;
+  signer_renew_at_ = responder->renew_at;
   co_return core::Status{};
 }
 

@@ -33,6 +33,11 @@ namespace signet::authority {
 
 namespace asio = boost::asio;
 
+// Who signs the answers about the ACME issuer's certificates: the delegated responder
+// (its key a file, ca/ocsp_responder.hpp) or the issuer itself, with its own key, in a
+// token when it is there. Previous issuers always sign for themselves.
+enum class OcspSignedBy { Responder, Issuer };
+
 struct OcspConfig {
   core::Seconds validity = std::chrono::hours(24);  // nextUpdate - thisUpdate
   // How often cached answers are looked at: those past half their validity are signed
@@ -41,6 +46,7 @@ struct OcspConfig {
   std::size_t max_cached = 200000;  // answers about our certificates
   std::size_t max_unknown = 4096;   // answers about certificates we did not issue
   std::string base_url;             // "http://HOST:PORT": the responder is base_url + "/ocsp"
+  OcspSignedBy signed_by = OcspSignedBy::Responder;
 };
 
 // An OCSPResponse as served: DER, with the dates of a successful one for HTTP caching.

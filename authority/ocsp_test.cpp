@@ -198,5 +198,44 @@ TEST_F(OcspServiceTest, TheResponderCertificateIsRenewedWithAThirdOfItsLifeLeft)
   EXPECT_NE(after.responder_serial, before);
 }
 
+// [ocsp] signed_by = "issuer": the ACME issuer signs its answers with its own key, and
+// no delegated responder is made or renewed.
+class OcspSignedByTheIssuerTest : public OcspServiceTest {
+ protected:
+  void SetUp() override { ASSERT_TRUE(run(by_issuer.start())); }
+
+  OcspService by_issuer{*store, *ca, cpu, clock,
+                        OcspConfig{24h, 60s, 1000, 16, "http://ca.example:14080",
+                                   OcspSignedBy::Issuer}};
+};
+
+TEST_F(OcspSignedByTheIssuerTest, TheIssuerSignsAndNoResponderIsMade) {
+  auto a = account();
+  auto cert = issue(a, "good-issuer-signed.example");
+  const auto req = request_for(cert);
+  const auto answer = run(by_issuer.answer(req));
+  ASSERT_TRUE(answer.successful);
+  const auto* p = reinterpret_cast<const unsigned char*>(answer.der.data());
+  core::ossl::OcspResponse resp(d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(answer.der.size())));
+  ASSERT_TRUE(resp);
+  core::ossl::OcspBasicResp basic(OCSP_response_get1_basic(resp.get()));
+  ASSERT_TRUE(basic);
+  X509* issuer = ca->acme_issuer().certificate();
+  // Its responderID names the issuer, whose key verifies the signature.
+  STACK_OF(X509)* only_issuer = sk_X509_new_null();
+  sk_X509_push(only_issuer, issuer);
+  EXPECT_EQ(OCSP_basic_verify(basic.get(), only_issuer, nullptr, OCSP_NOVERIFY | OCSP_NOINTERN), 1);
+  sk_X509_free(only_issuer);
+  const STACK_OF(X509)* certs = OCSP_resp_get0_certs(basic.get());
+  ASSERT_EQ(sk_X509_num(certs), 1);
+  EXPECT_EQ(X509_cmp(sk_X509_value(certs, 0), issuer), 0);
+  EXPECT_EQ(read(answer.der).status, V_OCSP_CERTSTATUS_GOOD);
+  EXPECT_FALSE(std::filesystem::exists(dir / "ca" / "ocsp-responder-key.pem"));
+  // Nothing to renew, however long the issuer lasts.
+  clock.advance(std::chrono::hours(24 * 400));
+  run(by_issuer.refresh());
+  EXPECT_FALSE(std::filesystem::exists(dir / "ca" / "ocsp-responder-key.pem"));
+}
+
 }  // namespace
 }  // namespace signet::authority

@@ -24,7 +24,9 @@ struct CertificateAuthority::State {
   Hierarchy hierarchy;
   std::vector<PreviousIssuer> previous{};
   std::vector<std::string> previous_skipped{};
-  std::mutex ocsp_responder_mutex{};  // one renewal at a time
+  std::shared_ptr<const Pkcs11Key> acme_token_key;
+  std::mutex ocsp_responder_mutex{};  // one renewal at a time, and guards:
+  std::shared_ptr<const OcspSigner> acme_as_responder{};
 };
 
 CertificateAuthority::CertificateAuthority(std::unique_ptr<State> s) : s_(std::move(s)) {}
@@ -35,7 +37,7 @@ core::Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::open(
     std::shared_ptr<const Pkcs11Key> acme_token_key) {
   auto h = open_hierarchy(dir, clock, acme_token_key);
   if (!h) return std::move(h).error();
-  auto s = std::unique_ptr<State>(new State{clock, dir, std::move(h).value()});
+  auto s = std::unique_ptr<State>(new State{clock, dir, std::move(h).value(), {}, {}, acme_token_key});
   // Previous issuers whose keys are in the token: through the same login.
   s->previous = load_previous_issuers(dir, s->hierarchy.acme->certificate(), clock.now(),
                                       s->previous_skipped, acme_token_key);
@@ -79,6 +81,21 @@ core::Result<TlsCredentials> CertificateAuthority::issue_credentials(
 core::Result<OcspResponder> CertificateAuthority::ocsp_responder() const {
   std::lock_guard lock(s_->ocsp_responder_mutex);
   return kept_ocsp_responder(s_->dir / "ca", acme_issuer(), s_->clock);
+}
+
+core::Result<OcspResponder> CertificateAuthority::issuer_ocsp_responder() const {
+  std::lock_guard lock(s_->ocsp_responder_mutex);
+  if (!s_->acme_as_responder) {
+    const auto& token = s_->acme_token_key;
+    auto key = token ? token->private_key() : detail::key_from_file(HierarchyPaths(s_->dir).acme_key);
+    if (!key) return std::move(key).error();
+    auto signer = OcspSigner::create(core::ossl::X509Ptr(X509_dup(acme_issuer().certificate())),
+                                     std::move(key).value(),
+                                     token ? token->signing_mutex() : nullptr);
+    if (!signer) return std::move(signer).error();
+    s_->acme_as_responder = std::make_shared<const OcspSigner>(std::move(signer).value());
+  }
+  return OcspResponder{s_->acme_as_responder};
 }
 
 const Issuer& CertificateAuthority::acme_issuer() const {

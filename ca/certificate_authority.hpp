@@ -65,6 +65,10 @@ class CertificateAuthority {
   // comes from that issuer and has a third of its 30 days to run, else renewed with a
   // new key. newly_signed is set when it was renewed. Calls are serialised.
   core::Result<OcspResponder> ocsp_responder() const;
+  // The ACME issuer answering for itself (RFC 6960 §4.2.2.2: the CA that issued the
+  // certificate), signing with its own key: through the token when the key is there,
+  // one signature at a time. Made on the first call and kept; nothing is written.
+  core::Result<OcspResponder> issuer_ocsp_responder() const;
 
   const Issuer& acme_issuer() const;
   const Issuer& infrastructure_issuer() const;

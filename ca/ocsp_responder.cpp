@@ -62,16 +62,19 @@ core::Result<core::ossl::X509Ptr> build_responder_tbs(const Issuer& issuer, EVP_
   return cert;
 }
 
+// Renewed with a third of its lifetime left, which also outlasts any response it
+// signed (at most ten days, nextUpdate before the responder's notAfter).
+core::TimePoint renewal_time(core::TimePoint not_before, core::TimePoint not_after) {
+  return not_after - (not_after - not_before) / 3;
+}
+
 // Whether the kept responder can go on signing.
 bool still_good(X509* cert, EVP_PKEY* key, const Issuer& issuer, core::TimePoint now) {
   X509* iss = issuer.certificate();
   const auto not_before = detail::to_time_point(X509_get0_notBefore(cert));
   const auto not_after = detail::to_time_point(X509_get0_notAfter(cert));
   if (!not_before || !not_after || now < *not_before) return false;
-  // Renewed with a third of its lifetime left, which also outlasts any response it
-  // signed (at most ten days, nextUpdate before the responder's notAfter).
-  const auto renew_at = *not_after - (*not_after - *not_before) / 3;
-  return now < renew_at && X509_check_issued(iss, cert) == X509_V_OK &&
+  return now < renewal_time(*not_before, *not_after) && X509_check_issued(iss, cert) == X509_V_OK &&
          X509_verify(cert, X509_get0_pubkey(iss)) == 1 && X509_check_private_key(cert, key) == 1 &&
          lint::lint_ocsp_responder({cert, iss, X509_get0_pubkey(cert)}, kOcspResponderValidity)
              .empty();
@@ -81,8 +84,9 @@ core::Result<OcspResponder> responder_of(core::ossl::X509Ptr cert, core::ossl::P
                                          std::optional<SignedRecord> record) {
   auto signer = OcspSigner::create(std::move(cert), std::move(key));
   if (!signer) return std::move(signer).error();
+  const auto renew_at = renewal_time(signer->not_before(), signer->not_after());
   return OcspResponder{std::make_shared<const OcspSigner>(std::move(signer).value()),
-                       std::move(record)};
+                       std::move(record), renew_at};
 }
 
 }  // namespace

@@ -26,6 +26,9 @@ struct OcspResponder {
   // Set when a certificate was signed (not when the kept one was reused): the caller
   // records it, as it records every certificate Signet signs.
   std::optional<SignedRecord> newly_signed{};
+  // When to ask for the responder again: a delegated responder's certificate is
+  // renewed once a third of its lifetime is left; an issuer signing for itself lasts.
+  core::TimePoint renew_at = core::TimePoint::max();
 };
 
 // The profile name recorded with responder certificates.

@@ -257,6 +257,17 @@ TEST_F(SoftHsmTest, HierarchyIssuesThroughTheToken) {
   ASSERT_TRUE(responder->newly_signed);
   auto responder_cert = test::parse_der(responder->newly_signed->der);
   EXPECT_EQ(X509_verify(responder_cert.get(), pub->get()), 1);
+  // Or the issuer answers for itself: the token's key signs the response.
+  auto itself = ca->issuer_ocsp_responder();
+  ASSERT_TRUE(itself) << itself.error().detail;
+  EXPECT_FALSE(itself->newly_signed);
+  EXPECT_EQ(X509_cmp(itself->signer->certificate(), ca->acme_issuer().certificate()), 0);
+  core::ossl::OcspBasicResp bs(OCSP_BASICRESP_new());
+  ASSERT_TRUE(itself->signer->sign(bs.get()));
+  STACK_OF(X509)* only_issuer = sk_X509_new_null();
+  sk_X509_push(only_issuer, ca->acme_issuer().certificate());
+  EXPECT_EQ(OCSP_basic_verify(bs.get(), only_issuer, nullptr, OCSP_NOVERIFY | OCSP_NOINTERN), 1);
+  sk_X509_free(only_issuer);
 
   // Opened again (as on the next start): the certificate made for the token is kept.
   const std::string cert_pem = *core::read_file(data() / "ca" / "intermediate.pem");

@@ -92,9 +92,7 @@ namespace {
 core::Result<PreviousIssuer> open_with_file(const PreviousIssuerFiles& f) {
   auto issuer = FileIssuer::open("acme", f.cert, f.key);
   if (!issuer) return std::move(issuer).error();
-  auto key_pem = core::read_file(f.key);
-  auto key =
-      key_pem ? detail::key_from_pem(*key_pem) : core::Result<core::ossl::Pkey>(key_pem.error());
+  auto key = detail::key_from_file(f.key);
   if (!key) return std::move(key).error();
   auto ocsp = OcspSigner::create(core::ossl::X509Ptr(X509_dup((*issuer)->certificate())),
                                  std::move(key).value());

@@ -54,8 +54,7 @@ core::Result<RolloverResult> rollover_ca(const fs::path& dir, bool new_root,
   const HierarchyPaths p(dir);
   X509* current = current_roots->front().get();
 
-  auto key_pem = core::read_file(p.root_key);
-  auto key = key_pem ? detail::key_from_pem(*key_pem) : core::Result<Pkey>(key_pem.error());
+  auto key = detail::key_from_file(p.root_key);
   auto signer =
       key ? KeySigner::create(std::move(key).value()) : core::Result<KeySigner>(key.error());
   if (!signer || !signer->matches(current)) {

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "core/ascii.hpp"
+#include "core/files.hpp"
 
 namespace signet::ca::detail {
 namespace {
@@ -44,6 +45,12 @@ core::Result<core::ossl::Pkey> key_from_pem(const std::string& pem) {
   core::ossl::Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   if (!key) return core::internal_error("unreadable private key PEM: " + core::ossl::last_error());
   return key;
+}
+
+core::Result<core::ossl::Pkey> key_from_file(const std::filesystem::path& path) {
+  auto pem = core::read_file(path);
+  if (!pem) return std::move(pem).error();
+  return key_from_pem(*pem);
 }
 
 bool add_ext(X509* cert, X509* issuer, int nid, const char* value) {

@@ -1,5 +1,6 @@
 #pragma once
 // X.509 building blocks shared by the CA's certificate builders. Private to ca/.
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,8 @@ std::string to_pem(X509* cert);
 std::string key_to_pem(EVP_PKEY* key);
 core::Result<core::ossl::X509Ptr> x509_from_pem(const std::string& pem);
 core::Result<core::ossl::Pkey> key_from_pem(const std::string& pem);
+// The private key in a PEM file.
+core::Result<core::ossl::Pkey> key_from_file(const std::filesystem::path& path);
 // DER of a certificate; empty on failure.
 std::string to_der(X509* cert);
 

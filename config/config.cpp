@@ -421,6 +421,7 @@ core::Result<Config> load_file(const std::filesystem::path& path) {
   {
     Section s(root, "ocsp", errors);
     s.get_duration("validity_hours", c.ocsp_validity, 3600);
+    s.get("signed_by", c.ocsp_signed_by);
   }
   {
     Section s(root, "directory", errors);
@@ -553,6 +554,10 @@ std::pair<std::chrono::seconds, std::chrono::seconds> profile_validity(const Con
   return {validity, p.max_validity.value_or(p.validity ? validity : c.max_validity)};
 }
 
+bool ocsp_signed_by_issuer(const Config& c) {
+  return c.ocsp_signed_by.empty() ? !c.ca_key.empty() : c.ocsp_signed_by == "issuer";
+}
+
 std::vector<ProfileConfig> embedded_profiles() {
   ProfileConfig server;
   server.name = "tlsserver";
@@ -655,6 +660,9 @@ core::Status validate(const Config& c) {
   // answers are signed again once half of it has passed.
   if (c.ocsp_validity < std::chrono::hours(1) || c.ocsp_validity > std::chrono::hours(240))
     return bad("[ocsp] validity_hours must be 1-240");
+  if (!c.ocsp_signed_by.empty() && c.ocsp_signed_by != "issuer" && c.ocsp_signed_by != "responder")
+    return bad("[ocsp] signed_by must be \"issuer\" or \"responder\", not \"" + c.ocsp_signed_by +
+               "\"");
   if (c.default_validity > c.max_validity) return bad("validity_days exceeds max_validity_days");
   bool default_found = false;
   for (const auto& p : c.profiles) {
@@ -741,6 +749,7 @@ std::vector<std::string> restart_only_changes(const Config& a, const Config& b) 
   check("crl.validity_hours", a.crl_validity == b.crl_validity);
   check("crl.regenerate_minutes", a.crl_regenerate == b.crl_regenerate);
   check("ocsp.validity_hours", a.ocsp_validity == b.ocsp_validity);
+  check("ocsp.signed_by", a.ocsp_signed_by == b.ocsp_signed_by);
   check("validation.http01_port", a.http01_port == b.http01_port);
   check("validation.tlsalpn01_port", a.tlsalpn01_port == b.tlsalpn01_port);
   check("validation.dns_resolvers", a.dns_resolvers == b.dns_resolvers);

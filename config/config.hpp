@@ -210,8 +210,12 @@ struct Config {
   // they are written ("": nowhere; the database holds them either way).
   std::string audit_file;
 
-  // [ocsp]: how long an OCSP answer is valid (nextUpdate - thisUpdate).
+  // [ocsp]: how long an OCSP answer is valid (nextUpdate - thisUpdate), and who signs
+  // answers about the ACME issuer's certificates: "responder" (the delegated responder,
+  // its key a file), "issuer" (the issuer's own key), or "" for the default, the issuer
+  // when its key is in a token ([ca] key), else the responder. See ocsp_signed_by_issuer.
   std::chrono::seconds ocsp_validity = std::chrono::hours(24);
+  std::string ocsp_signed_by;
 
   // [certificates]
   std::chrono::seconds default_validity = std::chrono::hours(24 * 90);
@@ -251,6 +255,10 @@ inline constexpr std::size_t kDefaultConnectionsPerAddress = 64;
 // unset maximum is the profile's own validity when it sets one).
 std::pair<std::chrono::seconds, std::chrono::seconds> profile_validity(const Config& c,
                                                                       const ProfileConfig& p);
+
+// Whether the ACME issuer signs OCSP answers itself ([ocsp] signed_by, its default
+// following [ca] key), rather than the delegated responder.
+bool ocsp_signed_by_issuer(const Config& c);
 
 // Reads a TOML file over the defaults. Unknown keys and wrong types are errors.
 core::Result<Config> load_file(const std::filesystem::path& path);

@@ -288,6 +288,7 @@ validity_hours = 48
 regenerate_minutes = 30
 [ocsp]
 validity_hours = 12
+signed_by = "issuer"
 [log]
 level = "warn"
 format = "json"
@@ -295,6 +296,7 @@ file = "/var/log/signet.log"
 )"));
   ASSERT_TRUE(c) << c.error().detail;
   EXPECT_EQ(c->ocsp_validity, std::chrono::hours(12));
+  EXPECT_TRUE(ocsp_signed_by_issuer(*c));
   EXPECT_EQ(c->log_level, "warn");
   EXPECT_EQ(c->log_format, "json");
   EXPECT_EQ(c->log_file, "/var/log/signet.log");
@@ -315,12 +317,20 @@ file = "/var/log/signet.log"
                    +[](Config& x) { x.crl_regenerate = std::chrono::hours(13); },
                    +[](Config& x) { x.ocsp_validity = std::chrono::minutes(59); },
                    +[](Config& x) { x.ocsp_validity = std::chrono::hours(241); },
+                   +[](Config& x) { x.ocsp_signed_by = "root"; },
                    +[](Config& x) { x.log_level = "verbose"; },
                    +[](Config& x) { x.log_format = "xml"; }}) {
     Config x;
     bad(x);
     EXPECT_FALSE(validate(x));
   }
+  // Who signs OCSP answers by default: the delegated responder, unless the issuer's key
+  // is in a token.
+  EXPECT_FALSE(ocsp_signed_by_issuer(d));
+  d.ca_key = "pkcs11:token=signet;object=intermediate";
+  EXPECT_TRUE(ocsp_signed_by_issuer(d));
+  d.ocsp_signed_by = "responder";
+  EXPECT_FALSE(ocsp_signed_by_issuer(d));
   EXPECT_FALSE(load_file(write("[crl]\nshards = 0\n")));
   EXPECT_FALSE(load_file(write("[crl]\ncolour = 1\n")));
 }

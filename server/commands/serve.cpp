@@ -310,7 +310,10 @@ int serve(const Overrides& o) {
   if (crls) {
     ocsp.emplace(**store, **ca, cpu_pool, clock,
                  authority::OcspConfig{cfg.ocsp_validity, std::chrono::seconds(60), 200000, 4096,
-                                       http_base});
+                                       http_base,
+                                       config::ocsp_signed_by_issuer(cfg)
+                                           ? authority::OcspSignedBy::Issuer
+                                           : authority::OcspSignedBy::Responder});
     if (auto st = core::await_blocking(ocsp->start()); !st) return fail(st.error().detail);
     crls->on_revocations([&ocsp](const auto& entries) { ocsp->revoked(entries); });
   }

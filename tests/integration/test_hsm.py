@@ -60,7 +60,8 @@ def crl_lists_and_verifies(env, cert, inter, base=None):
 
 def ocsp_revoked_under(env, cert, chain, root, inter):
     """An OCSP response for cert (revoked, keyCompromise) verifies up to root, and its
-    responder's certificate is signed by the issuer inter."""
+    responder's certificate is signed by the issuer inter (or is inter). Returns the
+    public key (PEM) of the responder's certificate: the key that signed the response."""
     text = run(["openssl", "x509", "-in", cert, "-noout", "-text"]).stdout
     url = re.search(r"OCSP - URI:(\S+)", text).group(1)
     resp = os.path.join(env.tmp, "resp.der")
@@ -77,6 +78,7 @@ def ocsp_revoked_under(env, cert, chain, root, inter):
         f.write(certs[0] + "\n")
     check = run(["openssl", "verify", "-partial_chain", "-CAfile", inter, responder])
     assert check.stdout.strip().endswith("OK"), check.stdout + check.stderr
+    return der_to_pem_pubkey(responder)
 
 
 def no_file_holds(data_dir, token_pub):
@@ -179,8 +181,16 @@ def main():
                      "--no-delete-after-revoke"] + common, client_env)
                 crl_lists_and_verifies(env, f"{live}/cert.pem", inter)
 
-            def revoked_ocsp_response_chains_to_the_token_key():
-                ocsp_revoked_under(env, f"{live}/cert.pem", f"{live}/chain.pem", env.root, inter)
+            def revoked_ocsp_response_signed_by_the_token_key():
+                # With [ca] key, the issuer answers for itself: the response is signed
+                # by the token's key, and no delegated responder key is made.
+                signer = ocsp_revoked_under(env, f"{live}/cert.pem", f"{live}/chain.pem",
+                                            env.root, inter)
+                assert signer == state["token_pub"], signer
+                assert not os.path.exists(os.path.join(ca_dir, "ocsp-responder-key.pem"))
+                ok = run([args.signet, "config", "check", "--config",
+                          os.path.join(env.tmp, "signet.toml")]).stdout
+                assert "OCSP answers signed by: the ACME issuer's key" in ok, ok
 
             def config_check_refuses_a_pin_in_the_configuration():
                 for text, why in (
@@ -225,8 +235,8 @@ def main():
             checks.run("certbot issues; the certificate verifies against root.pem", certbot_issues)
             checks.run("revoked: the CRL lists it, signed by the token's key",
                        revoked_crl_signed_by_the_token_key)
-            checks.run("revoked: the OCSP response verifies, its responder certified by the token's key",
-                       revoked_ocsp_response_chains_to_the_token_key)
+            checks.run("revoked: the OCSP response verifies, signed by the token's key",
+                       revoked_ocsp_response_signed_by_the_token_key)
             checks.run("config check refuses a PIN in the configuration",
                        config_check_refuses_a_pin_in_the_configuration)
             checks.run("vantage-credentials opens the token with --config",
@@ -342,7 +352,10 @@ def rolled_over_in_the_token(args, checks, token_env, pin_file):
     first, second = "pkcs11:token=signet;object=issuer-1", "pkcs11:token=signet;object=issuer-2"
 
     def config(uri):
-        return f'[ca]\nkey = "{uri}"\npkcs11_module = "{MODULE}"\npin_file = "{pin_file}"\n'
+        # OCSP from the delegated responder (a file key), its certificate signed by the
+        # token: the choice for OCSP traffic a token would not keep up with.
+        return (f'[ca]\nkey = "{uri}"\npkcs11_module = "{MODULE}"\npin_file = "{pin_file}"\n'
+                '[ocsp]\nsigned_by = "responder"\n')
 
     def init(env):
         run([args.signet, "ca", "init", "--pkcs11", first, "--module", MODULE, "--pin-file",
@@ -417,7 +430,12 @@ def rolled_over_in_the_token(args, checks, token_env, pin_file):
                  "--no-delete-after-revoke"] + certbot.common, {"REQUESTS_CA_BUNDLE": env.root})
             inter = os.path.join(data, "ca", "intermediate.pem")
             crl_lists_and_verifies(env, f"{live}/cert.pem", inter)
-            ocsp_revoked_under(env, f"{live}/cert.pem", f"{live}/chain.pem", new_root, inter)
+            signer = ocsp_revoked_under(env, f"{live}/cert.pem", f"{live}/chain.pem", new_root,
+                                        inter)
+            # [ocsp] signed_by = "responder": the delegated responder, certified by the
+            # token's new key.
+            assert signer != state["token_pub"]
+            assert signer == der_to_pem_pubkey(os.path.join(data, "ca", "ocsp-responder.pem"))
 
         def revoked_before_the_rollover_signed_by_the_old_token_key():
             # certbot's certificate from before the rollover, revoked now: its issuer's
