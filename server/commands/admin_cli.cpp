@@ -143,7 +143,8 @@ AdminCli::AdminCli(CLI::App& app) {
       "import",
       "Issue under an existing intermediate CA: its certificate, key and chain replace the "
       "ACME issuer from the server's next start (the old files are archived)");
-  data_dir_options(ca_import_, ca_change_.data_dir, ca_change_.config_file, ca_change_.json);
+  data_dir_options(ca_import_, ca_change_.data_dir, ca_change_.config_file, ca_change_.json,
+                   &ca_change_.database);
   ca_import_->add_option("--cert", ca_change_.cert, "The intermediate's certificate (PEM)")
       ->required()
       ->check(CLI::ExistingFile);
@@ -160,7 +161,8 @@ AdminCli::AdminCli(CLI::App& app) {
       "rollover",
       "Make a new ACME issuer while the old one stays valid; with --root, under a new root "
       "cross-signed by the current one (downloads offer both chains)");
-  data_dir_options(ca_rollover_, ca_change_.data_dir, ca_change_.config_file, ca_change_.json);
+  data_dir_options(ca_rollover_, ca_change_.data_dir, ca_change_.config_file, ca_change_.json,
+                   &ca_change_.database);
   ca_rollover_->add_flag("--root", ca_change_.root,
                          "Also make a new root, cross-signed by the current root");
   ca_rollover_->add_option("--pkcs11", ca_change_.pkcs11,

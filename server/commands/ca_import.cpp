@@ -20,11 +20,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The change in the audit log, when there is a database: the --config file's [storage],
-// else the data directory's (an import into a directory never served has none yet: the
-// change is then only in the archive).
+// The change in the audit log, when there is a database: --database, else the --config
+// file's [storage], else the data directory's (an import into a directory never served
+// has none yet: the change is then only in the archive).
 int record(const CaChangeArgs& a, const std::string& dir, const authority::audit::Entry& entry) {
-  auto store = open_database(a.config_file, dir, std::nullopt);
+  auto store = open_database(a.config_file, dir, a.database);
   if (!store && store.error().type == core::ProblemType::NotFound) return 0;
   if (!store) return fail("the CA was changed, but " + store.error().detail);
   auto audited = core::await_blocking((*store)->append_audit(entry));

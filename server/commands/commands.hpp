@@ -74,6 +74,7 @@ int ca_show(const AdminArgs& a);
 // data directory (ca/import.hpp, ca/rollover.hpp), taken up at the server's next start.
 struct CaChangeArgs {
   std::optional<std::string> config_file, data_dir;
+  std::optional<std::string> database;  // where the change is recorded in the audit log
   bool json = false;
   std::string cert, key, chain;  // import
   std::optional<std::string> module, pin_file, pin_env;  // a key in a token (import, rollover)

@@ -171,7 +171,8 @@ class Cluster:
         return self.env.read_line(proc, pattern, name)
 
     def start(self, name):
-        proc = self.env.start(f"signet-{name}", self.node_args(name))
+        proc = self.env.start(f"signet-{name}", self.node_args(name), self.env.server_env,
+                              self.env.server_preexec)
         self.adopt(name, proc)
         return proc
 

@@ -58,12 +58,15 @@ def crl_lists_and_verifies(env, cert, inter, base=None):
     assert "verify OK" in out.stdout + out.stderr, out.stdout + out.stderr
 
 
-def ocsp_revoked_under(env, cert, chain, root, inter):
+def ocsp_revoked_under(env, cert, chain, root, inter, base=None):
     """An OCSP response for cert (revoked, keyCompromise) verifies up to root, and its
     responder's certificate is signed by the issuer inter (or is inter). Returns the
-    public key (PEM) of the responder's certificate: the key that signed the response."""
+    public key (PEM) of the responder's certificate: the key that signed the response.
+    With base, the responder's path is asked there (another server or node)."""
     text = run(["openssl", "x509", "-in", cert, "-noout", "-text"]).stdout
     url = re.search(r"OCSP - URI:(\S+)", text).group(1)
+    if base:
+        url = base + re.sub(r"^https?://[^/]+", "", url)
     resp = os.path.join(env.tmp, "resp.der")
     out = run(["openssl", "ocsp", "-issuer", chain, "-cert", cert, "-url", url, "-CAfile", root,
                "-respout", resp, "-resp_text"])
