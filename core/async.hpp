@@ -26,6 +26,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/thread_name.hpp"
+
 namespace signet::core {
 
 namespace asio = boost::asio;
@@ -74,6 +76,7 @@ class WorkerPool {
                                     fn = std::move(fn)](std::function<void(R)> deliver) mutable {
       queued_.fetch_add(1, std::memory_order_relaxed);
       asio::post(pool_, [fn = std::move(fn), deliver = std::move(deliver), q = &queued_]() mutable {
+        name_pool_thread();
         q->fetch_sub(1, std::memory_order_relaxed);
         deliver(fn());
       });
@@ -84,6 +87,13 @@ class WorkerPool {
   std::size_t queued() const { return queued_.load(std::memory_order_relaxed); }
 
  private:
+  // asio::thread_pool starts its threads itself: each is named by its first job.
+  static void name_pool_thread() {
+    thread_local bool named = false;
+    if (!named) name_this_thread("signet-worker");
+    named = true;
+  }
+
   std::atomic<std::size_t> queued_{0};
   asio::thread_pool pool_;
 };

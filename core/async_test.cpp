@@ -19,6 +19,7 @@ TEST(WorkerPool, RunsOffTheCallerAndResumesOnTheCallersExecutor) {
   WorkerPool pool(2);
   asio::io_context io;
   std::thread::id caller, worker, resumed;
+  std::string worker_name;
   int value = 0;
   asio::co_spawn(
       io,
@@ -26,6 +27,7 @@ TEST(WorkerPool, RunsOffTheCallerAndResumesOnTheCallersExecutor) {
         caller = std::this_thread::get_id();
         value = co_await pool.run([&] {
           worker = std::this_thread::get_id();
+          worker_name = this_thread_name();
           return 42;
         });
         resumed = std::this_thread::get_id();
@@ -36,6 +38,7 @@ TEST(WorkerPool, RunsOffTheCallerAndResumesOnTheCallersExecutor) {
   EXPECT_NE(worker, std::thread::id{});
   EXPECT_NE(worker, caller);
   EXPECT_EQ(resumed, caller);
+  EXPECT_EQ(worker_name, "signet-worker");  // as `top -H` shows it
 }
 
 // While the pool works, the caller's thread keeps serving other coroutines.

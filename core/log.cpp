@@ -17,6 +17,8 @@
 #include <string>
 #include <thread>
 
+#include "core/thread_name.hpp"
+
 namespace signet::core {
 namespace {
 
@@ -41,7 +43,11 @@ void write_all(const std::string& s) {
 // destructor (at exit) writes what is left.
 class Sink {
  public:
-  Sink() : writer_([this] { run(); }) {}
+  Sink()
+      : writer_([this] {
+          name_this_thread("signet-log");
+          run();
+        }) {}
   ~Sink() {
     {
       std::lock_guard lock(mu_);

@@ -1,6 +1,7 @@
 #include "storage/pg_executor.hpp"
 
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 namespace signet::storage::detail {
 namespace {
@@ -11,7 +12,10 @@ constexpr int kAttempts = 5;  // runs of a job that keeps meeting serialization 
 
 PgExecutor::PgExecutor(PgOptions options) : options_(std::move(options)) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.connections); ++i) {
-    threads_.emplace_back([this] { loop(); });
+    threads_.emplace_back([this] {
+      core::name_this_thread("postgresql");
+      loop();
+    });
   }
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 namespace signet::storage::detail {
 namespace {
@@ -61,10 +62,20 @@ SqliteExecutor::SqliteExecutor(std::string path, std::unique_ptr<Connection> wri
   // A connection opens the WAL lazily; until it has read the database, a checkpoint
   // through it does nothing.
   checkpoint_conn_->exec_script("SELECT count(*) FROM sqlite_master");
-  writer_ = std::thread([this] { writer_loop(); });
-  for (std::size_t i = 0; i < options_.readers; ++i)
-    readers_.emplace_back([this, i] { reader_loop(i); });
-  checkpointer_ = std::thread([this] { checkpointer_loop(); });
+  writer_ = std::thread([this] {
+    core::name_this_thread("sqlite-writer");
+    writer_loop();
+  });
+  for (std::size_t i = 0; i < options_.readers; ++i) {
+    readers_.emplace_back([this, i] {
+      core::name_this_thread("sqlite-reader");
+      reader_loop(i);
+    });
+  }
+  checkpointer_ = std::thread([this] {
+    core::name_this_thread("sqlite-ckpt");
+    checkpointer_loop();
+  });
 }
 
 SqliteExecutor::~SqliteExecutor() {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/thread_name.hpp"
 #include "storage/sqlite_store.hpp"
 
 namespace signet::storage::detail {
@@ -56,18 +57,21 @@ class ExecutorTest : public ::testing::Test {
 TEST_F(ExecutorTest, WorkRunsOffTheCallersThreadAndResumesOnIt) {
   asio::io_context io;
   std::thread::id caller, ran_write, ran_read, resumed_write, resumed_read;
+  std::string writer_name, reader_name;
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
         caller = std::this_thread::get_id();
         auto w = co_await exec->write([&](Connection& c) {
           ran_write = std::this_thread::get_id();
+          writer_name = core::this_thread_name();
           return insert(c, 1);
         });
         EXPECT_TRUE(w);
         resumed_write = std::this_thread::get_id();
         auto r = co_await exec->read([&](Connection&) -> core::Result<bool> {
           ran_read = std::this_thread::get_id();
+          reader_name = core::this_thread_name();
           return true;
         });
         EXPECT_TRUE(r);
@@ -80,6 +84,9 @@ TEST_F(ExecutorTest, WorkRunsOffTheCallersThreadAndResumesOnIt) {
   EXPECT_NE(ran_write, std::thread::id{});
   EXPECT_EQ(resumed_write, caller);
   EXPECT_EQ(resumed_read, caller);
+  // Named as `top -H` and perf show them.
+  EXPECT_EQ(writer_name, "sqlite-writer");
+  EXPECT_EQ(reader_name, "sqlite-reader");
 }
 
 // Writes that wait together share one transaction and one fsync, and every write that

@@ -8,6 +8,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <cerrno>
@@ -19,6 +20,7 @@
 #include "authority/audit.hpp"
 #include "core/async.hpp"
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 #include "policy/identifiers.hpp"
 #include "policy/key_policy.hpp"
 #include "policy/rate_limit.hpp"
@@ -369,6 +371,11 @@ http::Limits connection_limits(const config::Config& cfg, std::size_t default_pe
   return l;
 }
 
+void keep_freed_memory() {
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);  // free at the top of a heap: kept up to 64 MiB
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // blocks from the heap up to 32 MiB (the most)
+}
+
 core::Status raise_file_limit(std::size_t max_connections) {
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
@@ -458,10 +465,18 @@ void run_until_signalled(asio::io_context& io, asio::io_context& va_io, http::Li
         asio::detached);
   });
   auto va_work = asio::make_work_guard(va_io);
-  std::thread va_thread([&] { va_io.run(); });
+  std::thread va_thread([&] {
+    core::name_this_thread("validation");
+    va_io.run();
+  });
   std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
-  io.run();
+  for (unsigned i = 1; i < threads; ++i) {
+    pool.emplace_back([&] {
+      core::name_this_thread("signet-io");
+      io.run();
+    });
+  }
+  io.run();  // the main thread, "signet", serves too
   for (auto& t : pool) t.join();
   va_work.reset();
   va_io.stop();

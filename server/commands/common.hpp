@@ -75,6 +75,12 @@ http::Limits connection_limits(const config::Config& cfg, std::size_t default_pe
 // log, resolver sockets, validation and perspective connections, with room to spare.
 inline constexpr std::size_t kOwnFiles = 256;
 
+// Has glibc's allocator keep the memory the server frees. By default it gives the top of
+// a thread's heap back to the kernel once 128 KiB are free there, and serves blocks of
+// 128 KiB and more with mmap: under load, SQLite's writer gave pages back after every
+// commit and faulted them in again, with a TLB shootdown on every core each time.
+void keep_freed_memory();
+
 // Raises the soft open-file limit to the hard one; an error, naming both numbers and
 // what to change, when max_connections + kOwnFiles still does not fit under it.
 core::Status raise_file_limit(std::size_t max_connections);

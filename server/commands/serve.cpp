@@ -185,6 +185,7 @@ int serve(const Overrides& o) {
   const config::Config& cfg = *loaded;
   if (auto st = apply_log_config(cfg); !st) return fail(st.error().detail);
   if (auto st = raise_file_limit(cfg.max_connections); !st) return fail(st.error().detail);
+  keep_freed_memory();
 
   std::error_code ec;
   fs::create_directories(cfg.data_dir, ec);
