@@ -121,7 +121,11 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
   // From here on every failure ends the order invalid, through fail_order.
   auto stored = co_await sign_and_store(a.id, id, std::move(*tbs), now, audit::account(a.id));
   if (!stored) co_return std::move(stored).error();
-  co_return co_await order(a, id);
+  // The order as complete_order left it (valid, with its certificate): not read back.
+  core::Order done = std::move(o).value();
+  done.status = core::OrderStatus::Valid;
+  done.certificate_serial = stored->serial;
+  co_return done;
 }
 
 void Authority::add_relying_party_urls(ca::LeafRequest& req) const {

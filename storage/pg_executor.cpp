@@ -31,6 +31,7 @@ PgExecutor::~PgExecutor() {
 ExecutorStats PgExecutor::stats() const {
   ExecutorStats s;
   s.writes = writes_.load(std::memory_order_relaxed);
+  s.reads = reads_.load(std::memory_order_relaxed);
   s.commits = commits_.load(std::memory_order_relaxed);
   s.queued_writes = queued_writes_.load(std::memory_order_relaxed);
   s.queued_reads = queued_reads_.load(std::memory_order_relaxed);
@@ -93,6 +94,8 @@ std::optional<core::Error> PgExecutor::run_transaction(
       if (kind == Kind::Write) {
         writes_.fetch_add(1, std::memory_order_relaxed);
         if (commit) commits_.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        reads_.fetch_add(1, std::memory_order_relaxed);
       }
       return std::nullopt;
     } catch (const PgError& e) {

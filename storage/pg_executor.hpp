@@ -104,7 +104,7 @@ class PgExecutor {
   std::deque<Job> jobs_;
   bool stop_ = false;
   std::atomic<std::uint64_t> unavailable_{0};
-  std::atomic<std::uint64_t> writes_{0}, commits_{0};
+  std::atomic<std::uint64_t> writes_{0}, commits_{0}, reads_{0};
   std::atomic<std::size_t> queued_writes_{0}, queued_reads_{0};
   std::vector<std::thread> threads_;
 };

@@ -390,6 +390,13 @@ inline constexpr Statement kStatements[] = {
     {sql::kCompleteAuthz,
      "UPDATE authorizations SET status = $2, expires = COALESCE($3::bigint, expires) "
      "WHERE id = $1 AND status = 'pending'"},
+    {sql::kOrdersReadyByAuthz,
+     "UPDATE orders SET status = 'ready' "
+     "WHERE status = 'pending' AND expires > $2 "
+     "AND id IN (SELECT order_id FROM order_authorizations WHERE authz_id = $1) "
+     "AND NOT EXISTS (SELECT 1 FROM order_authorizations oa "
+     "JOIN authorizations a ON a.id = oa.authz_id "
+     "WHERE oa.order_id = orders.id AND (a.status <> 'valid' OR a.expires <= $2))"},
     {sql::kInsertRecord,
      "INSERT INTO validation_records (challenge_id, seq, perspective, url, hostname, port, "
      "addresses_resolved, address_used) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"},

@@ -106,8 +106,8 @@ SqliteExecutor::~SqliteExecutor() {
 }
 
 ExecutorStats SqliteExecutor::stats() const {
-  return {writes_run_.load(), commits_.load(), wal_pages_.load(), queued_writes_.load(),
-          queued_reads_.load()};
+  return {writes_run_.load(), commits_.load(), reads_run_.load(), wal_pages_.load(),
+          queued_writes_.load(), queued_reads_.load()};
 }
 
 std::size_t SqliteExecutor::queued_writes() {
@@ -226,6 +226,7 @@ void SqliteExecutor::reader_loop(std::size_t index) {
       reads_.pop_front();
       queued_reads_.store(reads_.size(), std::memory_order_relaxed);
     }
+    reads_run_.fetch_add(1, std::memory_order_relaxed);
     // One snapshot for the whole job (a record is read with several statements).
     bool open = false;
     try {

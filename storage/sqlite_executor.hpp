@@ -148,6 +148,7 @@ class SqliteExecutor {
 
   std::atomic<std::uint64_t> writes_run_{0};
   std::atomic<std::uint64_t> commits_{0};
+  std::atomic<std::uint64_t> reads_run_{0};
   std::atomic<int> wal_pages_{0};
   std::atomic<std::size_t> queued_writes_{0};
   std::atomic<std::size_t> queued_reads_{0};

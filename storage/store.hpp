@@ -208,7 +208,8 @@ class Store {
   virtual Changed start_challenge(const core::AuthzId& authz, const core::ChallengeId& id,
                                   const Lease& lease) = 0;
   // challenge processing → valid|invalid, its authorization pending → valid|invalid,
-  // with the validation records and problem.
+  // with the validation records and problem; an authorization made valid makes the
+  // orders it completes (pending, unexpired, every authorization valid) ready.
   virtual Changed complete_challenge(const ChallengeOutcome& outcome) = 0;
   // A perspective's answer that came after the outcome was decided: notAwaited →
   // its verdict. The outcome itself never changes.

@@ -146,6 +146,46 @@ TEST_P(StoreTest, LateAnswersReplaceOnlyNotAwaited) {
   EXPECT_EQ(stored[2].problem, late.problem);
 }
 
+// The write that makes an order's last authorization valid makes the order ready; an
+// order with an authorization still pending, or an expired one, stays as it is.
+TEST_P(StoreTest, TheLastValidAuthorizationMakesItsOrdersReady) {
+  auto a = account();
+  auto two = order(a, {"a.example", "b.example"});
+  auto validate = [&](const core::AuthzId& id) {
+    auto authz = sync(store->authz_by_id(id)).value().value();
+    const auto& ch = authz.challenges[0];
+    ASSERT_TRUE(*sync(store->start_challenge(id, ch.id, kLease)));
+    ASSERT_TRUE(*sync(store->complete_challenge({ch.id, id, true, kNow, std::nullopt, {},
+                                                 kNow + std::chrono::hours(24 * 30), {}})));
+  };
+  auto status = [&](const Order& o) { return sync(store->order_by_id(o.id)).value()->status; };
+  validate(two.authorizations[0].id);
+  EXPECT_EQ(status(two), OrderStatus::Pending);
+  validate(two.authorizations[1].id);
+  EXPECT_EQ(status(two), OrderStatus::Ready);
+
+  // Expired before the validation: left to the authority, which makes it invalid.
+  NewOrder late;
+  late.account_id = a.id;
+  late.expires = kNow - std::chrono::seconds(1);
+  late.created_at = kNow - std::chrono::hours(1);
+  const Identifier c{IdentifierType::Dns, "c.example"};
+  late.identifiers = {c};
+  late.create = {{c, false, kNow + std::chrono::hours(24), {core::ChallengeType::Http01}}};
+  auto expired = sync(store->create_order(late)).value();
+  validate(expired.authorizations[0].id);
+  EXPECT_EQ(status(expired), OrderStatus::Pending);
+
+  // A failed validation changes no order.
+  auto failing = order(a, {"d.example"});
+  auto authz = sync(store->authz_by_id(failing.authorizations[0].id)).value().value();
+  ASSERT_TRUE(*sync(store->start_challenge(authz.id, authz.challenges[0].id, kLease)));
+  ASSERT_TRUE(*sync(store->complete_challenge(
+      {authz.challenges[0].id, authz.id, false, kNow,
+       core::make_error(core::ProblemType::Connection, "refused"), {}, std::nullopt, {}})));
+  EXPECT_EQ(status(failing), OrderStatus::Pending);
+}
+
 TEST_P(StoreTest, FailedChallengeStoresProblem) {
   auto authz = started("a.example");
   const auto& ch = authz.challenges[0];

@@ -541,11 +541,14 @@ Changed VerbStore<Exec>::complete_challenge(const ChallengeOutcome& o) {
         .bind(4, o.valid ? std::optional<int64_t>(to_unix(o.at)) : std::nullopt);
     bind_problem(st, 5, o.error);
     if (st.exec() != 1) return false;
-    db.prepare(sql::kCompleteAuthz)
-        .bind(1, o.authz_id.value)
-        .bind(2, to_string(o.valid ? core::AuthzStatus::Valid : core::AuthzStatus::Invalid))
-        .bind(3, opt_unix(o.authz_expires))
-        .exec();
+    const bool authz_changed =
+        db.prepare(sql::kCompleteAuthz)
+            .bind(1, o.authz_id.value)
+            .bind(2, to_string(o.valid ? core::AuthzStatus::Valid : core::AuthzStatus::Invalid))
+            .bind(3, opt_unix(o.authz_expires))
+            .exec() == 1;
+    if (o.valid && authz_changed)
+      db.prepare(sql::kOrdersReadyByAuthz).bind(1, o.authz_id.value).bind(2, to_unix(o.at)).exec();
     int64_t seq = 0;
     for (const auto& r : o.records) {
       db.prepare(sql::kInsertRecord)
