@@ -98,12 +98,13 @@ def no_file_holds(data_dir, token_pub):
             assert pub and pub != token_pub, path
 
 
-def main():
-    args = main_args()
-    checks = Checks()
+def throwaway_token():
+    """A SoftHSM2 token labelled "signet" in a temporary directory of its own, or None
+    when SoftHSM2 is not installed: (the directory, the environment that points the
+    module at it, a file holding the user PIN)."""
     if MODULE is None or shutil.which("softhsm2-util") is None:
         print("FAIL SoftHSM2 is not installed (scripts/install-deps.sh --test installs softhsm2)")
-        return 1
+        return None
     hsm = tempfile.mkdtemp(prefix="signet-softhsm-")
     conf = os.path.join(hsm, "softhsm2.conf")
     os.makedirs(os.path.join(hsm, "tokens"))
@@ -116,6 +117,16 @@ def main():
     with open(pin_file, "w") as f:
         f.write(PIN + "\n")
     os.chmod(pin_file, 0o600)
+    return hsm, token_env, pin_file
+
+
+def main():
+    args = main_args()
+    checks = Checks()
+    token = throwaway_token()
+    if token is None:
+        return 1
+    hsm, token_env, pin_file = token
     state = {}
 
     def init_and_refusals(env):

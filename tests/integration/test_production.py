@@ -14,14 +14,13 @@ import json
 import os
 import re
 import shutil
-import tempfile
 
 from acme_raw import Client
 from cluster import Cluster
 from harness import (NO_PER_ADDRESS_LIMITS, NO_RATE_LIMITS, Checks, Env, PostgreSQL, cert_names,
                      free_port, main_args, openssl_verify, run, wait_until)
-from test_hsm import (MODULE, PIN, crl_lists_and_verifies, der_to_pem_pubkey, no_file_holds,
-                      ocsp_revoked_under, token_public_key)
+from test_hsm import (MODULE, crl_lists_and_verifies, der_to_pem_pubkey, no_file_holds,
+                      ocsp_revoked_under, throwaway_token, token_public_key)
 
 URI = "pkcs11:token=signet;object=issuer-2026"
 BEFORE = "before.production.test"
@@ -31,19 +30,10 @@ AFTER = "after.production.test"
 def main():
     args = main_args()
     checks = Checks()
-    if MODULE is None or shutil.which("softhsm2-util") is None:
-        print("FAIL SoftHSM2 is not installed (scripts/install-deps.sh --test installs softhsm2)")
+    token = throwaway_token()  # the HSM the operator has, before the SQLite node exists
+    if token is None:
         return 1
-    hsm = tempfile.mkdtemp(prefix="signet-softhsm-")
-    conf = os.path.join(hsm, "softhsm2.conf")
-    os.makedirs(os.path.join(hsm, "tokens"))
-    with open(conf, "w") as f:
-        f.write(f"directories.tokendir = {hsm}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n")
-    token_env = {"SOFTHSM2_CONF": conf}
-    pin_file = os.path.join(hsm, "pin")
-    with open(pin_file, "w") as f:
-        f.write(PIN + "\n")
-    os.chmod(pin_file, 0o600)
+    hsm, token_env, pin_file = token
     port = free_port()
     state = {}
 
@@ -85,8 +75,6 @@ def main():
             assert tables["certificates"]["target"] == 1, tables
 
         def issuer_key_made_in_the_token():
-            run(["softhsm2-util", "--init-token", "--free", "--label", "signet", "--pin", PIN,
-                 "--so-pin", "5678"], token_env)
             # Recorded in the audit log of the database the nodes will use.
             out = signet("ca", "rollover", "--pkcs11", URI, "--module", MODULE, "--pin-file",
                          pin_file, "--data-dir", data, "--database", state["pg"].url).stdout
