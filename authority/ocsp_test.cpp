@@ -55,8 +55,8 @@ class OcspServiceTest : public fixture::AuthorityTest {
     s.this_update = reinterpret_cast<const char*>(ASN1_STRING_get0_data(this_update));
     const STACK_OF(X509)* certs = OCSP_resp_get0_certs(basic.get());
     if (sk_X509_num(certs) == 1) {
-      core::ossl::Bignum bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(sk_X509_value(certs, 0)),
-                                               nullptr));
+      core::ossl::Bignum bn(
+          ASN1_INTEGER_to_BN(X509_get0_serialNumber(sk_X509_value(certs, 0)), nullptr));
       char* hex = BN_bn2hex(bn.get());
       s.responder_serial = hex;
       OPENSSL_free(hex);
@@ -70,8 +70,8 @@ class OcspServiceTest : public fixture::AuthorityTest {
     auto o = order(a, {name});
     validate_all(a, o);
     auto key = testing::make_key("p256");
-    auto done = run(with_ocsp.finalize(
-        a, o.id, testing::make_csr(key.get(), {{IdentifierType::Dns, name}})));
+    auto done = run(
+        with_ocsp.finalize(a, o.id, testing::make_csr(key.get(), {{IdentifierType::Dns, name}})));
     EXPECT_TRUE(done) << done.error().detail;
     return run(with_ocsp.certificate(a, *done->certificate_serial)).value();
   }
@@ -204,9 +204,9 @@ class OcspSignedByTheIssuerTest : public OcspServiceTest {
  protected:
   void SetUp() override { ASSERT_TRUE(run(by_issuer.start())); }
 
-  OcspService by_issuer{*store, *ca, cpu, clock,
-                        OcspConfig{24h, 60s, 1000, 16, "http://ca.example:14080",
-                                   OcspSignedBy::Issuer}};
+  OcspService by_issuer{
+      *store, *ca, cpu, clock,
+      OcspConfig{24h, 60s, 1000, 16, "http://ca.example:14080", OcspSignedBy::Issuer}};
 };
 
 TEST_F(OcspSignedByTheIssuerTest, TheIssuerSignsAndNoResponderIsMade) {
@@ -216,7 +216,8 @@ TEST_F(OcspSignedByTheIssuerTest, TheIssuerSignsAndNoResponderIsMade) {
   const auto answer = run(by_issuer.answer(req));
   ASSERT_TRUE(answer.successful);
   const auto* p = reinterpret_cast<const unsigned char*>(answer.der.data());
-  core::ossl::OcspResponse resp(d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(answer.der.size())));
+  core::ossl::OcspResponse resp(
+      d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(answer.der.size())));
   ASSERT_TRUE(resp);
   core::ossl::OcspBasicResp basic(OCSP_response_get1_basic(resp.get()));
   ASSERT_TRUE(basic);

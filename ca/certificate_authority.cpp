@@ -37,7 +37,8 @@ core::Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::open(
     std::shared_ptr<const Pkcs11Key> acme_token_key) {
   auto h = open_hierarchy(dir, clock, acme_token_key);
   if (!h) return std::move(h).error();
-  auto s = std::unique_ptr<State>(new State{clock, dir, std::move(h).value(), {}, {}, acme_token_key});
+  auto s =
+      std::unique_ptr<State>(new State{clock, dir, std::move(h).value(), {}, {}, acme_token_key});
   // Previous issuers whose keys are in the token: through the same login.
   s->previous = load_previous_issuers(dir, s->hierarchy.acme->certificate(), clock.now(),
                                       s->previous_skipped, acme_token_key);
@@ -45,7 +46,7 @@ core::Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::open(
 }
 
 core::Result<TbsCertificate> CertificateAuthority::prepare_leaf(const CertificateProfile& profile,
-                                                               const LeafRequest& req) const {
+                                                                const LeafRequest& req) const {
   return build_tbs(acme_issuer(), profile, req);
 }
 
@@ -54,7 +55,7 @@ core::Result<IssuedCertificate> CertificateAuthority::sign_leaf(TbsCertificate&&
 }
 
 core::Result<IssuedCertificate> CertificateAuthority::issue_leaf(const CertificateProfile& profile,
-                                                                const LeafRequest& req) const {
+                                                                 const LeafRequest& req) const {
   auto tbs = prepare_leaf(profile, req);
   if (!tbs) return std::move(tbs).error();
   return sign_leaf(std::move(tbs).value());
@@ -87,11 +88,12 @@ core::Result<OcspResponder> CertificateAuthority::issuer_ocsp_responder() const 
   std::lock_guard lock(s_->ocsp_responder_mutex);
   if (!s_->acme_as_responder) {
     const auto& token = s_->acme_token_key;
-    auto key = token ? token->private_key() : detail::key_from_file(HierarchyPaths(s_->dir).acme_key);
+    auto key =
+        token ? token->private_key() : detail::key_from_file(HierarchyPaths(s_->dir).acme_key);
     if (!key) return std::move(key).error();
-    auto signer = OcspSigner::create(core::ossl::X509Ptr(X509_dup(acme_issuer().certificate())),
-                                     std::move(key).value(),
-                                     token ? token->signing_mutex() : nullptr);
+    auto signer =
+        OcspSigner::create(core::ossl::X509Ptr(X509_dup(acme_issuer().certificate())),
+                           std::move(key).value(), token ? token->signing_mutex() : nullptr);
     if (!signer) return std::move(signer).error();
     s_->acme_as_responder = std::make_shared<const OcspSigner>(std::move(signer).value());
   }

@@ -35,8 +35,9 @@ int config_check(const AdminArgs& a) {
   if (!cfg->ca_key.empty())
     std::cout << "ACME issuer's key: in a PKCS#11 token, " << cfg->ca_key << "\n";
   std::cout << "OCSP answers signed by: "
-            << (config::ocsp_signed_by_issuer(*cfg) ? "the ACME issuer's key"
-                                                    : "the delegated responder (ca/ocsp-responder-key.pem)")
+            << (config::ocsp_signed_by_issuer(*cfg)
+                    ? "the ACME issuer's key"
+                    : "the delegated responder (ca/ocsp-responder-key.pem)")
             << "\n";
   if (cfg->testing.enabled) {
     std::cout << "Test CA mode: on; not for a CA anyone trusts\n";
