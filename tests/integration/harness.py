@@ -8,6 +8,7 @@ server of its own (tests/postgresql.sh) instead of SQLite in the data directory.
 """
 import argparse
 import os
+import random
 import re
 import shutil
 import signal
@@ -54,11 +55,29 @@ class PostgreSQL:
         self._script("destroy")
 
 
+def _ephemeral_floor():
+    """The lowest port the kernel hands out for port 0 and outgoing connections."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port(kind=socket.SOCK_STREAM):
-    """A port that is free now on 127.0.0.1 (for tools that cannot take port 0)."""
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port that is free now on 127.0.0.1 (for tools that cannot take port 0). It is
+    below the kernel's ephemeral range, so that no server listening on port 0 and no
+    outgoing connection takes it before the tool binds it."""
+    floor = _ephemeral_floor()
+    for _ in range(200):
+        port = random.randrange(10000, floor) if floor > 10001 else 0
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def free_port_tcp_udp():
