@@ -52,13 +52,18 @@ class ClusterLoad:
         self.responder = ChallengeResponder(env.http01_port)
 
     def client(self, i):
-        try:
-            c = Client(self.cluster.directory, self.env.root)
-            c.register()
-        except Exception as e:  # reported by the checks
-            with self.cond:
-                self.not_registered.append(f"client {i}: {e!r}"[:300])
-            return
+        # A client whose first requests meet the kill (a 502 from the balancer) tries
+        # again, as it would with any load balancer; three failures are reported.
+        for attempt in range(3):
+            try:
+                c = Client(self.cluster.directory, self.env.root)
+                c.register()
+                break
+            except Exception as e:  # reported by the checks
+                if attempt == 2:
+                    with self.cond:
+                        self.not_registered.append(f"client {i}: {e!r}"[:300])
+                    return
         n = 0
         while not self.stop.is_set():
             n += 1
