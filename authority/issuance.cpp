@@ -56,9 +56,7 @@ Authority::Async<core::Order> Authority::finalize(const core::Account& a, const 
   auto validity = policy::resolve_validity(prof.policy, o->not_before, o->not_after, now);
   if (!validity) co_return std::move(validity).error();
   if (key) *validity = policy::cap_key_validity(*key, *validity);
-  if (key) *validity = policy::cap_key_validity(*key, *validity);
-  // One trip to the CPU pool: the CSR parsed and checked, and the certificate built
-  // (not signed) with a fresh serial.
+  // One trip to the CPU pool: the CSR parsed and checked against the order and profile.
   ca::LeafRequest req{nullptr, o->identifiers, *validity, ""};
   auto csr = co_await s_.cpu.run([&]() -> core::Result<policy::ParsedCsr> {
     auto parsed = policy::parse_csr(csr_der, rules->keys);
