@@ -49,6 +49,7 @@ SqliteExecutor::SqliteExecutor(std::string path, std::unique_ptr<Connection> wri
                         .with()),
       commits_by_result_(metrics_->counter("signet_db_commits_total",
                                            "Group commits by result (ok, failed).", {"result"})) {
+  arrival_gap_ = 4 * options_.commit_delay;  // as after a quiet spell
   // Checkpoints are the checkpointer's job, not a side effect of some commit.
   // A WAL that grew under a burst is cut back to 64 MiB once it starts over.
   writer_conn_->exec_script("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864");
@@ -106,8 +107,15 @@ SqliteExecutor::~SqliteExecutor() {
 }
 
 ExecutorStats SqliteExecutor::stats() const {
-  return {writes_run_.load(), commits_.load(), reads_run_.load(), wal_pages_.load(),
-          queued_writes_.load(), queued_reads_.load()};
+  ExecutorStats s;
+  s.writes = writes_run_.load(std::memory_order_relaxed);
+  s.commits = commits_.load(std::memory_order_relaxed);
+  s.gathered = gathered_commits_.load(std::memory_order_relaxed);
+  s.reads = reads_run_.load(std::memory_order_relaxed);
+  s.wal_pages = wal_pages_.load(std::memory_order_relaxed);
+  s.queued_writes = queued_writes_.load(std::memory_order_relaxed);
+  s.queued_reads = queued_reads_.load(std::memory_order_relaxed);
+  return s;
 }
 
 std::size_t SqliteExecutor::queued_writes() {
@@ -116,12 +124,35 @@ std::size_t SqliteExecutor::queued_writes() {
 }
 
 void SqliteExecutor::enqueue_write(std::unique_ptr<Write> w) {
+  bool wake = false;
   {
     std::lock_guard lock(write_mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (writes_.empty()) first_queued_ = now;
+    note_arrival(now);
     writes_.push_back(std::move(w));
     queued_writes_.store(writes_.size(), std::memory_order_relaxed);
+    wake = !gathering_ || writes_.size() >= options_.max_batch;
   }
-  write_cv_.notify_one();
+  if (wake) write_cv_.notify_one();
+}
+
+void SqliteExecutor::note_arrival(std::chrono::steady_clock::time_point now) {
+  // A quiet spell counts as four delays at most, which is enough to end the gathering.
+  const auto cap = std::chrono::steady_clock::duration(4 * options_.commit_delay);
+  const auto gap = std::min<std::chrono::steady_clock::duration>(now - last_arrival_, cap);
+  arrival_gap_ += (gap - arrival_gap_) / 4;
+  last_arrival_ = now;
+}
+
+bool SqliteExecutor::should_gather(std::chrono::steady_clock::time_point now,
+                                   bool had_company) const {
+  // Worth a wait when at least two more writes are due within it, from more than one
+  // writer: one that writes again only once its last write is done (a bulk command, the
+  // housekeeping) would only wait for itself.
+  return options_.commit_delay.count() > 0 && had_company && !write_stop_ &&
+         writes_.size() < options_.max_batch && 2 * arrival_gap_ < options_.commit_delay &&
+         now < first_queued_ + options_.commit_delay;
 }
 
 void SqliteExecutor::enqueue_read(std::function<void(Connection&)> r) {
@@ -135,11 +166,20 @@ void SqliteExecutor::enqueue_read(std::function<void(Connection&)> r) {
 
 void SqliteExecutor::writer_loop() {
   std::vector<std::unique_ptr<Write>> batch;
+  bool had_company = false;  // the last batch was not one write alone in the queue
   for (;;) {
     {
       std::unique_lock lock(write_mu_);
       write_cv_.wait(lock, [this] { return write_stop_ || !writes_.empty(); });
       if (writes_.empty()) return;  // stopping, and every write is done
+      if (should_gather(std::chrono::steady_clock::now(), had_company)) {
+        gathering_ = true;
+        write_cv_.wait_until(lock, first_queued_ + options_.commit_delay, [this] {
+          return write_stop_ || writes_.size() >= options_.max_batch;
+        });
+        gathering_ = false;
+        gathered_commits_.fetch_add(1, std::memory_order_relaxed);
+      }
       if (writes_.size() <= options_.max_batch) {
         batch.swap(writes_);
       } else {
@@ -149,7 +189,7 @@ void SqliteExecutor::writer_loop() {
       }
       queued_writes_.store(writes_.size(), std::memory_order_relaxed);
     }
-    commit_batch(batch);
+    had_company = commit_batch(batch);
     batch.clear();
     const int pages = wal_pages_.load(std::memory_order_relaxed);
     if (pages >= 4 * options_.checkpoint_after_pages) {
@@ -166,7 +206,7 @@ void SqliteExecutor::writer_loop() {
   }
 }
 
-void SqliteExecutor::commit_batch(std::vector<std::unique_ptr<Write>>& batch) {
+bool SqliteExecutor::commit_batch(std::vector<std::unique_ptr<Write>>& batch) {
   Connection& c = *writer_conn_;
   const auto began = std::chrono::steady_clock::now();
   batch_writes_.observe(static_cast<double>(batch.size()));
@@ -176,7 +216,7 @@ void SqliteExecutor::commit_batch(std::vector<std::unique_ptr<Write>>& batch) {
     commits_by_result_.with({"failed"}).inc();
     for (auto& w : batch) w->fail(e.message);
     for (auto& w : batch) w->deliver();
-    return;
+    return false;
   }
   for (auto& w : batch) {
     try {
@@ -211,7 +251,14 @@ void SqliteExecutor::commit_batch(std::vector<std::unique_ptr<Write>>& batch) {
     for (auto& w : batch) w->fail("commit failed: " + e.message);
   }
   writes_run_.fetch_add(batch.size(), std::memory_order_relaxed);
+  // Before the results go out, so that a caller's next write is not counted as company.
+  bool company = batch.size() > 1;
+  if (!company) {
+    std::lock_guard lock(write_mu_);
+    company = !writes_.empty();
+  }
   for (auto& w : batch) w->deliver();
+  return company;
 }
 
 void SqliteExecutor::reader_loop(std::size_t index) {

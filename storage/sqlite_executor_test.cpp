@@ -6,6 +6,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <filesystem>
 #include <thread>
@@ -29,12 +32,12 @@ class ExecutorTest : public ::testing::Test {
     exec.reset();
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   }
-  std::unique_ptr<SqliteExecutor> open() {
+  std::unique_ptr<SqliteExecutor> open(ExecutorOptions options = {}) {
     auto c = std::make_unique<Connection>(path);
     c->exec_script(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
         "CREATE TABLE IF NOT EXISTS t (k INTEGER PRIMARY KEY, v TEXT NOT NULL);");
-    return std::make_unique<SqliteExecutor>(path, std::move(c), ExecutorOptions{});
+    return std::make_unique<SqliteExecutor>(path, std::move(c), options);
   }
   core::Result<bool> insert(Connection& c, int k) {
     return c.prepare("INSERT INTO t (k, v) VALUES (?1, 'x')").bind(1, int64_t{k}).exec() == 1;
@@ -132,6 +135,83 @@ TEST_F(ExecutorTest, ConcurrentWritesShareOneCommit) {
   exec.reset();
   exec = open();
   EXPECT_EQ(count(), kWriters + 1);
+}
+
+// Under concurrent writes that come often, a batch waits for the writes due within the
+// commit delay: five writes 20 ms apart share one commit when the delay is a second.
+TEST_F(ExecutorTest, WritesThatComeOftenWaitForEachOther) {
+  constexpr int kFirst = 8;  // a batch this full never waits
+  ExecutorOptions options;
+  options.max_batch = kFirst;
+  options.commit_delay = std::chrono::seconds(1);
+  exec.reset();
+  exec = open(options);
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  std::thread runner([&] { io.run(); });
+  std::atomic<int> acknowledged{0};
+  auto spawn_write = [&](int k) {
+    asio::co_spawn(
+        io,
+        [&, k]() -> asio::awaitable<void> {
+          auto r = co_await exec->write([&, k](Connection& c) { return insert(c, k); });
+          if (r && *r) ++acknowledged;
+        },
+        asio::detached);
+  };
+  // Concurrent writers: one holds the writer while a full batch queues behind it.
+  std::atomic<bool> holding{false};
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto r = co_await exec->write([&](Connection& c) {
+          holding = true;
+          while (exec->queued_writes() < kFirst) std::this_thread::yield();
+          return insert(c, 0);
+        });
+        if (r) ++acknowledged;
+      },
+      asio::detached);
+  while (!holding) std::this_thread::yield();
+  for (int k = 1; k <= kFirst; ++k) spawn_write(k);
+  while (acknowledged < kFirst + 1) std::this_thread::yield();
+  const auto before = exec->stats();
+  EXPECT_EQ(before.commits, 2u);
+  EXPECT_EQ(before.gathered, 0u);
+  // Then five writes, one every 20 ms.
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        asio::steady_timer pause(co_await asio::this_coro::executor);
+        for (int k = 100; k < 105; ++k) {
+          spawn_write(k);
+          pause.expires_after(std::chrono::milliseconds(20));
+          co_await pause.async_wait(asio::use_awaitable);
+        }
+      },
+      asio::detached);
+  work.reset();
+  runner.join();
+  EXPECT_EQ(acknowledged, kFirst + 6);
+  const auto after = exec->stats();
+  EXPECT_EQ(after.commits - before.commits, 1u);
+  EXPECT_EQ(after.gathered, 1u);
+  exec.reset();
+  exec = open();
+  EXPECT_EQ(count(), kFirst + 6);
+}
+
+// A lone writer that writes again once its last write is done is never held for
+// company, however often it writes (else the delay here would stop the test).
+TEST_F(ExecutorTest, ALoneWriterIsNeverHeld) {
+  ExecutorOptions options;
+  options.commit_delay = std::chrono::hours(1);
+  exec.reset();
+  exec = open(options);
+  for (int k = 0; k < 50; ++k)
+    ASSERT_TRUE(core::await_blocking(exec->write([&, k](Connection& c) { return insert(c, k); })));
+  EXPECT_EQ(exec->stats().commits, 50u);
+  EXPECT_EQ(exec->stats().gathered, 0u);
 }
 
 // A write that fails is undone alone; the rest of its batch commits.

@@ -483,8 +483,8 @@ int serve(const Overrides& o) {
   cpu_pool.join();
   const auto stats = database->stats();
   core::log_info("storage: " + std::to_string(stats.writes) + " writes in " +
-                 std::to_string(stats.commits) + " commits, " + std::to_string(stats.reads) +
-                 " reads");
+                 std::to_string(stats.commits) + " commits (" + std::to_string(stats.gathered) +
+                 " of them waited for more writes), " + std::to_string(stats.reads) + " reads");
   core::log_info("stopped");
   return 0;  // the store closes the database as it goes out of scope
 }
