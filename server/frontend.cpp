@@ -3,7 +3,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -98,7 +97,7 @@ void Frontend::set_meta(json::DirectoryMeta meta) {
 }
 
 struct Frontend::Pending {
-  explicit Pending(const asio::strand<asio::any_io_executor>& s) : timer(s) {}
+  explicit Pending(const asio::any_io_executor& ex) : timer(ex) {}
   asio::steady_timer timer;
   std::optional<http::Response> response;
   Outcome outcome;  // written by the work, read once it answered (the same strand)
@@ -107,12 +106,10 @@ struct Frontend::Pending {
 asio::awaitable<http::Response> Frontend::handle(const http::Request& req) {
   const auto began = std::chrono::steady_clock::now();
   // The work owns its request, so that it can outlive the deadline; it and the wait
-  // for it share a strand.
-  auto strand = asio::make_strand(co_await asio::this_coro::executor);
-  auto pending = std::make_shared<Pending>(strand);
+  // for it run on the connection's executor, a strand (http::Listener).
+  auto pending = std::make_shared<Pending>(co_await asio::this_coro::executor);
   auto request = std::make_shared<const http::Request>(req);
-  auto [res, outcome] = co_await asio::co_spawn(strand, await_with_deadline(pending, request),
-                                                asio::use_awaitable);
+  auto [res, outcome] = co_await await_with_deadline(pending, request);
   // Quoted in problem reports and found in the log.
   res.set("X-Request-Id",
           request_id_prefix_ + std::to_string(next_request_.fetch_add(1, std::memory_order_relaxed)));

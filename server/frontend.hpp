@@ -41,7 +41,7 @@ class Frontend {
   http::Response error_response(const core::Error& e);
 
  private:
-  struct Pending;  // a request under way and the wait for it, on one strand
+  struct Pending;  // a request under way and the wait for it, on the connection's strand
   // What the request log says about a request besides its status.
   struct Outcome {
     std::string account;  // the account that signed it, if one did

@@ -24,7 +24,8 @@ struct Request {
 using Response = beast_http::response<beast_http::string_body>;
 
 // Answers a complete request. Runs on an I/O thread: it must only await, never block.
-// The request outlives the returned awaitable (the caller holds it).
+// The request outlives the returned awaitable (the caller holds it). Its executor is the
+// connection's strand: what it spawns there never runs alongside it.
 using Handler = std::function<boost::asio::awaitable<Response>(const Request&)>;
 // Answers a request the HTTP layer refused before it was complete (too large, ...).
 using ErrorResponder = std::function<Response(const core::Error&)>;
