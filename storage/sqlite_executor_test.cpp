@@ -51,6 +51,34 @@ class ExecutorTest : public ::testing::Test {
         .value();
   }
 
+  // Writes row k; counts it in `acknowledged` once it is committed.
+  void spawn_write(asio::io_context& io, int k, std::atomic<int>& acknowledged) {
+    asio::co_spawn(
+        io,
+        [this, k, &acknowledged]() -> asio::awaitable<void> {
+          auto r = co_await exec->write([this, k](Connection& c) { return insert(c, k); });
+          if (r && *r) ++acknowledged;
+        },
+        asio::detached);
+  }
+  // Writes row 0, holding the writer until writes of rows 1..n are queued behind it.
+  void hold_writer_then_queue(asio::io_context& io, int n, std::atomic<int>& acknowledged) {
+    std::atomic<bool> holding{false};
+    asio::co_spawn(
+        io,
+        [this, n, &holding, &acknowledged]() -> asio::awaitable<void> {
+          auto r = co_await exec->write([this, n, &holding](Connection& c) {
+            holding = true;
+            while (exec->queued_writes() < static_cast<std::size_t>(n)) std::this_thread::yield();
+            return insert(c, 0);
+          });
+          if (r) ++acknowledged;
+        },
+        asio::detached);
+    while (!holding) std::this_thread::yield();
+    for (int k = 1; k <= n; ++k) spawn_write(io, k, acknowledged);
+  }
+
   std::string path;
   std::unique_ptr<SqliteExecutor> exec;
 };
@@ -101,29 +129,8 @@ TEST_F(ExecutorTest, ConcurrentWritesShareOneCommit) {
   std::thread a([&] { io.run(); });
   std::thread b([&] { io.run(); });
   std::atomic<int> acknowledged{0};
-  std::atomic<bool> holding{false};
   // The first write holds the writer until every other write is queued behind it.
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        auto r = co_await exec->write([&](Connection& c) {
-          holding = true;
-          while (exec->queued_writes() < kWriters) std::this_thread::yield();
-          return insert(c, 0);
-        });
-        if (r) ++acknowledged;
-      },
-      asio::detached);
-  while (!holding) std::this_thread::yield();
-  for (int i = 1; i <= kWriters; ++i) {
-    asio::co_spawn(
-        io,
-        [&, i]() -> asio::awaitable<void> {
-          auto r = co_await exec->write([&, i](Connection& c) { return insert(c, i); });
-          if (r && *r) ++acknowledged;
-        },
-        asio::detached);
-  }
+  hold_writer_then_queue(io, kWriters, acknowledged);
   work.reset();
   a.join();
   b.join();
@@ -150,30 +157,8 @@ TEST_F(ExecutorTest, WritesThatComeOftenWaitForEachOther) {
   auto work = asio::make_work_guard(io);
   std::thread runner([&] { io.run(); });
   std::atomic<int> acknowledged{0};
-  auto spawn_write = [&](int k) {
-    asio::co_spawn(
-        io,
-        [&, k]() -> asio::awaitable<void> {
-          auto r = co_await exec->write([&, k](Connection& c) { return insert(c, k); });
-          if (r && *r) ++acknowledged;
-        },
-        asio::detached);
-  };
   // Concurrent writers: one holds the writer while a full batch queues behind it.
-  std::atomic<bool> holding{false};
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        auto r = co_await exec->write([&](Connection& c) {
-          holding = true;
-          while (exec->queued_writes() < kFirst) std::this_thread::yield();
-          return insert(c, 0);
-        });
-        if (r) ++acknowledged;
-      },
-      asio::detached);
-  while (!holding) std::this_thread::yield();
-  for (int k = 1; k <= kFirst; ++k) spawn_write(k);
+  hold_writer_then_queue(io, kFirst, acknowledged);
   while (acknowledged < kFirst + 1) std::this_thread::yield();
   const auto before = exec->stats();
   EXPECT_EQ(before.commits, 2u);
@@ -184,7 +169,7 @@ TEST_F(ExecutorTest, WritesThatComeOftenWaitForEachOther) {
       [&]() -> asio::awaitable<void> {
         asio::steady_timer pause(co_await asio::this_coro::executor);
         for (int k = 100; k < 105; ++k) {
-          spawn_write(k);
+          spawn_write(io, k, acknowledged);
           pause.expires_after(std::chrono::milliseconds(20));
           co_await pause.async_wait(asio::use_awaitable);
         }
